@@ -1,0 +1,101 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Config } from './config';
+import type { FlowRegistry } from './flows/registry';
+import { CallTurns } from './http/call-turns';
+import { withDeadline } from './http/deadline';
+import { Rescue } from './http/rescue';
+import { voiceRoutes } from './http/voice-routes';
+import type { Logger } from './log';
+import type { SessionStore } from './store/session-store';
+import { lastResortTwiml, type RenderOptions } from './telephony/twiml';
+
+export interface AppDeps {
+  config: Config;
+  store: SessionStore;
+  flows: FlowRegistry;
+  logger: Logger;
+  /** Turns false when the process is shutting down, so that /readyz sends traffic elsewhere. */
+  accepting?: () => boolean;
+  storeTimeoutMs?: number;
+}
+
+/** The express app, without listening: main.ts listens, tests drive it directly. */
+export function buildApp(deps: AppDeps): express.Express {
+  const { config, store, flows, logger } = deps;
+  const storeTimeoutMs = deps.storeTimeoutMs ?? 1000;
+  const entry = flows.entry.flow;
+  const render: RenderOptions = {
+    baseUrl: config.PUBLIC_BASE_URL,
+    voice: { language: entry.language, ...(entry.voice === undefined ? {} : { voice: entry.voice }) },
+    bsdNumber: config.BSD_NUMBER,
+    gatherTimeoutSeconds: config.GATHER_TIMEOUT_SECONDS,
+    dialTimeoutSeconds: config.DIAL_TIMEOUT_SECONDS,
+  };
+  const rescue = new Rescue(flows.entry, render);
+  const turns = new CallTurns({ store, flows, rescue, render, sessionTtlSeconds: config.SESSION_TTL_SECONDS, storeTimeoutMs });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    if (deps.accepting && !deps.accepting()) {
+      res.status(503).json({ status: 'shutting down' });
+      return;
+    }
+    try {
+      await withDeadline(store.ping(), storeTimeoutMs, 'store ping');
+      res.json({ status: 'ready' });
+    } catch (error) {
+      res.status(503).json({ status: 'store unavailable', reason: (error as Error).message });
+    }
+  });
+
+  app.use(
+    '/voice',
+    voiceRoutes({
+      turns,
+      rescue,
+      store,
+      render,
+      guard: {
+        authToken: config.TWILIO_AUTH_TOKEN,
+        publicBaseUrl: config.PUBLIC_BASE_URL,
+        ...(config.TWILIO_ACCOUNT_SID === undefined ? {} : { accountSid: config.TWILIO_ACCOUNT_SID }),
+      },
+      logger,
+      summaryTtlSeconds: config.SUMMARY_TTL_SECONDS,
+      storeTimeoutMs,
+    }),
+  );
+
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('not found');
+  });
+
+  // Body parser and other request errors: a 4xx that says why, never a stack trace.
+  app.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+    const clientError = error.status !== undefined && error.status >= 400 && error.status < 500;
+    if (!clientError && req.path.startsWith('/voice')) {
+      // Not the request's fault: the caller still reaches the desk.
+      logger.error({ route: req.path, error: error.message }, 'webhook fault');
+      res.status(200).type('text/xml').send(lastResortTwiml(config.BSD_NUMBER));
+      return;
+    }
+    const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 400;
+    const reason =
+      error.type === 'entity.too.large'
+        ? 'request body is too large'
+        : error.type === 'parameters.too.many'
+          ? 'too many parameters'
+          : error.type === 'encoding.unsupported' || error.type === 'charset.unsupported'
+            ? 'unsupported body encoding'
+            : 'malformed request';
+    logger.warn({ route: req.path, status, reason, type: error.type }, 'request refused');
+    res.status(status).type('text/plain').send(reason);
+  });
+  return app;
+}

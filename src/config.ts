@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { LineError } from './errors';
+import { formatPath, parseWith } from './validation';
+
+/** A token any local run can use; refused in production. */
+export const LOCAL_AUTH_TOKEN = 'local-development-auth-token';
+
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +18006052965');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PUBLIC_BASE_URL: z
+      .string()
+      .default('http://localhost:3000')
+      .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://line.example.org' }))
+      .transform((v) => v.replace(/\/+$/, '')),
+    TWILIO_AUTH_TOKEN: optionalString,
+    TWILIO_ACCOUNT_SID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^AC[0-9a-fA-F]{32}$/, 'must start with AC followed by 32 hexadecimal characters')
+        .optional(),
+    ),
+    REDIS_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+        .optional(),
+    ),
+    REDIS_KEY_PREFIX: z.string().min(1).default('portal-line'),
+    BSD_NUMBER: e164.default('+18006052965'),
+    FLOWS_DIR: z.string().min(1).default('call-flows'),
+    ENTRY_FLOW: z.string().min(1).default('portal-login'),
+    SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(4 * 60 * 60),
+    SUMMARY_TTL_SECONDS: z.coerce.number().int().min(0).default(7 * 24 * 60 * 60),
+    DIAL_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(600).default(30),
+    GATHER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(7),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.TWILIO_AUTH_TOKEN === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TWILIO_AUTH_TOKEN'],
+        message: 'is required in production (the auth token of the Twilio account that owns the number)',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config extends Omit<Env, 'TWILIO_AUTH_TOKEN'> {
+  TWILIO_AUTH_TOKEN: string;
+  /** True when no auth token was given and the local development token is in use. */
+  usingLocalAuthToken: boolean;
+}
+
+/** Reads the environment. Throws a LineError listing every bad variable; never exits. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = parseWith(schema, environment);
+  if (!parsed.ok) {
+    const lines = parsed.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
+    throw new LineError('CONFIG_INVALID', `invalid environment:\n${lines.join('\n')}`);
+  }
+  const env = parsed.value;
+  return {
+    ...env,
+    TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN ?? LOCAL_AUTH_TOKEN,
+    usingLocalAuthToken: env.TWILIO_AUTH_TOKEN === undefined,
+  };
+}

@@ -1,0 +1,59 @@
+import { assign, setup } from 'xstate';
+
+/** How many failed answers (no key, or a key that is not a choice) at one question before the caller is transferred. */
+export const MAX_FAILURES = 3;
+
+/** Why the current prompt is said the way it is. */
+export type Notice = 'greeting' | 'noInput' | 'invalidKey' | 'flowChanged' | null;
+
+/** What the Business Support Desk's dial reported when the caller was not connected. */
+export type DialProblem = 'busy' | 'noAnswer' | 'failed';
+
+export interface CallContext {
+  /** Short code the caller and the agent both hear. */
+  reference: string;
+  /** Failed answers at the current question. */
+  failures: number;
+  notice: Notice;
+  /** What the caller told the line, for the agent: "Problem: username", "Changed mobile device: yes". */
+  history: string[];
+  /** The state whose transfer is in progress or was last tried, for a redial. */
+  transfer: string | null;
+  dialProblem: DialProblem | null;
+}
+
+export type CallEvent =
+  | { type: 'KEY'; key: string }
+  | { type: 'SILENCE' }
+  | { type: 'DIAL'; outcome: 'connected' | DialProblem };
+
+export interface CallInput {
+  reference: string;
+}
+
+/** The guards and actions every compiled flow uses, referenced by name from the generated states. */
+export const callMachineSetup = setup({
+  types: {
+    context: {} as CallContext,
+    events: {} as CallEvent,
+    input: {} as CallInput,
+  },
+  guards: {
+    keyIs: ({ event }, params: { key: string }) => event.type === 'KEY' && event.key === params.key,
+    tooManyFailures: ({ context }) => context.failures + 1 >= MAX_FAILURES,
+    connected: ({ event }) => event.type === 'DIAL' && event.outcome === 'connected',
+  },
+  actions: {
+    /** A real choice was made: start the next question afresh. */
+    enterNode: assign({ failures: 0, notice: null }),
+    countFailure: assign({
+      failures: ({ context }) => context.failures + 1,
+      notice: ({ event }): Notice => (event.type === 'SILENCE' ? 'noInput' : 'invalidKey'),
+    }),
+    record: assign({ history: ({ context }, params: { note: string }) => [...context.history, params.note] }),
+    rememberTransfer: assign({ transfer: (_, params: { state: string }) => params.state, dialProblem: null }),
+    rememberDialProblem: assign({
+      dialProblem: ({ event }) => (event.type === 'DIAL' && event.outcome !== 'connected' ? event.outcome : 'failed'),
+    }),
+  },
+});

@@ -1,0 +1,109 @@
+import { didYouMean } from '../errors';
+import { canFinish, edgesOf, reachable } from './graph';
+import { GLOBAL_KEYS, type FlowFile } from './schema';
+import { placeholdersIn } from './text';
+
+/** A problem in a flow, located by node and field (path is the YAML path, for line numbers). */
+export interface FlowProblem {
+  node?: string;
+  field: string;
+  path: (string | number)[];
+  message: string;
+}
+
+const SPOKEN = ['reference', 'bsdNumber'];
+const ALLOWED_PLACEHOLDERS: Record<string, string[]> = {
+  'phrases.option': ['label', 'key'],
+  'phrases.more': ['label'],
+};
+
+function fieldPath(field: string): (string | number)[] {
+  return field.split(/\.|\[|\]/).filter((p) => p !== '').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function nodeProblem(node: string, field: string, message: string): FlowProblem {
+  return { node, field, path: ['nodes', node, ...fieldPath(field)], message };
+}
+
+/** Every text of the flow with where it sits. */
+function texts(flow: FlowFile): { node?: string; field: string; value: string }[] {
+  const out: { node?: string; field: string; value: string }[] = [{ field: 'greeting', value: flow.greeting }];
+  for (const [k, v] of Object.entries(flow.phrases)) out.push({ field: `phrases.${k}`, value: v });
+  const walk = (prefix: string, value: unknown): void => {
+    if (typeof value === 'string') out.push({ field: prefix, value });
+    else if (value !== null && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) walk(`${prefix}.${k}`, v);
+  };
+  walk('system', flow.system);
+  for (const [id, node] of Object.entries(flow.nodes)) {
+    out.push({ node: id, field: 'say', value: node.say });
+    if (node.type === 'transfer') out.push({ node: id, field: 'reason', value: node.reason });
+    if (node.type === 'menu')
+      node.options.forEach((o, i) => out.push({ node: id, field: `options[${i}].label`, value: o.label }));
+    if (node.type === 'instructions' && node.more) out.push({ node: id, field: 'more.label', value: node.more.label });
+  }
+  return out;
+}
+
+/**
+ * Everything a person editing a flow can get wrong once the file has the right shape: targets that do not exist,
+ * keys used twice or taken from the global ones, unknown placeholders, unreachable nodes, and nodes from which
+ * the caller can never reach the desk or an end through the flow's own choices. Returns every problem found.
+ */
+export function checkFlow(flow: FlowFile): FlowProblem[] {
+  const problems: FlowProblem[] = [];
+  const ids = Object.keys(flow.nodes);
+  const start = flow.nodes[flow.start];
+  if (start === undefined) {
+    problems.push({ field: 'start', path: ['start'], message: `unknown node '${flow.start}'${didYouMean(flow.start, ids)}` });
+  } else if (start.type === 'transfer' || start.type === 'end') {
+    problems.push({ field: 'start', path: ['start'], message: `the start node '${flow.start}' must be a menu, question or instructions, not a ${start.type}` });
+  }
+
+  for (const [id, node] of Object.entries(flow.nodes)) {
+    for (const edge of edgesOf(node)) {
+      if (flow.nodes[edge.to] === undefined)
+        problems.push(nodeProblem(id, edge.field, `unknown node '${edge.to}'${didYouMean(edge.to, ids)}`));
+      else if (edge.to === id)
+        problems.push(nodeProblem(id, edge.field, `goes back to the same node '${id}'; the caller would hear it again without end`));
+    }
+    if (node.type !== 'menu') continue;
+    const seen = new Map<string, number>();
+    node.options.forEach((option, i) => {
+      const globalName = Object.entries(GLOBAL_KEYS).find(([, k]) => k === option.key)?.[0];
+      if (globalName !== undefined) {
+        const what = { bsd: 'the Business Support Desk', repeat: 'repeat', mainMenu: 'the main menu' }[globalName];
+        problems.push(nodeProblem(id, `options[${i}].key`, `key ${option.key} is kept for ${what} at every question; use one of 1 to 8`));
+      }
+      const first = seen.get(option.key);
+      if (first !== undefined)
+        problems.push(nodeProblem(id, `options[${i}].key`, `key ${option.key} is already used by options[${first}]`));
+      else seen.set(option.key, i);
+    });
+  }
+
+  for (const t of texts(flow)) {
+    const allowed = ALLOWED_PLACEHOLDERS[t.field] ?? SPOKEN;
+    for (const name of placeholdersIn(t.value)) {
+      if (allowed.includes(name)) continue;
+      const message = `unknown placeholder {${name}}${didYouMean(name, allowed)} (this text can use ${allowed.map((a) => `{${a}}`).join(', ')})`;
+      problems.push(t.node === undefined ? { field: t.field, path: fieldPath(t.field), message } : nodeProblem(t.node, t.field, message));
+    }
+  }
+
+  if (start !== undefined) {
+    const seen = reachable(flow);
+    for (const id of ids)
+      if (!seen.has(id)) problems.push(nodeProblem(id, 'type', `node '${id}' cannot be reached from the start node '${flow.start}'`));
+  }
+  const finishing = canFinish(flow);
+  for (const [id, node] of Object.entries(flow.nodes)) {
+    if (finishing.has(id)) continue;
+    const known = edgesOf(node).every((e) => flow.nodes[e.to] !== undefined);
+    if (known)
+      problems.push(
+        nodeProblem(id, 'type', `from node '${id}' no choice ever leads to a transfer or an end; a caller could go round in circles`),
+      );
+  }
+  return problems;
+}

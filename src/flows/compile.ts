@@ -1,0 +1,136 @@
+import type { AnyStateMachine } from 'xstate';
+import { callMachineSetup, type CallContext, type CallInput } from '../engine/call-machine';
+import { edgesOf } from './graph';
+import type { LoadedFlow } from './load';
+import { GLOBAL_KEYS, type FlowFile, type FlowNode } from './schema';
+
+/** States the compiler adds to every flow. Their names use '_', which flow node ids cannot, so they never clash. */
+export const SYSTEM = {
+  bsdRequest: '_bsd_request',
+  keypadTrouble: '_keypad_trouble',
+  redial: '_redial',
+  dialFailed: '_dial_failed',
+  afterDesk: '_after_desk',
+  goodbye: '_goodbye',
+} as const;
+
+export interface CompiledFlow extends LoadedFlow {
+  machine: CallMachine;
+}
+
+type Transition = {
+  target?: string;
+  reenter?: boolean;
+  guard?: { type: 'keyIs'; params: { key: string } } | 'tooManyFailures' | 'connected';
+  actions?: (
+    | 'enterNode'
+    | 'countFailure'
+    | 'rememberDialProblem'
+    | { type: 'record'; params: { note: string } }
+    | { type: 'rememberTransfer'; params: { state: string } }
+  )[];
+};
+type StateConfig = {
+  type?: 'final';
+  entry?: Transition['actions'];
+  on?: { KEY?: Transition[]; SILENCE?: Transition[]; DIAL?: Transition[] };
+};
+
+const key = (k: string) => ({ type: 'keyIs' as const, params: { key: k } });
+
+/** A real choice: the next state starts with a clean failure count and no notice. */
+function go(keyPressed: string, target: string, actions: Transition['actions'] = [], reenter = false): Transition {
+  return { guard: key(keyPressed), target, reenter, actions: [...(actions ?? []), 'enterNode'] };
+}
+
+/** 0, * and 9 at an interactive state, then the failure path for anything else. */
+function keypad(self: string, flow: FlowFile, choices: Transition[], onTooMany: string, onZero: string): StateConfig['on'] {
+  const failure: Transition[] = [
+    { guard: 'tooManyFailures', target: onTooMany, actions: ['enterNode'] },
+    { actions: ['countFailure'] },
+  ];
+  return {
+    KEY: [
+      ...choices,
+      go(GLOBAL_KEYS.bsd, onZero),
+      go(GLOBAL_KEYS.repeat, self, [], true),
+      go(GLOBAL_KEYS.mainMenu, flow.start, [], true),
+      ...failure,
+    ],
+    SILENCE: failure,
+  };
+}
+
+function choicesOf(id: string, node: FlowNode): Transition[] {
+  const choices: Transition[] = [];
+  for (const edge of edgesOf(node)) {
+    const actions: Transition['actions'] = [];
+    if (node.type === 'menu') {
+      actions.push({ type: 'record', params: { note: `${node.note}: ${edge.label}` } });
+    } else if (node.type === 'question') {
+      actions.push({ type: 'record', params: { note: `${node.note}: ${edge.label === 'unsure' ? 'not sure' : edge.label}` } });
+    } else if (node.type === 'instructions' && edge.field === 'more.goto' && node.note !== undefined) {
+      actions.push({ type: 'record', params: { note: node.note } });
+    }
+    choices.push(go(edge.key, edge.to, actions));
+  }
+  if (node.type === 'instructions') choices.push(go('2', id, [], true));
+  return choices;
+}
+
+function transferState(state: string): StateConfig {
+  return {
+    entry: [{ type: 'rememberTransfer', params: { state } }],
+    on: {
+      DIAL: [
+        { guard: 'connected', target: SYSTEM.afterDesk },
+        { target: SYSTEM.dialFailed, actions: ['rememberDialProblem', 'enterNode'] },
+      ],
+    },
+  };
+}
+
+/** Compiles a checked flow into the xstate machine that runs each call on it. */
+export function compileFlow(loaded: LoadedFlow): CompiledFlow {
+  const { flow } = loaded;
+  const states: Record<string, StateConfig> = {};
+  for (const [id, node] of Object.entries(flow.nodes)) {
+    if (node.type === 'transfer') states[id] = transferState(id);
+    else if (node.type === 'end') states[id] = { type: 'final' };
+    else
+      states[id] = {
+        on: keypad(id, flow, choicesOf(id, node), SYSTEM.keypadTrouble, SYSTEM.bsdRequest),
+      };
+  }
+  states[SYSTEM.bsdRequest] = transferState(SYSTEM.bsdRequest);
+  states[SYSTEM.keypadTrouble] = transferState(SYSTEM.keypadTrouble);
+  // A redial keeps the transfer it repeats, so the agent hears the same reason.
+  states[SYSTEM.redial] = { on: transferState(SYSTEM.redial).on! };
+  states[SYSTEM.dialFailed] = {
+    // After three failed answers here the desk has already failed once and the caller is silent: end politely
+    // with the desk's number rather than dial again without end.
+    on: keypad(SYSTEM.dialFailed, flow, [
+      go('1', SYSTEM.redial),
+      go('2', SYSTEM.goodbye),
+    ], SYSTEM.goodbye, SYSTEM.redial),
+  };
+  states[SYSTEM.afterDesk] = { type: 'final' };
+  states[SYSTEM.goodbye] = { type: 'final' };
+
+  const machine = callMachineSetup.createMachine({
+    id: flow.id,
+    initial: flow.start,
+    context: ({ input }: { input: CallInput }): CallContext => ({
+      reference: input.reference,
+      failures: 0,
+      notice: 'greeting',
+      history: [],
+      transfer: null,
+      dialProblem: null,
+    }),
+    states,
+  });
+  return { ...loaded, machine };
+}
+
+export type CallMachine = ReturnType<typeof callMachineSetup.createMachine> & AnyStateMachine;

@@ -1,0 +1,35 @@
+import { LineError, didYouMean } from '../errors';
+import { compileFlow, type CompiledFlow } from './compile';
+import { loadFlows, type LoadedFlow } from './load';
+
+/** The flows the line answers with, compiled once at start-up. */
+export class FlowRegistry {
+  private readonly byId = new Map<string, CompiledFlow>();
+
+  constructor(
+    flows: LoadedFlow[],
+    readonly entryId: string,
+  ) {
+    for (const flow of flows) this.byId.set(flow.flow.id, compileFlow(flow));
+    if (!this.byId.has(entryId)) {
+      throw new LineError('FLOW_UNKNOWN', `ENTRY_FLOW '${entryId}' is not among the call flows (${[...this.byId.keys()].join(', ') || 'none'})${didYouMean(entryId, this.byId.keys())}`);
+    }
+  }
+
+  static fromDir(dir: string, entryId: string): FlowRegistry {
+    return new FlowRegistry(loadFlows(dir), entryId);
+  }
+
+  /** The flow new calls start on. */
+  get entry(): CompiledFlow {
+    return this.byId.get(this.entryId)!;
+  }
+
+  get(id: string): CompiledFlow | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): CompiledFlow[] {
+    return [...this.byId.values()];
+  }
+}

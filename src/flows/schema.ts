@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+/** The call-flow file format. See the header of call-flows/portal-login.yaml for what each kind does. */
+
+const text = z.string().trim().min(1, 'must not be empty');
+const nodeId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes, such as "mfa-reset"');
+const menuKey = z.enum(['1', '2', '3', '4', '5', '6', '7', '8', '0', '*', '9'], {
+  error: 'must be one phone key, 1 to 8 (0, * and 9 work at every question)',
+});
+
+export const menuOption = z.strictObject({
+  key: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), menuKey),
+  label: text,
+  note: text,
+  goto: nodeId,
+});
+
+const menuNode = z.strictObject({
+  type: z.literal('menu'),
+  say: text,
+  note: text,
+  options: z.array(menuOption).min(1, 'a menu needs at least one option'),
+});
+
+const questionNode = z.strictObject({
+  type: z.literal('question'),
+  say: text,
+  note: text,
+  yes: nodeId,
+  no: nodeId,
+  unsure: nodeId.optional(),
+});
+
+const instructionsNode = z.strictObject({
+  type: z.literal('instructions'),
+  say: text,
+  note: text.optional(),
+  solved: nodeId,
+  more: z.strictObject({ label: text, goto: nodeId }).optional(),
+});
+
+const transferNode = z.strictObject({
+  type: z.literal('transfer'),
+  say: text,
+  reason: text,
+});
+
+const endNode = z.strictObject({
+  type: z.literal('end'),
+  say: text,
+});
+
+export const flowNode = z.discriminatedUnion('type', [menuNode, questionNode, instructionsNode, transferNode, endNode], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'type must be one of menu, question, instructions, transfer, end' : undefined,
+});
+
+const systemTransfer = z.strictObject({ say: text, reason: text });
+
+export const flowFile = z.strictObject({
+  id: nodeId,
+  title: text,
+  language: z.string().regex(/^[a-z]{2}-[A-Z]{2}$/, 'must be a language tag such as en-US'),
+  voice: text.optional(),
+  start: nodeId,
+  greeting: text,
+  phrases: z.strictObject({
+    option: text,
+    yes: text,
+    no: text,
+    unsure: text,
+    solved: text,
+    repeatSteps: text,
+    more: text,
+    globals: text,
+    globalsAtStart: text,
+    noInput: text,
+    invalidKey: text,
+    reference: text,
+    agentIntro: text,
+    agentTried: text,
+    agentNothingTried: text,
+  }),
+  system: z.strictObject({
+    bsdRequest: systemTransfer,
+    keypadTrouble: systemTransfer,
+    stateLost: systemTransfer,
+    holdOn: text,
+    dialFailed: z.strictObject({ busy: text, noAnswer: text, failed: text, choices: text }),
+    flowChanged: text,
+    afterDesk: text,
+    goodbye: text,
+  }),
+  nodes: z.record(nodeId, flowNode).refine((nodes) => Object.keys(nodes).length > 0, 'a flow needs at least one node'),
+});
+
+export type FlowFile = z.infer<typeof flowFile>;
+export type FlowNode = z.infer<typeof flowNode>;
+export type MenuOption = z.infer<typeof menuOption>;
+export type NodeType = FlowNode['type'];
+
+/** The keys that work at every question, whatever the flow says. */
+export const GLOBAL_KEYS = { bsd: '0', repeat: '*', mainMenu: '9' } as const;

@@ -1,0 +1,30 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/** "+18006052965" -> "+1******2965": enough to tell calls apart, not enough to call anyone back. */
+export function maskPhone(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return value;
+  const digits = value.replace(/\D/g, '');
+  if (digits.length < 5) return '*'.repeat(value.length);
+  return `${value.startsWith('+') ? '+' : ''}${digits.slice(0, value.startsWith('+1') ? 1 : 0)}${'*'.repeat(Math.max(0, digits.length - 5))}${digits.slice(-4)}`;
+}
+
+/**
+ * JSON logs on stdout. Tokens and signatures are redacted wherever they appear; phone numbers are masked where
+ * they are logged (maskPhone), and never logged raw.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'portal-line' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: ['authToken', '*.authToken', 'TWILIO_AUTH_TOKEN', '*.TWILIO_AUTH_TOKEN', 'signature', '*.signature', 'headers["x-twilio-signature"]', 'From', 'To', '*.From', '*.To', 'Caller', 'Called'],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
+}

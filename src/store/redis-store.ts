@@ -1,0 +1,87 @@
+import type { Cluster, Redis } from 'ioredis';
+import {
+  callSummary,
+  parseStored,
+  sessionRecord,
+  type CallSummary,
+  type SessionRecord,
+  type SessionStore,
+  type StoredSession,
+} from './session-store';
+
+/**
+ * Compare-and-set save of a call session.
+ * KEYS[1]  the session hash (fields: v = version, d = JSON record)
+ * ARGV[1]  expected version (0 = the session must not exist)
+ * ARGV[2]  the new JSON record
+ * ARGV[3]  time to live, seconds
+ * Returns  1 when saved (version becomes ARGV[1] + 1), 0 when the stored version differs.
+ */
+const CAS_SAVE = `
+local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if current ~= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'v', current + 1, 'd', ARGV[2])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1
+`;
+
+type Client = Redis | Cluster;
+type WithCas = Client & {
+  casSave(key: string, expected: number, json: string, ttl: number): Promise<number>;
+};
+
+/**
+ * A SessionStore on Redis (single server, Sentinel or Cluster: anything ioredis connects to). One call's keys
+ * share a hash tag, {CallSid}, so they live in one cluster slot and one MULTI can touch them all.
+ */
+export class RedisStore implements SessionStore {
+  private readonly redis: WithCas;
+
+  constructor(
+    client: Client,
+    private readonly prefix: string,
+  ) {
+    client.defineCommand('casSave', { numberOfKeys: 1, lua: CAS_SAVE });
+    this.redis = client as WithCas;
+  }
+
+  sessionKey(callSid: string): string {
+    return `${this.prefix}:{${callSid}}:session`;
+  }
+
+  summaryKey(callSid: string): string {
+    return `${this.prefix}:{${callSid}}:summary`;
+  }
+
+  async load(callSid: string): Promise<StoredSession | null> {
+    const [version, json] = await this.redis.hmget(this.sessionKey(callSid), 'v', 'd');
+    const record = parseStored(sessionRecord, json);
+    return version === null || record === null ? null : { version: Number(version), record };
+  }
+
+  async save(callSid: string, record: SessionRecord, expectedVersion: number, ttlSeconds: number): Promise<boolean> {
+    const saved = await this.redis.casSave(this.sessionKey(callSid), expectedVersion, JSON.stringify(record), ttlSeconds);
+    return saved === 1;
+  }
+
+  async end(callSid: string, summary: CallSummary | null, summaryTtlSeconds: number): Promise<void> {
+    const multi = this.redis.multi().del(this.sessionKey(callSid));
+    if (summary !== null && summaryTtlSeconds > 0)
+      multi.set(this.summaryKey(callSid), JSON.stringify(summary), 'EX', summaryTtlSeconds);
+    const results = await multi.exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (failed) throw failed[0];
+  }
+
+  async loadSummary(callSid: string): Promise<CallSummary | null> {
+    return parseStored(callSummary, await this.redis.get(this.summaryKey(callSid)));
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}

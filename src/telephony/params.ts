@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** Webhook parameters, as Twilio posts them. Unknown parameters are ignored; Twilio adds new ones over time. */
+
+export const callSid = z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio CallSid (CA followed by 32 hex digits)');
+const accountSid = z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio AccountSid (AC followed by 32 hex digits)');
+
+export const callParams = z.object({
+  CallSid: callSid,
+  AccountSid: accountSid.optional(),
+  From: z.string().max(64).optional(),
+  To: z.string().max(64).optional(),
+});
+
+/** Digits may hold anything (a caller's keypad, a misdialled string): it is classified, never rejected. */
+export const inputParams = callParams.extend({
+  Digits: z.string().max(256).optional(),
+});
+
+export const dialStatus = z.enum(['completed', 'answered', 'busy', 'no-answer', 'failed', 'canceled']);
+export const dialParams = callParams.extend({
+  DialCallStatus: dialStatus,
+});
+
+export const callStatus = z.enum(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled']);
+export const statusParams = callParams.extend({
+  CallStatus: callStatus,
+  CallDuration: z.coerce.number().int().min(0).optional(),
+});
+
+/** The turn a Gather or Dial action answers, from `?t=`: the session version the prompt was made at. */
+export const turnQuery = z.object({
+  t: z.coerce.number().int().min(0).max(1_000_000),
+});
+
+export const whisperQuery = z.object({
+  w: z.string().min(1).max(2000),
+});
+
+export const rescueQuery = z.object({
+  n: z.coerce.number().int().min(0).max(10).default(0),
+});
+
+export type DialStatus = z.infer<typeof dialStatus>;
