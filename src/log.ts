@@ -7,7 +7,8 @@ export function maskPhone(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return value;
   const digits = value.replace(/\D/g, '');
   if (digits.length < 5) return '*'.repeat(value.length);
-  return `${value.startsWith('+') ? '+' : ''}${digits.slice(0, value.startsWith('+1') ? 1 : 0)}${'*'.repeat(Math.max(0, digits.length - 5))}${digits.slice(-4)}`;
+  const kept = value.startsWith('+1') ? 1 : 0; // the North American country code says little about the caller
+  return `${value.startsWith('+') ? '+' : ''}${digits.slice(0, kept)}${'*'.repeat(digits.length - kept - 4)}${digits.slice(-4)}`;
 }
 
 /**

@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import { getExpectedTwilioSignature } from 'twilio';
+import { readTwiml, type Verb } from './twiml-reader';
+
+/** What the caller does when the line waits: press a key, stay silent; or how the desk answers a transfer. */
+export type Step =
+  | { kind: 'key'; key: string }
+  | { kind: 'silence' }
+  | { kind: 'desk'; outcome: DeskOutcome }
+  | { kind: 'hangup' };
+export type DeskOutcome = 'answered' | 'busy' | 'no-answer' | 'failed';
+
+const DESK: Record<string, DeskOutcome> = { answer: 'answered', answered: 'answered', busy: 'busy', 'no-answer': 'no-answer', noanswer: 'no-answer', failed: 'failed', fail: 'failed' };
+
+/**
+ * "3,2,1" presses 3, 2 and 1. "_" (or "pause") lets a question time out with no key. "answer", "busy",
+ * "no-answer" and "failed" say how the desk answers the next transfer; "hangup" hangs up.
+ */
+export function parseSteps(spec: string): Step[] {
+  return spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((s): Step => {
+      const lower = s.toLowerCase();
+      if (lower === '_' || lower === 'pause' || lower === 'wait') return { kind: 'silence' };
+      if (lower === 'hangup') return { kind: 'hangup' };
+      const desk = DESK[lower];
+      if (desk !== undefined) return { kind: 'desk', outcome: desk };
+      if (/^[0-9*#]$/.test(s)) return { kind: 'key', key: s };
+      throw new Error(`unknown step '${s}': use a key (0-9, *, #), _ for no key, answer, busy, no-answer, failed or hangup`);
+    });
+}
+
+export interface Reply {
+  status: number;
+  body: string;
+}
+
+/** Sends one signed webhook, as Twilio would. */
+export type Transport = (url: string, params: Record<string, string>, signature: string) => Promise<Reply>;
+
+export interface TranscriptLine {
+  who: 'line' | 'caller' | 'transfer' | 'agent hears' | 'desk' | 'call' | 'error';
+  text: string;
+}
+
+export interface CallOptions {
+  baseUrl: string;
+  authToken: string;
+  transport: Transport;
+  /** The next thing the caller does; null means the caller hangs up. */
+  next: (waitingFor: 'key' | 'desk') => Promise<Step | null> | Step | null;
+  callSid?: string;
+  from?: string;
+  to?: string;
+  accountSid?: string;
+  /** Twilio's fallback URL; requested when a webhook fails, as Twilio does. */
+  fallbackUrl?: string;
+  maxRequests?: number;
+  onLine?: (line: TranscriptLine) => void;
+}
+
+export interface CallResult {
+  callSid: string;
+  transcript: TranscriptLine[];
+  /** How the call ended. */
+  ending: 'line hung up' | 'end of document' | 'caller hung up' | 'too many requests' | 'error';
+  requests: number;
+  errors: string[];
+}
+
+/** A CallSid for a simulated call; derived from `seed` when given, so transcripts are repeatable. */
+export function simulatedCallSid(seed?: string): string {
+  const source = seed ?? `${Date.now()}-${Math.random()}`;
+  return `CA${createHash('md5').update(source).digest('hex')}`;
+}
+
+/** Places one call against the line and follows its TwiML as Twilio does. */
+export async function placeCall(options: CallOptions): Promise<CallResult> {
+  const callSid = options.callSid ?? simulatedCallSid();
+  const common = {
+    CallSid: callSid,
+    AccountSid: options.accountSid ?? `AC${'0'.repeat(32)}`,
+    From: options.from ?? '+15555550123',
+    To: options.to ?? '+15555550100',
+    Direction: 'inbound',
+    ApiVersion: '2010-04-01',
+  };
+  const transcript: TranscriptLine[] = [];
+  const errors: string[] = [];
+  const say = (who: TranscriptLine['who'], text: string) => {
+    const line = { who, text };
+    transcript.push(line);
+    options.onLine?.(line);
+  };
+  let requests = 0;
+  const max = options.maxRequests ?? 200;
+
+  const post = async (url: string, extra: Record<string, string>): Promise<Verb[] | null> => {
+    requests++;
+    const params = { ...common, CallStatus: 'in-progress', ...extra };
+    const signature = getExpectedTwilioSignature(options.authToken, url, params);
+    let reply: Reply;
+    try {
+      reply = await options.transport(url, params, signature);
+      if (reply.status !== 200) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
+      return readTwiml(reply.body);
+    } catch (error) {
+      const message = `${url.replace(options.baseUrl, '')}: ${(error as Error).message}`;
+      errors.push(message);
+      say('error', message);
+      return null;
+    }
+  };
+
+  let verbs = await post(`${options.baseUrl}/voice`, { CallStatus: 'ringing' });
+  let ending: CallResult['ending'] = 'end of document';
+  document: while (true) {
+    if (verbs === null) {
+      if (options.fallbackUrl === undefined || requests >= max) {
+        ending = 'error';
+        break;
+      }
+      verbs = await post(options.fallbackUrl, { ErrorCode: '11200', ErrorUrl: `${options.baseUrl}/voice` });
+      if (verbs === null) {
+        ending = 'error';
+        break;
+      }
+    }
+    if (requests >= max) {
+      ending = 'too many requests';
+      break;
+    }
+    let nextDocument: Verb[] | null | undefined;
+    for (const verb of verbs) {
+      if (verb.verb === 'Say') say('line', verb.text);
+      else if (verb.verb === 'Pause') continue;
+      else if (verb.verb === 'Hangup') {
+        ending = 'line hung up';
+        break document;
+      } else if (verb.verb === 'Redirect') {
+        nextDocument = await post(verb.url, {});
+        break;
+      } else if (verb.verb === 'Gather') {
+        for (const text of verb.says) say('line', text);
+        const step = await options.next('key');
+        if (step === null || step.kind === 'hangup') {
+          say('caller', 'hangs up');
+          ending = 'caller hung up';
+          break document;
+        }
+        if (step.kind === 'desk') throw new Error(`the line is waiting for a key, but the next step is the desk '${step.outcome}'`);
+        if (step.kind === 'key') {
+          say('caller', `presses ${step.key}`);
+          nextDocument = await post(verb.action!, { Digits: step.key });
+          break;
+        }
+        say('caller', `presses nothing for ${verb.timeout} seconds`);
+        if (verb.actionOnEmptyResult) {
+          nextDocument = await post(verb.action!, {});
+          break;
+        }
+        // Without actionOnEmptyResult Twilio goes on to the next verb.
+      } else if (verb.verb === 'Dial') {
+        const number = verb.numbers[0]!;
+        say('transfer', `dialling ${number.number}`);
+        const step = await options.next('desk');
+        const outcome = step?.kind === 'desk' ? step.outcome : step === null ? null : 'answered';
+        if (outcome === null) {
+          say('caller', 'hangs up');
+          ending = 'caller hung up';
+          break document;
+        }
+        if (outcome === 'answered' && number.url !== undefined) {
+          const whisper = await post(number.url, { CallSid: simulatedCallSid(`${callSid}-leg-${requests}`), ParentCallSid: callSid, Direction: 'outbound-api' });
+          for (const w of whisper ?? []) if (w.verb === 'Say') say('agent hears', w.text);
+        }
+        say('desk', outcome === 'answered' ? 'answers; the caller and the agent talk, then the agent hangs up' : outcome);
+        if (verb.action !== undefined) {
+          const dialStatus = outcome === 'answered' ? 'completed' : outcome;
+          nextDocument = await post(verb.action, { DialCallStatus: dialStatus, ...(outcome === 'answered' ? { DialCallDuration: '120' } : {}) });
+          break;
+        }
+      } else {
+        const message = `unknown TwiML verb <${verb.name}>`;
+        errors.push(message);
+        say('error', message);
+      }
+    }
+    if (nextDocument === undefined) break; // end of the document: Twilio hangs up
+    verbs = nextDocument;
+  }
+  say('call', ending);
+  // The status callback: Twilio wants any 2xx and reads no TwiML from it.
+  const statusUrl = `${options.baseUrl}/voice/status`;
+  const statusParams = { ...common, CallStatus: 'completed', CallDuration: '60' };
+  requests++;
+  try {
+    const reply = await options.transport(statusUrl, statusParams, getExpectedTwilioSignature(options.authToken, statusUrl, statusParams));
+    if (reply.status < 200 || reply.status > 299) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
+  } catch (error) {
+    errors.push(`/voice/status: ${(error as Error).message}`);
+  }
+  return { callSid, transcript, ending, requests, errors };
+}
+
+/**
+ * A scripted caller: takes the steps in order; when they run out at a question, hangs up. At a transfer, a desk
+ * step says how the desk answers; without one the desk answers.
+ */
+export function scripted(steps: Step[]): CallOptions['next'] {
+  const queue = [...steps];
+  return (waitingFor) => {
+    if (waitingFor === 'desk') return queue[0]?.kind === 'desk' ? queue.shift()! : { kind: 'desk', outcome: 'answered' };
+    return queue.shift() ?? null;
+  };
+}
+
+/** The transcript as text, one line each. */
+export function formatTranscript(lines: TranscriptLine[]): string {
+  return lines.map((l) => `${l.who.toUpperCase().padEnd(11)} ${l.text}`).join('\n');
+}

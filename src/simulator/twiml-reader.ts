@@ -1,0 +1,85 @@
+import { XMLParser } from 'fast-xml-parser';
+
+/** The TwiML verbs the line uses, read back from a document, as Twilio would see them. */
+export type Verb =
+  | { verb: 'Say'; text: string }
+  | { verb: 'Pause'; length: number }
+  | { verb: 'Gather'; action?: string; method: string; numDigits?: number; timeout: number; actionOnEmptyResult: boolean; says: string[] }
+  | { verb: 'Redirect'; url: string; method: string }
+  | { verb: 'Dial'; action?: string; method: string; timeout: number; numbers: { number: string; url?: string }[] }
+  | { verb: 'Hangup' }
+  | { verb: 'Unknown'; name: string };
+
+type Node = Record<string, unknown> & { ':@'?: Record<string, string> };
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+});
+
+function nameOf(node: Node): string {
+  return Object.keys(node).find((k) => k !== ':@')!;
+}
+
+function textOf(children: Node[]): string {
+  return children.map((c) => (typeof c['#text'] === 'string' ? c['#text'] : '')).join('').trim();
+}
+
+function childrenOf(node: Node): Node[] {
+  return (node[nameOf(node)] as Node[] | undefined) ?? [];
+}
+
+/** Reads a TwiML document into verbs; anything else than a <Response> document is an error. */
+export function readTwiml(xml: string): Verb[] {
+  const doc = parser.parse(xml) as Node[];
+  const response = doc.find((n) => nameOf(n) === 'Response');
+  if (response === undefined) throw new Error(`not a TwiML document: ${xml.slice(0, 120)}`);
+  return childrenOf(response).map((node): Verb => {
+    const name = nameOf(node);
+    const a = node[':@'] ?? {};
+    const children = childrenOf(node);
+    switch (name) {
+      case 'Say':
+        return { verb: 'Say', text: textOf(children) };
+      case 'Pause':
+        return { verb: 'Pause', length: Number(a.length ?? 1) };
+      case 'Gather':
+        return {
+          verb: 'Gather',
+          ...(a.action === undefined ? {} : { action: a.action }),
+          method: a.method ?? 'POST',
+          ...(a.numDigits === undefined ? {} : { numDigits: Number(a.numDigits) }),
+          timeout: Number(a.timeout ?? 5),
+          actionOnEmptyResult: a.actionOnEmptyResult === 'true',
+          says: children.filter((c) => nameOf(c) === 'Say').map((c) => textOf(childrenOf(c))),
+        };
+      case 'Redirect':
+        return { verb: 'Redirect', url: textOf(children), method: a.method ?? 'POST' };
+      case 'Dial': {
+        const numbers = children.filter((c) => nameOf(c) === 'Number');
+        return {
+          verb: 'Dial',
+          ...(a.action === undefined ? {} : { action: a.action }),
+          method: a.method ?? 'POST',
+          timeout: Number(a.timeout ?? 30),
+          // <Dial>+1800...</Dial> dials the text itself.
+          numbers:
+            numbers.length === 0
+              ? [{ number: textOf(children) }]
+              : numbers.map((c) => {
+                  const attrs = c[':@'] ?? {};
+                  return { number: textOf(childrenOf(c)), ...(attrs.url === undefined ? {} : { url: attrs.url }) };
+                }),
+        };
+      }
+      case 'Hangup':
+        return { verb: 'Hangup' };
+      default:
+        return { verb: 'Unknown', name };
+    }
+  });
+}

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { getExpectedTwilioSignature } from 'twilio';
+import type { Express } from 'express';
+import pino from 'pino';
+import { buildApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { FlowRegistry } from '../../src/flows/registry';
+import { createLogger, type Logger } from '../../src/log';
+import { MemoryStore } from '../../src/store/memory-store';
+import { RedisStore } from '../../src/store/redis-store';
+import type { SessionStore } from '../../src/store/session-store';
+import { placeCall, scripted, parseSteps, simulatedCallSid, type CallResult, type Transport } from '../../src/simulator/caller';
+
+export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+export const BASE_URL = 'https://line.example.test';
+
+/** The URL of the private redis-server that the test run started. */
+export function testRedisUrl(): string {
+  const url = process.env.TEST_REDIS_URL;
+  if (url === undefined) throw new Error('TEST_REDIS_URL is not set: run the tests with jest, whose global setup starts redis-server');
+  return url;
+}
+
+export type StoreKind = 'redis' | 'memory';
+
+export interface TestLine {
+  app: Express;
+  store: SessionStore;
+  config: Config;
+  logs: string[];
+  redis?: Redis;
+  prefix: string;
+  /** Places a scripted call ("1,2,_,answer") and returns its transcript. */
+  call(keys: string, callSid?: string): Promise<CallResult>;
+  /** Posts a signed webhook; `path` may carry a query. */
+  post(path: string, params: Record<string, string>, options?: { signature?: string | null }): request.Test;
+  close(): Promise<void>;
+}
+
+/** Captures log lines so tests can check what reaches the logs. */
+function capturingLogger(level: string): { logger: Logger; logs: string[] } {
+  const logs: string[] = [];
+  const logger = createLogger(level, { write: (line: string) => void logs.push(line) } as pino.DestinationStream);
+  return { logger, logs };
+}
+
+export async function startLine(kind: StoreKind, env: Record<string, string> = {}): Promise<TestLine> {
+  const config = loadConfig({ TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: BASE_URL, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env });
+  const flows = FlowRegistry.fromDir(config.FLOWS_DIR, config.ENTRY_FLOW);
+  const prefix = `test-${randomBytes(6).toString('hex')}`;
+  let redis: Redis | undefined;
+  let store: SessionStore;
+  if (kind === 'redis') {
+    redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+    store = new RedisStore(redis, prefix);
+  } else {
+    store = new MemoryStore();
+  }
+  const { logger, logs } = capturingLogger(config.LOG_LEVEL);
+  const app = buildApp({ config, store, flows, logger });
+  const transport: Transport = async (url, params, signature) => {
+    const res = await request(app).post(url.replace(BASE_URL, '')).type('form').set('X-Twilio-Signature', signature).send(params);
+    return { status: res.status, body: res.text };
+  };
+  return {
+    app,
+    store,
+    config,
+    logs,
+    ...(redis === undefined ? {} : { redis }),
+    prefix,
+    call: (keys, callSid) =>
+      placeCall({
+        baseUrl: BASE_URL,
+        authToken: AUTH_TOKEN,
+        transport,
+        next: scripted(parseSteps(keys)),
+        callSid: callSid ?? simulatedCallSid(),
+        fallbackUrl: `${BASE_URL}/voice/fallback`,
+      }),
+    post: (path, params, options = {}) => {
+      const signature = options.signature === undefined ? getExpectedTwilioSignature(AUTH_TOKEN, BASE_URL + path, params) : options.signature;
+      const req = request(app).post(path).type('form');
+      if (signature !== null) req.set('X-Twilio-Signature', signature);
+      return req.send(params);
+    },
+    close: async () => {
+      if (redis !== undefined) {
+        const keys = await redis.keys(`${prefix}:*`);
+        if (keys.length > 0) await redis.del(...keys);
+      }
+      await store.close();
+    },
+  };
+}
+
+/** Spoken text of a transcript, for assertions. */
+export function heard(result: CallResult, who = 'line'): string {
+  return result.transcript.filter((l) => l.who === who).map((l) => l.text).join('\n');
+}

@@ -1,0 +1,119 @@
+import type { CallSummary, SessionRecord, SessionStore } from '../../src/store/session-store';
+
+/** A factory for a fresh, empty store, and a way to read the time to live the store gave a call's keys. */
+export interface StoreUnderTest {
+  store: SessionStore;
+  /** Seconds to live of every key the store holds for `callSid`; -1 for a key without one. */
+  ttls(callSid: string): Promise<number[]>;
+  /** Makes time pass (memory) or waits for real expiry (Redis). */
+  expire(callSid: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const record = (value: string, history: string[] = []): SessionRecord => ({
+  flowId: 'portal-login',
+  flowVersion: 'abc123',
+  call: {
+    value,
+    context: { reference: '123456', failures: 0, notice: null, history, transfer: null, dialProblem: null },
+  },
+});
+
+const summary: CallSummary = {
+  reference: '123456',
+  flowId: 'portal-login',
+  flowVersion: 'abc123',
+  lastNode: 'goodbye',
+  history: ['Problem: password'],
+  callStatus: 'completed',
+  durationSeconds: 42,
+  endedAt: '2026-11-27T12:00:00.000Z',
+};
+
+let n = 0;
+const sid = () => `CA${(++n).toString(16).padStart(32, '0')}`;
+
+/** The SessionStore contract (see src/store/session-store.ts), run against every implementation. */
+export function sessionStoreConformance(name: string, make: () => Promise<StoreUnderTest>): void {
+  describe(`${name} conforms to SessionStore`, () => {
+    let t: StoreUnderTest;
+    beforeEach(async () => {
+      t = await make();
+    });
+    afterEach(async () => {
+      await t.close();
+    });
+
+    test('load of an unknown call is null', async () => {
+      expect(await t.store.load(sid())).toBeNull();
+    });
+
+    test('a first save needs expected version 0 and stores version 1', async () => {
+      const id = sid();
+      expect(await t.store.save(id, record('main-menu'), 1, 60)).toBe(false);
+      expect(await t.store.save(id, record('main-menu'), 0, 60)).toBe(true);
+      expect(await t.store.load(id)).toEqual({ version: 1, record: record('main-menu') });
+    });
+
+    test('save is a compare-and-set: a stale version changes nothing', async () => {
+      const id = sid();
+      await t.store.save(id, record('main-menu'), 0, 60);
+      expect(await t.store.save(id, record('username'), 1, 60)).toBe(true);
+      expect(await t.store.save(id, record('password'), 1, 60)).toBe(false);
+      expect(await t.store.save(id, record('password'), 0, 60)).toBe(false);
+      expect(await t.store.load(id)).toEqual({ version: 2, record: record('username') });
+    });
+
+    test('of two racing saves on one version exactly one wins', async () => {
+      const id = sid();
+      await t.store.save(id, record('main-menu'), 0, 60);
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => t.store.save(id, record(`n${i}`), 1, 60)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await t.store.load(id))?.version).toBe(2);
+    });
+
+    test('every save sets the time to live; nothing is kept without one', async () => {
+      const id = sid();
+      await t.store.save(id, record('main-menu'), 0, 100);
+      await t.store.save(id, record('username'), 1, 300);
+      const ttls = await t.ttls(id);
+      expect(ttls).toHaveLength(1);
+      expect(ttls[0]).toBeGreaterThan(100);
+      expect(ttls[0]).toBeLessThanOrEqual(300);
+    });
+
+    test('an expired session is gone', async () => {
+      const id = sid();
+      await t.store.save(id, record('main-menu'), 0, 1);
+      await t.expire(id);
+      expect(await t.store.load(id)).toBeNull();
+      expect(await t.store.save(id, record('main-menu'), 0, 60)).toBe(true);
+    });
+
+    test('end removes the session and keeps the summary with a time to live', async () => {
+      const id = sid();
+      await t.store.save(id, record('goodbye', ['Problem: password']), 0, 60);
+      await t.store.end(id, summary, 500);
+      expect(await t.store.load(id)).toBeNull();
+      expect(await t.store.loadSummary(id)).toEqual(summary);
+      const ttls = await t.ttls(id);
+      expect(ttls).toHaveLength(1);
+      expect(ttls[0]).toBeGreaterThan(0);
+      expect(ttls[0]).toBeLessThanOrEqual(500);
+    });
+
+    test('end without a summary, or with a zero time to live, keeps nothing; it is idempotent', async () => {
+      const id = sid();
+      await t.store.save(id, record('goodbye'), 0, 60);
+      await t.store.end(id, null, 500);
+      await t.store.end(id, summary, 0);
+      expect(await t.store.load(id)).toBeNull();
+      expect(await t.store.loadSummary(id)).toBeNull();
+      expect(await t.ttls(id)).toEqual([]);
+    });
+
+    test('ping answers', async () => {
+      await expect(t.store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,160 @@
+import type { CallEvent } from '../../src/engine/call-machine';
+import { advance, referenceFor, replay, startCall, type PersistedCall, type Turn } from '../../src/engine/step';
+import { SYSTEM } from '../../src/flows/compile';
+import { portalLogin, SPEAKING } from '../helpers/flows';
+
+const flow = portalLogin();
+const CALL = `CA${'1'.repeat(32)}`;
+const key = (k: string): CallEvent => ({ type: 'KEY', key: k });
+const silence: CallEvent = { type: 'SILENCE' };
+
+/** Runs events from the start and returns every turn. */
+function run(...events: CallEvent[]): Turn[] {
+  const turns = [startCall(flow, CALL, SPEAKING)];
+  for (const event of events) {
+    // Each turn goes through JSON, as it does through the store.
+    const stored = JSON.parse(JSON.stringify(turns.at(-1)!.call)) as PersistedCall;
+    turns.push(advance(flow, stored, event, SPEAKING));
+  }
+  return turns;
+}
+const last = (...events: CallEvent[]) => run(...events).at(-1)!;
+
+test('a call starts at the main menu with the greeting, and a reference from its CallSid', () => {
+  const first = startCall(flow, CALL, SPEAKING);
+  expect(first.call.value).toBe('main-menu');
+  expect(first.call.context.reference).toBe(referenceFor(CALL));
+  expect(first.call.context.reference).toMatch(/^\d{6}$/);
+  expect(first.prompt.kind).toBe('ask');
+  expect(first.prompt.say[0]).toMatch(/^Thank you for calling the Customer Portal login help line/);
+});
+
+test('the snapshot survives a JSON round trip and steps the same afterwards', () => {
+  const turns = run(key('3'), key('2'));
+  const direct = advance(flow, turns[2]!.call, key('1'), SPEAKING);
+  const viaJson = advance(flow, JSON.parse(JSON.stringify(turns[2]!.call)) as PersistedCall, key('1'), SPEAKING);
+  expect(viaJson).toEqual(direct);
+  expect(direct.call.value).toBe('mfa-reset-new-device');
+});
+
+test.each([
+  [['1', '1'], 'username-ticket'],
+  [['1', '2'], 'username-reenter'],
+  [['1', '3'], 'username-verification'],
+  [['2'], 'password'],
+  [['3', '1'], 'mfa-reinstall'],
+  [['3', '2', '1'], 'mfa-reset-new-device'],
+  [['3', '2', '2', '1'], 'mfa-get-code-from-owner'],
+  [['3', '2', '2', '1', '3'], 'mfa-reset-owner-unavailable'],
+  [['3', '2', '2', '2'], 'mfa-none-apply'],
+  [['4'], 'black-screen-restart'],
+  [['4', '3', '3', '3'], 'black-screen-ticket'],
+  [['2', '1'], 'goodbye'],
+])('keys %j lead to %s', (keys, state) => {
+  expect(last(...keys.map(key)).call.value).toBe(state);
+});
+
+test('answers are recorded for the agent', () => {
+  const turn = last(key('4'), key('3'), key('3'), key('3'));
+  expect(turn.call.context.history).toEqual([
+    'Problem: black screen or freezing',
+    'Restarted the computer and tried again: the problem persists',
+    'Waited a few minutes and refreshed the browser: still unable to log in',
+    'Checked with their I T support: not an internal issue',
+  ]);
+  expect(turn.prompt.kind).toBe('transfer');
+});
+
+test('0 reaches the desk from any question; * repeats; 9 goes to the main menu', () => {
+  expect(last(key('3'), key('0')).call.value).toBe(SYSTEM.bsdRequest);
+  const repeated = last(key('1'), key('*'));
+  expect(repeated.call.value).toBe('username');
+  expect(repeated.prompt.say[0]).toMatch(/^To log in, you need two things/);
+  expect(last(key('3'), key('2'), key('9')).call.value).toBe('main-menu');
+});
+
+test('at self-service steps 2 repeats them, 1 ends with a goodbye', () => {
+  const again = last(key('2'), key('2'));
+  expect(again.call.value).toBe('password');
+  expect(again.prompt.say[0]).toMatch(/reset it yourself/);
+  const solved = last(key('2'), key('1'));
+  expect(solved.done).toBe(true);
+  expect(solved.prompt).toMatchObject({ kind: 'end', node: 'goodbye' });
+});
+
+test('no key and a wrong key reprompt with the keys that work; the third failure transfers', () => {
+  const turns = run(key('1'), silence, key('7'), silence);
+  expect(turns[2]!.prompt.say[0]).toBe("Sorry, I didn't hear a key.");
+  expect(turns[2]!.prompt.say.join(' ')).toContain('If yes, press 1. If no, press 2.');
+  expect(turns[3]!.prompt.say[0]).toBe('Sorry, that key is not one of the choices.');
+  expect(turns[3]!.call.context.failures).toBe(2);
+  expect(turns[4]!.call.value).toBe(SYSTEM.keypadTrouble);
+  expect(turns[4]!.prompt.kind).toBe('transfer');
+});
+
+test('a valid key resets the failure count', () => {
+  const turn = last(silence, silence, key('1'), silence, silence);
+  expect(turn.call.value).toBe('username');
+  expect(turn.call.context.failures).toBe(2);
+});
+
+test('garbage digits are a wrong key, not a crash', () => {
+  const turn = last(key('12#x'));
+  expect(turn.call.value).toBe('main-menu');
+  expect(turn.call.context.notice).toBe('invalidKey');
+});
+
+describe('the desk', () => {
+  const toDesk = [key('1'), key('1')];
+  test('answered: the call ends after the conversation', () => {
+    const turn = last(...toDesk, { type: 'DIAL', outcome: 'connected' });
+    expect(turn.prompt).toMatchObject({ kind: 'end', node: SYSTEM.afterDesk });
+  });
+
+  test.each([
+    ['busy', /busy right now/],
+    ['noAnswer', /nobody at the Business Support Desk answered/],
+    ['failed', /couldn't connect you/],
+  ] as const)('%s: the caller is told and can try again or end the call', (outcome, said) => {
+    const failed = last(...toDesk, { type: 'DIAL', outcome });
+    expect(failed.call.value).toBe(SYSTEM.dialFailed);
+    expect(failed.prompt.say[0]).toMatch(said);
+    expect(failed.prompt.say.join(' ')).toContain('To try again, press 1. To end the call, press 2.');
+    const retried = advance(flow, failed.call, key('1'), SPEAKING);
+    expect(retried.prompt.kind).toBe('transfer');
+    if (retried.prompt.kind === 'transfer') expect(retried.prompt.whisper).toContain('log a ticket');
+    const ended = advance(flow, failed.call, key('2'), SPEAKING);
+    expect(ended.prompt).toMatchObject({ kind: 'end', node: SYSTEM.goodbye });
+    expect(ended.prompt.say[0]).toContain('1, 8 0 0, 6 0 5, 2 9 6 5');
+  });
+
+  test('a silent caller after a failed transfer hears the number and a goodbye, not an endless redial', () => {
+    const turn = last(...toDesk, { type: 'DIAL', outcome: 'busy' }, silence, silence, silence);
+    expect(turn.prompt).toMatchObject({ kind: 'end', node: SYSTEM.goodbye });
+  });
+
+  test('the whisper names the reason, what the caller said and the reference', () => {
+    const turn = last(key('3'), key('2'), key('1'));
+    expect(turn.prompt.kind).toBe('transfer');
+    if (turn.prompt.kind !== 'transfer') return;
+    const ref = referenceFor(CALL).split('');
+    expect(turn.prompt.whisper).toContain(`Reference ${ref.slice(0, 3).join(' ')}, ${ref.slice(3).join(' ')}`);
+    expect(turn.prompt.whisper).toContain('Please request an MFA reset.');
+    expect(turn.prompt.whisper).toContain('Problem: multi-factor authentication. Uninstalled the authenticator app: no. Changed mobile device: yes.');
+    expect(turn.prompt.say.join(' ')).toContain('Your reference number is');
+  });
+});
+
+test('replay says the current prompt again without changing the call', () => {
+  const turn = last(key('1'));
+  expect(replay(flow, turn.call, SPEAKING)).toEqual({ ...turn, prompt: { ...turn.prompt } });
+});
+
+test('a call whose state is gone from a changed flow starts again at the main menu and says why', () => {
+  const turn = last(key('1'));
+  const moved: PersistedCall = { ...turn.call, value: 'username-old' };
+  const next = advance(flow, moved, key('1'), SPEAKING);
+  expect(next.call.value).toBe('main-menu');
+  expect(next.prompt.say[0]).toMatch(/phone menu was just updated/);
+  expect(next.call.context.history).toEqual(['Problem: username']);
+});

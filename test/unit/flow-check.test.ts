@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+import { formatProblem, loadFlows, parseFlowText, readFlowDir } from '../../src/flows/load';
+import { LineError } from '../../src/errors';
+
+const FILE = 'call-flows/portal-login.yaml';
+const source = readFileSync(FILE, 'utf8');
+
+/** The real flow, changed by `edit`, as the text of a file called bad.yaml. */
+function edited(edit: (flow: Record<string, any>) => void): string {
+  const flow = parse(source) as Record<string, any>;
+  edit(flow);
+  return stringify(flow);
+}
+
+function problems(text: string): string[] {
+  return parseFlowText('call-flows/bad.yaml', text).problems.map(formatProblem);
+}
+
+describe('the portal-login flow', () => {
+  test('passes every check', () => {
+    const result = parseFlowText(FILE, source);
+    expect(result.problems).toEqual([]);
+    expect(result.flow?.flow.id).toBe('portal-login');
+    expect(result.flow?.version).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  test('the version is a hash of the content', () => {
+    const a = parseFlowText(FILE, source).flow!.version;
+    const b = parseFlowText(FILE, source.replace('Goodbye.', 'Good bye.')).flow!.version;
+    expect(a).not.toBe(b);
+  });
+});
+
+describe('a bad flow file is rejected naming the file, the node and the field', () => {
+  test('a target that does not exist, with a suggestion', () => {
+    const text = edited((f) => (f.nodes.username.yes = 'username-tiket'));
+    const found = problems(text);
+    expect(found[0]).toMatch(/^call-flows\/bad\.yaml:\d+: node 'username', field 'yes': unknown node 'username-tiket'; did you mean 'username-ticket'\?$/);
+    // The node the typo meant is now unreachable, and that is said too.
+    expect(found[1]).toMatch(/node 'username-ticket', field 'type': node 'username-ticket' cannot be reached/);
+  });
+
+  test('a missing field', () => {
+    const text = edited((f) => delete f.nodes.password.say);
+    expect(problems(text)).toEqual([expect.stringMatching(/^call-flows\/bad\.yaml:\d+: node 'password', field 'say': .+/)]);
+  });
+
+  test('an unknown node type', () => {
+    const text = edited((f) => (f.nodes.password.type = 'instruction'));
+    expect(problems(text)[0]).toMatch(/node 'password', field 'type': type must be one of menu, question, instructions, transfer, end/);
+  });
+
+  test('a misspelt field is not silently ignored', () => {
+    const text = edited((f) => {
+      f.nodes.username.unsue = f.nodes.username.unsure;
+    });
+    expect(problems(text)[0]).toMatch(/node 'username', field '\(top level\)'|node 'username'.*unsue/);
+  });
+
+  test('a menu key used twice, and a global key taken by an option', () => {
+    const text = edited((f) => {
+      f.nodes['main-menu'].options[1].key = '1';
+      f.nodes['main-menu'].options[2].key = '9';
+    });
+    const found = problems(text);
+    expect(found).toContainEqual(expect.stringMatching(/node 'main-menu', field 'options\[1\]\.key': key 1 is already used by options\[0\]/));
+    expect(found).toContainEqual(expect.stringMatching(/node 'main-menu', field 'options\[2\]\.key': key 9 is kept for the main menu/));
+  });
+
+  test('an unknown placeholder, with a suggestion', () => {
+    const text = edited((f) => (f.nodes.password.say = 'Call {bsdNumbr} now.'));
+    expect(problems(text)).toEqual([expect.stringMatching(/node 'password', field 'say': unknown placeholder \{bsdNumbr\}; did you mean 'bsdNumber'\?/)]);
+  });
+
+  test('an unreachable node', () => {
+    const text = edited((f) => (f.nodes.orphan = { type: 'end', say: 'Bye.' }));
+    expect(problems(text)).toEqual([expect.stringMatching(/node 'orphan', field 'type': node 'orphan' cannot be reached from the start node 'main-menu'/)]);
+  });
+
+  test('a loop with no way to a transfer or an end', () => {
+    const text = edited((f) => {
+      f.nodes['loop-a'] = { type: 'instructions', say: 'A.', solved: 'loop-b' };
+      f.nodes['loop-b'] = { type: 'instructions', say: 'B.', solved: 'loop-a' };
+      f.nodes['main-menu'].options.push({ key: '5', label: 'For a loop', note: 'loop', goto: 'loop-a' });
+    });
+    const found = problems(text);
+    expect(found).toContainEqual(expect.stringMatching(/node 'loop-a', field 'type': from node 'loop-a' no choice ever leads to a transfer or an end/));
+    expect(found).toContainEqual(expect.stringMatching(/node 'loop-b'/));
+  });
+
+  test('a start node that does not exist', () => {
+    const text = edited((f) => (f.start = 'main-manu'));
+    expect(problems(text)[0]).toMatch(/^call-flows\/bad\.yaml:\d+: field 'start': unknown node 'main-manu'; did you mean 'main-menu'\?/);
+  });
+
+  test('YAML that does not parse names the line', () => {
+    expect(problems('id: x\nnodes:\n  a: [unclosed\n')).toEqual([expect.stringMatching(/^call-flows\/bad\.yaml:\d+: field '\(file\)': not valid YAML/)]);
+  });
+
+  test('line numbers point at the offending line', () => {
+    const text = source.replace('    yes: username-ticket', '    yes: nowhere');
+    const line = text.split('\n').findIndex((l) => l.includes('yes: nowhere')) + 1;
+    expect(problems(text)[0]).toContain(`bad.yaml:${line}:`);
+  });
+
+  test('every problem is listed, not just the first', () => {
+    const shape = edited((f) => {
+      delete f.nodes.goodbye.say;
+      f.nodes.password.type = 'instruction';
+      f.phrases.yes = '';
+    });
+    expect(problems(shape)).toHaveLength(3);
+    const meaning = edited((f) => {
+      f.nodes.username.unsure = 'nowhere';
+      f.nodes.password.solved = 'nowhere-else';
+      f.nodes['main-menu'].options[3].key = '0';
+    });
+    expect(problems(meaning)).toHaveLength(4); // the three, and the node 'unsure' no longer reaches
+  });
+
+  test('loading a folder with a bad flow throws one error listing every problem', () => {
+    expect(() => loadFlows('test/fixtures/bad-flows')).toThrow(LineError);
+    try {
+      loadFlows('test/fixtures/bad-flows');
+    } catch (error) {
+      expect((error as LineError).code).toBe('FLOW_INVALID');
+      expect((error as Error).message).toMatch(/test\/fixtures\/bad-flows\/broken\.yaml:\d+: node 'start-here', field 'yes': unknown node 'nowhere'/);
+    }
+  });
+
+  test('two files with one flow id', () => {
+    const { problems: found } = readFlowDir('test/fixtures/duplicate-flows');
+    expect(found.map(formatProblem)).toContainEqual(expect.stringMatching(/b\.yaml: field 'id': flow id 'portal-login' is already used by .*a\.yaml/));
+  });
+});
