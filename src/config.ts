@@ -63,7 +63,9 @@ export interface Config extends Omit<Env, 'TWILIO_AUTH_TOKEN'> {
 
 /** Reads the environment. Throws a LineError listing every bad variable; never exits. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = parseWith(schema, environment);
+  // `NAME=` in an env file means "not set", as it does for most tools.
+  const given = Object.fromEntries(Object.entries(environment).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = parseWith(schema, given);
   if (!parsed.ok) {
     const lines = parsed.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
     throw new LineError('CONFIG_INVALID', `invalid environment:\n${lines.join('\n')}`);

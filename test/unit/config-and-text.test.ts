@@ -27,6 +27,10 @@ describe('configuration', () => {
     for (const name of ['PORT', 'PUBLIC_BASE_URL', 'BSD_NUMBER', 'REDIS_URL', 'TWILIO_ACCOUNT_SID']) expect(message).toContain(`  ${name}: `);
   });
 
+  test('empty values count as unset, as in an env file', () => {
+    expect(loadConfig({ PORT: '', SESSION_TTL_SECONDS: ' ', REDIS_URL: '' })).toMatchObject({ PORT: 3000, SESSION_TTL_SECONDS: 14400 });
+  });
+
   test('production needs a real auth token', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/TWILIO_AUTH_TOKEN: is required in production/);
     expect(loadConfig({ NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 'abc' }).usingLocalAuthToken).toBe(false);

@@ -1,0 +1,208 @@
+import { getExpectedTwilioSignature } from 'twilio';
+import { readTwiml } from '../../src/simulator/twiml-reader';
+import type { SessionStore } from '../../src/store/session-store';
+import { AUTH_TOKEN, BASE_URL, startLine, type StoreKind, type TestLine } from '../helpers/line';
+
+const CALL = `CA${'a'.repeat(32)}`;
+const call = (extra: Record<string, string> = {}) => ({ CallSid: CALL, From: '+16045551234', To: '+18005550100', ...extra });
+
+describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind) => {
+  let line: TestLine;
+  beforeEach(async () => {
+    line = await startLine(kind);
+  });
+  afterEach(async () => {
+    await line.close();
+  });
+
+  describe('signatures', () => {
+    test('a missing signature gets 403 and touches no state', async () => {
+      const res = await line.post('/voice', call(), { signature: null });
+      expect(res.status).toBe(403);
+      expect(res.text).toBe('missing X-Twilio-Signature');
+      expect(await line.store.load(CALL)).toBeNull();
+    });
+
+    test('a wrong signature gets 403', async () => {
+      const res = await line.post('/voice', call(), { signature: getExpectedTwilioSignature('another-token', `${BASE_URL}/voice`, call()) });
+      expect(res.status).toBe(403);
+      expect(await line.store.load(CALL)).toBeNull();
+    });
+
+    test('a signature for other parameters, or another URL, gets 403', async () => {
+      const sig = getExpectedTwilioSignature(AUTH_TOKEN, `${BASE_URL}/voice`, call());
+      expect((await line.post('/voice', call({ Digits: '1' }), { signature: sig })).status).toBe(403);
+      const inputSig = getExpectedTwilioSignature(AUTH_TOKEN, `${BASE_URL}/voice/input?t=1`, call({ Digits: '1' }));
+      expect((await line.post('/voice/input?t=2', call({ Digits: '1' }), { signature: inputSig })).status).toBe(403);
+    });
+
+    test('every webhook path checks the signature', async () => {
+      for (const path of ['/voice', '/voice/input?t=1', '/voice/dial?t=1', '/voice/whisper?w=x', '/voice/status', '/voice/fallback', '/voice/rescue/dial', '/voice/rescue/choice'])
+        expect((await line.post(path, call(), { signature: 'bogus' })).status).toBe(403);
+    });
+
+    test('webhooks for another account are refused when TWILIO_ACCOUNT_SID is set', async () => {
+      const own = await startLine(kind, { TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}` });
+      expect((await own.post('/voice', call({ AccountSid: `AC${'2'.repeat(32)}` }))).status).toBe(403);
+      expect((await own.post('/voice', call({ AccountSid: `AC${'1'.repeat(32)}` }))).status).toBe(200);
+      await own.close();
+    });
+  });
+
+  describe('bad input gets a 4xx with a reason, never a 500', () => {
+    test('malformed parameters: 400 naming the parameter', async () => {
+      const res = await line.post('/voice', { CallSid: 'not-a-call' });
+      expect(res.status).toBe(400);
+      expect(res.text).toMatch(/^invalid call parameters: CallSid: must be a Twilio CallSid/);
+      const dial = await line.post('/voice/dial?t=1', call({ DialCallStatus: 'exploded' }));
+      expect(dial.status).toBe(400);
+      expect(dial.text).toMatch(/DialCallStatus/);
+      const query = await line.post('/voice/input?t=soon', call({ Digits: '1' }));
+      expect(query.status).toBe(400);
+      expect(query.text).toMatch(/^invalid query: t: /);
+    });
+
+    test('wrong content type: 415', async () => {
+      const { default: request } = await import('supertest');
+      const res = await request(line.app).post('/voice').set('Content-Type', 'application/json').send(JSON.stringify(call()));
+      expect(res.status).toBe(415);
+    });
+
+    test('an oversized body: 413', async () => {
+      const res = await line.post('/voice', call({ Padding: 'x'.repeat(40_000) }));
+      expect(res.status).toBe(413);
+      expect(res.text).toBe('request body is too large');
+    });
+
+    test('unknown paths: 404', async () => {
+      expect((await line.post('/voice/nowhere', call())).status).toBe(404);
+    });
+  });
+
+  describe('turns', () => {
+    test('a repeated webhook returns the same TwiML and does not advance the call twice', async () => {
+      await line.post('/voice', call()).expect(200);
+      const first = await line.post('/voice/input?t=1', call({ Digits: '3' })).expect(200);
+      const again = await line.post('/voice/input?t=1', call({ Digits: '3' })).expect(200);
+      expect(again.text).toBe(first.text);
+      const stored = await line.store.load(CALL);
+      expect(stored?.version).toBe(2);
+      expect(stored?.record.call.value).toBe('mfa-uninstalled-app');
+      // The repeated incoming-call webhook also replays.
+      const incoming = await line.post('/voice', call()).expect(200);
+      expect(incoming.text).toBe(first.text);
+    });
+
+    test('two racing requests on one turn: one advances, both get the same answer', async () => {
+      await line.post('/voice', call()).expect(200);
+      const [a, b] = await Promise.all([line.post('/voice/input?t=1', call({ Digits: '1' })), line.post('/voice/input?t=1', call({ Digits: '1' }))]);
+      expect(a.text).toBe(b.text);
+      expect((await line.store.load(CALL))?.version).toBe(2);
+    });
+
+    test('racing different keys cannot lose an update: the version counts every accepted turn', async () => {
+      await line.post('/voice', call()).expect(200);
+      const answers = await Promise.all(['1', '2', '3', '4'].map((d) => line.post('/voice/input?t=1', call({ Digits: d }))));
+      const stored = await line.store.load(CALL);
+      expect(stored?.version).toBe(2);
+      // Whatever won, every request heard the prompt of the state that won.
+      const winner = answers.find((r) => r.text.includes(`/voice/input?t=2`))!;
+      for (const r of answers) expect(r.text).toBe(winner.text);
+    });
+
+    test('an unknown CallSid mid-call is told and transferred to the desk', async () => {
+      const res = await line.post('/voice/input?t=4', call({ Digits: '1' })).expect(200);
+      const verbs = readTwiml(res.text);
+      expect(verbs[0]).toMatchObject({ verb: 'Say', text: expect.stringContaining('I lost track of where we were') });
+      expect(verbs[1]).toMatchObject({ verb: 'Dial', action: `${BASE_URL}/voice/rescue/dial` });
+    });
+
+    test('garbage in Digits is a wrong key, answered with a reprompt', async () => {
+      await line.post('/voice', call()).expect(200);
+      const res = await line.post('/voice/input?t=1', call({ Digits: '%%<script>' })).expect(200);
+      expect(readTwiml(res.text)[0]).toMatchObject({ verb: 'Gather', says: [expect.stringMatching(/^Sorry, that key is not one of the choices\./)] });
+    });
+
+    test('the status callback deletes the session and keeps a summary', async () => {
+      await line.post('/voice', call()).expect(200);
+      await line.post('/voice/input?t=1', call({ Digits: '2' })).expect(200);
+      const ringing = await line.post('/voice/status', call({ CallStatus: 'ringing' }));
+      expect(ringing.status).toBe(204);
+      expect(await line.store.load(CALL)).not.toBeNull();
+      const res = await line.post('/voice/status', call({ CallStatus: 'completed', CallDuration: '75' }));
+      expect(res.status).toBe(204);
+      expect(await line.store.load(CALL)).toBeNull();
+      expect(await line.store.loadSummary(CALL)).toMatchObject({ lastNode: 'password', history: ['Problem: password'], callStatus: 'completed', durationSeconds: 75 });
+    });
+  });
+
+  describe('never silence', () => {
+    test('the fallback URL apologises and dials the desk without any state', async () => {
+      const res = await line.post('/voice/fallback', call({ ErrorCode: '11200', ErrorUrl: `${BASE_URL}/voice` })).expect(200);
+      const verbs = readTwiml(res.text);
+      expect(verbs.map((v) => v.verb)).toEqual(['Say', 'Dial']);
+      expect(verbs[1]).toMatchObject({ numbers: [{ number: '+18006052965', url: expect.stringContaining('/voice/whisper?w=') }] });
+    });
+
+    test('the rescue offers to try again when the desk does not answer, and ends politely', async () => {
+      const busy = readTwiml((await line.post('/voice/rescue/dial', call({ DialCallStatus: 'busy' })).expect(200)).text);
+      expect(busy[0]).toMatchObject({ verb: 'Gather', says: [expect.stringContaining('To try again, press 1')] });
+      const again = readTwiml((await line.post('/voice/rescue/choice?n=1', call({ Digits: '1' })).expect(200)).text);
+      expect(again.map((v) => v.verb)).toEqual(['Say', 'Dial']);
+      const silent = readTwiml((await line.post('/voice/rescue/choice?n=1', call()).expect(200)).text);
+      expect(silent[0]).toMatchObject({ verb: 'Gather' });
+      const bye = readTwiml((await line.post('/voice/rescue/choice?n=3', call()).expect(200)).text);
+      expect(bye.map((v) => v.verb)).toEqual(['Say', 'Hangup']);
+      const done = readTwiml((await line.post('/voice/rescue/dial', call({ DialCallStatus: 'completed' })).expect(200)).text);
+      expect(done.map((v) => v.verb)).toEqual(['Say', 'Hangup']);
+    });
+  });
+
+  test('health and readiness', async () => {
+    const { default: request } = await import('supertest');
+    await request(line.app).get('/healthz').expect(200, { status: 'ok' });
+    await request(line.app).get('/readyz').expect(200, { status: 'ready' });
+  });
+
+  test('logs: one line per turn with CallSid, node, event, outcome and latency; no full phone number or token', async () => {
+    await line.call('1,2,1');
+    const turns = line.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'webhook turn');
+    expect(turns.length).toBeGreaterThanOrEqual(4);
+    for (const t of turns) {
+      expect(t).toEqual(expect.objectContaining({ callSid: expect.stringMatching(/^CA/), outcome: expect.any(String), latencyMs: expect.any(Number) }));
+    }
+    expect(turns[1]).toMatchObject({ node: 'username', event: 'key 1', outcome: 'advanced' });
+    const all = line.logs.join('');
+    expect(all).not.toContain('5555550123');
+    expect(all).not.toContain(AUTH_TOKEN);
+    expect(all).toContain('+1******0123');
+  });
+});
+
+describe('faults inside the line still answer with TwiML that reaches the desk', () => {
+  const broken = (what: Partial<Record<keyof SessionStore, () => Promise<never>>>) => async (line: TestLine) => Object.assign(line.store, what);
+
+  test.each([
+    ['a load that throws', broken({ load: () => Promise.reject(new Error('boom')) })],
+    ['a save that throws', broken({ save: () => Promise.reject(new Error('boom')) })],
+    ['a store that never answers', broken({ load: () => new Promise<never>(() => undefined) })],
+  ])('%s', async (name, breakIt) => {
+    const line = await startLine('memory');
+    await line.post('/voice', call()).expect(200);
+    await breakIt(line);
+    const started = Date.now();
+    const res = await line.post('/voice/input?t=1', call({ Digits: '1' }));
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(res.status).toBe(200);
+    const verbs = readTwiml(res.text);
+    expect(verbs.map((v) => v.verb)).toEqual(['Say', 'Dial']);
+    expect(verbs[1]).toMatchObject({ numbers: [{ number: '+18006052965' }] });
+    expect(res.text).not.toMatch(/Error|stack|boom/);
+    const { default: request } = await import('supertest');
+    if (name !== 'a save that throws') {
+      Object.assign(line.store, { ping: () => Promise.reject(new Error('down')) });
+      await request(line.app).get('/readyz').expect(503);
+    }
+    await line.close();
+  });
+});
