@@ -217,7 +217,28 @@ export function scripted(steps: Step[]): CallOptions['next'] {
   };
 }
 
-/** The transcript as text, one line each. */
-export function formatTranscript(lines: TranscriptLine[]): string {
-  return lines.map((l) => `${l.who.toUpperCase().padEnd(11)} ${l.text}`).join('\n');
+/** Wraps `text` at word boundaries to `width` columns. */
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current !== '' && current.length + 1 + word.length > width) {
+      out.push(current);
+      current = word;
+    } else current = current === '' ? word : `${current} ${word}`;
+  }
+  out.push(current);
+  return out;
+}
+
+/** The transcript as text: who, then what, wrapped to `width` columns (0: no wrapping). */
+export function formatTranscript(lines: TranscriptLine[], width = 0): string {
+  const pad = 12;
+  return lines
+    .map((l) => {
+      const label = l.who.toUpperCase().padEnd(pad);
+      const body = width > pad + 20 ? wrap(l.text, width - pad) : [l.text];
+      return body.map((b, i) => `${i === 0 ? label : ' '.repeat(pad)}${b}`).join('\n');
+    })
+    .join('\n');
 }

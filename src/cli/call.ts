@@ -1,0 +1,132 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { buildApp } from '../app';
+import { loadConfig, LOCAL_AUTH_TOKEN } from '../config';
+import { FlowRegistry } from '../flows/registry';
+import { createLogger } from '../log';
+import { formatTranscript, parseSteps, placeCall, scripted, simulatedCallSid, type CallOptions, type Step, type Transport } from '../simulator/caller';
+import { MemoryStore } from '../store/memory-store';
+import { fail, parseOptions } from './args';
+
+const USAGE = `Usage: npm run call -- [options]
+
+Places a call to the line as Twilio would: signed webhooks, TwiML followed verb by verb, the whisper shown as
+the agent hears it, then the status callback.
+
+  --keys LIST    scripted caller: keys pressed in order, e.g. 3,2,1. "_" lets a question time out with no key;
+                 answer, busy, no-answer or failed say how the desk answers the next transfer (default: answer);
+                 hangup hangs up. Without --keys the call is interactive.
+  --url URL      call a running line at URL (its PUBLIC_BASE_URL) instead of starting one in this process
+  --token TOKEN  auth token to sign with (default: TWILIO_AUTH_TOKEN, else the local development token)
+  --seed TEXT    makes the CallSid, and so the reference number, repeatable (default: a fixed demo seed
+                 with --keys, random otherwise)
+  --width N      wrap the transcript at N columns (default 110; 0 to not wrap)
+  --verbose      also print the line's own log lines (in-process only)`;
+
+const DESK_KEYS: Record<string, Step> = {
+  a: { kind: 'desk', outcome: 'answered' },
+  b: { kind: 'desk', outcome: 'busy' },
+  n: { kind: 'desk', outcome: 'no-answer' },
+  f: { kind: 'desk', outcome: 'failed' },
+};
+
+/** Reads the caller's keys from the terminal. */
+function interactive(): { next: CallOptions['next']; close: () => void } {
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  // The line iterator buffers, so keys typed (or piped) ahead of a prompt are not lost.
+  const lines = rl[Symbol.asyncIterator]();
+  const next: CallOptions['next'] = async (waitingFor) => {
+    for (;;) {
+      const question =
+        waitingFor === 'desk' ? '  the desk: [a]nswers, [b]usy, [n]o answer, [f]ails? ' : '  press a key (0-9, *, #), Enter for no key, q to hang up: ';
+      process.stdout.write(question);
+      const read = await lines.next();
+      if (read.done === true) return null; // stdin closed: the caller hangs up
+      const answer = String(read.value).trim().toLowerCase();
+      if (!process.stdin.isTTY) process.stdout.write(`${answer}\n`);
+      if (waitingFor === 'desk') {
+        const step = DESK_KEYS[answer.slice(0, 1) || 'a'];
+        if (step) return step;
+      } else if (answer === 'q') return { kind: 'hangup' };
+      else if (answer === '') return { kind: 'silence' };
+      else if (/^[0-9*#]$/.test(answer)) return { kind: 'key', key: answer };
+    }
+  };
+  return { next, close: () => rl.close() };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseOptions(
+    {
+      keys: { type: 'string' },
+      url: { type: 'string' },
+      token: { type: 'string' },
+      seed: { type: 'string' },
+      width: { type: 'string' },
+      verbose: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  let steps: Step[] | undefined;
+  try {
+    steps = values.keys === undefined ? undefined : parseSteps(values.keys);
+  } catch (error) {
+    fail(`${(error as Error).message}\n\n${USAGE}`, 2);
+  }
+  const width = values.width === undefined ? 110 : Number(values.width);
+  if (!Number.isInteger(width) || width < 0) fail('--width takes a whole number', 2);
+
+  let baseUrl: string;
+  let token: string;
+  let stop = async () => undefined as void;
+  if (values.url !== undefined) {
+    baseUrl = values.url.replace(/\/+$/, '');
+    token = values.token ?? process.env.TWILIO_AUTH_TOKEN ?? LOCAL_AUTH_TOKEN;
+  } else {
+    const config = loadConfig({ ...process.env, REDIS_URL: '', PORT: '0' });
+    const flows = FlowRegistry.fromDir(config.FLOWS_DIR, config.ENTRY_FLOW);
+    const store = new MemoryStore();
+    // Listen first: the app checks signatures against its public URL, which needs the port.
+    const live = createServer();
+    await new Promise<void>((resolve) => live.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(live.address() as AddressInfo).port}`;
+    const logger = createLogger(values.verbose ? 'info' : 'silent');
+    live.on('request', buildApp({ config: { ...config, PUBLIC_BASE_URL: baseUrl }, store, flows, logger }));
+    token = config.TWILIO_AUTH_TOKEN;
+    stop = async () => {
+      live.closeAllConnections();
+      await new Promise((r) => live.close(r));
+      await store.close();
+    };
+  }
+
+  const transport: Transport = async (url, params, signature) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
+      body: new URLSearchParams(params).toString(),
+    });
+    return { status: res.status, body: await res.text() };
+  };
+  const terminal = steps === undefined ? interactive() : undefined;
+  const result = await placeCall({
+    baseUrl,
+    authToken: token,
+    transport,
+    next: steps === undefined ? terminal!.next : scripted(steps),
+    callSid: simulatedCallSid(values.seed ?? (steps === undefined ? undefined : 'portal-line-demo')),
+    fallbackUrl: `${baseUrl}/voice/fallback`,
+    // Printed as the call goes, so an interactive caller hears each prompt before answering it.
+    onLine: (line) => process.stdout.write(`${formatTranscript([line], width)}\n`),
+  });
+  terminal?.close();
+  await stop();
+  if (result.errors.length > 0) fail(`\n${result.errors.length} problem(s) in this call:\n${result.errors.map((e) => `  ${e}`).join('\n')}`);
+}
+
+main().catch((error: unknown) => fail(`call failed: ${(error as Error).message}`));
