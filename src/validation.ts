@@ -4,12 +4,15 @@ import { z } from 'zod';
 export interface Issue {
   path: (string | number)[];
   message: string;
+  /** For an object with fields it does not know: their names. */
+  unknownKeys?: string[];
 }
 
 export function issuesOf(error: z.ZodError): Issue[] {
   return error.issues.map((issue) => ({
     path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
     message: issue.message,
+    ...(issue.code === 'unrecognized_keys' ? { unknownKeys: issue.keys } : {}),
   }));
 }
 

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { LineError } from '../errors';
-import { formatPath, parseWith } from '../validation';
+import { didYouMean, LineError } from '../errors';
+import { formatPath, parseWith, type Issue } from '../validation';
 import { checkFlow } from './check';
 import { flowFile, type FlowFile } from './schema';
 
@@ -30,6 +30,27 @@ export function formatProblem(p: FileProblem): string {
 }
 
 const FLOW_FILE = /\.(ya?ml|json)$/;
+
+/** Every field name the format knows, for suggestions when one is misspelt. */
+const FIELD_NAMES = [
+  ...Object.keys(flowFile.shape),
+  ...Object.keys(flowFile.shape.phrases.shape),
+  ...Object.keys(flowFile.shape.system.shape),
+  ...Object.keys(flowFile.shape.system.shape.dialFailed.shape),
+  'type', 'say', 'note', 'options', 'key', 'label', 'goto', 'yes', 'no', 'unsure', 'solved', 'more', 'reason',
+];
+const NODE_TYPES = ['menu', 'question', 'instructions', 'transfer', 'end'];
+
+/** Turns zod's issues into ones a person editing the file can act on: one per unknown field, with suggestions. */
+function explain(issue: Issue, data: unknown): Issue[] {
+  if (issue.unknownKeys !== undefined)
+    return issue.unknownKeys.map((key) => ({ path: [...issue.path, key], message: `unknown field '${key}'${didYouMean(key, FIELD_NAMES)}` }));
+  if (issue.path.at(-1) === 'type' && issue.path[0] === 'nodes') {
+    const given = issue.path.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], data);
+    if (typeof given === 'string') return [{ ...issue, message: `${issue.message}${didYouMean(given, NODE_TYPES)}` }];
+  }
+  return [issue];
+}
 
 /** Parses and checks one flow file's text. `file` only names it in problems. */
 export function parseFlowText(file: string, source: string): { flow?: LoadedFlow; problems: FileProblem[] } {
@@ -68,7 +89,7 @@ export function parseFlowText(file: string, source: string): { flow?: LoadedFlow
   };
 
   const parsed = parseWith(flowFile, doc.toJS());
-  if (!parsed.ok) return { problems: parsed.issues.map((i) => locate(i.path, i.message)) };
+  if (!parsed.ok) return { problems: parsed.issues.flatMap((i) => explain(i, doc.toJS())).map((i) => locate(i.path, i.message)) };
   const problems = checkFlow(parsed.value).map((p) => locate(p.path, p.message));
   if (problems.length > 0) return { problems };
   const version = createHash('sha256').update(source).digest('hex').slice(0, 12);

@@ -1,0 +1,26 @@
+import { formatProblem, readFlowDir } from '../flows/load';
+import { fail, parseOptions } from './args';
+
+const USAGE = `Usage: npm run flows:check [-- FOLDER]
+
+Checks every flow file in FOLDER (default: FLOWS_DIR, else call-flows): its shape, and what a person editing it
+can get wrong (targets that do not exist, unreachable nodes, nodes with no way to a transfer or an end, keys
+used twice or taken from 0, * and 9, unknown placeholders). Lists every problem; exits 1 if there is any.`;
+
+const { values, positionals } = parseOptions({}, USAGE);
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const dir = positionals[0] ?? process.env.FLOWS_DIR ?? 'call-flows';
+let result;
+try {
+  result = readFlowDir(dir);
+} catch (error) {
+  fail((error as Error).message);
+}
+for (const loaded of result.flows)
+  process.stdout.write(`ok   ${loaded.file}: flow '${loaded.flow.id}', version ${loaded.version}, ${Object.keys(loaded.flow.nodes).length} nodes\n`);
+for (const problem of result.problems) process.stdout.write(`FAIL ${formatProblem(problem)}\n`);
+if (result.problems.length > 0) fail(`\n${result.problems.length} problem(s) in ${dir}`);
+process.stdout.write(`\nall ${result.flows.length} flow(s) in ${dir} are sound\n`);

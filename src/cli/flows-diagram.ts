@@ -1,0 +1,51 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { diagramPage, flowDiagram } from '../flows/diagram';
+import { loadFlows } from '../flows/load';
+import { fail, parseOptions } from './args';
+
+const USAGE = `Usage: npm run flows:diagram [-- --check] [--out docs/flows] [--flows call-flows]
+
+Writes a Mermaid diagram of each flow to docs/flows/<id>.md and into the README between its
+flow-diagram markers. With --check nothing is written: it exits 1 when a diagram is out of date with its flow.`;
+
+const { values } = parseOptions({ check: { type: 'boolean' }, out: { type: 'string' }, flows: { type: 'string' }, readme: { type: 'string' } }, USAGE);
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const out = values.out ?? 'docs/flows';
+const readmePath = values.readme ?? 'README.md';
+let flows;
+try {
+  flows = loadFlows(values.flows ?? process.env.FLOWS_DIR ?? 'call-flows');
+} catch (error) {
+  fail((error as Error).message);
+}
+
+const stale: string[] = [];
+const update = (path: string, content: string) => {
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+  if (current === content) return;
+  stale.push(path);
+  if (!values.check) writeFileSync(path, content);
+};
+
+if (!values.check) mkdirSync(out, { recursive: true });
+let readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : '';
+for (const loaded of flows) {
+  update(join(out, `${loaded.flow.id}.md`), diagramPage(loaded));
+  const start = `<!-- flow-diagram:${loaded.flow.id}:start -->`;
+  const end = `<!-- flow-diagram:${loaded.flow.id}:end -->`;
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from >= 0 && to > from) readme = `${readme.slice(0, from + start.length)}\n\`\`\`mermaid\n${flowDiagram(loaded)}\`\`\`\n${readme.slice(to)}`;
+}
+if (readme !== '') update(readmePath, readme);
+
+if (values.check) {
+  if (stale.length > 0) fail(`out of date with the flows: ${stale.join(', ')}\nrun: npm run flows:diagram`);
+  process.stdout.write(`diagrams of ${flows.length} flow(s) are up to date\n`);
+} else {
+  process.stdout.write(stale.length === 0 ? 'diagrams already up to date\n' : `wrote ${stale.join(', ')}\n`);
+}

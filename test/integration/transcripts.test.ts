@@ -1,0 +1,55 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatTranscript, simulatedCallSid } from '../../src/simulator/caller';
+import { startLine, type StoreKind } from '../helpers/line';
+
+/**
+ * docs/transcripts/*.txt are the calls the README quotes. Each starts with the command that makes it; the test
+ * places the same call and expects the same transcript. UPDATE_TRANSCRIPTS=1 rewrites them after a wording change.
+ */
+const DIR = 'docs/transcripts';
+const WIDTH = 110;
+const files = readdirSync(DIR).filter((f) => f.endsWith('.txt')).sort();
+
+function parse(file: string): { command: string; keys: string; body: string } {
+  const [command, ...rest] = readFileSync(join(DIR, file), 'utf8').trimEnd().split('\n');
+  const keys = /--keys (\S+)/.exec(command!)?.[1];
+  if (keys === undefined) throw new Error(`${file}: the first line must be the npm run call command with --keys`);
+  return { command: command!, keys, body: rest.join('\n') };
+}
+
+test('there are transcripts to check', () => {
+  expect(files.length).toBeGreaterThanOrEqual(10);
+});
+
+describe.each<StoreKind>(['memory', 'redis'])('transcripts on the %s store', (kind) => {
+  test.each(files)('%s', async (file) => {
+    const { command, keys, body } = parse(file);
+    const line = await startLine(kind);
+    const result = await line.call(keys, simulatedCallSid('portal-line-demo'));
+    await line.close();
+    expect(result.errors).toEqual([]);
+    const actual = formatTranscript(result.transcript, WIDTH);
+    if (process.env.UPDATE_TRANSCRIPTS === '1' && kind === 'memory') writeFileSync(join(DIR, file), `${command}\n${actual}\n`);
+    else expect(actual).toBe(body);
+  });
+});
+
+test('npm run call prints the same transcript', () => {
+  const { keys, body } = parse(files[0]!);
+  const out = execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/call.ts', '--keys', keys], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
+  expect(out.trimEnd()).toBe(body);
+});
+
+test('npm run call rejects an unknown step with the usage', () => {
+  let stderr = '';
+  try {
+    execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/call.ts', '--keys', '1,x'], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (error) {
+    stderr = String((error as { stderr: string }).stderr);
+    expect((error as { status: number }).status).toBe(2);
+  }
+  expect(stderr).toContain("unknown step 'x'");
+  expect(stderr).toContain('Usage: npm run call');
+});
