@@ -1,0 +1,80 @@
+import type { Twilio } from 'twilio';
+
+/** The voice settings of a Twilio phone number that decide where its calls go. */
+export interface VoiceSettings {
+  voiceUrl: string;
+  voiceMethod: string;
+  voiceFallbackUrl: string;
+  voiceFallbackMethod: string;
+  statusCallback: string;
+  statusCallbackMethod: string;
+  /** A TwiML App on the number overrides its voice URL, so it is cleared. */
+  voiceApplicationSid: string;
+}
+
+export interface Change {
+  setting: keyof VoiceSettings;
+  from: string;
+  to: string;
+}
+
+export interface ConfigureResult {
+  sid: string;
+  phoneNumber: string;
+  changes: Change[];
+  applied: boolean;
+}
+
+export class ConfigureError extends Error {}
+
+/** Where the line's webhooks are, for a public base URL. */
+export function lineSettings(publicBaseUrl: string): VoiceSettings {
+  return {
+    voiceUrl: `${publicBaseUrl}/voice`,
+    voiceMethod: 'POST',
+    voiceFallbackUrl: `${publicBaseUrl}/voice/fallback`,
+    voiceFallbackMethod: 'POST',
+    statusCallback: `${publicBaseUrl}/voice/status`,
+    statusCallbackMethod: 'POST',
+    voiceApplicationSid: '',
+  };
+}
+
+/** A Twilio REST error as something a person can act on. */
+function explain(error: unknown, number: string): Error {
+  const e = error as { status?: number; code?: number; message?: string };
+  if (e.status === 401 || e.code === 20003)
+    return new ConfigureError('Twilio refused the credentials: check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (the auth token of that account).');
+  if (e.status === 404 || e.code === 20404) return new ConfigureError(`the account has no phone number ${number}`);
+  return new ConfigureError(`Twilio answered with an error${e.status ? ` (HTTP ${e.status}${e.code ? `, code ${e.code}` : ''})` : ''}: ${e.message ?? String(error)}`);
+}
+
+/**
+ * Points a phone number (E.164, or its PN… SID) at the line: voice URL, fallback URL and status callback, all
+ * POST. With `dryRun`, only reports what would change.
+ */
+export async function configureNumber(client: Twilio, number: string, publicBaseUrl: string, dryRun: boolean): Promise<ConfigureResult> {
+  let found: { sid: string; phoneNumber: string } & VoiceSettings;
+  try {
+    if (/^PN[0-9a-fA-F]{32}$/.test(number)) {
+      found = await client.incomingPhoneNumbers(number).fetch();
+    } else {
+      const matches = await client.incomingPhoneNumbers.list({ phoneNumber: number, limit: 2 });
+      if (matches.length === 0) throw new ConfigureError(`the account has no phone number ${number}`);
+      found = matches[0]!;
+    }
+  } catch (error) {
+    throw error instanceof ConfigureError ? error : explain(error, number);
+  }
+  const wanted = lineSettings(publicBaseUrl);
+  const changes: Change[] = (Object.keys(wanted) as (keyof VoiceSettings)[])
+    .map((setting) => ({ setting, from: found[setting] ?? '', to: wanted[setting] }))
+    .filter((c) => c.from !== c.to && !(c.setting.endsWith('Method') && c.from.toUpperCase() === c.to));
+  if (dryRun || changes.length === 0) return { sid: found.sid, phoneNumber: found.phoneNumber, changes, applied: false };
+  try {
+    await client.incomingPhoneNumbers(found.sid).update(wanted);
+  } catch (error) {
+    throw explain(error, number);
+  }
+  return { sid: found.sid, phoneNumber: found.phoneNumber, changes, applied: true };
+}

@@ -1,0 +1,152 @@
+import nock from 'nock';
+import { main } from '../../src/cli/twilio-configure';
+
+const ACCOUNT = `AC${'a1'.repeat(16)}`;
+const NUMBER_SID = `PN${'b2'.repeat(16)}`;
+const API = 'https://api.twilio.com';
+const BASE = `/2010-04-01/Accounts/${ACCOUNT}`;
+const env = { TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: 'secret-token-1234', PUBLIC_BASE_URL: 'https://line.example.org/' };
+
+/** A number resource as the Twilio API returns it. */
+const numberResource = (over: Record<string, string | null> = {}) => ({
+  sid: NUMBER_SID,
+  account_sid: ACCOUNT,
+  phone_number: '+16045550100',
+  friendly_name: '(604) 555-0100',
+  voice_url: 'https://demo.twilio.com/welcome/voice/',
+  voice_method: 'POST',
+  voice_fallback_url: '',
+  voice_fallback_method: 'POST',
+  status_callback: '',
+  status_callback_method: 'POST',
+  voice_application_sid: '',
+  uri: `${BASE}/IncomingPhoneNumbers/${NUMBER_SID}.json`,
+  ...over,
+});
+
+const page = (numbers: unknown[]) => ({
+  incoming_phone_numbers: numbers,
+  uri: `${BASE}/IncomingPhoneNumbers.json?PageSize=2&Page=0`,
+  first_page_uri: `${BASE}/IncomingPhoneNumbers.json?PageSize=2&Page=0`,
+  next_page_uri: null,
+  previous_page_uri: null,
+  page: 0,
+  page_size: 2,
+  start: 0,
+  end: numbers.length,
+});
+
+let out: string;
+let err: string;
+beforeAll(() => {
+  nock.disableNetConnect();
+});
+afterAll(() => {
+  nock.enableNetConnect();
+});
+beforeEach(() => {
+  out = '';
+  err = '';
+  jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+});
+afterEach(() => {
+  jest.restoreAllMocks();
+  nock.cleanAll();
+});
+
+const lookUp = () =>
+  nock(API)
+    .get(`${BASE}/IncomingPhoneNumbers.json`)
+    .query({ PhoneNumber: '+16045550100', PageSize: '2' })
+    .basicAuth({ user: ACCOUNT, pass: env.TWILIO_AUTH_TOKEN });
+
+test('sets the voice URL, fallback URL and status callback, and clears a TwiML App', async () => {
+  const scope = lookUp()
+    .reply(200, page([numberResource({ voice_application_sid: `AP${'c3'.repeat(16)}` })]))
+    .post(`${BASE}/IncomingPhoneNumbers/${NUMBER_SID}.json`, {
+      VoiceUrl: 'https://line.example.org/voice',
+      VoiceMethod: 'POST',
+      VoiceFallbackUrl: 'https://line.example.org/voice/fallback',
+      VoiceFallbackMethod: 'POST',
+      StatusCallback: 'https://line.example.org/voice/status',
+      StatusCallbackMethod: 'POST',
+      VoiceApplicationSid: '',
+    })
+    .reply(200, numberResource({ voice_url: 'https://line.example.org/voice' }));
+  expect(await main(['--number', '+16045550100'], env)).toBe(0);
+  scope.done();
+  expect(out).toContain(`changing +1******0100 (${NUMBER_SID}):`);
+  expect(out).toMatch(/voiceUrl +https:\/\/demo\.twilio\.com\/welcome\/voice\/ {2}-> {2}https:\/\/line\.example\.org\/voice/);
+  expect(out).toMatch(/voiceApplicationSid +AP[0-9a-f]{32} {2}-> {2}\(none\)/);
+  expect(out).toContain('done');
+  expect(out + err).not.toContain(env.TWILIO_AUTH_TOKEN);
+});
+
+test('--dry-run shows the change and makes none', async () => {
+  const scope = lookUp().reply(200, page([numberResource()]));
+  expect(await main(['--number', '+16045550100', '--dry-run'], env)).toBe(0);
+  scope.done();
+  expect(out).toContain('would change');
+  expect(out).toContain('statusCallback       (none)  ->  https://line.example.org/voice/status');
+  expect(out).toContain('dry run: nothing was changed');
+});
+
+test('a number already pointing at the line is left alone', async () => {
+  const scope = lookUp().reply(
+    200,
+    page([
+      numberResource({
+        voice_url: 'https://line.example.org/voice',
+        voice_fallback_url: 'https://line.example.org/voice/fallback',
+        status_callback: 'https://line.example.org/voice/status',
+      }),
+    ]),
+  );
+  expect(await main(['--number', '+16045550100'], env)).toBe(0);
+  scope.done();
+  expect(out).toContain('nothing to change');
+});
+
+test('a number SID is fetched directly', async () => {
+  const scope = nock(API)
+    .get(`${BASE}/IncomingPhoneNumbers/${NUMBER_SID}.json`)
+    .reply(200, numberResource())
+    .post(`${BASE}/IncomingPhoneNumbers/${NUMBER_SID}.json`)
+    .reply(200, numberResource());
+  expect(await main(['--number', NUMBER_SID], env)).toBe(0);
+  scope.done();
+});
+
+test('an unknown number is a clear error', async () => {
+  const scope = lookUp().reply(200, page([]));
+  expect(await main(['--number', '+16045550100'], env)).toBe(1);
+  scope.done();
+  expect(err).toBe('cannot configure the number: the account has no phone number +16045550100\n');
+});
+
+test('an unknown number SID is a clear error', async () => {
+  const scope = nock(API)
+    .get(`${BASE}/IncomingPhoneNumbers/${NUMBER_SID}.json`)
+    .reply(404, { code: 20404, message: 'The requested resource was not found', more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 });
+  expect(await main(['--number', NUMBER_SID], env)).toBe(1);
+  scope.done();
+  expect(err).toContain(`the account has no phone number ${NUMBER_SID}`);
+});
+
+test('bad credentials are a clear error', async () => {
+  const scope = lookUp().reply(401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
+  expect(await main(['--number', '+16045550100'], env)).toBe(1);
+  scope.done();
+  expect(err).toContain('Twilio refused the credentials: check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN');
+});
+
+test('missing settings are named before anything is sent', async () => {
+  expect(await main(['--number', '+16045550100'], { PUBLIC_BASE_URL: 'http://localhost:3000' })).toBe(2);
+  expect(err).toContain('TWILIO_ACCOUNT_SID: must be set');
+  expect(err).toContain('TWILIO_AUTH_TOKEN');
+  expect(err).toContain('PUBLIC_BASE_URL: must be reachable from Twilio, not localhost');
+  expect(await main(['--number', '604-555-0100'], env)).toBe(2);
+  expect(err).toContain('--number must be an E.164 number');
+  expect(nock.pendingMocks()).toEqual([]);
+});
