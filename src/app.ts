@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from './config';
 import type { FlowRegistry } from './flows/registry';
+import { spokenPhoneNumber } from './flows/text';
 import { CallTurns } from './http/call-turns';
 import { withDeadline } from './http/deadline';
 import { Rescue } from './http/rescue';
@@ -29,6 +30,7 @@ export function buildApp(deps: AppDeps): express.Express {
     voice: { language: entry.language, ...(entry.voice === undefined ? {} : { voice: entry.voice }) },
     bsdNumber: config.BSD_NUMBER,
     gatherTimeoutSeconds: config.GATHER_TIMEOUT_SECONDS,
+    stepsTimeoutSeconds: config.STEPS_TIMEOUT_SECONDS,
     dialTimeoutSeconds: config.DIAL_TIMEOUT_SECONDS,
   };
   const rescue = new Rescue(flows.entry, render);
@@ -82,7 +84,7 @@ export function buildApp(deps: AppDeps): express.Express {
     if (!clientError && req.path.startsWith('/voice')) {
       // Not the request's fault: the caller still reaches the desk.
       logger.error({ route: req.path, error: error.message }, 'webhook fault');
-      res.status(200).type('text/xml').send(lastResortTwiml(config.BSD_NUMBER));
+      res.status(200).type('text/xml').send(lastResortTwiml(config.BSD_NUMBER, spokenPhoneNumber(config.BSD_NUMBER)));
       return;
     }
     const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 400;

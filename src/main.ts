@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { buildApp } from './app';
 import { loadConfig } from './config';
@@ -9,6 +10,8 @@ import { createStore } from './store/connect';
 
 /** Composition root: configuration, flows, store, app; then listen, and shut down cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
+  // A .env file in the working directory, if there is one; variables already set in the environment win.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   let config;
   let flows;
   try {

@@ -2,9 +2,16 @@ import { assign, setup } from 'xstate';
 
 /** How many failed answers (no key, or a key that is not a choice) at one question before the caller is transferred. */
 export const MAX_FAILURES = 3;
+/**
+ * How many times the line waits in silence at self-service steps (the caller may be restarting a computer) before
+ * it transfers the caller; each wait is the longer steps timeout.
+ */
+export const MAX_QUIET = 6;
+/** Notes kept for the agent: the most recent ones, so a caller who wanders cannot grow the call without bound. */
+export const MAX_HISTORY = 12;
 
 /** Why the current prompt is said the way it is. */
-export type Notice = 'greeting' | 'noInput' | 'invalidKey' | 'flowChanged' | null;
+export type Notice = 'greeting' | 'noInput' | 'invalidKey' | 'waiting' | 'flowChanged' | null;
 
 /** What the Business Support Desk's dial reported when the caller was not connected. */
 export type DialProblem = 'busy' | 'noAnswer' | 'failed';
@@ -14,12 +21,16 @@ export interface CallContext {
   reference: string;
   /** Failed answers at the current question. */
   failures: number;
+  /** Silences while self-service steps wait for the caller. */
+  quiet: number;
   notice: Notice;
   /** What the caller told the line, for the agent: "Problem: username", "Changed mobile device: yes". */
   history: string[];
   /** The state whose transfer is in progress or was last tried, for a redial. */
   transfer: string | null;
   dialProblem: DialProblem | null;
+  /** True once the call was led back to the main menu because its flow changed under it. */
+  flowRestarted: boolean;
 }
 
 export type CallEvent =
@@ -41,16 +52,20 @@ export const callMachineSetup = setup({
   guards: {
     keyIs: ({ event }, params: { key: string }) => event.type === 'KEY' && event.key === params.key,
     tooManyFailures: ({ context }) => context.failures + 1 >= MAX_FAILURES,
+    tooQuiet: ({ context }) => context.quiet + 1 >= MAX_QUIET,
     connected: ({ event }) => event.type === 'DIAL' && event.outcome === 'connected',
   },
   actions: {
     /** A real choice was made: start the next question afresh. */
-    enterNode: assign({ failures: 0, notice: null }),
+    enterNode: assign({ failures: 0, quiet: 0, notice: null }),
     countFailure: assign({
       failures: ({ context }) => context.failures + 1,
       notice: ({ event }): Notice => (event.type === 'SILENCE' ? 'noInput' : 'invalidKey'),
     }),
-    record: assign({ history: ({ context }, params: { note: string }) => [...context.history, params.note] }),
+    countQuiet: assign({ quiet: ({ context }) => context.quiet + 1, notice: 'waiting' as Notice }),
+    record: assign({
+      history: ({ context }, params: { note: string }) => [...context.history, params.note].slice(-MAX_HISTORY),
+    }),
     rememberTransfer: assign({ transfer: (_, params: { state: string }) => params.state, dialProblem: null }),
     rememberDialProblem: assign({
       dialProblem: ({ event }) => (event.type === 'DIAL' && event.outcome !== 'connected' ? event.outcome : 'failed'),

@@ -5,8 +5,8 @@ import type { CallContext } from './call-machine';
 
 /** What the caller hears next, independent of how it is sent to the phone network. */
 export type Prompt =
-  /** Speak, then wait for one key. */
-  | { kind: 'ask'; node: string; say: string[] }
+  /** Speak, then wait for one key; `patient` waits longer (self-service steps take time). */
+  | { kind: 'ask'; node: string; say: string[]; patient: boolean }
   /** Speak, then warm-transfer to the desk; `whisper` is what the agent hears before the caller is connected. */
   | { kind: 'transfer'; node: string; say: string[]; whisper: string }
   /** Speak, then end the call. */
@@ -17,14 +17,17 @@ export interface SpeakingContext {
   bsdNumber: string;
 }
 
-function speaker(flow: FlowFile, context: Pick<CallContext, 'reference'>, speaking: SpeakingContext) {
+/** The whisper is read to an agent waiting to help: about half a minute at most. */
+export const MAX_WHISPER_CHARS = 900;
+
+function speaker(context: { reference: string }, speaking: SpeakingContext) {
   const values = { reference: spokenCode(context.reference), bsdNumber: spokenPhoneNumber(speaking.bsdNumber) };
   return (template: string, extra: Record<string, string> = {}) => tidy(fill(template, { ...values, ...extra }));
 }
 
 /**
- * The whisper: the reference, the reason, what the caller told the line (history; null when it is not known),
- * and the reference again for the agent's notes.
+ * The whisper: the reference, the reason, what the caller told the line (history; null when it is not known or
+ * would add nothing), and the reference again for the agent's notes. The oldest notes give way when it is long.
  */
 export function whisperFor(
   flow: FlowFile,
@@ -32,27 +35,34 @@ export function whisperFor(
   reason: string,
   speaking: SpeakingContext,
 ): string {
-  const say = speaker(flow, context, speaking);
-  const tried =
-    context.history === null
-      ? []
-      : context.history.length === 0
-        ? [say(flow.phrases.agentNothingTried)]
-        : [`${say(flow.phrases.agentTried)} ${context.history.map((h) => `${tidy(h)}.`).join(' ')}`];
-  return [say(flow.phrases.agentIntro), say(reason), ...tried, say(flow.phrases.agentIntro)].join(' ');
+  const say = speaker(context, speaking);
+  const intro = say(flow.phrases.agentIntro);
+  const core = [intro, say(reason)];
+  let tried: string[] = [];
+  if (context.history !== null && context.history.length === 0) tried = [say(flow.phrases.agentNothingTried)];
+  else if (context.history !== null) {
+    const notes = context.history.map((h) => `${tidy(h)}.`);
+    const room = MAX_WHISPER_CHARS - [...core, intro, flow.phrases.agentTried].join(' ').length - notes.length;
+    while (notes.length > 1 && notes.join(' ').length > room) notes.shift();
+    tried = [`${say(flow.phrases.agentTried)} ${notes.join(' ')}`];
+  }
+  return [...core, ...tried, intro].join(' ').slice(0, MAX_WHISPER_CHARS * 2);
 }
 
 /** The transfer a state stands for: its words to the caller and its reason for the agent. */
 function transferOf(flow: FlowFile, state: string): { say: string; reason: string } {
   if (state === SYSTEM.bsdRequest) return flow.system.bsdRequest;
   if (state === SYSTEM.keypadTrouble) return flow.system.keypadTrouble;
+  if (state === SYSTEM.quiet) return flow.system.quiet;
   const node = flow.nodes[state];
   if (node?.type === 'transfer') return node;
   return flow.system.stateLost;
 }
 
+const TRANSFER_STATES = new Set<string>([SYSTEM.bsdRequest, SYSTEM.keypadTrouble, SYSTEM.quiet, SYSTEM.redial]);
+
 /** The key choices of an interactive state, as spoken. */
-function choices(flow: FlowFile, state: string, context: CallContext, say: ReturnType<typeof speaker>): string[] {
+function choices(flow: FlowFile, state: string, say: ReturnType<typeof speaker>): string[] {
   const p = flow.phrases;
   if (state === SYSTEM.dialFailed) return [say(flow.system.dialFailed.choices)];
   const node = flow.nodes[state];
@@ -68,51 +78,59 @@ function choices(flow: FlowFile, state: string, context: CallContext, say: Retur
   }
 }
 
+/** The keys that work everywhere, worded for where the caller is. */
+function globalsFor(flow: FlowFile, state: string): string {
+  if (state === flow.start) return flow.phrases.globalsAtStart;
+  if (state === SYSTEM.dialFailed) return flow.phrases.globalsAtDeskRetry;
+  if (flow.nodes[state]?.type === 'instructions') return flow.phrases.globalsAtSteps;
+  return flow.phrases.globals;
+}
+
+/** The last sentence of a question or menu: what a reprompt asks again, without the preamble. */
+function theQuestion(text: string): string {
+  return tidy(text).split(/(?<=[.?!])\s+/).at(-1)!;
+}
+
 /** What to say in `state`: a pure function of the flow, the state and its context. */
 export function promptFor(compiled: CompiledFlow, state: string, context: CallContext, speaking: SpeakingContext): Prompt {
   const { flow } = compiled;
-  const say = speaker(flow, context, speaking);
+  const say = speaker(context, speaking);
   const node = flow.nodes[state];
+  const reference = say(flow.phrases.reference);
+  const holdOn = say(flow.system.holdOn);
 
   if (state === SYSTEM.afterDesk) return { kind: 'end', node: state, say: [say(flow.system.afterDesk)] };
   if (state === SYSTEM.goodbye) return { kind: 'end', node: state, say: [say(flow.system.goodbye)] };
   if (node?.type === 'end') return { kind: 'end', node: state, say: [say(node.say)] };
 
-  if (node === undefined && !Object.values(SYSTEM).includes(state as never)) {
-    const lost = flow.system.stateLost;
-    return {
-      kind: 'transfer',
-      node: state,
-      say: [say(lost.say), say(flow.phrases.reference), say(flow.system.holdOn)],
-      whisper: whisperFor(flow, context, lost.reason, speaking),
-    };
-  }
-
-  const transferState = state === SYSTEM.redial ? (context.transfer ?? SYSTEM.bsdRequest) : state;
-  if (node?.type === 'transfer' || state === SYSTEM.bsdRequest || state === SYSTEM.keypadTrouble || state === SYSTEM.redial) {
+  if (node?.type === 'transfer' || TRANSFER_STATES.has(state) || (node === undefined && state !== SYSTEM.dialFailed)) {
+    const transferState = state === SYSTEM.redial ? (context.transfer ?? SYSTEM.bsdRequest) : state;
     const transfer = transferOf(flow, transferState);
     const opening = state === SYSTEM.redial ? [] : [say(transfer.say)];
+    // "Went straight to the desk" is only true when the caller chose the desk.
+    const history = context.history.length === 0 && transferState !== SYSTEM.bsdRequest ? null : context.history;
     return {
       kind: 'transfer',
       node: state,
-      say: [...opening, say(flow.phrases.reference), say(flow.system.holdOn)],
-      whisper: whisperFor(flow, context, transfer.reason, speaking),
+      say: [...opening, reference, holdOn],
+      whisper: whisperFor(flow, { reference: context.reference, history }, transfer.reason, speaking),
     };
   }
 
-  const keys = choices(flow, state, context, say);
-  const globals = say(state === flow.start ? flow.phrases.globalsAtStart : flow.phrases.globals);
+  const keys = choices(flow, state, say);
+  const globals = say(globalsFor(flow, state));
+  const patient = node?.type === 'instructions';
   let opening: string[];
-  if (state === SYSTEM.dialFailed) {
-    const problem = context.dialProblem ?? 'failed';
-    opening = context.notice === 'noInput' ? [say(flow.phrases.noInput)] : context.notice === 'invalidKey' ? [say(flow.phrases.invalidKey)] : [say(flow.system.dialFailed[problem])];
-  } else if (context.notice === 'noInput') {
-    opening = [say(flow.phrases.noInput)];
-  } else if (context.notice === 'invalidKey') {
-    opening = [say(flow.phrases.invalidKey)];
+  if (context.notice === 'noInput' || context.notice === 'invalidKey') {
+    const apology = say(context.notice === 'noInput' ? flow.phrases.noInput : flow.phrases.invalidKey);
+    opening = node?.type === 'menu' || node?.type === 'question' ? [apology, say(theQuestion(node.say))] : [apology];
+  } else if (context.notice === 'waiting') {
+    opening = [say(flow.phrases.patience)];
+  } else if (state === SYSTEM.dialFailed) {
+    opening = [say(flow.system.dialFailed[context.dialProblem ?? 'failed'])];
   } else {
     const lead = context.notice === 'greeting' ? [say(flow.greeting)] : context.notice === 'flowChanged' ? [say(flow.system.flowChanged)] : [];
     opening = [...lead, ...(node === undefined ? [] : [say(node.say)])];
   }
-  return { kind: 'ask', node: state, say: [...opening, ...keys, globals] };
+  return { kind: 'ask', node: state, say: [...opening, ...keys, globals], patient };
 }

@@ -10,9 +10,18 @@ export interface PersistedCall {
   context: CallContext;
 }
 
+/** A stored call with the flow version it was saved on. */
+export interface SavedCall {
+  flowVersion: string;
+  nodeVersion: string;
+  call: PersistedCall;
+}
+
 /** One turn's result: the state to store and what to say. */
 export interface Turn {
   call: PersistedCall;
+  /** The hash of the call's node in this flow version, stored with it. */
+  nodeVersion: string;
   prompt: Prompt;
   /** True when the call has reached a final state. */
   done: boolean;
@@ -27,21 +36,37 @@ export function referenceFor(callSid: string): string {
 function toTurn(compiled: CompiledFlow, snapshot: ReturnType<CompiledFlow['machine']['resolveState']>, speaking: SpeakingContext): Turn {
   const value = String(snapshot.value);
   const call: PersistedCall = { value, context: snapshot.context };
-  return { call, prompt: promptFor(compiled, value, snapshot.context, speaking), done: snapshot.status === 'done' };
+  return {
+    call,
+    nodeVersion: compiled.nodeVersions[value] ?? '',
+    prompt: promptFor(compiled, value, snapshot.context, speaking),
+    done: snapshot.status === 'done',
+  };
 }
 
-/** Whether a stored call can be resumed on this version of its flow. */
-export function isKnownState(compiled: CompiledFlow, call: PersistedCall): boolean {
-  return typeof call.value === 'string' && call.value in (compiled.machine.config.states ?? {});
+/**
+ * Whether a stored call can go on where it is on this version of its flow: same version; or its node exists and
+ * is defined the same in both, so its keys mean the same; or it was already led back once (during a rolling
+ * deploy, instances of both versions answer the same call, and it must not be led back on every turn).
+ */
+export function canResume(compiled: CompiledFlow, saved: SavedCall): boolean {
+  const known = saved.call.value in compiled.nodeVersions;
+  if (!known) return false;
+  return (
+    saved.flowVersion === compiled.version ||
+    compiled.nodeVersions[saved.call.value] === saved.nodeVersion ||
+    saved.call.context.flowRestarted
+  );
 }
 
-function restore(compiled: CompiledFlow, call: PersistedCall) {
-  if (isKnownState(compiled, call)) return compiled.machine.resolveState({ value: call.value, context: call.context });
-  // The flow changed under this call and its state is gone: start again at the main menu, and say why.
+function restore(compiled: CompiledFlow, saved: SavedCall) {
+  const { call } = saved;
+  if (canResume(compiled, saved)) return compiled.machine.resolveState({ value: call.value, context: call.context });
+  // The flow changed under this call and its question is gone or different: start again at the main menu, and say why.
   const [fresh] = initialTransition(compiled.machine, { reference: call.context.reference });
   return compiled.machine.resolveState({
     value: fresh.value,
-    context: { ...fresh.context, history: call.context.history, notice: 'flowChanged' },
+    context: { ...fresh.context, history: call.context.history, notice: 'flowChanged', flowRestarted: true },
   });
 }
 
@@ -52,14 +77,14 @@ export function startCall(compiled: CompiledFlow, callSid: string, speaking: Spe
 }
 
 /** Applies one caller or network event to a stored call. Pure: no I/O, nothing run. */
-export function advance(compiled: CompiledFlow, call: PersistedCall, event: CallEvent, speaking: SpeakingContext): Turn {
-  // A key meant for a question the changed flow no longer has must not pick something else: restart instead.
-  if (!isKnownState(compiled, call)) return replay(compiled, call, speaking);
-  const [next] = transition(compiled.machine, restore(compiled, call), event);
+export function advance(compiled: CompiledFlow, saved: SavedCall, event: CallEvent, speaking: SpeakingContext): Turn {
+  // A key meant for a question the changed flow no longer has, or has changed, must not pick something else.
+  if (!canResume(compiled, saved)) return replay(compiled, saved, speaking);
+  const [next] = transition(compiled.machine, restore(compiled, saved), event);
   return toTurn(compiled, next, speaking);
 }
 
 /** What the call is saying now, without changing it: the answer to a repeated webhook. */
-export function replay(compiled: CompiledFlow, call: PersistedCall, speaking: SpeakingContext): Turn {
-  return toTurn(compiled, restore(compiled, call), speaking);
+export function replay(compiled: CompiledFlow, saved: SavedCall, speaking: SpeakingContext): Turn {
+  return toTurn(compiled, restore(compiled, saved), speaking);
 }

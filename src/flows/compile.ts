@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AnyStateMachine } from 'xstate';
 import { callMachineSetup, type CallContext, type CallInput } from '../engine/call-machine';
 import { edgesOf } from './graph';
@@ -8,6 +9,7 @@ import { GLOBAL_KEYS, type FlowFile, type FlowNode } from './schema';
 export const SYSTEM = {
   bsdRequest: '_bsd_request',
   keypadTrouble: '_keypad_trouble',
+  quiet: '_quiet',
   redial: '_redial',
   dialFailed: '_dial_failed',
   afterDesk: '_after_desk',
@@ -16,15 +18,21 @@ export const SYSTEM = {
 
 export interface CompiledFlow extends LoadedFlow {
   machine: CallMachine;
+  /**
+   * A hash of each node's definition. A call saved on another version of the flow carries on where it is when its
+   * node is the same in both; otherwise it is led back to the main menu.
+   */
+  nodeVersions: Record<string, string>;
 }
 
 type Transition = {
   target?: string;
   reenter?: boolean;
-  guard?: { type: 'keyIs'; params: { key: string } } | 'tooManyFailures' | 'connected';
+  guard?: { type: 'keyIs'; params: { key: string } } | 'tooManyFailures' | 'tooQuiet' | 'connected';
   actions?: (
     | 'enterNode'
     | 'countFailure'
+    | 'countQuiet'
     | 'rememberDialProblem'
     | { type: 'record'; params: { note: string } }
     | { type: 'rememberTransfer'; params: { state: string } }
@@ -43,12 +51,18 @@ function go(keyPressed: string, target: string, actions: Transition['actions'] =
   return { guard: key(keyPressed), target, reenter, actions: [...(actions ?? []), 'enterNode'] };
 }
 
-/** 0, * and 9 at an interactive state, then the failure path for anything else. */
-function keypad(self: string, flow: FlowFile, choices: Transition[], onTooMany: string, onZero: string): StateConfig['on'] {
+/**
+ * 0, * and 9 at an interactive state, then the failure path for anything else. With `patient`, silence is not a
+ * failure: the caller may be busy with the steps just read out; the line waits, a bounded number of times.
+ */
+function keypad(self: string, flow: FlowFile, choices: Transition[], onTooMany: string, onZero: string, patient = false): StateConfig['on'] {
   const failure: Transition[] = [
     { guard: 'tooManyFailures', target: onTooMany, actions: ['enterNode'] },
     { actions: ['countFailure'] },
   ];
+  const silence: Transition[] = patient
+    ? [{ guard: 'tooQuiet', target: SYSTEM.quiet, actions: ['enterNode'] }, { actions: ['countQuiet'] }]
+    : failure;
   return {
     KEY: [
       ...choices,
@@ -57,7 +71,7 @@ function keypad(self: string, flow: FlowFile, choices: Transition[], onTooMany: 
       go(GLOBAL_KEYS.mainMenu, flow.start, [], true),
       ...failure,
     ],
-    SILENCE: failure,
+    SILENCE: silence,
   };
 }
 
@@ -99,20 +113,17 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
     else if (node.type === 'end') states[id] = { type: 'final' };
     else
       states[id] = {
-        on: keypad(id, flow, choicesOf(id, node), SYSTEM.keypadTrouble, SYSTEM.bsdRequest),
+        on: keypad(id, flow, choicesOf(id, node), SYSTEM.keypadTrouble, SYSTEM.bsdRequest, node.type === 'instructions'),
       };
   }
   states[SYSTEM.bsdRequest] = transferState(SYSTEM.bsdRequest);
   states[SYSTEM.keypadTrouble] = transferState(SYSTEM.keypadTrouble);
+  states[SYSTEM.quiet] = transferState(SYSTEM.quiet);
   // A redial keeps the transfer it repeats, so the agent hears the same reason.
   states[SYSTEM.redial] = { on: transferState(SYSTEM.redial).on! };
   states[SYSTEM.dialFailed] = {
-    // After three failed answers here the desk has already failed once and the caller is silent: end politely
-    // with the desk's number rather than dial again without end.
-    on: keypad(SYSTEM.dialFailed, flow, [
-      go('1', SYSTEM.redial),
-      go('2', SYSTEM.goodbye),
-    ], SYSTEM.goodbye, SYSTEM.redial),
+    // Three failed answers here transfer again, as everywhere: a caller is never hung up on.
+    on: keypad(SYSTEM.dialFailed, flow, [go('1', SYSTEM.redial), go('2', SYSTEM.goodbye)], SYSTEM.redial, SYSTEM.redial),
   };
   states[SYSTEM.afterDesk] = { type: 'final' };
   states[SYSTEM.goodbye] = { type: 'final' };
@@ -123,14 +134,21 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
     context: ({ input }: { input: CallInput }): CallContext => ({
       reference: input.reference,
       failures: 0,
+      quiet: 0,
       notice: 'greeting',
       history: [],
       transfer: null,
       dialProblem: null,
+      flowRestarted: false,
     }),
     states,
   });
-  return { ...loaded, machine };
+  const nodeVersions: Record<string, string> = {};
+  for (const id of Object.keys(states)) {
+    const node = flow.nodes[id];
+    nodeVersions[id] = node === undefined ? 'system' : createHash('sha256').update(JSON.stringify(node)).digest('hex').slice(0, 12);
+  }
+  return { ...loaded, machine, nodeVersions };
 }
 
 export type CallMachine = ReturnType<typeof callMachineSetup.createMachine> & AnyStateMachine;

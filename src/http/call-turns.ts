@@ -73,7 +73,7 @@ export class CallTurns {
         if (event !== null) return { twiml: this.deps.rescue.transfer(callSid), node: '(none)', outcome: 'state-lost' };
         const entry = flows.entry;
         const first = startCall(entry, callSid, this.speaking);
-        const record = { flowId: entry.flow.id, flowVersion: entry.version, call: first.call };
+        const record = { flowId: entry.flow.id, flowVersion: entry.version, nodeVersion: first.nodeVersion, call: first.call };
         if (await this.save(callSid, record, 0)) return this.render(first, 1, 'started');
         continue;
       }
@@ -83,16 +83,16 @@ export class CallTurns {
       }
       if (event === null || turn !== stored.version) {
         const outcome = attempt === 0 ? 'replayed' : 'conflict-replayed';
-        return this.render(replay(compiled, stored.record.call, this.speaking), stored.version, outcome);
+        return this.render(replay(compiled, stored.record, this.speaking), stored.version, outcome);
       }
-      const next = advance(compiled, stored.record.call, event, this.speaking);
-      const record = { flowId: compiled.flow.id, flowVersion: compiled.version, call: next.call };
+      const next = advance(compiled, stored.record, event, this.speaking);
+      const record = { flowId: compiled.flow.id, flowVersion: compiled.version, nodeVersion: next.nodeVersion, call: next.call };
       if (await this.save(callSid, record, stored.version)) return this.render(next, stored.version + 1, 'advanced');
     }
     // Still losing races: answer with whatever the call says now.
     const stored = await this.load(callSid);
     const compiled = stored === null ? undefined : flows.get(stored.record.flowId);
     if (stored === null || compiled === undefined) return { twiml: this.deps.rescue.transfer(callSid), node: '(none)', outcome: 'state-lost' };
-    return this.render(replay(compiled, stored.record.call, this.speaking), stored.version, 'conflict-replayed');
+    return this.render(replay(compiled, stored.record, this.speaking), stored.version, 'conflict-replayed');
   }
 }

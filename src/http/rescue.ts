@@ -8,8 +8,11 @@ import { askTwiml, endTwiml, transferTwiml, withQuery, type RenderOptions } from
 
 const { VoiceResponse } = twilio.twiml;
 
-/** Attempts at the rescue's "try again?" question before the call ends with the desk's number. */
+/** Failed answers at the rescue's "try again?" question before it dials the desk again, as everywhere. */
 const RESCUE_ATTEMPTS = 3;
+
+/** How the rescue opens: a call that could not start, a call whose state is gone, or a redial (no opening). */
+export type RescueOpening = 'technicalProblem' | 'stateLost' | 'none';
 
 /**
  * The rescue path: a transfer to the desk that needs no call state. It answers the fallback URL, a call whose
@@ -31,46 +34,55 @@ export class Rescue {
   }
 
   /** Tell the caller, then dial the desk; the agent hears the reference and, when known, what the caller said. */
-  transfer(callSid: string, history: string[] | null = null, opening = true): string {
+  transfer(callSid: string, history: string[] | null = null, opening: RescueOpening = 'stateLost'): string {
     const { flow } = this.flow;
     const response = new VoiceResponse();
-    const lost = flow.system.stateLost;
+    const why = opening === 'technicalProblem' ? flow.system.technicalProblem : flow.system.stateLost;
     const say = [
-      ...(opening ? [this.say(lost.say, callSid)] : []),
+      ...(opening === 'none' ? [] : [this.say(why.say, callSid)]),
       this.say(flow.phrases.reference, callSid),
       this.say(flow.system.holdOn, callSid),
     ];
-    const whisper = whisperFor(flow, { reference: referenceFor(callSid), history }, lost.reason, this.speaking());
+    const whisper = whisperFor(flow, { reference: referenceFor(callSid), history }, why.reason, this.speaking());
     transferTwiml(response, say, whisper, `${this.options.baseUrl}/voice/rescue/dial`, this.options);
+    return response.toString();
+  }
+
+  private retryQuestion(callSid: string, lead: string[], attempt: number): string {
+    const { flow } = this.flow;
+    const response = new VoiceResponse();
+    const say = [...lead, this.say(flow.system.dialFailed.choices, callSid)];
+    askTwiml(response, say, `${this.options.baseUrl}${withQuery('/voice/rescue/choice', { n: attempt })}`, this.options);
     return response.toString();
   }
 
   /** The desk's dial ended: goodbye after a conversation, otherwise offer to try again. */
   dialed(callSid: string, status: DialStatus): string {
     const { flow } = this.flow;
-    const response = new VoiceResponse();
     if (status === 'completed' || status === 'answered') {
+      const response = new VoiceResponse();
       endTwiml(response, [this.say(flow.system.afterDesk, callSid)], this.options);
       return response.toString();
     }
     const problem = status === 'busy' ? 'busy' : status === 'no-answer' ? 'noAnswer' : 'failed';
-    const say = [this.say(flow.system.dialFailed[problem], callSid), this.say(flow.system.dialFailed.choices, callSid)];
-    askTwiml(response, say, `${this.options.baseUrl}${withQuery('/voice/rescue/choice', { n: 1 })}`, this.options);
-    return response.toString();
+    return this.retryQuestion(callSid, [this.say(flow.system.dialFailed[problem], callSid)], 0);
   }
 
-  /** The caller's answer to "try again?": 1 or 0 dials again, 2 ends; anything else asks again, a few times. */
-  choice(callSid: string, digits: string | undefined, attempt: number): string {
+  /**
+   * The caller's answer to "try again?": 1 or 0 dials again, 2 ends, * repeats the question; no key or another
+   * key asks again, and the third such answer dials again: a caller is never hung up on.
+   */
+  choice(callSid: string, digits: string | undefined, failures: number): string {
     const { flow } = this.flow;
-    if (digits === '1' || digits === '0') return this.transfer(callSid, null, false);
-    const response = new VoiceResponse();
-    if (digits === '2' || attempt >= RESCUE_ATTEMPTS) {
+    if (digits === '1' || digits === '0') return this.transfer(callSid, null, 'none');
+    if (digits === '2') {
+      const response = new VoiceResponse();
       endTwiml(response, [this.say(flow.system.goodbye, callSid)], this.options);
       return response.toString();
     }
+    if (digits === '*') return this.retryQuestion(callSid, [], failures);
+    if (failures + 1 >= RESCUE_ATTEMPTS) return this.transfer(callSid, null, 'none');
     const apology = digits === undefined || digits === '' ? flow.phrases.noInput : flow.phrases.invalidKey;
-    const say = [this.say(apology, callSid), this.say(flow.system.dialFailed.choices, callSid)];
-    askTwiml(response, say, `${this.options.baseUrl}${withQuery('/voice/rescue/choice', { n: attempt + 1 })}`, this.options);
-    return response.toString();
+    return this.retryQuestion(callSid, [this.say(apology, callSid)], failures + 1);
   }
 }

@@ -1,5 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import { dialEvent, keyEvent } from '../engine/events';
+import { spokenPhoneNumber } from '../flows/text';
 import { referenceFor } from '../engine/step';
 import { maskPhone, type Logger } from '../log';
 import type { SessionStore } from '../store/session-store';
@@ -46,7 +47,7 @@ const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled'
 export function voiceRoutes(deps: VoiceDeps): express.Router {
   const router = express.Router();
   router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 100 }));
-  router.use(webhookGuard(deps.guard));
+  router.use(webhookGuard(deps.guard, deps.logger));
 
   const turn = (route: string, handle: (req: Request) => Promise<Answer>) =>
     router.post(route, async (req: Request, res: Response) => {
@@ -56,19 +57,21 @@ export function voiceRoutes(deps: VoiceDeps): express.Router {
       try {
         answer = await handle(req);
       } catch (error) {
+        const callSid = typeof body.CallSid === 'string' ? body.CallSid.slice(0, 40) : undefined;
         if (error instanceof BadRequest) {
           res.status(error.status).type('text/plain').send(error.message);
-          deps.logger.warn({ route, status: error.status, reason: error.message }, 'webhook refused');
+          deps.logger.warn({ route: req.originalUrl.split('?')[0], callSid, status: error.status, reason: error.message }, 'webhook refused');
           return;
         }
-        const callSid = typeof body.CallSid === 'string' ? body.CallSid : undefined;
-        answer = { twiml: rescueOrLastResort(callSid), callSid, outcome: 'fault-rescued', extra: { error: (error as Error).message } };
+        // A call starting when the line cannot answer hears a greeting and why, not "I lost track".
+        const opening = route === '/' ? 'technicalProblem' : 'stateLost';
+        answer = { twiml: rescueOrLastResort(callSid, opening), callSid, outcome: 'fault-rescued', extra: { error: (error as Error).message } };
       }
       const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
       const level = answer.outcome.includes('rescued') || answer.outcome === 'state-lost' ? 'warn' : 'info';
       deps.logger[level](
         {
-          route,
+          route: req.originalUrl.split('?')[0],
           callSid: answer.callSid,
           node: answer.node,
           event: answer.event,
@@ -83,11 +86,11 @@ export function voiceRoutes(deps: VoiceDeps): express.Router {
       else res.status(200).type('text/xml').send(answer.twiml);
     });
 
-  const rescueOrLastResort = (callSid: string | undefined): string => {
+  const rescueOrLastResort = (callSid: string | undefined, opening: 'technicalProblem' | 'stateLost'): string => {
     try {
-      return deps.rescue.transfer(callSid ?? 'unknown');
+      return deps.rescue.transfer(callSid ?? 'unknown', null, opening);
     } catch {
-      return lastResortTwiml(deps.render.bsdNumber);
+      return lastResortTwiml(deps.render.bsdNumber, spokenPhoneNumber(deps.render.bsdNumber));
     }
   };
 
@@ -122,7 +125,7 @@ export function voiceRoutes(deps: VoiceDeps): express.Router {
     const { CallSid } = parseOr400(callParams, req.body, 'call parameters');
     const body = req.body as Record<string, unknown>;
     return {
-      twiml: deps.rescue.transfer(CallSid),
+      twiml: deps.rescue.transfer(CallSid, null, 'technicalProblem'),
       callSid: CallSid,
       event: 'fallback',
       outcome: 'fallback-rescued',

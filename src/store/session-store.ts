@@ -1,18 +1,23 @@
 import { z } from 'zod';
 
+// Fields added after the first release have defaults, so calls saved by an older instance still load.
 const callContext = z.object({
   reference: z.string(),
   failures: z.number().int().min(0),
-  notice: z.enum(['greeting', 'noInput', 'invalidKey', 'flowChanged']).nullable(),
+  quiet: z.number().int().min(0).default(0),
+  notice: z.enum(['greeting', 'noInput', 'invalidKey', 'waiting', 'flowChanged']).nullable(),
   history: z.array(z.string()),
   transfer: z.string().nullable(),
   dialProblem: z.enum(['busy', 'noAnswer', 'failed']).nullable(),
+  flowRestarted: z.boolean().default(false),
 });
 
-/** What is kept for one live call. */
+/** What is kept for one live call: its xstate state and context, and the flow version they belong to. */
 export const sessionRecord = z.object({
   flowId: z.string(),
   flowVersion: z.string(),
+  /** The hash of the call's current node in that version (see CompiledFlow.nodeVersions). */
+  nodeVersion: z.string().default(''),
   call: z.object({ value: z.string(), context: callContext }),
 });
 export type SessionRecord = z.infer<typeof sessionRecord>;

@@ -14,6 +14,8 @@ export interface RenderOptions {
   voice: Voice;
   bsdNumber: string;
   gatherTimeoutSeconds: number;
+  /** How long self-service steps wait for a key: the caller may be busy with them. */
+  stepsTimeoutSeconds: number;
   dialTimeoutSeconds: number;
 }
 
@@ -40,12 +42,22 @@ export function withQuery(path: string, query: Record<string, string | number>):
   return `${path}?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
 }
 
-/** Speak, then listen for one key; no key also reaches `action` (actionOnEmptyResult). */
-export function askTwiml(response: InstanceType<typeof VoiceResponse>, say: string[], action: string, options: RenderOptions): void {
+/**
+ * Speak, then listen for one key; no key also reaches `action` (actionOnEmptyResult). `#` is a key like any other
+ * (finishOnKey is empty), so pressing it is a wrong key, not silence.
+ */
+export function askTwiml(
+  response: InstanceType<typeof VoiceResponse>,
+  say: string[],
+  action: string,
+  options: RenderOptions,
+  timeoutSeconds = options.gatherTimeoutSeconds,
+): void {
   const gather = response.gather({
     input: ['dtmf'],
     numDigits: 1,
-    timeout: options.gatherTimeoutSeconds,
+    finishOnKey: '',
+    timeout: timeoutSeconds,
     action,
     method: 'POST',
     actionOnEmptyResult: true,
@@ -79,7 +91,7 @@ export function renderPrompt(prompt: Prompt, urls: Urls, options: RenderOptions)
   const response = new VoiceResponse();
   switch (prompt.kind) {
     case 'ask':
-      askTwiml(response, prompt.say, urls.input, options);
+      askTwiml(response, prompt.say, urls.input, options, prompt.patient ? options.stepsTimeoutSeconds : options.gatherTimeoutSeconds);
       break;
     case 'transfer':
       transferTwiml(response, prompt.say, prompt.whisper, urls.dial, options);
@@ -103,9 +115,12 @@ export function whisperTwiml(whisper: string, options: RenderOptions): string {
  * The last resort when even the rescue path fails: a fixed document that dials the desk. It needs nothing but
  * the desk's number, so no fault of ours can leave a caller in silence.
  */
-export function lastResortTwiml(bsdNumber: string): string {
+export function lastResortTwiml(bsdNumber: string, spokenNumber: string): string {
   const response = new VoiceResponse();
   response.say({ language: 'en-US' }, "We're sorry, something went wrong. Connecting you to the Business Support Desk.");
   response.dial({ timeout: 30 }, bsdNumber);
+  // Reached when the dial ends without a conversation (busy, no answer) and after one.
+  response.say({ language: 'en-US' }, `If you still need help, please call the Business Support Desk at ${spokenNumber}. Goodbye.`);
+  response.hangup();
   return response.toString();
 }

@@ -119,7 +119,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   test('three failures at one question transfer the caller, never hang up', async () => {
     const result = await line.call('1,_,5,_,answer');
     const said = heard(result);
-    expect(said).toContain("Sorry, I didn't hear a key. If yes, press 1. If no, press 2. If you're not sure, press 3.");
+    expect(said).toContain("Sorry, I didn't hear a key. Did you enter the email address you used when you set up your account? If yes, press 1. If no, press 2. If you're not sure, press 3.");
     expect(said).toContain('Sorry, that key is not one of the choices.');
     expect(said).toContain("I'm having trouble understanding the keys you pressed");
     expect(heard(result, 'agent hears')).toContain('could not get through the phone menu');
@@ -142,6 +142,13 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   test('desk busy, end the call: goodbye with the desk number', async () => {
     const result = await line.call('1,1,busy,2');
     expect(heard(result)).toMatch(/call the Business Support Desk at 1, 8 0 0, 6 0 5, 2 9 6 5\. Goodbye\.$/);
+    expect(result.ending).toBe('line hung up');
+  });
+
+  test('waiting at self-service steps, then solved', async () => {
+    const result = await line.call('4,_,_,1');
+    expect(heard(result)).toContain("Take your time, I'll wait. If that solved your problem, press 1.");
+    expect(result.transcript.filter((l) => l.who === 'caller')[1]!.text).toBe('presses nothing for 30 seconds');
     expect(result.ending).toBe('line hung up');
   });
 

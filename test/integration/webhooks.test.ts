@@ -49,6 +49,13 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
     });
   });
 
+  test('a refused webhook is logged, without the signature', async () => {
+    await line.post('/voice', call(), { signature: 'forged-signature' }).expect(403);
+    const refused = line.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'webhook refused');
+    expect(refused).toMatchObject({ route: '/voice', status: 403, reason: 'X-Twilio-Signature does not match this request' });
+    expect(line.logs.join('')).not.toContain('forged-signature');
+  });
+
   describe('bad input gets a 4xx with a reason, never a 500', () => {
     test('malformed parameters: 400 naming the parameter', async () => {
       const res = await line.post('/voice', { CallSid: 'not-a-call' });
@@ -93,21 +100,36 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       expect(incoming.text).toBe(first.text);
     });
 
-    test('two racing requests on one turn: one advances, both get the same answer', async () => {
+    test('racing requests that all read the same turn: the compare-and-set lets exactly one advance', async () => {
       await line.post('/voice', call()).expect(200);
-      const [a, b] = await Promise.all([line.post('/voice/input?t=1', call({ Digits: '1' })), line.post('/voice/input?t=1', call({ Digits: '1' }))]);
-      expect(a.text).toBe(b.text);
-      expect((await line.store.load(CALL))?.version).toBe(2);
-    });
-
-    test('racing different keys cannot lose an update: the version counts every accepted turn', async () => {
-      await line.post('/voice', call()).expect(200);
+      // Every request loads version 1 before any of them saves: only the compare-and-set can tell them apart.
+      const load = line.store.load.bind(line.store);
+      let loads = 0;
+      let release!: () => void;
+      const allLoaded = new Promise<void>((r) => (release = r));
+      line.store.load = async (sid) => {
+        const stored = await load(sid);
+        if (++loads === 4) release();
+        if (loads <= 4) await allLoaded;
+        return stored;
+      };
       const answers = await Promise.all(['1', '2', '3', '4'].map((d) => line.post('/voice/input?t=1', call({ Digits: d }))));
+      const outcomes = line.logs.map((l) => JSON.parse(l) as { route?: string; outcome?: string }).filter((l) => l.route === '/voice/input').map((l) => l.outcome);
+      expect(outcomes.sort()).toEqual(['advanced', 'conflict-replayed', 'conflict-replayed', 'conflict-replayed']);
       const stored = await line.store.load(CALL);
       expect(stored?.version).toBe(2);
-      // Whatever won, every request heard the prompt of the state that won.
-      const winner = answers.find((r) => r.text.includes(`/voice/input?t=2`))!;
-      for (const r of answers) expect(r.text).toBe(winner.text);
+      // Every request heard the prompt of the state that won, and that state is what the store holds.
+      for (const r of answers) expect(r.text).toBe(answers.find((a) => a.text.includes('t=2'))!.text);
+      expect(['username', 'password', 'mfa-uninstalled-app', 'black-screen-restart']).toContain(stored?.record.call.value);
+    });
+
+    test('a repeated dial outcome does not advance the call twice', async () => {
+      await line.post('/voice', call()).expect(200);
+      await line.post('/voice/input?t=1', call({ Digits: '0' })).expect(200);
+      const first = await line.post('/voice/dial?t=2', call({ DialCallStatus: 'busy' })).expect(200);
+      const again = await line.post('/voice/dial?t=2', call({ DialCallStatus: 'busy' })).expect(200);
+      expect(again.text).toBe(first.text);
+      expect((await line.store.load(CALL))?.version).toBe(3);
     });
 
     test('an unknown CallSid mid-call is told and transferred to the desk', async () => {
@@ -150,9 +172,14 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       const again = readTwiml((await line.post('/voice/rescue/choice?n=1', call({ Digits: '1' })).expect(200)).text);
       expect(again.map((v) => v.verb)).toEqual(['Say', 'Dial']);
       const silent = readTwiml((await line.post('/voice/rescue/choice?n=1', call()).expect(200)).text);
-      expect(silent[0]).toMatchObject({ verb: 'Gather' });
-      const bye = readTwiml((await line.post('/voice/rescue/choice?n=3', call()).expect(200)).text);
+      expect(silent[0]).toMatchObject({ verb: 'Gather', action: `${BASE_URL}/voice/rescue/choice?n=2` });
+      const repeat = readTwiml((await line.post('/voice/rescue/choice?n=1', call({ Digits: '*' })).expect(200)).text);
+      expect(repeat[0]).toMatchObject({ verb: 'Gather', action: `${BASE_URL}/voice/rescue/choice?n=1`, says: [expect.stringMatching(/^To try again, press 1/)] });
+      const bye = readTwiml((await line.post('/voice/rescue/choice?n=2', call({ Digits: '2' })).expect(200)).text);
       expect(bye.map((v) => v.verb)).toEqual(['Say', 'Hangup']);
+      // The third failed answer dials again: never a hang-up.
+      const third = readTwiml((await line.post('/voice/rescue/choice?n=2', call({ Digits: '8' })).expect(200)).text);
+      expect(third.map((v) => v.verb)).toEqual(['Say', 'Dial']);
       const done = readTwiml((await line.post('/voice/rescue/dial', call({ DialCallStatus: 'completed' })).expect(200)).text);
       expect(done.map((v) => v.verb)).toEqual(['Say', 'Hangup']);
     });
@@ -198,6 +225,9 @@ describe('faults inside the line still answer with TwiML that reaches the desk',
     expect(verbs.map((v) => v.verb)).toEqual(['Say', 'Dial']);
     expect(verbs[1]).toMatchObject({ numbers: [{ number: '+18006052965' }] });
     expect(res.text).not.toMatch(/Error|stack|boom/);
+    // A call that cannot even start hears a greeting and why, not "I lost track of where we were".
+    const fresh = await line.post('/voice', call({ CallSid: `CA${'b'.repeat(32)}` })).expect(200);
+    expect(readTwiml(fresh.text)[0]).toMatchObject({ verb: 'Say', text: expect.stringMatching(/^Thank you for calling .* technical problem/) });
     const { default: request } = await import('supertest');
     if (name !== 'a save that throws') {
       Object.assign(line.store, { ping: () => Promise.reject(new Error('down')) });

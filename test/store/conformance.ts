@@ -13,9 +13,10 @@ export interface StoreUnderTest {
 const record = (value: string, history: string[] = []): SessionRecord => ({
   flowId: 'portal-login',
   flowVersion: 'abc123',
+  nodeVersion: 'def456',
   call: {
     value,
-    context: { reference: '123456', failures: 0, notice: null, history, transfer: null, dialProblem: null },
+    context: { reference: '123456', failures: 0, quiet: 0, notice: null, history, transfer: null, dialProblem: null, flowRestarted: false },
   },
 });
 

@@ -1,5 +1,5 @@
 import type { CallEvent } from '../../src/engine/call-machine';
-import { advance, referenceFor, replay, startCall, type PersistedCall, type Turn } from '../../src/engine/step';
+import { advance, referenceFor, replay, startCall, type SavedCall, type Turn } from '../../src/engine/step';
 import { SYSTEM } from '../../src/flows/compile';
 import { portalLogin, SPEAKING } from '../helpers/flows';
 
@@ -8,12 +8,15 @@ const CALL = `CA${'1'.repeat(32)}`;
 const key = (k: string): CallEvent => ({ type: 'KEY', key: k });
 const silence: CallEvent = { type: 'SILENCE' };
 
+/** A turn as the store keeps it. */
+const saved = (turn: Turn): SavedCall => ({ flowVersion: flow.version, nodeVersion: turn.nodeVersion, call: turn.call });
+
 /** Runs events from the start and returns every turn. */
 function run(...events: CallEvent[]): Turn[] {
   const turns = [startCall(flow, CALL, SPEAKING)];
   for (const event of events) {
     // Each turn goes through JSON, as it does through the store.
-    const stored = JSON.parse(JSON.stringify(turns.at(-1)!.call)) as PersistedCall;
+    const stored = JSON.parse(JSON.stringify(saved(turns.at(-1)!))) as SavedCall;
     turns.push(advance(flow, stored, event, SPEAKING));
   }
   return turns;
@@ -31,8 +34,8 @@ test('a call starts at the main menu with the greeting, and a reference from its
 
 test('the snapshot survives a JSON round trip and steps the same afterwards', () => {
   const turns = run(key('3'), key('2'));
-  const direct = advance(flow, turns[2]!.call, key('1'), SPEAKING);
-  const viaJson = advance(flow, JSON.parse(JSON.stringify(turns[2]!.call)) as PersistedCall, key('1'), SPEAKING);
+  const direct = advance(flow, saved(turns[2]!), key('1'), SPEAKING);
+  const viaJson = advance(flow, JSON.parse(JSON.stringify(saved(turns[2]!))) as SavedCall, key('1'), SPEAKING);
   expect(viaJson).toEqual(direct);
   expect(direct.call.value).toBe('mfa-reset-new-device');
 });
@@ -85,6 +88,8 @@ test('at self-service steps 2 repeats them, 1 ends with a goodbye', () => {
 test('no key and a wrong key reprompt with the keys that work; the third failure transfers', () => {
   const turns = run(key('1'), silence, key('7'), silence);
   expect(turns[2]!.prompt.say[0]).toBe("Sorry, I didn't hear a key.");
+  // The question again, without its preamble, then the keys that work.
+  expect(turns[2]!.prompt.say[1]).toBe('Did you enter the email address you used when you set up your account?');
   expect(turns[2]!.prompt.say.join(' ')).toContain('If yes, press 1. If no, press 2.');
   expect(turns[3]!.prompt.say[0]).toBe('Sorry, that key is not one of the choices.');
   expect(turns[3]!.call.context.failures).toBe(2);
@@ -120,17 +125,19 @@ describe('the desk', () => {
     expect(failed.call.value).toBe(SYSTEM.dialFailed);
     expect(failed.prompt.say[0]).toMatch(said);
     expect(failed.prompt.say.join(' ')).toContain('To try again, press 1. To end the call, press 2.');
-    const retried = advance(flow, failed.call, key('1'), SPEAKING);
+    expect(failed.prompt.say.join(' ')).not.toContain('press 0');
+    const retried = advance(flow, saved(failed), key('1'), SPEAKING);
     expect(retried.prompt.kind).toBe('transfer');
     if (retried.prompt.kind === 'transfer') expect(retried.prompt.whisper).toContain('log a ticket');
-    const ended = advance(flow, failed.call, key('2'), SPEAKING);
+    const ended = advance(flow, saved(failed), key('2'), SPEAKING);
     expect(ended.prompt).toMatchObject({ kind: 'end', node: SYSTEM.goodbye });
     expect(ended.prompt.say[0]).toContain('1, 8 0 0, 6 0 5, 2 9 6 5');
   });
 
-  test('a silent caller after a failed transfer hears the number and a goodbye, not an endless redial', () => {
-    const turn = last(...toDesk, { type: 'DIAL', outcome: 'busy' }, silence, silence, silence);
-    expect(turn.prompt).toMatchObject({ kind: 'end', node: SYSTEM.goodbye });
+  test('three failed answers after a failed transfer try the desk again: never a hang-up', () => {
+    const turn = last(...toDesk, { type: 'DIAL', outcome: 'busy' }, silence, key('5'), silence);
+    expect(turn.call.value).toBe(SYSTEM.redial);
+    expect(turn.prompt.kind).toBe('transfer');
   });
 
   test('the whisper names the reason, what the caller said and the reference', () => {
@@ -147,14 +154,79 @@ describe('the desk', () => {
 
 test('replay says the current prompt again without changing the call', () => {
   const turn = last(key('1'));
-  expect(replay(flow, turn.call, SPEAKING)).toEqual({ ...turn, prompt: { ...turn.prompt } });
+  expect(replay(flow, saved(turn), SPEAKING)).toEqual(turn);
 });
 
-test('a call whose state is gone from a changed flow starts again at the main menu and says why', () => {
-  const turn = last(key('1'));
-  const moved: PersistedCall = { ...turn.call, value: 'username-old' };
-  const next = advance(flow, moved, key('1'), SPEAKING);
-  expect(next.call.value).toBe('main-menu');
-  expect(next.prompt.say[0]).toMatch(/phone menu was just updated/);
-  expect(next.call.context.history).toEqual(['Problem: username']);
+describe('a call saved on another version of its flow', () => {
+  const atUsername = last(key('1'));
+
+  test('goes on where it is when its node is the same in both versions', () => {
+    const other: SavedCall = { ...saved(atUsername), flowVersion: 'older-version' };
+    expect(advance(flow, other, key('2'), SPEAKING).call.value).toBe('username-reenter');
+  });
+
+  test('is led back to the main menu, keeping what it said, when its node changed', () => {
+    const other: SavedCall = { ...saved(atUsername), flowVersion: 'older-version', nodeVersion: 'changed-node' };
+    const next = advance(flow, other, key('1'), SPEAKING);
+    expect(next.call.value).toBe('main-menu');
+    expect(next.prompt.say[0]).toMatch(/phone menu was just updated/);
+    expect(next.call.context.history).toEqual(['Problem: username']);
+    expect(next.call.context.flowRestarted).toBe(true);
+  });
+
+  test('is led back when its node is gone', () => {
+    const other: SavedCall = { ...saved(atUsername), flowVersion: 'older-version', call: { ...atUsername.call, value: 'username-old' } };
+    expect(advance(flow, other, key('1'), SPEAKING).call.value).toBe('main-menu');
+  });
+
+  test('is led back at most once, so instances of two versions cannot bounce it', () => {
+    const restarted = advance(flow, { ...saved(atUsername), flowVersion: 'older-version', nodeVersion: 'changed-node' }, key('1'), SPEAKING);
+    const bounced: SavedCall = { flowVersion: 'older-version', nodeVersion: 'another-main-menu', call: restarted.call };
+    expect(advance(flow, bounced, key('4'), SPEAKING).call.value).toBe('black-screen-restart');
+  });
+});
+
+describe('self-service steps are patient', () => {
+  test('silence is not a failure: the line waits longer and says it is waiting', () => {
+    const turns = run(key('4'), silence, silence, silence);
+    const waiting = turns.at(-1)!;
+    expect(waiting.call.value).toBe('black-screen-restart');
+    expect(waiting.call.context.failures).toBe(0);
+    expect(waiting.prompt).toMatchObject({ kind: 'ask', patient: true });
+    expect(waiting.prompt.say[0]).toBe("Take your time, I'll wait.");
+  });
+
+  test('after a long quiet the caller is transferred with a reason that fits', () => {
+    const turn = last(key('4'), ...Array.from({ length: 6 }, () => silence));
+    expect(turn.call.value).toBe(SYSTEM.quiet);
+    if (turn.prompt.kind === 'transfer') expect(turn.prompt.whisper).toContain('went quiet during the self-service steps');
+    else throw new Error('expected a transfer');
+  });
+
+  test('wrong keys still count', () => {
+    expect(last(key('4'), key('7'), key('7'), key('7')).call.value).toBe(SYSTEM.keypadTrouble);
+  });
+
+  test('instructions offer one way to repeat: 2, not also star', () => {
+    const said = last(key('2')).prompt.say.join(' ');
+    expect(said).toContain('To hear these steps again, press 2.');
+    expect(said).not.toContain('star');
+  });
+});
+
+describe('the whisper stays short', () => {
+  test('a caller who wandered gets only the latest notes, within the limit', () => {
+    const wander = Array.from({ length: 15 }, () => [key('3'), key('2'), key('2'), key('9')]).flat();
+    const turn = last(...wander, key('0'));
+    expect(turn.call.context.history.length).toBeLessThanOrEqual(12);
+    if (turn.prompt.kind !== 'transfer') throw new Error('expected a transfer');
+    expect(turn.prompt.whisper.length).toBeLessThanOrEqual(900);
+    expect(turn.prompt.whisper).toMatch(/Reference .*Reference/);
+  });
+
+  test('keypad trouble at the main menu does not claim the caller went straight to the desk', () => {
+    const turn = last(key('7'), key('7'), key('7'));
+    if (turn.prompt.kind !== 'transfer') throw new Error('expected a transfer');
+    expect(turn.prompt.whisper).not.toContain('went straight to the desk');
+  });
 });

@@ -31,13 +31,19 @@ describe('configuration', () => {
     expect(loadConfig({ PORT: '', SESSION_TTL_SECONDS: ' ', REDIS_URL: '' })).toMatchObject({ PORT: 3000, SESSION_TTL_SECONDS: 14400 });
   });
 
+  test('the public local token only guards a line on a local address', () => {
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'https://line.example.org' })).toThrow(/TWILIO_AUTH_TOKEN: is required when PUBLIC_BASE_URL is not a local address/);
+    expect(loadConfig({ PUBLIC_BASE_URL: 'http://127.0.0.1:8080' }).usingLocalAuthToken).toBe(true);
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'http://localhost.example.org' })).toThrow(/TWILIO_AUTH_TOKEN/);
+  });
+
   test('production needs a real auth token', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/TWILIO_AUTH_TOKEN: is required in production/);
     expect(loadConfig({ NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 'abc' }).usingLocalAuthToken).toBe(false);
   });
 
   test('a trailing slash on the public URL is dropped, so signed URLs match', () => {
-    expect(loadConfig({ PUBLIC_BASE_URL: 'https://line.example.org/' }).PUBLIC_BASE_URL).toBe('https://line.example.org');
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://line.example.org/', TWILIO_AUTH_TOKEN: 'abc' }).PUBLIC_BASE_URL).toBe('https://line.example.org');
   });
 });
 

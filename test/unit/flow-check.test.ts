@@ -1,9 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { formatProblem, loadFlows, parseFlowText, readFlowDir } from '../../src/flows/load';
 import { LineError } from '../../src/errors';
 
 const FILE = 'call-flows/portal-login.yaml';
+
+/** A temporary folder holding `files`. */
+function folderWith(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flows-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
 const source = readFileSync(FILE, 'utf8');
 
 /** The real flow, changed by `edit`, as the text of a file called bad.yaml. */
@@ -120,17 +129,26 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
   });
 
   test('loading a folder with a bad flow throws one error listing every problem', () => {
-    expect(() => loadFlows('test/fixtures/bad-flows')).toThrow(LineError);
+    const dir = folderWith({ 'good.yaml': source, 'broken.yaml': edited((f) => ((f.id = 'broken'), (f.nodes.username.yes = 'nowhere'), (f.nodes.password.solved = 'nowhere-else'))) });
+    let error: unknown;
     try {
-      loadFlows('test/fixtures/bad-flows');
-    } catch (error) {
-      expect((error as LineError).code).toBe('FLOW_INVALID');
-      expect((error as Error).message).toMatch(/test\/fixtures\/bad-flows\/broken\.yaml:\d+: node 'start-here', field 'yes': unknown node 'nowhere'/);
+      loadFlows(dir);
+    } catch (e) {
+      error = e;
     }
+    expect(error).toBeInstanceOf(LineError);
+    expect((error as LineError).code).toBe('FLOW_INVALID');
+    expect((error as Error).message).toMatch(/broken\.yaml:\d+: node 'username', field 'yes': unknown node 'nowhere'/);
+    expect((error as Error).message).toMatch(/broken\.yaml:\d+: node 'password', field 'solved': unknown node 'nowhere-else'/);
   });
 
   test('two files with one flow id', () => {
-    const { problems: found } = readFlowDir('test/fixtures/duplicate-flows');
-    expect(found.map(formatProblem)).toContainEqual(expect.stringMatching(/b\.yaml: field 'id': flow id 'portal-login' is already used by .*a\.yaml/));
+    const { problems: found } = readFlowDir(folderWith({ 'a.yaml': source, 'b.yaml': source }));
+    expect(found.map(formatProblem)).toEqual([expect.stringMatching(/b\.yaml: field 'id': flow id 'portal-login' is already used by .*a\.yaml$/)]);
+  });
+
+  test('an empty folder is a problem, a missing one an error', () => {
+    expect(readFlowDir(folderWith({})).problems.map((p) => p.message)).toEqual(['no flow files (*.yaml, *.yml or *.json)']);
+    expect(() => readFlowDir('/nonexistent/flows')).toThrow(/cannot read the call-flow folder '\/nonexistent\/flows'/);
   });
 });

@@ -6,19 +6,26 @@ const options: RenderOptions = {
   voice: { language: 'en-US', voice: 'Polly.Joanna' },
   bsdNumber: '+18006052965',
   gatherTimeoutSeconds: 7,
+  stepsTimeoutSeconds: 30,
   dialTimeoutSeconds: 30,
 };
 const urls = { input: 'https://line.example.test/voice/input?t=3', dial: 'https://line.example.test/voice/dial?t=3' };
 
 test('a question is a one-key Gather that reports no input too, then a Redirect to the same action', () => {
-  const xml = renderPrompt({ kind: 'ask', node: 'username', say: ['Did you?', 'If yes, press 1.'] }, urls, options);
+  const xml = renderPrompt({ kind: 'ask', node: 'username', say: ['Did you?', 'If yes, press 1.'], patient: false }, urls, options);
   expect(xml).toContain('actionOnEmptyResult="true"');
+  expect(xml).toContain('finishOnKey=""');
   expect(xml).toContain('numDigits="1"');
   expect(xml).toContain('<Say language="en-US" voice="Polly.Joanna">Did you? If yes, press 1.</Say>');
   expect(readTwiml(xml)).toEqual([
     { verb: 'Gather', action: urls.input, method: 'POST', numDigits: 1, timeout: 7, actionOnEmptyResult: true, says: ['Did you? If yes, press 1.'] },
     { verb: 'Redirect', url: urls.input, method: 'POST' },
   ]);
+});
+
+test('self-service steps wait longer for a key', () => {
+  const verbs = readTwiml(renderPrompt({ kind: 'ask', node: 'password', say: ['Reset it.'], patient: true }, urls, options));
+  expect(verbs[0]).toMatchObject({ verb: 'Gather', timeout: 30 });
 });
 
 test('a transfer speaks, then dials the desk with a whisper URL and a dial action', () => {
@@ -51,9 +58,11 @@ test('the whisper plays to the agent, with no Dial in it', () => {
   expect(verbs).toEqual([{ verb: 'Say', text: 'Reference 1 2 3.' }, { verb: 'Pause', length: 1 }]);
 });
 
-test('the last resort dials the desk with nothing else to go on', () => {
-  expect(readTwiml(lastResortTwiml('+18006052965'))).toEqual([
+test('the last resort dials the desk with nothing else to go on, and is not silent if the desk is busy', () => {
+  expect(readTwiml(lastResortTwiml('+18006052965', '1, 8 0 0, 6 0 5, 2 9 6 5'))).toEqual([
     { verb: 'Say', text: expect.stringContaining('Business Support Desk') },
     { verb: 'Dial', method: 'POST', timeout: 30, numbers: [{ number: '+18006052965' }] },
+    { verb: 'Say', text: 'If you still need help, please call the Business Support Desk at 1, 8 0 0, 6 0 5, 2 9 6 5. Goodbye.' },
+    { verb: 'Hangup' },
   ]);
 });
