@@ -36,6 +36,17 @@ describe.each<StoreKind>(['memory', 'redis'])('transcripts on the %s store', (ki
   });
 });
 
+test('the transcripts quoted in the README are the checked ones', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const quoted = [...readme.matchAll(/```text\n(\$ npm run call[^\n]*)\n([\s\S]*?)\n```/g)];
+  expect(quoted.length).toBeGreaterThanOrEqual(1);
+  for (const [, command, body] of quoted) {
+    const file = files.find((f) => parse(f).command === command);
+    expect(file).toBeDefined();
+    expect(body).toBe(parse(file!).body);
+  }
+});
+
 test('npm run call prints the same transcript', () => {
   const { keys, body } = parse(files[0]!);
   const out = execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/call.ts', '--keys', keys], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
