@@ -3,6 +3,7 @@ import type { Config } from './config';
 import type { FlowRegistry } from './flows/registry';
 import { spokenPhoneNumber } from './flows/text';
 import { CallTurns } from './http/call-turns';
+import { Metrics } from './http/metrics';
 import { withDeadline } from './http/deadline';
 import { Rescue } from './http/rescue';
 import { voiceRoutes } from './http/voice-routes';
@@ -34,14 +35,45 @@ export function buildApp(deps: AppDeps): express.Express {
     dialTimeoutSeconds: config.DIAL_TIMEOUT_SECONDS,
   };
   const rescue = new Rescue(flows.entry, render);
-  const turns = new CallTurns({ store, flows, rescue, render, sessionTtlSeconds: config.SESSION_TTL_SECONDS, storeTimeoutMs });
+  const metrics = new Metrics();
+  const turns = new CallTurns({
+    store,
+    flows,
+    rescue,
+    render,
+    metrics,
+    sessionTtlSeconds: config.SESSION_TTL_SECONDS,
+    summaryTtlSeconds: config.SUMMARY_TTL_SECONDS,
+    storeTimeoutMs,
+  });
 
   const app = express();
   app.disable('x-powered-by');
+  // Nobody caches TwiML: hashing every answer for an ETag is work for nothing.
+  app.set('etag', false);
   app.set('trust proxy', false);
+
+  app.use(
+    '/voice',
+    voiceRoutes({
+      turns,
+      rescue,
+      render,
+      metrics,
+      guard: {
+        authToken: config.TWILIO_AUTH_TOKEN,
+        publicBaseUrl: config.PUBLIC_BASE_URL,
+        ...(config.TWILIO_ACCOUNT_SID === undefined ? {} : { accountSid: config.TWILIO_ACCOUNT_SID }),
+      },
+      logger,
+    }),
+  );
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/metrics', (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(metrics.render());
   });
   app.get('/readyz', async (_req, res) => {
     if (deps.accepting && !deps.accepting()) {
@@ -55,24 +87,6 @@ export function buildApp(deps: AppDeps): express.Express {
       res.status(503).json({ status: 'store unavailable', reason: (error as Error).message });
     }
   });
-
-  app.use(
-    '/voice',
-    voiceRoutes({
-      turns,
-      rescue,
-      store,
-      render,
-      guard: {
-        authToken: config.TWILIO_AUTH_TOKEN,
-        publicBaseUrl: config.PUBLIC_BASE_URL,
-        ...(config.TWILIO_ACCOUNT_SID === undefined ? {} : { accountSid: config.TWILIO_ACCOUNT_SID }),
-      },
-      logger,
-      summaryTtlSeconds: config.SUMMARY_TTL_SECONDS,
-      storeTimeoutMs,
-    }),
-  );
 
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     server.close(() => {
       void store.close().finally(() => {
         logger.info('stopped');
-        process.exit(0);
+        logger.flush(() => process.exit(0));
       });
     });
     server.closeIdleConnections();

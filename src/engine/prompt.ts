@@ -20,9 +20,14 @@ export interface SpeakingContext {
 /** The whisper is read to an agent waiting to help: about half a minute at most. */
 export const MAX_WHISPER_CHARS = 900;
 
+/** Fills a flow text's placeholders; flow texts are already tidied when the flow is loaded. */
 function speaker(context: { reference: string }, speaking: SpeakingContext) {
-  const values = { reference: spokenCode(context.reference), bsdNumber: spokenPhoneNumber(speaking.bsdNumber) };
-  return (template: string, extra: Record<string, string> = {}) => tidy(fill(template, { ...values, ...extra }));
+  let values: Record<string, string> | undefined;
+  return (template: string, extra?: Record<string, string>) => {
+    if (!template.includes('{')) return template;
+    values ??= { reference: spokenCode(context.reference), bsdNumber: spokenPhoneNumber(speaking.bsdNumber) };
+    return fill(template, extra === undefined ? values : { ...values, ...extra });
+  };
 }
 
 /**
@@ -68,11 +73,11 @@ function choices(flow: FlowFile, state: string, say: ReturnType<typeof speaker>)
   const node = flow.nodes[state];
   switch (node?.type) {
     case 'menu':
-      return node.options.map((o) => say(p.option, { label: tidy(o.label), key: o.key }));
+      return node.options.map((o) => say(p.option, { label: o.label, key: o.key }));
     case 'question':
       return [say(p.yes), say(p.no), ...(node.unsure === undefined ? [] : [say(p.unsure)])];
     case 'instructions':
-      return [say(p.solved), say(p.repeatSteps), ...(node.more === undefined ? [] : [say(p.more, { label: tidy(node.more.label) })])];
+      return [say(p.solved), say(p.repeatSteps), ...(node.more === undefined ? [] : [say(p.more, { label: node.more.label })])];
     default:
       return [];
   }
@@ -88,7 +93,7 @@ function globalsFor(flow: FlowFile, state: string): string {
 
 /** The last sentence of a question or menu: what a reprompt asks again, without the preamble. */
 function theQuestion(text: string): string {
-  return tidy(text).split(/(?<=[.?!])\s+/).at(-1)!;
+  return text.split(/(?<=[.?!])\s+/).at(-1)!;
 }
 
 /** What to say in `state`: a pure function of the flow, the state and its context. */

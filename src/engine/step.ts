@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { initialTransition, transition } from 'xstate';
+import { initialTransition } from 'xstate';
 import type { CompiledFlow } from '../flows/compile';
 import type { CallContext, CallEvent } from './call-machine';
 import { promptFor, type Prompt, type SpeakingContext } from './prompt';
+import { pureTransition } from './pure-transition';
 
 /** The part of a call's xstate snapshot that is stored between webhooks. */
 export interface PersistedCall {
@@ -70,9 +71,17 @@ function restore(compiled: CompiledFlow, saved: SavedCall) {
   });
 }
 
+/** The machine's initial snapshot, computed once per flow: only the reference differs from call to call. */
+const initialSnapshots = new WeakMap<CompiledFlow, ReturnType<CompiledFlow['machine']['resolveState']>>();
+
 /** The first turn of a new call. */
 export function startCall(compiled: CompiledFlow, callSid: string, speaking: SpeakingContext): Turn {
-  const [snapshot] = initialTransition(compiled.machine, { reference: referenceFor(callSid) });
+  let initial = initialSnapshots.get(compiled);
+  if (initial === undefined) {
+    initial = initialTransition(compiled.machine, { reference: '' })[0];
+    initialSnapshots.set(compiled, initial);
+  }
+  const snapshot = compiled.machine.resolveState({ value: initial.value, context: { ...initial.context, reference: referenceFor(callSid) } });
   return toTurn(compiled, snapshot, speaking);
 }
 
@@ -80,7 +89,7 @@ export function startCall(compiled: CompiledFlow, callSid: string, speaking: Spe
 export function advance(compiled: CompiledFlow, saved: SavedCall, event: CallEvent, speaking: SpeakingContext): Turn {
   // A key meant for a question the changed flow no longer has, or has changed, must not pick something else.
   if (!canResume(compiled, saved)) return replay(compiled, saved, speaking);
-  const [next] = transition(compiled.machine, restore(compiled, saved), event);
+  const next = pureTransition(compiled.machine, restore(compiled, saved), event);
   return toTurn(compiled, next, speaking);
 }
 

@@ -2,7 +2,12 @@ import { z } from 'zod';
 
 /** The call-flow file format. See the header of call-flows/portal-login.yaml for what each kind does. */
 
-const text = z.string().trim().min(1, 'must not be empty');
+/** Spoken text: white space folded once here (YAML blocks leave line breaks), so no turn has to. */
+const text = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .transform((s) => s.replace(/\s+/g, ' '));
 const nodeId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes, such as "mfa-reset"');

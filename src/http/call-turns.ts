@@ -1,10 +1,13 @@
 import type { CallEvent } from '../engine/call-machine';
 import type { SpeakingContext } from '../engine/prompt';
-import { advance, replay, startCall, type Turn } from '../engine/step';
+import { advance, referenceFor, replay, startCall, type Turn } from '../engine/step';
+import type { CompiledFlow } from '../flows/compile';
 import type { FlowRegistry } from '../flows/registry';
-import type { SessionRecord, SessionStore } from '../store/session-store';
+import type { CallSummary, SessionRecord, SessionStore, StoredSession } from '../store/session-store';
 import { renderPrompt, withQuery, type RenderOptions } from '../telephony/twiml';
 import { withDeadline } from './deadline';
+import type { Metrics } from './metrics';
+import { RecentCalls } from './recent-calls';
 import type { Rescue } from './rescue';
 
 export interface TurnDeps {
@@ -12,7 +15,9 @@ export interface TurnDeps {
   flows: FlowRegistry;
   rescue: Rescue;
   render: RenderOptions;
+  metrics: Metrics;
   sessionTtlSeconds: number;
+  summaryTtlSeconds: number;
   /** How long one store operation may take before the caller is rescued to the desk. */
   storeTimeoutMs: number;
 }
@@ -34,9 +39,12 @@ const SAVE_ATTEMPTS = 3;
  *
  * `turn` is the `t` of the action URL: the session version the caller's prompt was made at. A request whose
  * `t` is not the stored version is a repeat (a Twilio retry, or the loser of a race) and gets the current prompt
- * again without advancing the call.
+ * again without advancing the call. A call this instance saved last is stepped from memory and saved directly:
+ * one store round trip; when another instance moved it on, the save fails and the turn reloads.
  */
 export class CallTurns {
+  private readonly recent = new RecentCalls();
+
   constructor(private readonly deps: TurnDeps) {}
 
   private get speaking(): SpeakingContext {
@@ -52,29 +60,45 @@ export class CallTurns {
     return { twiml: renderPrompt(turn.prompt, urls, this.deps.render), node: turn.prompt.node, outcome };
   }
 
-  private load(callSid: string) {
-    return withDeadline(this.deps.store.load(callSid), this.deps.storeTimeoutMs, 'loading the call');
+  private async load(callSid: string): Promise<StoredSession | null> {
+    this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'load' });
+    const stored = await withDeadline(this.deps.store.load(callSid), this.deps.storeTimeoutMs, 'loading the call');
+    if (stored === null) this.recent.delete(callSid);
+    else this.recent.set(callSid, stored);
+    return stored;
   }
 
-  private save(callSid: string, record: SessionRecord, expected: number) {
-    return withDeadline(
+  private async save(callSid: string, record: SessionRecord, expected: number): Promise<boolean> {
+    this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'save' });
+    const saved = await withDeadline(
       this.deps.store.save(callSid, record, expected, this.deps.sessionTtlSeconds),
       this.deps.storeTimeoutMs,
       'saving the call',
     );
+    if (saved) this.recent.set(callSid, { version: expected + 1, record });
+    else this.recent.delete(callSid);
+    return saved;
+  }
+
+  private recordOf(compiled: CompiledFlow, turn: Turn): SessionRecord {
+    return { flowId: compiled.flow.id, flowVersion: compiled.version, nodeVersion: turn.nodeVersion, call: turn.call };
   }
 
   /** The incoming-call webhook (`event` null) or a later turn with its event and `t`. */
   async handle(callSid: string, event: CallEvent | null, turn: number | null): Promise<TurnResult> {
     const { flows } = this.deps;
+    const cached = event === null ? undefined : this.recent.get(callSid);
+    const cachedFlow = cached === undefined ? undefined : flows.get(cached.record.flowId);
+    if (cached !== undefined && cachedFlow !== undefined && event !== null && turn === cached.version) {
+      const next = advance(cachedFlow, cached.record, event, this.speaking);
+      if (await this.save(callSid, this.recordOf(cachedFlow, next), cached.version)) return this.render(next, cached.version + 1, 'advanced');
+    }
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
       const stored = await this.load(callSid);
       if (stored === null) {
         if (event !== null) return { twiml: this.deps.rescue.transfer(callSid), node: '(none)', outcome: 'state-lost' };
-        const entry = flows.entry;
-        const first = startCall(entry, callSid, this.speaking);
-        const record = { flowId: entry.flow.id, flowVersion: entry.version, nodeVersion: first.nodeVersion, call: first.call };
-        if (await this.save(callSid, record, 0)) return this.render(first, 1, 'started');
+        const first = startCall(flows.entry, callSid, this.speaking);
+        if (await this.save(callSid, this.recordOf(flows.entry, first), 0)) return this.render(first, 1, 'started');
         continue;
       }
       const compiled = flows.get(stored.record.flowId);
@@ -82,17 +106,41 @@ export class CallTurns {
         return { twiml: this.deps.rescue.transfer(callSid, stored.record.call.context.history), node: stored.record.call.value, outcome: 'unknown-flow' };
       }
       if (event === null || turn !== stored.version) {
-        const outcome = attempt === 0 ? 'replayed' : 'conflict-replayed';
+        const outcome = attempt === 0 && cached === undefined ? 'replayed' : 'conflict-replayed';
         return this.render(replay(compiled, stored.record, this.speaking), stored.version, outcome);
       }
       const next = advance(compiled, stored.record, event, this.speaking);
-      const record = { flowId: compiled.flow.id, flowVersion: compiled.version, nodeVersion: next.nodeVersion, call: next.call };
-      if (await this.save(callSid, record, stored.version)) return this.render(next, stored.version + 1, 'advanced');
+      if (await this.save(callSid, this.recordOf(compiled, next), stored.version)) return this.render(next, stored.version + 1, 'advanced');
     }
     // Still losing races: answer with whatever the call says now.
     const stored = await this.load(callSid);
     const compiled = stored === null ? undefined : flows.get(stored.record.flowId);
     if (stored === null || compiled === undefined) return { twiml: this.deps.rescue.transfer(callSid), node: '(none)', outcome: 'state-lost' };
     return this.render(replay(compiled, stored.record, this.speaking), stored.version, 'conflict-replayed');
+  }
+
+  /**
+   * The call is over (status callback): its session is replaced by a summary kept for `summaryTtlSeconds`.
+   * Returns the summary, or null when the call's state was already gone.
+   */
+  async end(callSid: string, callStatus: string, durationSeconds: number | null): Promise<CallSummary | null> {
+    const stored = this.recent.get(callSid) ?? (await this.load(callSid));
+    this.recent.delete(callSid);
+    const summary: CallSummary | null =
+      stored === null
+        ? null
+        : {
+            reference: referenceFor(callSid),
+            flowId: stored.record.flowId,
+            flowVersion: stored.record.flowVersion,
+            lastNode: stored.record.call.value,
+            history: stored.record.call.context.history,
+            callStatus,
+            durationSeconds,
+            endedAt: new Date().toISOString(),
+          };
+    this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
+    await withDeadline(this.deps.store.end(callSid, summary, this.deps.summaryTtlSeconds), this.deps.storeTimeoutMs, 'ending the call');
+    return summary;
   }
 }

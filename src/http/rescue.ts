@@ -1,12 +1,9 @@
-import twilio from 'twilio';
 import { whisperFor, type SpeakingContext } from '../engine/prompt';
 import { referenceFor } from '../engine/step';
 import type { CompiledFlow } from '../flows/compile';
 import { fill, spokenCode, spokenPhoneNumber, tidy } from '../flows/text';
 import type { DialStatus } from '../telephony/params';
-import { askTwiml, endTwiml, transferTwiml, withQuery, type RenderOptions } from '../telephony/twiml';
-
-const { VoiceResponse } = twilio.twiml;
+import { askTwiml, endTwiml, transferTwiml, TwimlDocument, withQuery, type RenderOptions } from '../telephony/twiml';
 
 /** Failed answers at the rescue's "try again?" question before it dials the desk again, as everywhere. */
 const RESCUE_ATTEMPTS = 3;
@@ -24,6 +21,10 @@ export class Rescue {
     private readonly options: RenderOptions,
   ) {}
 
+  private doc(): TwimlDocument {
+    return new TwimlDocument(this.options.voice);
+  }
+
   private speaking(): SpeakingContext {
     return { bsdNumber: this.options.bsdNumber };
   }
@@ -36,7 +37,6 @@ export class Rescue {
   /** Tell the caller, then dial the desk; the agent hears the reference and, when known, what the caller said. */
   transfer(callSid: string, history: string[] | null = null, opening: RescueOpening = 'stateLost'): string {
     const { flow } = this.flow;
-    const response = new VoiceResponse();
     const why = opening === 'technicalProblem' ? flow.system.technicalProblem : flow.system.stateLost;
     const say = [
       ...(opening === 'none' ? [] : [this.say(why.say, callSid)]),
@@ -44,26 +44,20 @@ export class Rescue {
       this.say(flow.system.holdOn, callSid),
     ];
     const whisper = whisperFor(flow, { reference: referenceFor(callSid), history }, why.reason, this.speaking());
-    transferTwiml(response, say, whisper, `${this.options.baseUrl}/voice/rescue/dial`, this.options);
-    return response.toString();
+    return transferTwiml(this.doc(), say, whisper, `${this.options.baseUrl}/voice/rescue/dial`, this.options).toString();
   }
 
   private retryQuestion(callSid: string, lead: string[], attempt: number): string {
     const { flow } = this.flow;
-    const response = new VoiceResponse();
     const say = [...lead, this.say(flow.system.dialFailed.choices, callSid)];
-    askTwiml(response, say, `${this.options.baseUrl}${withQuery('/voice/rescue/choice', { n: attempt })}`, this.options);
-    return response.toString();
+    const action = `${this.options.baseUrl}${withQuery('/voice/rescue/choice', { n: attempt })}`;
+    return askTwiml(this.doc(), say, action, this.options.gatherTimeoutSeconds).toString();
   }
 
   /** The desk's dial ended: goodbye after a conversation, otherwise offer to try again. */
   dialed(callSid: string, status: DialStatus): string {
     const { flow } = this.flow;
-    if (status === 'completed' || status === 'answered') {
-      const response = new VoiceResponse();
-      endTwiml(response, [this.say(flow.system.afterDesk, callSid)], this.options);
-      return response.toString();
-    }
+    if (status === 'completed' || status === 'answered') return endTwiml(this.doc(), [this.say(flow.system.afterDesk, callSid)]).toString();
     const problem = status === 'busy' ? 'busy' : status === 'no-answer' ? 'noAnswer' : 'failed';
     return this.retryQuestion(callSid, [this.say(flow.system.dialFailed[problem], callSid)], 0);
   }
@@ -75,11 +69,7 @@ export class Rescue {
   choice(callSid: string, digits: string | undefined, failures: number): string {
     const { flow } = this.flow;
     if (digits === '1' || digits === '0') return this.transfer(callSid, null, 'none');
-    if (digits === '2') {
-      const response = new VoiceResponse();
-      endTwiml(response, [this.say(flow.system.goodbye, callSid)], this.options);
-      return response.toString();
-    }
+    if (digits === '2') return endTwiml(this.doc(), [this.say(flow.system.goodbye, callSid)]).toString();
     if (digits === '*') return this.retryQuestion(callSid, [], failures);
     if (failures + 1 >= RESCUE_ATTEMPTS) return this.transfer(callSid, null, 'none');
     const apology = digits === undefined || digits === '' ? flow.phrases.noInput : flow.phrases.invalidKey;

@@ -1,9 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import { dialEvent, keyEvent } from '../engine/events';
 import { spokenPhoneNumber } from '../flows/text';
-import { referenceFor } from '../engine/step';
 import { maskPhone, type Logger } from '../log';
-import type { SessionStore } from '../store/session-store';
 import {
   callParams,
   dialParams,
@@ -15,19 +13,17 @@ import {
 } from '../telephony/params';
 import { lastResortTwiml, whisperTwiml, type RenderOptions } from '../telephony/twiml';
 import type { CallTurns } from './call-turns';
-import { withDeadline } from './deadline';
+import type { Metrics } from './metrics';
 import type { Rescue } from './rescue';
 import { BadRequest, parseOr400, webhookGuard, type GuardOptions } from './webhook';
 
 export interface VoiceDeps {
   turns: CallTurns;
   rescue: Rescue;
-  store: SessionStore;
   render: RenderOptions;
   guard: GuardOptions;
   logger: Logger;
-  summaryTtlSeconds: number;
-  storeTimeoutMs: number;
+  metrics: Metrics;
 }
 
 /** What a handler answers with, and what its log line says. */
@@ -43,14 +39,28 @@ interface Answer {
 
 const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 
-/** The /voice webhooks. Each answers with TwiML; a fault anywhere still answers with a transfer to the desk. */
+type Handler = (req: Request) => Promise<Answer>;
+
+/**
+ * The /voice webhooks. Each answers with TwiML; a fault anywhere still answers with a transfer to the desk.
+ * One dispatcher looks the path up in a map: express matches route layers one by one, which cost more per
+ * webhook than the call's own step.
+ */
 export function voiceRoutes(deps: VoiceDeps): express.Router {
   const router = express.Router();
+  const handlers = new Map<string, (req: Request, res: Response) => Promise<void>>();
+  const guard = webhookGuard(deps.guard, deps.logger);
   router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 100 }));
-  router.use(webhookGuard(deps.guard, deps.logger));
+  router.use((req, res, next) => {
+    guard(req, res, () => {
+      const handler = req.method === 'POST' ? handlers.get(req.path) : undefined;
+      if (handler === undefined) next();
+      else void handler(req, res);
+    });
+  });
 
-  const turn = (route: string, handle: (req: Request) => Promise<Answer>) =>
-    router.post(route, async (req: Request, res: Response) => {
+  const turn = (route: string, handle: Handler) =>
+    handlers.set(route, async (req: Request, res: Response) => {
       const started = process.hrtime.bigint();
       const body = (req.body ?? {}) as Record<string, unknown>;
       let answer: Answer;
@@ -68,6 +78,8 @@ export function voiceRoutes(deps: VoiceDeps): express.Router {
         answer = { twiml: rescueOrLastResort(callSid, opening), callSid, outcome: 'fault-rescued', extra: { error: (error as Error).message } };
       }
       const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
+      deps.metrics.count('portal_line_webhooks_total', { route, outcome: answer.outcome });
+      deps.metrics.observeLatency(latencyMs);
       const level = answer.outcome.includes('rescued') || answer.outcome === 'state-lost' ? 'warn' : 'info';
       deps.logger[level](
         {
@@ -148,21 +160,7 @@ export function voiceRoutes(deps: VoiceDeps): express.Router {
     const { CallSid, CallStatus, CallDuration } = parseOr400(statusParams, req.body, 'status parameters');
     if (!TERMINAL.has(CallStatus)) return { callSid: CallSid, event: `status ${CallStatus}`, outcome: 'ignored' };
     try {
-      const stored = await withDeadline(deps.store.load(CallSid), deps.storeTimeoutMs, 'loading the call');
-      const summary =
-        stored === null
-          ? null
-          : {
-              reference: referenceFor(CallSid),
-              flowId: stored.record.flowId,
-              flowVersion: stored.record.flowVersion,
-              lastNode: stored.record.call.value,
-              history: stored.record.call.context.history,
-              callStatus: CallStatus,
-              durationSeconds: CallDuration ?? null,
-              endedAt: new Date().toISOString(),
-            };
-      await withDeadline(deps.store.end(CallSid, summary, deps.summaryTtlSeconds), deps.storeTimeoutMs, 'ending the call');
+      const summary = await deps.turns.end(CallSid, CallStatus, CallDuration ?? null);
       return { callSid: CallSid, node: summary?.lastNode, event: `status ${CallStatus}`, outcome: summary === null ? 'ended-unknown' : 'ended' };
     } catch (error) {
       // The caller is gone; the session's own time to live removes it later.

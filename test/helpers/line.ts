@@ -46,13 +46,19 @@ function capturingLogger(level: string): { logger: Logger; logs: string[] } {
   return { logger, logs };
 }
 
-export async function startLine(kind: StoreKind, env: Record<string, string> = {}): Promise<TestLine> {
+/**
+ * A line on a fresh store of `kind`; or, with `shared`, another instance on the store of an existing line, as a
+ * second server process behind the same number would be.
+ */
+export async function startLine(kind: StoreKind, env: Record<string, string> = {}, shared?: TestLine): Promise<TestLine> {
   const config = loadConfig({ TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: BASE_URL, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env });
   const flows = FlowRegistry.fromDir(config.FLOWS_DIR, config.ENTRY_FLOW);
-  const prefix = `test-${randomBytes(6).toString('hex')}`;
+  const prefix = shared?.prefix ?? `test-${randomBytes(6).toString('hex')}`;
   let redis: Redis | undefined;
   let store: SessionStore;
-  if (kind === 'redis') {
+  if (shared !== undefined) {
+    store = shared.store;
+  } else if (kind === 'redis') {
     redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
     store = new RedisStore(redis, prefix);
   } else {
@@ -87,6 +93,7 @@ export async function startLine(kind: StoreKind, env: Record<string, string> = {
       return req.send(params);
     },
     close: async () => {
+      if (shared !== undefined) return; // the first instance owns the store
       if (redis !== undefined) {
         const keys = await redis.keys(`${prefix}:*`);
         if (keys.length > 0) await redis.del(...keys);

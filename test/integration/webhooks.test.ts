@@ -102,7 +102,9 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
 
     test('racing requests that all read the same turn: the compare-and-set lets exactly one advance', async () => {
       await line.post('/voice', call()).expect(200);
-      // Every request loads version 1 before any of them saves: only the compare-and-set can tell them apart.
+      // Another instance, which has not seen the call, takes the turn's requests. Every request loads version 1
+      // before any of them saves: only the compare-and-set can tell them apart.
+      const other = await startLine(kind, {}, line);
       const load = line.store.load.bind(line.store);
       let loads = 0;
       let release!: () => void;
@@ -113,8 +115,9 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
         if (loads <= 4) await allLoaded;
         return stored;
       };
-      const answers = await Promise.all(['1', '2', '3', '4'].map((d) => line.post('/voice/input?t=1', call({ Digits: d }))));
-      const outcomes = line.logs.map((l) => JSON.parse(l) as { route?: string; outcome?: string }).filter((l) => l.route === '/voice/input').map((l) => l.outcome);
+      const answers = await Promise.all(['1', '2', '3', '4'].map((d) => other.post('/voice/input?t=1', call({ Digits: d }))));
+      line.store.load = load;
+      const outcomes = other.logs.map((l) => JSON.parse(l) as { route?: string; outcome?: string }).filter((l) => l.route === '/voice/input').map((l) => l.outcome);
       expect(outcomes.sort()).toEqual(['advanced', 'conflict-replayed', 'conflict-replayed', 'conflict-replayed']);
       const stored = await line.store.load(CALL);
       expect(stored?.version).toBe(2);
@@ -214,8 +217,10 @@ describe('faults inside the line still answer with TwiML that reaches the desk',
     ['a save that throws', broken({ save: () => Promise.reject(new Error('boom')) })],
     ['a store that never answers', broken({ load: () => new Promise<never>(() => undefined) })],
   ])('%s', async (name, breakIt) => {
-    const line = await startLine('memory');
-    await line.post('/voice', call()).expect(200);
+    const first = await startLine('memory');
+    await first.post('/voice', call()).expect(200);
+    // The next turn reaches another instance, which must read the call from the store.
+    const line = await startLine('memory', {}, first);
     await breakIt(line);
     const started = Date.now();
     const res = await line.post('/voice/input?t=1', call({ Digits: '1' }));
@@ -233,6 +238,17 @@ describe('faults inside the line still answer with TwiML that reaches the desk',
       Object.assign(line.store, { ping: () => Promise.reject(new Error('down')) });
       await request(line.app).get('/readyz').expect(503);
     }
+    await first.close();
+  });
+
+  test('a call this instance saved last takes one store round trip per turn', async () => {
+    const line = await startLine('redis');
+    await line.call('3,2,2,1,1');
+    const metrics = (await (await import('supertest')).default(line.app).get('/metrics').expect(200)).text;
+    const count = (op: string) => Number(new RegExp(`portal_line_store_round_trips_total\\{operation="${op}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    // The incoming call loads and saves; five keys save once each; the status callback ends the call.
+    expect({ load: count('load'), save: count('save'), end: count('end') }).toEqual({ load: 1, save: 6, end: 1 });
+    expect(metrics).toMatch(/portal_line_webhooks_total\{route="\/input",outcome="advanced"\} 5/);
     await line.close();
   });
 });

@@ -1,4 +1,6 @@
+import { initialTransition, transition } from 'xstate';
 import type { CallEvent } from '../../src/engine/call-machine';
+import { pureTransition } from '../../src/engine/pure-transition';
 import { advance, referenceFor, replay, startCall, type SavedCall, type Turn } from '../../src/engine/step';
 import { SYSTEM } from '../../src/flows/compile';
 import { portalLogin, SPEAKING } from '../helpers/flows';
@@ -55,6 +57,24 @@ test.each([
   [['2', '1'], 'goodbye'],
 ])('keys %j lead to %s', (keys, state) => {
   expect(last(...keys.map(key)).call.value).toBe(state);
+});
+
+test("the engine's transition gives the same snapshots as xstate's transition() on every path", () => {
+  const paths = [
+    ['1', '1'], ['1', '2', '2', '1'], ['1', '3'], ['2', '1'], ['3', '1', '3'], ['3', '2', '2', '1', '3'], ['4', '3', '3', '3'],
+    ['0'], ['7', '7', '7'], ['4', '_', '_', '_', '_', '_', '_'], ['9', '*', '#'],
+  ];
+  for (const keys of paths) {
+    let snapshot = initialTransition(flow.machine, { reference: '123456' })[0];
+    for (const k of [...keys, 'busy', 'k1', 'answered']) {
+      const event: CallEvent =
+        k === '_' ? silence : k === 'busy' ? { type: 'DIAL', outcome: 'busy' } : k === 'answered' ? { type: 'DIAL', outcome: 'connected' } : key(k === 'k1' ? '1' : k);
+      const [expected] = transition(flow.machine, snapshot, event);
+      const actual = pureTransition(flow.machine, snapshot, event);
+      expect({ value: actual.value, context: actual.context, status: actual.status }).toEqual({ value: expected.value, context: expected.context, status: expected.status });
+      snapshot = expected;
+    }
+  }
 });
 
 test('answers are recorded for the agent', () => {

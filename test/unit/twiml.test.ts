@@ -1,3 +1,5 @@
+import { getExpectedTwilioSignature } from 'twilio';
+import { isSignedByTwilio, twilioSignature } from '../../src/telephony/signature';
 import { readTwiml } from '../../src/simulator/twiml-reader';
 import { lastResortTwiml, renderPrompt, whisperTwiml, type RenderOptions } from '../../src/telephony/twiml';
 
@@ -65,4 +67,24 @@ test('the last resort dials the desk with nothing else to go on, and is not sile
     { verb: 'Say', text: 'If you still need help, please call the Business Support Desk at 1, 8 0 0, 6 0 5, 2 9 6 5. Goodbye.' },
     { verb: 'Hangup' },
   ]);
+});
+
+describe('signatures', () => {
+  const params = { CallSid: `CA${'1'.repeat(32)}`, Digits: '1', From: '+16045551234', Empty: '', Odd: 'é & ü=?' };
+
+  test('agree with the twilio package, parameters in any order, odd characters included', () => {
+    const url = 'https://line.example.org/voice/input?t=3';
+    expect(twilioSignature('token', url, params)).toBe(getExpectedTwilioSignature('token', url, params));
+    expect(isSignedByTwilio('token', 'https://line.example.org', '/voice/input?t=3', getExpectedTwilioSignature('token', url, params), params)).toBe(true);
+  });
+
+  test('refuse another token, URL, parameter value, or a missing signature', () => {
+    const url = 'https://line.example.org/voice';
+    const good = getExpectedTwilioSignature('token', url, params);
+    expect(isSignedByTwilio('other', 'https://line.example.org', '/voice', good, params)).toBe(false);
+    expect(isSignedByTwilio('token', 'https://line.example.org', '/voice?x=1', good, params)).toBe(false);
+    expect(isSignedByTwilio('token', 'https://line.example.org', '/voice', good, { ...params, Digits: '2' })).toBe(false);
+    expect(isSignedByTwilio('token', 'https://line.example.org', '/voice', undefined, params)).toBe(false);
+    expect(isSignedByTwilio('token', 'https://line.example.org', '/voice', 'short', params)).toBe(false);
+  });
 });

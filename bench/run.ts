@@ -1,0 +1,301 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { freePort, startRedis, type RedisProcess } from '../test/helpers/redis-server';
+import { percentile, Recorder, simulatedCall, WebhookClient } from './driver';
+
+const USAGE = `Usage: npm run bench -- [--duration S] [--concurrency N] [--calls-in-memory N] [--short] [--out DIR]
+
+Starts the line (node dist/src/main.js) on a private redis-server and drives whole simulated calls through it:
+  closed loop  N concurrent callers, each placing calls back to back: the maximum rate
+  ceiling      the same callers against a plain express endpoint that returns one fixed TwiML document (its
+               Gather leads the callers on, turn after turn, as the line's prompts do)
+  open loop    calls arriving at a fixed rate, set to half the measured maximum, so that latency is not hidden
+               by coordinated omission
+  memory       Redis memory per live call, with N calls left in progress
+  start-up     time from starting the process to a 200 from /readyz
+--short runs each phase for a second or two (CI keeps the script working with it; read targets from a full run).`;
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '32' },
+    'calls-in-memory': { type: 'string', default: '2000' },
+    short: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/results' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const short = values.short === true;
+const duration = short ? 2 : Number(values.duration);
+const concurrency = Number(values.concurrency);
+const callsInMemory = short ? 200 : Number(values['calls-in-memory']);
+const TOKEN = 'bench-auth-token';
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU seconds (user + system) and resident memory of a process, from /proc. */
+function processUsage(pid: number): { cpuSeconds: number; rssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return { cpuSeconds, rssMb: rssKb / 1024 };
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`${url} was not ready within ${timeoutMs} ms`);
+}
+
+async function startServer(command: string[], env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
+  // Its own process group, so that stopping `npm start` also stops the node process npm started.
+  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  await waitReady(readyUrl, child);
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    process.kill(-child.pid!, 'SIGTERM'); // the whole group: npm and the node it started
+  } catch {
+    child.kill('SIGTERM');
+  }
+  await exited;
+}
+
+interface PhaseResult {
+  seconds: number;
+  webhooks: number;
+  calls: number;
+  errors: number;
+  errorSamples: string[];
+  webhooksPerSecond: number;
+  callsPerSecond: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  serverCpuPercent: number;
+  /** Server CPU time per webhook: the cost of a turn, whatever the load generator's own share of the machine. */
+  serverCpuMicrosPerWebhook: number;
+  serverRssMb: number;
+  redisCommandsPerWebhook?: number;
+}
+
+function summarize(recorder: Recorder, seconds: number, cpu: number, rssMb: number): PhaseResult {
+  const sorted = [...recorder.latencies].sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return {
+    seconds: round(seconds),
+    webhooks: recorder.webhooks,
+    calls: recorder.calls,
+    errors: recorder.errors,
+    errorSamples: recorder.errorSamples,
+    webhooksPerSecond: round(recorder.webhooks / seconds),
+    callsPerSecond: round(recorder.calls / seconds),
+    latencyMs: { p50: round(percentile(sorted, 50)), p95: round(percentile(sorted, 95)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? 0) },
+    serverCpuPercent: round((cpu / seconds) * 100),
+    serverCpuMicrosPerWebhook: Math.round((cpu / Math.max(1, recorder.webhooks)) * 1e6),
+    serverRssMb: round(rssMb),
+  };
+}
+
+/** N callers placing whole calls back to back for `seconds`. */
+async function closedLoop(client: WebhookClient, pid: number, seconds: number, callers: number): Promise<PhaseResult> {
+  const recorder = new Recorder();
+  const before = processUsage(pid);
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (performance.now() < end) await simulatedCall(client, recorder);
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const after = processUsage(pid);
+  return summarize(recorder, elapsed, after.cpuSeconds - before.cpuSeconds, after.rssMb);
+}
+
+/** Calls arriving at `callsPerSecond` whatever the line's speed; each call's webhooks follow one another. */
+async function openLoop(client: WebhookClient, pid: number, seconds: number, callsPerSecond: number): Promise<PhaseResult & { targetCallsPerSecond: number; maxStartLagMs: number }> {
+  const recorder = new Recorder();
+  const before = processUsage(pid);
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  let launched = 0;
+  let maxLag = 0;
+  while (performance.now() - started < seconds * 1000) {
+    const due = Math.floor(((performance.now() - started) / 1000) * callsPerSecond);
+    if (due - launched > 1) maxLag = Math.max(maxLag, ((due - launched - 1) / callsPerSecond) * 1000);
+    for (; launched < due; launched++) inFlight.push(simulatedCall(client, recorder));
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(inFlight);
+  const elapsed = (performance.now() - started) / 1000;
+  const after = processUsage(pid);
+  return { ...summarize(recorder, elapsed, after.cpuSeconds - before.cpuSeconds, after.rssMb), targetCallsPerSecond: callsPerSecond, maxStartLagMs: Math.round(maxLag) };
+}
+
+async function commandCount(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  return [...info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].filter(([, name]) => name !== 'info').reduce((sum, [, , calls]) => sum + Number(calls), 0);
+}
+
+async function main(): Promise<void> {
+  const redisServer: RedisProcess = await startRedis();
+  const redis = new Redis(redisServer.url);
+  const results: Record<string, unknown> = {};
+  const children: ChildProcess[] = [];
+  try {
+    // Start-up: from process start to a 200 from /readyz.
+    const startup: Record<string, number[]> = { node: [], npmStart: [] };
+    for (let i = 0; i < (short ? 1 : 5); i++) {
+      for (const [name, command] of [
+        ['node', [process.execPath, 'dist/src/main.js']],
+        ['npmStart', ['npm', 'start', '--silent']],
+      ] as const) {
+        const port = await freePort();
+        const t0 = performance.now();
+        const child = await startServer([...command], { PORT: String(port), REDIS_URL: redisServer.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` }, `http://127.0.0.1:${port}/readyz`);
+        startup[name]!.push(Math.round(performance.now() - t0));
+        await stop(child);
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    results.startupMs = { node: median(startup.node!), npmStart: median(startup.npmStart!), runs: startup };
+
+    // The line under load.
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const line = await startServer([process.execPath, 'dist/src/main.js'], { PORT: String(port), REDIS_URL: redisServer.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: base, LOG_LEVEL: 'info' }, `${base}/readyz`);
+    children.push(line);
+    const client = new WebhookClient(base, TOKEN, concurrency * 2);
+    await closedLoop(client, line.pid!, short ? 0.5 : 3, concurrency); // warm-up: JIT, connections
+    const commandsBefore = await commandCount(redis);
+    const closed = await closedLoop(client, line.pid!, duration, concurrency);
+    const commandsAfter = await commandCount(redis);
+    closed.redisCommandsPerWebhook = Math.round(((commandsAfter - commandsBefore) / closed.webhooks) * 100) / 100;
+    results.closedLoop = { concurrency, ...closed };
+
+    const webhooksPerCall = closed.webhooks / Math.max(1, closed.calls);
+    const halfRateCalls = (closed.webhooksPerSecond / 2) / webhooksPerCall;
+    results.openLoop = await openLoop(client, line.pid!, duration, Math.max(1, Math.round(halfRateCalls)));
+    client.close();
+
+    // Redis memory per live call: calls left in progress after a few turns.
+    await redis.flushall();
+    const baseline = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+    const memoryClient = new WebhookClient(base, TOKEN, 16);
+    const live: string[] = [];
+    for (let i = 0; i < callsInMemory; i += 16) {
+      await Promise.all(
+        Array.from({ length: Math.min(16, callsInMemory - i) }, async () => {
+          const sid = `CA${(Math.random().toString(16) + '0'.repeat(32)).slice(2, 34)}`;
+          const common = { CallSid: sid, From: '+16045550123', To: '+16045550100' };
+          await memoryClient.post(`${base}/voice`, common);
+          await memoryClient.post(`${base}/voice/input?t=1`, { ...common, Digits: '3' });
+          await memoryClient.post(`${base}/voice/input?t=2`, { ...common, Digits: '2' });
+          live.push(sid);
+        }),
+      );
+    }
+    memoryClient.close();
+    const used = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+    const keys = await redis.dbsize();
+    const sample = await redis.scan('0', 'COUNT', 50);
+    const usages = await Promise.all(sample[1].map((k) => redis.memory('USAGE', k)));
+    results.redisMemory = {
+      liveCalls: live.length,
+      keys,
+      bytesPerLiveCall: Math.round((used - baseline) / live.length),
+      memoryUsagePerKeySample: Math.round(usages.reduce((a: number, b) => a + Number(b ?? 0), 0) / Math.max(1, usages.length)),
+    };
+    await stop(line);
+
+    // The ceiling: the plain express endpoint under the same closed-loop load.
+    const plainPort = await freePort();
+    const plain = spawn(process.execPath, ['dist/bench/plain-server.js'], { env: { ...process.env, PORT: String(plainPort) }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+    children.push(plain);
+    const plainBase = `http://127.0.0.1:${plainPort}`;
+    await waitReady(`${plainBase}/healthz`, plain);
+    const plainClient = new WebhookClient(plainBase, TOKEN, concurrency * 2);
+    await closedLoop(plainClient, plain.pid!, short ? 0.5 : 3, concurrency); // warm-up
+    const ceiling = await closedLoop(plainClient, plain.pid!, duration, concurrency);
+    plainClient.close();
+    await stop(plain);
+    results.ceiling = ceiling;
+    results.throughputRatio = Math.round((closed.webhooksPerSecond / ceiling.webhooksPerSecond) * 1000) / 1000;
+  } finally {
+    for (const c of children) await stop(c);
+    redis.disconnect();
+    await redisServer.stop();
+  }
+
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    redis: spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim().split(' ')[2] ?? 'unknown',
+    platform: `${os.type()} ${os.release()}`,
+  };
+  const report = { date: new Date().toISOString(), short, durationSeconds: duration, machine, ...results };
+  mkdirSync(values.out!, { recursive: true });
+  const name = short ? 'short' : 'latest';
+  writeFileSync(join(values.out!, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(values.out!, `${name}.md`), table(report));
+  process.stdout.write(table(report));
+  const closed = results.closedLoop as PhaseResult;
+  const open = results.openLoop as PhaseResult;
+  if (closed.errors + open.errors > 0) {
+    process.stderr.write(`errors during the run: ${[...closed.errorSamples, ...open.errorSamples].join('; ')}\n`);
+    process.exit(1);
+  }
+}
+
+function table(report: Record<string, unknown>): string {
+  const c = report.closedLoop as PhaseResult & { concurrency: number };
+  const o = report.openLoop as PhaseResult & { targetCallsPerSecond: number };
+  const p = report.ceiling as PhaseResult;
+  const m = report.redisMemory as { bytesPerLiveCall: number; liveCalls: number };
+  const s = report.startupMs as { node: number; npmStart: number };
+  const machine = report.machine as Record<string, string | number>;
+  const row = (name: string, r: PhaseResult) =>
+    `| ${name} | ${r.webhooksPerSecond} | ${r.callsPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${r.serverCpuPercent} | ${r.serverCpuMicrosPerWebhook} | ${r.serverRssMb} | ${r.errors} |`;
+  return [
+    `Benchmark of ${report.date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB, Node ${machine.node}, Redis ${machine.redis}${report.short ? ' (short run: not for targets)' : ''}; ${report.durationSeconds} s per phase.`,
+    '',
+    '| phase | webhooks/s | calls/s | p50 ms | p95 ms | p99 ms | max ms | server CPU % | server CPU µs/webhook | server RSS MB | errors |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    row(`closed loop, ${c.concurrency} callers`, c),
+    row(`open loop, ${o.targetCallsPerSecond} calls/s (half the maximum)`, o),
+    row(`ceiling: plain express, ${c.concurrency} callers`, p),
+    '',
+    `- Throughput of whole-call webhooks: ${report.throughputRatio} of the plain express ceiling.`,
+    `- Redis commands per webhook turn: ${c.redisCommandsPerWebhook}.`,
+    `- Redis memory per live call: ${m.bytesPerLiveCall} bytes (${m.liveCalls} calls in progress).`,
+    `- Start to ready (/readyz 200): ${s.node} ms with node dist/src/main.js, ${s.npmStart} ms with npm start (median).`,
+    '',
+  ].join('\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
