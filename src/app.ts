@@ -53,8 +53,8 @@ export function buildApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.set('trust proxy', false);
 
+  // First, and without a mount path: express's per-layer matching is a real part of a webhook's cost.
   app.use(
-    '/voice',
     voiceRoutes({
       turns,
       rescue,

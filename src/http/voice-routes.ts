@@ -1,4 +1,4 @@
-import express, { type Request, type Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import { dialEvent, keyEvent } from '../engine/events';
 import { spokenPhoneNumber } from '../flows/text';
 import { maskPhone, type Logger } from '../log';
@@ -46,21 +46,23 @@ type Handler = (req: Request) => Promise<Answer>;
  * One dispatcher looks the path up in a map: express matches route layers one by one, which cost more per
  * webhook than the call's own step.
  */
-export function voiceRoutes(deps: VoiceDeps): express.Router {
-  const router = express.Router();
+export function voiceRoutes(deps: VoiceDeps): RequestHandler[] {
   const handlers = new Map<string, (req: Request, res: Response) => Promise<void>>();
   const guard = webhookGuard(deps.guard, deps.logger);
-  router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 100 }));
-  router.use((req, res, next) => {
+  const dispatch: RequestHandler = (req, res, next) => {
+    if (!req.path.startsWith('/voice')) {
+      next();
+      return;
+    }
     guard(req, res, () => {
       const handler = req.method === 'POST' ? handlers.get(req.path) : undefined;
       if (handler === undefined) next();
       else void handler(req, res);
     });
-  });
+  };
 
   const turn = (route: string, handle: Handler) =>
-    handlers.set(route, async (req: Request, res: Response) => {
+    handlers.set(`/voice${route === '/' ? '' : route}`, async (req: Request, res: Response) => {
       const started = process.hrtime.bigint();
       const body = (req.body ?? {}) as Record<string, unknown>;
       let answer: Answer;
@@ -168,5 +170,5 @@ export function voiceRoutes(deps: VoiceDeps): express.Router {
     }
   });
 
-  return router;
+  return [express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 100 }), dispatch];
 }
