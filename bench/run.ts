@@ -96,6 +96,7 @@ interface PhaseResult {
   serverCpuMicrosPerWebhook: number;
   serverRssMb: number;
   redisCommandsPerWebhook?: number;
+  storeRoundTripsPerWebhook?: number;
 }
 
 function summarize(recorder: Recorder, seconds: number, cpu: number, rssMb: number): PhaseResult {
@@ -152,6 +153,13 @@ async function openLoop(client: WebhookClient, pid: number, seconds: number, cal
   return { ...summarize(recorder, elapsed, after.cpuSeconds - before.cpuSeconds, after.rssMb), targetCallsPerSecond: callsPerSecond, maxStartLagMs: Math.round(maxLag) };
 }
 
+/** Store round trips the line has made, from its /metrics. */
+async function roundTrips(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return [...text.matchAll(/^portal_line_store_round_trips_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+/** Commands Redis executed, those run inside Lua scripts included. */
 async function commandCount(redis: Redis): Promise<number> {
   const info = await redis.info('commandstats');
   return [...info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].filter(([, name]) => name !== 'info').reduce((sum, [, , calls]) => sum + Number(calls), 0);
@@ -188,9 +196,12 @@ async function main(): Promise<void> {
     const client = new WebhookClient(base, TOKEN, concurrency * 2);
     await closedLoop(client, line.pid!, short ? 0.5 : 3, concurrency); // warm-up: JIT, connections
     const commandsBefore = await commandCount(redis);
+    const tripsBefore = await roundTrips(base);
     const closed = await closedLoop(client, line.pid!, duration, concurrency);
     const commandsAfter = await commandCount(redis);
+    const tripsAfter = await roundTrips(base);
     closed.redisCommandsPerWebhook = Math.round(((commandsAfter - commandsBefore) / closed.webhooks) * 100) / 100;
+    closed.storeRoundTripsPerWebhook = Math.round(((tripsAfter - tripsBefore) / closed.webhooks) * 100) / 100;
     results.closedLoop = { concurrency, ...closed };
 
     const webhooksPerCall = closed.webhooks / Math.max(1, closed.calls);
@@ -288,7 +299,7 @@ function table(report: Record<string, unknown>): string {
     row(`ceiling: plain express, ${c.concurrency} callers`, p),
     '',
     `- Throughput of whole-call webhooks: ${report.throughputRatio} of the plain express ceiling.`,
-    `- Redis commands per webhook turn: ${c.redisCommandsPerWebhook}.`,
+    `- Store round trips per webhook: ${c.storeRoundTripsPerWebhook} (Redis commands per webhook, those inside the compare-and-set script included: ${c.redisCommandsPerWebhook}).`,
     `- Redis memory per live call: ${m.bytesPerLiveCall} bytes (${m.liveCalls} calls in progress).`,
     `- Start to ready (/readyz 200): ${s.node} ms with node dist/src/main.js, ${s.npmStart} ms with npm start (median).`,
     '',

@@ -19,12 +19,14 @@ export interface AppDeps {
   /** Turns false when the process is shutting down, so that /readyz sends traffic elsewhere. */
   accepting?: () => boolean;
   storeTimeoutMs?: number;
+  turnTimeoutMs?: number;
 }
 
 /** The express app, without listening: main.ts listens, tests drive it directly. */
 export function buildApp(deps: AppDeps): express.Express {
   const { config, store, flows, logger } = deps;
-  const storeTimeoutMs = deps.storeTimeoutMs ?? 1000;
+  const storeTimeoutMs = deps.storeTimeoutMs ?? config.STORE_TIMEOUT_MS;
+  const turnTimeoutMs = deps.turnTimeoutMs ?? config.TURN_TIMEOUT_MS;
   const entry = flows.entry.flow;
   const render: RenderOptions = {
     baseUrl: config.PUBLIC_BASE_URL,
@@ -45,6 +47,7 @@ export function buildApp(deps: AppDeps): express.Express {
     sessionTtlSeconds: config.SESSION_TTL_SECONDS,
     summaryTtlSeconds: config.SUMMARY_TTL_SECONDS,
     storeTimeoutMs,
+    turnTimeoutMs,
   });
 
   const app = express();

@@ -33,7 +33,26 @@ const schema = z
         .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
         .optional(),
     ),
+    REDIS_SENTINELS: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port pairs separated by commas, such as 10.0.0.1:26379,10.0.0.2:26379')
+        .optional(),
+    ),
+    REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+    REDIS_SENTINEL_PASSWORD: optionalString,
+    REDIS_CLUSTER_NODES: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port pairs separated by commas, such as 10.0.0.1:7000,10.0.0.2:7000')
+        .optional(),
+    ),
+    REDIS_PASSWORD: optionalString,
     REDIS_KEY_PREFIX: z.string().min(1).default('portal-line'),
+    REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
+    STORE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(600),
+    TURN_TIMEOUT_MS: z.coerce.number().int().min(100).max(12_000).default(1200),
+    SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(120).default(5),
     BSD_NUMBER: e164.default('+18006052965'),
     FLOWS_DIR: z.string().min(1).default('call-flows'),
     ENTRY_FLOW: z.string().min(1).default('portal-login'),
@@ -45,6 +64,9 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
+    const stores = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const).filter((k) => env[k] !== undefined);
+    if (stores.length > 1)
+      ctx.addIssue({ code: 'custom', path: [stores[1]!], message: `cannot be set together with ${stores[0]}: choose one way to reach Redis` });
     // The local token is public: it may only guard a line that nothing outside this machine can call.
     const local = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/.test(env.PUBLIC_BASE_URL);
     if (env.TWILIO_AUTH_TOKEN === undefined && (env.NODE_ENV === 'production' || !local)) {

@@ -38,22 +38,29 @@ async function main(): Promise<void> {
     'portal-line ready',
   );
 
+  /**
+   * SIGTERM: /readyz turns 503 at once, so the load balancer stops sending calls here; webhooks keep being
+   * answered for SHUTDOWN_DRAIN_SECONDS while it notices; then the server stops taking connections, finishes the
+   * requests it has, and the process exits. SIGINT (Ctrl-C) skips the drain.
+   */
   const shutdown = (signal: string) => {
     if (!accepting) return;
     accepting = false;
-    logger.info({ signal }, 'shutting down: finishing in-flight webhooks');
-    // Stop taking connections; requests already received finish first. Idle keep-alive sockets are closed.
-    server.close(() => {
-      void store.close().finally(() => {
-        logger.info('stopped');
-        logger.flush(() => process.exit(0));
-      });
-    });
-    server.closeIdleConnections();
+    const drainMs = signal === 'SIGTERM' ? config.SHUTDOWN_DRAIN_SECONDS * 1000 : 0;
+    logger.info({ signal, drainSeconds: drainMs / 1000 }, 'shutting down: readiness is 503, finishing in-flight webhooks');
     setTimeout(() => {
-      logger.error('in-flight webhooks did not finish within 10 s; exiting');
-      process.exit(1);
-    }, 10_000).unref();
+      server.close(() => {
+        void store.close().finally(() => {
+          logger.info('stopped');
+          logger.flush(() => process.exit(0));
+        });
+      });
+      server.closeIdleConnections();
+    }, drainMs);
+    setTimeout(() => {
+      logger.error('in-flight webhooks did not finish within 10 s of the drain; exiting');
+      logger.flush(() => process.exit(1));
+    }, drainMs + 10_000).unref();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

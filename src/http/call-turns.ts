@@ -20,10 +20,12 @@ export interface TurnDeps {
   summaryTtlSeconds: number;
   /** How long one store operation may take before the caller is rescued to the desk. */
   storeTimeoutMs: number;
+  /** How long a whole turn may take (it may need several store operations) before the caller is rescued. */
+  turnTimeoutMs: number;
 }
 
 /** How a webhook turn ended, for the log line. */
-export type Outcome = 'started' | 'advanced' | 'replayed' | 'state-lost' | 'unknown-flow' | 'conflict-replayed';
+export type Outcome = 'started' | 'advanced' | 'replayed' | 'restored' | 'state-lost' | 'unknown-flow' | 'conflict-replayed';
 
 export interface TurnResult {
   twiml: string;
@@ -84,8 +86,12 @@ export class CallTurns {
     return { flowId: compiled.flow.id, flowVersion: compiled.version, nodeVersion: turn.nodeVersion, call: turn.call };
   }
 
-  /** The incoming-call webhook (`event` null) or a later turn with its event and `t`. */
-  async handle(callSid: string, event: CallEvent | null, turn: number | null): Promise<TurnResult> {
+  /** The incoming-call webhook (`event` null) or a later turn with its event and `t`; within the turn timeout. */
+  handle(callSid: string, event: CallEvent | null, turn: number | null): Promise<TurnResult> {
+    return withDeadline(this.step(callSid, event, turn), this.deps.turnTimeoutMs, 'the turn');
+  }
+
+  private async step(callSid: string, event: CallEvent | null, turn: number | null): Promise<TurnResult> {
     const { flows } = this.deps;
     const cached = event === null ? undefined : this.recent.get(callSid);
     const cachedFlow = cached === undefined ? undefined : flows.get(cached.record.flowId);
@@ -95,6 +101,12 @@ export class CallTurns {
     }
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
       const stored = await this.load(callSid);
+      if (stored === null && event !== null && cached !== undefined && cachedFlow !== undefined) {
+        // The store lost the call (a restart without persistence) but this instance still has it: put it back.
+        const next = turn === cached.version ? advance(cachedFlow, cached.record, event, this.speaking) : replay(cachedFlow, cached.record, this.speaking);
+        if (await this.save(callSid, this.recordOf(cachedFlow, next), 0)) return this.render(next, 1, 'restored');
+        continue;
+      }
       if (stored === null) {
         if (event !== null) return { twiml: this.deps.rescue.transfer(callSid), node: '(none)', outcome: 'state-lost' };
         const first = startCall(flows.entry, callSid, this.speaking);

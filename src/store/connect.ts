@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log';
 import { MemoryStore } from './memory-store';
 import { RedisStore } from './redis-store';
@@ -6,7 +6,13 @@ import type { SessionStore } from './session-store';
 
 export interface StoreConfig {
   REDIS_URL?: string | undefined;
+  REDIS_SENTINELS?: string | undefined;
+  REDIS_SENTINEL_NAME: string;
+  REDIS_SENTINEL_PASSWORD?: string | undefined;
+  REDIS_CLUSTER_NODES?: string | undefined;
+  REDIS_PASSWORD?: string | undefined;
   REDIS_KEY_PREFIX: string;
+  REDIS_COMMAND_TIMEOUT_MS: number;
 }
 
 /** "redis://user:secret@host:6379/0" -> "redis://user:***@host:6379/0" */
@@ -14,32 +20,81 @@ export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
 }
 
+function hostPorts(list: string): { host: string; port: number }[] {
+  return list.split(',').map((pair) => {
+    const at = pair.lastIndexOf(':');
+    return { host: pair.slice(0, at), port: Number(pair.slice(at + 1)) };
+  });
+}
+
 /**
- * Builds the store REDIS_URL names, or an in-memory one when it is unset. The Redis client fails fast rather than
- * queueing: a command waits at most `commandTimeoutMs`, and nothing is queued while the connection is down, so a
- * webhook never waits on a dead server; the client keeps reconnecting in the background.
+ * Fail fast rather than queue: a command waits at most the command timeout, nothing is queued while the connection
+ * is down, and a failed command is retried once at most, so a webhook never waits on a dead server. The client
+ * keeps reconnecting in the background with a bounded back-off, and the line recovers by itself.
  */
-export function createStore(config: StoreConfig, logger: Logger, commandTimeoutMs = 800): SessionStore {
-  if (config.REDIS_URL === undefined) {
-    logger.info('no REDIS_URL: calls are kept in this process memory');
-    return new MemoryStore();
-  }
-  const client = new Redis(config.REDIS_URL, {
+function resilience(commandTimeoutMs: number): RedisOptions {
+  return {
     commandTimeout: commandTimeoutMs,
     connectTimeout: 2000,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(100 * times, 2000),
-  });
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+  };
+}
+
+/** Which Redis the configuration names, for logs (no passwords). */
+export function describeStore(config: StoreConfig): string {
+  if (config.REDIS_SENTINELS !== undefined) return `sentinel ${config.REDIS_SENTINEL_NAME} via ${config.REDIS_SENTINELS}`;
+  if (config.REDIS_CLUSTER_NODES !== undefined) return `cluster ${config.REDIS_CLUSTER_NODES}`;
+  if (config.REDIS_URL !== undefined) return redactUrl(config.REDIS_URL);
+  return 'memory';
+}
+
+/** The Redis client the configuration names: one server (REDIS_URL), Sentinel, or Cluster. */
+export function createRedisClient(config: StoreConfig): Redis | Cluster | undefined {
+  const options = resilience(config.REDIS_COMMAND_TIMEOUT_MS);
+  const password = config.REDIS_PASSWORD === undefined ? {} : { password: config.REDIS_PASSWORD };
+  if (config.REDIS_SENTINELS !== undefined) {
+    return new Redis({
+      ...options,
+      ...password,
+      sentinels: hostPorts(config.REDIS_SENTINELS),
+      name: config.REDIS_SENTINEL_NAME,
+      ...(config.REDIS_SENTINEL_PASSWORD === undefined ? {} : { sentinelPassword: config.REDIS_SENTINEL_PASSWORD }),
+      // After a failover, ask the sentinels again at once and reconnect to the new primary.
+      sentinelRetryStrategy: (times) => Math.min(100 * times, 1000),
+      failoverDetector: true,
+    });
+  }
+  if (config.REDIS_CLUSTER_NODES !== undefined) {
+    return new Cluster(hostPorts(config.REDIS_CLUSTER_NODES), {
+      enableOfflineQueue: false,
+      clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
+      redisOptions: { ...options, ...password },
+      slotsRefreshTimeout: 2000,
+    });
+  }
+  if (config.REDIS_URL !== undefined) return new Redis(config.REDIS_URL, { ...options, ...password });
+  return undefined;
+}
+
+/** Builds the store the configuration names, or an in-memory one when no Redis is named. */
+export function createStore(config: StoreConfig, logger: Logger): SessionStore {
+  const client = createRedisClient(config);
+  const where = describeStore(config);
+  if (client === undefined) {
+    logger.info('no Redis configured: calls are kept in this process memory');
+    return new MemoryStore();
+  }
   let healthy = true;
   client.on('error', (error: Error) => {
-    if (healthy) logger.warn({ redis: redactUrl(config.REDIS_URL!), error: error.message }, 'redis connection problem');
+    if (healthy) logger.warn({ redis: where, error: error.message }, 'redis connection problem');
     healthy = false;
   });
   client.on('ready', () => {
-    if (!healthy) logger.info({ redis: redactUrl(config.REDIS_URL!) }, 'redis connection restored');
+    if (!healthy) logger.info({ redis: where }, 'redis connection restored');
     healthy = true;
   });
-  logger.info({ redis: redactUrl(config.REDIS_URL) }, 'calls are kept in redis');
+  logger.info({ redis: where }, 'calls are kept in redis');
   return new RedisStore(client, config.REDIS_KEY_PREFIX);
 }

@@ -23,7 +23,8 @@ export function testRedisUrl(): string {
   return url;
 }
 
-export type StoreKind = 'redis' | 'memory';
+/** The shared test Redis with a random prefix, memory, or a store the test built (with createStore). */
+export type StoreKind = 'redis' | 'memory' | { store: SessionStore };
 
 export interface TestLine {
   app: Express;
@@ -58,6 +59,8 @@ export async function startLine(kind: StoreKind, env: Record<string, string> = {
   let store: SessionStore;
   if (shared !== undefined) {
     store = shared.store;
+  } else if (typeof kind === 'object') {
+    store = kind.store;
   } else if (kind === 'redis') {
     redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
     store = new RedisStore(redis, prefix);
@@ -93,7 +96,7 @@ export async function startLine(kind: StoreKind, env: Record<string, string> = {
       return req.send(params);
     },
     close: async () => {
-      if (shared !== undefined) return; // the first instance owns the store
+      if (shared !== undefined || typeof kind === 'object') return; // the store belongs to whoever made it
       if (redis !== undefined) {
         const keys = await redis.keys(`${prefix}:*`);
         if (keys.length > 0) await redis.del(...keys);

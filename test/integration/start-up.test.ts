@@ -28,7 +28,7 @@ test('a bad flow stops start-up naming the file, the node and the field', () => 
 
 test('with nothing configured the line starts, answers /readyz, and stops on SIGTERM', async () => {
   const port = await freePort();
-  const child = spawn(process.execPath, MAIN, { env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, MAIN, { env: { PATH: process.env.PATH, PORT: String(port), SHUTDOWN_DRAIN_SECONDS: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += String(d)));
   const deadline = Date.now() + 15_000;
@@ -39,5 +39,5 @@ test('with nothing configured the line starts, answers /readyz, and stops on SIG
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
   const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
-  expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['no REDIS_URL: calls are kept in this process memory', 'portal-line ready', 'stopped']));
+  expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['no Redis configured: calls are kept in this process memory', 'portal-line ready', 'stopped']));
 });
