@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/log';
+import { formatTranscript, simulatedCallSid } from '../../src/simulator/caller';
+import { createStore } from '../../src/store/connect';
+import { RedisStore } from '../../src/store/redis-store';
+import type { SessionStore } from '../../src/store/session-store';
+import { AUTH_TOKEN, BASE_URL, startLine, type TestLine } from '../helpers/line';
+import { startCluster, type ClusterSetup } from '../helpers/redis-topologies';
+
+/** Redis Cluster, three primaries: every documented call, and one call's keys always in one slot. */
+jest.setTimeout(90_000);
+
+let cluster: ClusterSetup;
+let store: SessionStore;
+let line: TestLine;
+beforeAll(async () => {
+  cluster = await startCluster();
+  const config = loadConfig({ TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: BASE_URL, REDIS_CLUSTER_NODES: cluster.spec });
+  store = createStore(config, createLogger('silent'));
+  line = await startLine({ store });
+  const deadline = Date.now() + 10_000;
+  while ((await request(line.app).get('/readyz')).status !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+});
+afterAll(async () => {
+  await store?.close();
+  await cluster?.stop();
+});
+
+const files = readdirSync('docs/transcripts').filter((f) => f.endsWith('.txt')).sort();
+
+test.each(files)('%s on the cluster', async (file) => {
+  const [command, ...body] = readFileSync(join('docs/transcripts', file), 'utf8').trimEnd().split('\n');
+  const result = await line.call(/--keys (\S+)/.exec(command!)![1]!, simulatedCallSid('portal-line-demo'));
+  expect(result.errors).toEqual([]);
+  expect(formatTranscript(result.transcript, 110)).toBe(body.join('\n'));
+});
+
+test("one call's keys share a slot; calls spread over the primaries; every key has a time to live", async () => {
+  for (let i = 0; i < 60; i++) {
+    const sid = simulatedCallSid(`spread-${i}`);
+    await line.post('/voice', { CallSid: sid }).expect(200);
+    if (i % 2 === 0) await line.post('/voice/status', { CallSid: sid, CallStatus: 'completed' }).expect(204);
+  }
+  const redisStore = store as RedisStore;
+  const node = new Redis(cluster.nodes[0]!.port, '127.0.0.1');
+  const sid = simulatedCallSid('spread-1');
+  expect(await node.call('CLUSTER', 'KEYSLOT', redisStore.sessionKey(sid))).toBe(await node.call('CLUSTER', 'KEYSLOT', redisStore.summaryKey(sid)));
+  node.disconnect();
+  let holding = 0;
+  for (const n of cluster.nodes) {
+    const client = new Redis(n.port, '127.0.0.1');
+    const keys = await client.keys('portal-line:*');
+    if (keys.length > 0) holding++;
+    for (const k of keys) expect(await client.ttl(k)).toBeGreaterThan(0);
+    client.disconnect();
+  }
+  expect(holding).toBe(3);
+});

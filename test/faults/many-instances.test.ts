@@ -1,0 +1,47 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatTranscript, parseSteps, placeCall, scripted, simulatedCallSid, type Transport } from '../../src/simulator/caller';
+import { AUTH_TOKEN } from '../helpers/line';
+import { startLineProcess, type LineProcess } from '../helpers/processes';
+import { startRedis, type RedisProcess } from '../helpers/redis-server';
+
+/**
+ * Two line processes share one Redis behind one public URL; each call's webhooks alternate between them. Every
+ * documented call gives the same transcript as one process gives (docs/transcripts).
+ */
+jest.setTimeout(90_000);
+const PUBLIC = 'https://line.example.test';
+
+let redis: RedisProcess;
+let lines: LineProcess[];
+beforeAll(async () => {
+  redis = await startRedis();
+  lines = await Promise.all([0, 1].map(() => startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC })));
+});
+afterAll(async () => {
+  for (const line of lines ?? []) await line.stop();
+  await redis?.stop();
+});
+
+const files = readdirSync('docs/transcripts').filter((f) => f.endsWith('.txt')).sort();
+
+test.each(files)('%s, alternating between two processes', async (file) => {
+  const [command, ...body] = readFileSync(join('docs/transcripts', file), 'utf8').trimEnd().split('\n');
+  const keys = /--keys (\S+)/.exec(command!)![1]!;
+  let next = 0;
+  const served: number[] = [];
+  const transport: Transport = async (url, params, signature) => {
+    const which = next++ % lines.length;
+    served.push(which);
+    const res = await fetch(url.replace(PUBLIC, `http://127.0.0.1:${lines[which]!.port}`), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
+      body: new URLSearchParams(params).toString(),
+    });
+    return { status: res.status, body: await res.text() };
+  };
+  const result = await placeCall({ baseUrl: PUBLIC, authToken: AUTH_TOKEN, transport, next: scripted(parseSteps(keys)), callSid: simulatedCallSid('portal-line-demo') });
+  expect(result.errors).toEqual([]);
+  expect(formatTranscript(result.transcript, 110)).toBe(body.join('\n'));
+  expect(new Set(served)).toEqual(new Set([0, 1]));
+});

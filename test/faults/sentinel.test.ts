@@ -1,0 +1,83 @@
+import request from 'supertest';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/log';
+import { readTwiml } from '../../src/simulator/twiml-reader';
+import { createStore } from '../../src/store/connect';
+import type { SessionStore } from '../../src/store/session-store';
+import { AUTH_TOKEN, BASE_URL, startLine, type TestLine } from '../helpers/line';
+import { startSentinelSetup, type SentinelSetup } from '../helpers/redis-topologies';
+
+/**
+ * Redis Sentinel: the primary is killed while calls are in progress. Every webhook is answered with valid TwiML
+ * within 1.5 s (calls continue, or are told and transferred), and once the sentinels have promoted the replica,
+ * calls go on normally.
+ */
+jest.setTimeout(120_000);
+
+let setup: SentinelSetup;
+let store: SessionStore;
+let line: TestLine;
+beforeAll(async () => {
+  setup = await startSentinelSetup();
+  const config = loadConfig({ TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: BASE_URL, REDIS_SENTINELS: setup.sentinels, REDIS_SENTINEL_NAME: setup.name });
+  store = createStore(config, createLogger('silent'));
+  line = await startLine({ store });
+});
+afterAll(async () => {
+  await store?.close();
+  await setup?.stop();
+});
+
+const sid = (n: number) => `CA${n.toString(16).padStart(32, '0')}`;
+const params = (n: number, extra: Record<string, string> = {}) => ({ CallSid: sid(n), From: '+16045551234', ...extra });
+
+test('calls survive the primary being killed', async () => {
+  const deadline = Date.now() + 5000;
+  while ((await request(line.app).get('/readyz')).status !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const before = await setup.primaryPort();
+  expect(before).toBe(setup.primary.port);
+
+  // Twenty calls in progress, each at its first question.
+  for (let n = 0; n < 20; n++) await line.post('/voice', params(n)).expect(200);
+  await setup.primary.stop();
+
+  // Callers keep pressing keys through the failover; each answer is valid TwiML, in time, never a 5xx.
+  let transfers = 0;
+  let continued = 0;
+  const version = new Map<number, number>();
+  const failoverDeadline = Date.now() + 60_000;
+  let promoted = false;
+  for (let round = 0; !promoted || round < 3; round++) {
+    for (let n = 0; n < 20; n++) {
+      const t = version.get(n) ?? 1;
+      const started = Date.now();
+      const res = await line.post(`/voice/input?t=${t}`, params(n, { Digits: '*' }));
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(res.status).toBe(200);
+      const verbs = readTwiml(res.text);
+      if (verbs[0]?.verb === 'Gather') {
+        continued++;
+        version.set(n, Number(/t=(\d+)/.exec(res.text)![1]));
+      } else {
+        expect(verbs.map((v) => v.verb)).toEqual(['Say', 'Dial']);
+        transfers++;
+      }
+    }
+    promoted = (await setup.primaryPort().catch(() => before)) !== before;
+    if (Date.now() > failoverDeadline) throw new Error('the sentinels did not fail over within 60 s');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  expect(await setup.primaryPort()).toBe(setup.replica.port);
+
+  // After the failover new calls are answered normally, on the promoted replica.
+  const deadline2 = Date.now() + 20_000;
+  let fresh = '';
+  while (Date.now() < deadline2) {
+    fresh = (await line.post('/voice', params(100 + Math.floor(Math.random() * 1e6)))).text;
+    if (readTwiml(fresh)[0]?.verb === 'Gather') break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(readTwiml(fresh)[0]).toMatchObject({ verb: 'Gather' });
+  await request(line.app).get('/readyz').expect(200);
+  expect(continued + transfers).toBeGreaterThan(0);
+});
