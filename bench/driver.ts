@@ -45,6 +45,11 @@ export class WebhookClient {
   }
 
   post(url: string, params: Record<string, string>): Promise<{ status: number; body: string }> {
+    return this.postSigned(url, params, this.sign(url, params));
+  }
+
+  /** Posts with a signature made for another URL: the public one, when the request goes to an instance directly. */
+  postSigned(url: string, params: Record<string, string>, signature: string): Promise<{ status: number; body: string }> {
     const body = new URLSearchParams(params).toString();
     const target = new URL(url);
     return new Promise((resolve, reject) => {
@@ -58,7 +63,7 @@ export class WebhookClient {
           headers: {
             'Content-Type': 'application/x-www-form-urlencoded',
             'Content-Length': Buffer.byteLength(body),
-            'X-Twilio-Signature': this.sign(url, params),
+            'X-Twilio-Signature': signature,
           },
         },
         (res) => {
@@ -83,7 +88,12 @@ export class WebhookClient {
 }
 
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
-const decode = (s: string) => s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+const decode = (s: string) =>
+  s
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 
 /**
  * One whole simulated call: the incoming webhook, then the caller's keys (random among the keys the prompt
@@ -92,7 +102,13 @@ const decode = (s: string) => s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').r
  */
 export async function simulatedCall(client: WebhookClient, recorder: Recorder, maxTurns = 20): Promise<void> {
   const callSid = `CA${randomBytes(16).toString('hex')}`;
-  const common = { CallSid: callSid, AccountSid: `AC${'0'.repeat(32)}`, From: '+16045550123', To: '+16045550100', CallStatus: 'in-progress' };
+  const common = {
+    CallSid: callSid,
+    AccountSid: `AC${'0'.repeat(32)}`,
+    From: '+16045550123',
+    To: '+16045550100',
+    CallStatus: 'in-progress',
+  };
   const send = async (url: string, extra: Record<string, string> = {}): Promise<string | null> => {
     const started = performance.now();
     try {
@@ -123,7 +139,8 @@ export async function simulatedCall(client: WebhookClient, recorder: Recorder, m
     if (!action) break;
     const keys = [...twiml.matchAll(/press (\d)/g)].map((m) => m[1]!).filter((k) => k !== '9');
     const roll = Math.random();
-    const extra: Record<string, string> = roll < 0.08 ? {} : roll < 0.13 ? { Digits: '7' } : { Digits: pick(keys.length > 0 ? keys : ['1']) };
+    const extra: Record<string, string> =
+      roll < 0.08 ? {} : roll < 0.13 ? { Digits: '7' } : { Digits: pick(keys.length > 0 ? keys : ['1']) };
     twiml = await send(decode(action[1]!), extra);
   }
   await send(`${client.base}/voice/status`, { CallStatus: 'completed', CallDuration: '90' });

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { processUsage, startServer, stop, waitReady } from './processes';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,49 +39,6 @@ const duration = short ? 2 : Number(values.duration);
 const concurrency = Number(values.concurrency);
 const callsInMemory = short ? 200 : Number(values['calls-in-memory']);
 const TOKEN = 'bench-auth-token';
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** CPU seconds (user + system) and resident memory of a process, from /proc. */
-function processUsage(pid: number): { cpuSeconds: number; rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return { cpuSeconds, rssMb: rssKb / 1024 };
-}
-
-async function waitReady(url: string, child: ChildProcess, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    try {
-      const res = await fetch(url);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`${url} was not ready within ${timeoutMs} ms`);
-}
-
-async function startServer(command: string[], env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
-  // Its own process group, so that stopping `npm start` also stops the node process npm started.
-  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
-  await waitReady(readyUrl, child);
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  try {
-    process.kill(-child.pid!, 'SIGTERM'); // the whole group: npm and the node it started
-  } catch {
-    child.kill('SIGTERM');
-  }
-  await exited;
-}
 
 interface PhaseResult {
   seconds: number;
@@ -110,7 +68,12 @@ function summarize(recorder: Recorder, seconds: number, cpu: number, rssMb: numb
     errorSamples: recorder.errorSamples,
     webhooksPerSecond: round(recorder.webhooks / seconds),
     callsPerSecond: round(recorder.calls / seconds),
-    latencyMs: { p50: round(percentile(sorted, 50)), p95: round(percentile(sorted, 95)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? 0) },
+    latencyMs: {
+      p50: round(percentile(sorted, 50)),
+      p95: round(percentile(sorted, 95)),
+      p99: round(percentile(sorted, 99)),
+      max: round(sorted.at(-1) ?? 0),
+    },
     serverCpuPercent: round((cpu / seconds) * 100),
     serverCpuMicrosPerWebhook: Math.round((cpu / Math.max(1, recorder.webhooks)) * 1e6),
     serverRssMb: round(rssMb),
@@ -134,7 +97,12 @@ async function closedLoop(client: WebhookClient, pid: number, seconds: number, c
 }
 
 /** Calls arriving at `callsPerSecond` whatever the line's speed; each call's webhooks follow one another. */
-async function openLoop(client: WebhookClient, pid: number, seconds: number, callsPerSecond: number): Promise<PhaseResult & { targetCallsPerSecond: number; maxStartLagMs: number }> {
+async function openLoop(
+  client: WebhookClient,
+  pid: number,
+  seconds: number,
+  callsPerSecond: number,
+): Promise<PhaseResult & { targetCallsPerSecond: number; maxStartLagMs: number }> {
   const recorder = new Recorder();
   const before = processUsage(pid);
   const started = performance.now();
@@ -150,7 +118,11 @@ async function openLoop(client: WebhookClient, pid: number, seconds: number, cal
   await Promise.all(inFlight);
   const elapsed = (performance.now() - started) / 1000;
   const after = processUsage(pid);
-  return { ...summarize(recorder, elapsed, after.cpuSeconds - before.cpuSeconds, after.rssMb), targetCallsPerSecond: callsPerSecond, maxStartLagMs: Math.round(maxLag) };
+  return {
+    ...summarize(recorder, elapsed, after.cpuSeconds - before.cpuSeconds, after.rssMb),
+    targetCallsPerSecond: callsPerSecond,
+    maxStartLagMs: Math.round(maxLag),
+  };
 }
 
 /** Store round trips the line has made, from its /metrics. */
@@ -162,7 +134,9 @@ async function roundTrips(base: string): Promise<number> {
 /** Commands Redis executed, those run inside Lua scripts included. */
 async function commandCount(redis: Redis): Promise<number> {
   const info = await redis.info('commandstats');
-  return [...info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].filter(([, name]) => name !== 'info').reduce((sum, [, , calls]) => sum + Number(calls), 0);
+  return [...info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)]
+    .filter(([, name]) => name !== 'info')
+    .reduce((sum, [, , calls]) => sum + Number(calls), 0);
 }
 
 async function main(): Promise<void> {
@@ -180,7 +154,11 @@ async function main(): Promise<void> {
       ] as const) {
         const port = await freePort();
         const t0 = performance.now();
-        const child = await startServer([...command], { PORT: String(port), REDIS_URL: redisServer.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` }, `http://127.0.0.1:${port}/readyz`);
+        const child = await startServer(
+          [...command],
+          { PORT: String(port), REDIS_URL: redisServer.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
+          `http://127.0.0.1:${port}/readyz`,
+        );
         startup[name]!.push(Math.round(performance.now() - t0));
         await stop(child);
       }
@@ -191,7 +169,11 @@ async function main(): Promise<void> {
     // The line under load.
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const line = await startServer([process.execPath, 'dist/src/main.js'], { PORT: String(port), REDIS_URL: redisServer.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: base, LOG_LEVEL: 'info' }, `${base}/readyz`);
+    const line = await startServer(
+      [process.execPath, 'dist/src/main.js'],
+      { PORT: String(port), REDIS_URL: redisServer.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: base, LOG_LEVEL: 'info' },
+      `${base}/readyz`,
+    );
     children.push(line);
     const client = new WebhookClient(base, TOKEN, concurrency * 2);
     await closedLoop(client, line.pid!, short ? 0.5 : 3, concurrency); // warm-up: JIT, connections
@@ -205,7 +187,7 @@ async function main(): Promise<void> {
     results.closedLoop = { concurrency, ...closed };
 
     const webhooksPerCall = closed.webhooks / Math.max(1, closed.calls);
-    const halfRateCalls = (closed.webhooksPerSecond / 2) / webhooksPerCall;
+    const halfRateCalls = closed.webhooksPerSecond / 2 / webhooksPerCall;
     results.openLoop = await openLoop(client, line.pid!, duration, Math.max(1, Math.round(halfRateCalls)));
     client.close();
 
@@ -241,7 +223,11 @@ async function main(): Promise<void> {
 
     // The ceiling: the plain express endpoint under the same closed-loop load.
     const plainPort = await freePort();
-    const plain = spawn(process.execPath, ['dist/bench/plain-server.js'], { env: { ...process.env, PORT: String(plainPort) }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+    const plain = spawn(process.execPath, ['dist/bench/plain-server.js'], {
+      env: { ...process.env, PORT: String(plainPort) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+      detached: true,
+    });
     children.push(plain);
     const plainBase = `http://127.0.0.1:${plainPort}`;
     await waitReady(`${plainBase}/healthz`, plain);

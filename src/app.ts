@@ -101,7 +101,10 @@ export function buildApp(deps: AppDeps): express.Express {
     if (!clientError && req.path.startsWith('/voice')) {
       // Not the request's fault: the caller still reaches the desk.
       logger.error({ route: req.path, error: error.message }, 'webhook fault');
-      res.status(200).type('text/xml').send(lastResortTwiml(config.BSD_NUMBER, spokenPhoneNumber(config.BSD_NUMBER)));
+      res
+        .status(200)
+        .type('text/xml')
+        .send(lastResortTwiml(config.BSD_NUMBER, spokenPhoneNumber(config.BSD_NUMBER)));
       return;
     }
     const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 400;

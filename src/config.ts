@@ -56,8 +56,16 @@ const schema = z
     BSD_NUMBER: e164.default('+18006052965'),
     FLOWS_DIR: z.string().min(1).default('call-flows'),
     ENTRY_FLOW: z.string().min(1).default('portal-login'),
-    SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(4 * 60 * 60),
-    SUMMARY_TTL_SECONDS: z.coerce.number().int().min(0).default(7 * 24 * 60 * 60),
+    SESSION_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .default(4 * 60 * 60),
+    SUMMARY_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(7 * 24 * 60 * 60),
     DIAL_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(600).default(30),
     GATHER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(7),
     STEPS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(30),
@@ -66,7 +74,11 @@ const schema = z
   .superRefine((env, ctx) => {
     const stores = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const).filter((k) => env[k] !== undefined);
     if (stores.length > 1)
-      ctx.addIssue({ code: 'custom', path: [stores[1]!], message: `cannot be set together with ${stores[0]}: choose one way to reach Redis` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [stores[1]!],
+        message: `cannot be set together with ${stores[0]}: choose one way to reach Redis`,
+      });
     // The local token is public: it may only guard a line that nothing outside this machine can call.
     const local = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/.test(env.PUBLIC_BASE_URL);
     if (env.TWILIO_AUTH_TOKEN === undefined && (env.NODE_ENV === 'production' || !local)) {
@@ -79,6 +91,9 @@ const schema = z
   });
 
 export type Env = z.infer<typeof schema>;
+
+/** Every variable the line reads. */
+export const ENV_NAMES: readonly string[] = Object.keys(schema.shape);
 
 export interface Config extends Omit<Env, 'TWILIO_AUTH_TOKEN'> {
   TWILIO_AUTH_TOKEN: string;

@@ -3,12 +3,7 @@
  * names what is wrong and, where it can, how to fix it.
  */
 export type ErrorCode =
-  | 'CONFIG_INVALID'
-  | 'FLOW_FILE_UNREADABLE'
-  | 'FLOW_INVALID'
-  | 'FLOW_UNKNOWN'
-  | 'STORE_UNAVAILABLE'
-  | 'TWILIO_REQUEST_INVALID';
+  'CONFIG_INVALID' | 'FLOW_FILE_UNREADABLE' | 'FLOW_INVALID' | 'FLOW_UNKNOWN' | 'STORE_UNAVAILABLE' | 'TWILIO_REQUEST_INVALID';
 
 export class LineError extends Error {
   constructor(

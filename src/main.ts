@@ -34,7 +34,11 @@ async function main(): Promise<void> {
   await once(server, 'listening');
   const address = server.address();
   logger.info(
-    { port: typeof address === 'object' && address !== null ? address.port : config.PORT, publicBaseUrl: config.PUBLIC_BASE_URL, flows: flows.all().map((f) => `${f.flow.id}@${f.version}`) },
+    {
+      port: typeof address === 'object' && address !== null ? address.port : config.PORT,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      flows: flows.all().map((f) => `${f.flow.id}@${f.version}`),
+    },
     'portal-line ready',
   );
 

@@ -5,7 +5,16 @@ import { buildApp } from '../app';
 import { loadConfig, LOCAL_AUTH_TOKEN } from '../config';
 import { FlowRegistry } from '../flows/registry';
 import { createLogger } from '../log';
-import { formatTranscript, parseSteps, placeCall, scripted, simulatedCallSid, type CallOptions, type Step, type Transport } from '../simulator/caller';
+import {
+  formatTranscript,
+  parseSteps,
+  placeCall,
+  scripted,
+  simulatedCallSid,
+  type CallOptions,
+  type Step,
+  type Transport,
+} from '../simulator/caller';
 import { MemoryStore } from '../store/memory-store';
 import { fail, parseOptions } from './args';
 
@@ -39,7 +48,9 @@ function interactive(): { next: CallOptions['next']; close: () => void } {
   const next: CallOptions['next'] = async (waitingFor) => {
     for (;;) {
       const question =
-        waitingFor === 'desk' ? '  the desk: [a]nswers, [b]usy, [n]o answer, [f]ails? ' : '  press a key (0-9, *, #), Enter for no key, q to hang up: ';
+        waitingFor === 'desk'
+          ? '  the desk: [a]nswers, [b]usy, [n]o answer, [f]ails? '
+          : '  press a key (0-9, *, #), Enter for no key, q to hang up: ';
       process.stdout.write(question);
       const read = await lines.next();
       if (read.done === true) return null; // stdin closed: the caller hangs up
@@ -126,7 +137,8 @@ async function main(): Promise<void> {
   });
   terminal?.close();
   await stop();
-  if (result.errors.length > 0) fail(`\n${result.errors.length} problem(s) in this call:\n${result.errors.map((e) => `  ${e}`).join('\n')}`);
+  if (result.errors.length > 0)
+    fail(`\n${result.errors.length} problem(s) in this call:\n${result.errors.map((e) => `  ${e}`).join('\n')}`);
 }
 
 main().catch((error: unknown) => fail(`call failed: ${(error as Error).message}`));

@@ -20,7 +20,9 @@ try {
   fail((error as Error).message);
 }
 for (const loaded of result.flows)
-  process.stdout.write(`ok   ${loaded.file}: flow '${loaded.flow.id}', version ${loaded.version}, ${Object.keys(loaded.flow.nodes).length} nodes\n`);
+  process.stdout.write(
+    `ok   ${loaded.file}: flow '${loaded.flow.id}', version ${loaded.version}, ${Object.keys(loaded.flow.nodes).length} nodes\n`,
+  );
 for (const problem of result.problems) process.stdout.write(`FAIL ${formatProblem(problem)}\n`);
 if (result.problems.length > 0) fail(`\n${result.problems.length} problem(s) in ${dir}`);
 process.stdout.write(`\nall ${result.flows.length} flow(s) in ${dir} are sound\n`);

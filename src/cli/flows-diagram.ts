@@ -9,7 +9,10 @@ const USAGE = `Usage: npm run flows:diagram [-- --check] [--out docs/flows] [--f
 Writes a Mermaid diagram of each flow to docs/flows/<id>.md and into the README between its
 flow-diagram markers. With --check nothing is written: it exits 1 when a diagram is out of date with its flow.`;
 
-const { values } = parseOptions({ check: { type: 'boolean' }, out: { type: 'string' }, flows: { type: 'string' }, readme: { type: 'string' } }, USAGE);
+const { values } = parseOptions(
+  { check: { type: 'boolean' }, out: { type: 'string' }, flows: { type: 'string' }, readme: { type: 'string' } },
+  USAGE,
+);
 if (values.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
@@ -39,7 +42,8 @@ for (const loaded of flows) {
   const end = `<!-- flow-diagram:${loaded.flow.id}:end -->`;
   const from = readme.indexOf(start);
   const to = readme.indexOf(end);
-  if (from >= 0 && to > from) readme = `${readme.slice(0, from + start.length)}\n\`\`\`mermaid\n${flowDiagram(loaded)}\`\`\`\n${readme.slice(to)}`;
+  if (from >= 0 && to > from)
+    readme = `${readme.slice(0, from + start.length)}\n\`\`\`mermaid\n${flowDiagram(loaded)}\`\`\`\n${readme.slice(to)}`;
 }
 if (readme !== '') update(readmePath, readme);
 

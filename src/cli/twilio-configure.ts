@@ -19,7 +19,9 @@ and removes a TwiML App from the number, which would override them.
 Needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL in the environment.`;
 
 const env = z.object({
-  TWILIO_ACCOUNT_SID: z.string({ error: 'must be set to the account SID (AC followed by 32 hex digits)' }).regex(/^AC[0-9a-fA-F]{32}$/, 'must be set to the account SID (AC followed by 32 hex digits)'),
+  TWILIO_ACCOUNT_SID: z
+    .string({ error: 'must be set to the account SID (AC followed by 32 hex digits)' })
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must be set to the account SID (AC followed by 32 hex digits)'),
   TWILIO_AUTH_TOKEN: z.string({ error: 'must be set to the account auth token' }).min(1, 'must be set to the account auth token'),
   PUBLIC_BASE_URL: z
     .url({ protocol: /^https?$/, error: 'must be set to the public http(s) URL Twilio calls' })
@@ -63,4 +65,8 @@ export async function main(argv = process.argv.slice(2), environment: NodeJS.Pro
   }
 }
 
-if (require.main === module) main().then((code) => process.exit(code), (error: unknown) => fail(String(error)));
+if (require.main === module)
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => fail(String(error)),
+  );

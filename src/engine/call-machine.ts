@@ -33,10 +33,7 @@ export interface CallContext {
   flowRestarted: boolean;
 }
 
-export type CallEvent =
-  | { type: 'KEY'; key: string }
-  | { type: 'SILENCE' }
-  | { type: 'DIAL'; outcome: 'connected' | DialProblem };
+export type CallEvent = { type: 'KEY'; key: string } | { type: 'SILENCE' } | { type: 'DIAL'; outcome: 'connected' | DialProblem };
 
 export interface CallInput {
   reference: string;

@@ -134,7 +134,8 @@ export function promptFor(compiled: CompiledFlow, state: string, context: CallCo
   } else if (state === SYSTEM.dialFailed) {
     opening = [say(flow.system.dialFailed[context.dialProblem ?? 'failed'])];
   } else {
-    const lead = context.notice === 'greeting' ? [say(flow.greeting)] : context.notice === 'flowChanged' ? [say(flow.system.flowChanged)] : [];
+    const lead =
+      context.notice === 'greeting' ? [say(flow.greeting)] : context.notice === 'flowChanged' ? [say(flow.system.flowChanged)] : [];
     opening = [...lead, ...(node === undefined ? [] : [say(node.say)])];
   }
   return { kind: 'ask', node: state, say: [...opening, ...keys, globals], patient };

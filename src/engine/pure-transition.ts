@@ -12,7 +12,11 @@ const scopes = new WeakMap<CallMachine, Scope>();
  * xstate resolves into the snapshot itself, so one inert scope per machine serves every call. A test checks that
  * both give the same snapshots for every branch.
  */
-export function pureTransition(machine: CallMachine, snapshot: SnapshotFrom<CallMachine>, event: EventFrom<CallMachine>): SnapshotFrom<CallMachine> {
+export function pureTransition(
+  machine: CallMachine,
+  snapshot: SnapshotFrom<CallMachine>,
+  event: EventFrom<CallMachine>,
+): SnapshotFrom<CallMachine> {
   let scope = scopes.get(machine);
   if (scope === undefined) {
     const self = createActor(machine, { input: { reference: '' } });

@@ -81,7 +81,10 @@ export function startCall(compiled: CompiledFlow, callSid: string, speaking: Spe
     initial = initialTransition(compiled.machine, { reference: '' })[0];
     initialSnapshots.set(compiled, initial);
   }
-  const snapshot = compiled.machine.resolveState({ value: initial.value, context: { ...initial.context, reference: referenceFor(callSid) } });
+  const snapshot = compiled.machine.resolveState({
+    value: initial.value,
+    context: { ...initial.context, reference: referenceFor(callSid) },
+  });
   return toTurn(compiled, snapshot, speaking);
 }
 

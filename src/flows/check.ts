@@ -18,7 +18,10 @@ const ALLOWED_PLACEHOLDERS: Record<string, string[]> = {
 };
 
 function fieldPath(field: string): (string | number)[] {
-  return field.split(/\.|\[|\]/).filter((p) => p !== '').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  return field
+    .split(/\.|\[|\]/)
+    .filter((p) => p !== '')
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
 function nodeProblem(node: string, field: string, message: string): FlowProblem {
@@ -31,15 +34,13 @@ function texts(flow: FlowFile): { node?: string; field: string; value: string }[
   for (const [k, v] of Object.entries(flow.phrases)) out.push({ field: `phrases.${k}`, value: v });
   const walk = (prefix: string, value: unknown): void => {
     if (typeof value === 'string') out.push({ field: prefix, value });
-    else if (value !== null && typeof value === 'object')
-      for (const [k, v] of Object.entries(value)) walk(`${prefix}.${k}`, v);
+    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(`${prefix}.${k}`, v);
   };
   walk('system', flow.system);
   for (const [id, node] of Object.entries(flow.nodes)) {
     out.push({ node: id, field: 'say', value: node.say });
     if (node.type === 'transfer') out.push({ node: id, field: 'reason', value: node.reason });
-    if (node.type === 'menu')
-      node.options.forEach((o, i) => out.push({ node: id, field: `options[${i}].label`, value: o.label }));
+    if (node.type === 'menu') node.options.forEach((o, i) => out.push({ node: id, field: `options[${i}].label`, value: o.label }));
     if (node.type === 'instructions' && node.more) out.push({ node: id, field: 'more.label', value: node.more.label });
   }
   return out;
@@ -57,7 +58,11 @@ export function checkFlow(flow: FlowFile): FlowProblem[] {
   if (start === undefined) {
     problems.push({ field: 'start', path: ['start'], message: `unknown node '${flow.start}'${didYouMean(flow.start, ids)}` });
   } else if (start.type === 'transfer' || start.type === 'end') {
-    problems.push({ field: 'start', path: ['start'], message: `the start node '${flow.start}' must be a menu, question or instructions, not a ${start.type}` });
+    problems.push({
+      field: 'start',
+      path: ['start'],
+      message: `the start node '${flow.start}' must be a menu, question or instructions, not a ${start.type}`,
+    });
   }
 
   for (const [id, node] of Object.entries(flow.nodes)) {

@@ -55,11 +55,15 @@ function go(keyPressed: string, target: string, actions: Transition['actions'] =
  * 0, * and 9 at an interactive state, then the failure path for anything else. With `patient`, silence is not a
  * failure: the caller may be busy with the steps just read out; the line waits, a bounded number of times.
  */
-function keypad(self: string, flow: FlowFile, choices: Transition[], onTooMany: string, onZero: string, patient = false): StateConfig['on'] {
-  const failure: Transition[] = [
-    { guard: 'tooManyFailures', target: onTooMany, actions: ['enterNode'] },
-    { actions: ['countFailure'] },
-  ];
+function keypad(
+  self: string,
+  flow: FlowFile,
+  choices: Transition[],
+  onTooMany: string,
+  onZero: string,
+  patient = false,
+): StateConfig['on'] {
+  const failure: Transition[] = [{ guard: 'tooManyFailures', target: onTooMany, actions: ['enterNode'] }, { actions: ['countFailure'] }];
   const silence: Transition[] = patient
     ? [{ guard: 'tooQuiet', target: SYSTEM.quiet, actions: ['enterNode'] }, { actions: ['countQuiet'] }]
     : failure;

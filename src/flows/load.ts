@@ -37,14 +37,29 @@ const FIELD_NAMES = [
   ...Object.keys(flowFile.shape.phrases.shape),
   ...Object.keys(flowFile.shape.system.shape),
   ...Object.keys(flowFile.shape.system.shape.dialFailed.shape),
-  'type', 'say', 'note', 'options', 'key', 'label', 'goto', 'yes', 'no', 'unsure', 'solved', 'more', 'reason',
+  'type',
+  'say',
+  'note',
+  'options',
+  'key',
+  'label',
+  'goto',
+  'yes',
+  'no',
+  'unsure',
+  'solved',
+  'more',
+  'reason',
 ];
 const NODE_TYPES = ['menu', 'question', 'instructions', 'transfer', 'end'];
 
 /** Turns zod's issues into ones a person editing the file can act on: one per unknown field, with suggestions. */
 function explain(issue: Issue, data: unknown): Issue[] {
   if (issue.unknownKeys !== undefined)
-    return issue.unknownKeys.map((key) => ({ path: [...issue.path, key], message: `unknown field '${key}'${didYouMean(key, FIELD_NAMES)}` }));
+    return issue.unknownKeys.map((key) => ({
+      path: [...issue.path, key],
+      message: `unknown field '${key}'${didYouMean(key, FIELD_NAMES)}`,
+    }));
   if (issue.path.at(-1) === 'type' && issue.path[0] === 'nodes') {
     const given = issue.path.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], data);
     if (typeof given === 'string') return [{ ...issue, message: `${issue.message}${didYouMean(given, NODE_TYPES)}` }];
@@ -70,7 +85,10 @@ export function parseFlowText(file: string, source: string): { flow?: LoadedFlow
     for (let n = path.length; n >= 0; n--) {
       const found = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
       if (found?.range) return lineCounter.linePos(found.range[0]).line;
-      const pair = n > 0 ? (doc.getIn(path.slice(0, n - 1), true) as { items?: { key?: { value?: unknown; range?: [number] } }[] } | undefined) : undefined;
+      const pair =
+        n > 0
+          ? (doc.getIn(path.slice(0, n - 1), true) as { items?: { key?: { value?: unknown; range?: [number] } }[] } | undefined)
+          : undefined;
       const key = pair?.items?.find((i) => i.key?.value === path[n - 1])?.key;
       if (key?.range) return lineCounter.linePos(key.range[0]).line;
     }
@@ -100,7 +118,9 @@ export function parseFlowText(file: string, source: string): { flow?: LoadedFlow
 export function readFlowDir(dir: string): { flows: LoadedFlow[]; problems: FileProblem[] } {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => FLOW_FILE.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => FLOW_FILE.test(n))
+      .sort();
   } catch (error) {
     throw new LineError('FLOW_FILE_UNREADABLE', `cannot read the call-flow folder '${dir}': ${(error as Error).message}`);
   }
@@ -128,7 +148,10 @@ export function readFlowDir(dir: string): { flows: LoadedFlow[]; problems: FileP
 export function loadFlows(dir: string): LoadedFlow[] {
   const { flows, problems } = readFlowDir(dir);
   if (problems.length > 0) {
-    throw new LineError('FLOW_INVALID', `the call flows have ${problems.length} problem(s):\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
+    throw new LineError(
+      'FLOW_INVALID',
+      `the call flows have ${problems.length} problem(s):\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+    );
   }
   return flows;
 }

@@ -12,7 +12,10 @@ export class FlowRegistry {
   ) {
     for (const flow of flows) this.byId.set(flow.flow.id, compileFlow(flow));
     if (!this.byId.has(entryId)) {
-      throw new LineError('FLOW_UNKNOWN', `ENTRY_FLOW '${entryId}' is not among the call flows (${[...this.byId.keys()].join(', ') || 'none'})${didYouMean(entryId, this.byId.keys())}`);
+      throw new LineError(
+        'FLOW_UNKNOWN',
+        `ENTRY_FLOW '${entryId}' is not among the call flows (${[...this.byId.keys()].join(', ') || 'none'})${didYouMean(entryId, this.byId.keys())}`,
+      );
     }
   }
 

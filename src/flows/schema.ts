@@ -8,9 +8,7 @@ const text = z
   .trim()
   .min(1, 'must not be empty')
   .transform((s) => s.replace(/\s+/g, ' '));
-const nodeId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes, such as "mfa-reset"');
+const nodeId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes, such as "mfa-reset"');
 const menuKey = z.enum(['1', '2', '3', '4', '5', '6', '7', '8', '0', '*', '9'], {
   error: 'must be one phone key, 1 to 8 (0, * and 9 work at every question)',
 });
@@ -58,8 +56,7 @@ const endNode = z.strictObject({
 });
 
 export const flowNode = z.discriminatedUnion('type', [menuNode, questionNode, instructionsNode, transferNode, endNode], {
-  error: (issue) =>
-    issue.code === 'invalid_union' ? 'type must be one of menu, question, instructions, transfer, end' : undefined,
+  error: (issue) => (issue.code === 'invalid_union' ? 'type must be one of menu, question, instructions, transfer, end' : undefined),
 });
 
 const systemTransfer = z.strictObject({ say: text, reason: text });

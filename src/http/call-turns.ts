@@ -97,13 +97,17 @@ export class CallTurns {
     const cachedFlow = cached === undefined ? undefined : flows.get(cached.record.flowId);
     if (cached !== undefined && cachedFlow !== undefined && event !== null && turn === cached.version) {
       const next = advance(cachedFlow, cached.record, event, this.speaking);
-      if (await this.save(callSid, this.recordOf(cachedFlow, next), cached.version)) return this.render(next, cached.version + 1, 'advanced');
+      if (await this.save(callSid, this.recordOf(cachedFlow, next), cached.version))
+        return this.render(next, cached.version + 1, 'advanced');
     }
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
       const stored = await this.load(callSid);
       if (stored === null && event !== null && cached !== undefined && cachedFlow !== undefined) {
         // The store lost the call (a restart without persistence) but this instance still has it: put it back.
-        const next = turn === cached.version ? advance(cachedFlow, cached.record, event, this.speaking) : replay(cachedFlow, cached.record, this.speaking);
+        const next =
+          turn === cached.version
+            ? advance(cachedFlow, cached.record, event, this.speaking)
+            : replay(cachedFlow, cached.record, this.speaking);
         if (await this.save(callSid, this.recordOf(cachedFlow, next), 0)) return this.render(next, 1, 'restored');
         continue;
       }
@@ -115,7 +119,11 @@ export class CallTurns {
       }
       const compiled = flows.get(stored.record.flowId);
       if (compiled === undefined) {
-        return { twiml: this.deps.rescue.transfer(callSid, stored.record.call.context.history), node: stored.record.call.value, outcome: 'unknown-flow' };
+        return {
+          twiml: this.deps.rescue.transfer(callSid, stored.record.call.context.history),
+          node: stored.record.call.value,
+          outcome: 'unknown-flow',
+        };
       }
       if (event === null || turn !== stored.version) {
         const outcome = attempt === 0 && cached === undefined ? 'replayed' : 'conflict-replayed';
@@ -127,7 +135,8 @@ export class CallTurns {
     // Still losing races: answer with whatever the call says now.
     const stored = await this.load(callSid);
     const compiled = stored === null ? undefined : flows.get(stored.record.flowId);
-    if (stored === null || compiled === undefined) return { twiml: this.deps.rescue.transfer(callSid), node: '(none)', outcome: 'state-lost' };
+    if (stored === null || compiled === undefined)
+      return { twiml: this.deps.rescue.transfer(callSid), node: '(none)', outcome: 'state-lost' };
     return this.render(replay(compiled, stored.record, this.speaking), stored.version, 'conflict-replayed');
   }
 

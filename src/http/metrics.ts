@@ -7,7 +7,13 @@ export class Metrics {
   private latencyCount = 0;
 
   count(name: string, labels: Record<string, string> = {}, by = 1): void {
-    const key = `${name}${Object.keys(labels).length === 0 ? '' : `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`}`;
+    const key = `${name}${
+      Object.keys(labels).length === 0
+        ? ''
+        : `{${Object.entries(labels)
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(',')}}`
+    }`;
     this.counters.set(key, (this.counters.get(key) ?? 0) + by);
   }
 
@@ -33,7 +39,10 @@ export class Metrics {
       lines.push(`portal_line_webhook_latency_ms_bucket{le="${b}"} ${cumulative}`);
     });
     lines.push(`portal_line_webhook_latency_ms_bucket{le="+Inf"} ${this.latencyCount}`);
-    lines.push(`portal_line_webhook_latency_ms_sum ${Math.round(this.latencySum * 1000) / 1000}`, `portal_line_webhook_latency_ms_count ${this.latencyCount}`);
+    lines.push(
+      `portal_line_webhook_latency_ms_sum ${Math.round(this.latencySum * 1000) / 1000}`,
+      `portal_line_webhook_latency_ms_count ${this.latencyCount}`,
+    );
     return `${lines.join('\n')}\n`;
   }
 }

@@ -2,15 +2,7 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import { dialEvent, keyEvent } from '../engine/events';
 import { spokenPhoneNumber } from '../flows/text';
 import { maskPhone, type Logger } from '../log';
-import {
-  callParams,
-  dialParams,
-  inputParams,
-  rescueQuery,
-  statusParams,
-  turnQuery,
-  whisperQuery,
-} from '../telephony/params';
+import { callParams, dialParams, inputParams, rescueQuery, statusParams, turnQuery, whisperQuery } from '../telephony/params';
 import { lastResortTwiml, whisperTwiml, type RenderOptions } from '../telephony/twiml';
 import type { CallTurns } from './call-turns';
 import type { Metrics } from './metrics';
@@ -72,12 +64,20 @@ export function voiceRoutes(deps: VoiceDeps): RequestHandler[] {
         const callSid = typeof body.CallSid === 'string' ? body.CallSid.slice(0, 40) : undefined;
         if (error instanceof BadRequest) {
           res.status(error.status).type('text/plain').send(error.message);
-          deps.logger.warn({ route: req.originalUrl.split('?')[0], callSid, status: error.status, reason: error.message }, 'webhook refused');
+          deps.logger.warn(
+            { route: req.originalUrl.split('?')[0], callSid, status: error.status, reason: error.message },
+            'webhook refused',
+          );
           return;
         }
         // A call starting when the line cannot answer hears a greeting and why, not "I lost track".
         const opening = route === '/' ? 'technicalProblem' : 'stateLost';
-        answer = { twiml: rescueOrLastResort(callSid, opening), callSid, outcome: 'fault-rescued', extra: { error: (error as Error).message } };
+        answer = {
+          twiml: rescueOrLastResort(callSid, opening),
+          callSid,
+          outcome: 'fault-rescued',
+          extra: { error: (error as Error).message },
+        };
       }
       const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
       deps.metrics.count('portal_line_webhooks_total', { route, outcome: answer.outcome });
@@ -163,7 +163,12 @@ export function voiceRoutes(deps: VoiceDeps): RequestHandler[] {
     if (!TERMINAL.has(CallStatus)) return { callSid: CallSid, event: `status ${CallStatus}`, outcome: 'ignored' };
     try {
       const summary = await deps.turns.end(CallSid, CallStatus, CallDuration ?? null);
-      return { callSid: CallSid, node: summary?.lastNode, event: `status ${CallStatus}`, outcome: summary === null ? 'ended-unknown' : 'ended' };
+      return {
+        callSid: CallSid,
+        node: summary?.lastNode,
+        event: `status ${CallStatus}`,
+        outcome: summary === null ? 'ended-unknown' : 'ended',
+      };
     } catch (error) {
       // The caller is gone; the session's own time to live removes it later.
       return { callSid: CallSid, event: `status ${CallStatus}`, outcome: 'end-failed', extra: { error: (error as Error).message } };

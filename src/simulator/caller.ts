@@ -3,14 +3,18 @@ import { getExpectedTwilioSignature } from 'twilio';
 import { readTwiml, type Verb } from './twiml-reader';
 
 /** What the caller does when the line waits: press a key, stay silent; or how the desk answers a transfer. */
-export type Step =
-  | { kind: 'key'; key: string }
-  | { kind: 'silence' }
-  | { kind: 'desk'; outcome: DeskOutcome }
-  | { kind: 'hangup' };
+export type Step = { kind: 'key'; key: string } | { kind: 'silence' } | { kind: 'desk'; outcome: DeskOutcome } | { kind: 'hangup' };
 export type DeskOutcome = 'answered' | 'busy' | 'no-answer' | 'failed';
 
-const DESK: Record<string, DeskOutcome> = { answer: 'answered', answered: 'answered', busy: 'busy', 'no-answer': 'no-answer', noanswer: 'no-answer', failed: 'failed', fail: 'failed' };
+const DESK: Record<string, DeskOutcome> = {
+  answer: 'answered',
+  answered: 'answered',
+  busy: 'busy',
+  'no-answer': 'no-answer',
+  noanswer: 'no-answer',
+  failed: 'failed',
+  fail: 'failed',
+};
 
 /**
  * "3,2,1" presses 3, 2 and 1. "_" (or "pause") lets a question time out with no key. "answer", "busy",
@@ -173,13 +177,20 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
           break document;
         }
         if (outcome === 'answered' && number.url !== undefined) {
-          const whisper = await post(number.url, { CallSid: simulatedCallSid(`${callSid}-leg-${requests}`), ParentCallSid: callSid, Direction: 'outbound-api' });
+          const whisper = await post(number.url, {
+            CallSid: simulatedCallSid(`${callSid}-leg-${requests}`),
+            ParentCallSid: callSid,
+            Direction: 'outbound-api',
+          });
           for (const w of whisper ?? []) if (w.verb === 'Say') say('agent hears', w.text);
         }
         say('desk', outcome === 'answered' ? 'answers; the caller and the agent talk, then the agent hangs up' : outcome);
         if (verb.action !== undefined) {
           const dialStatus = outcome === 'answered' ? 'completed' : outcome;
-          nextDocument = await post(verb.action, { DialCallStatus: dialStatus, ...(outcome === 'answered' ? { DialCallDuration: '120' } : {}) });
+          nextDocument = await post(verb.action, {
+            DialCallStatus: dialStatus,
+            ...(outcome === 'answered' ? { DialCallDuration: '120' } : {}),
+          });
           break;
         }
       } else {

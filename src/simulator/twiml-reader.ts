@@ -26,7 +26,10 @@ function nameOf(node: Node): string {
 }
 
 function textOf(children: Node[]): string {
-  return children.map((c) => (typeof c['#text'] === 'string' ? c['#text'] : '')).join('').trim();
+  return children
+    .map((c) => (typeof c['#text'] === 'string' ? c['#text'] : ''))
+    .join('')
+    .trim();
 }
 
 function childrenOf(node: Node): Node[] {

@@ -40,8 +40,7 @@ export class MemoryStore implements SessionStore {
   /** Drops expired entries so that abandoned calls do not grow memory. */
   sweep(): void {
     const now = this.now();
-    for (const map of [this.sessions, this.summaries])
-      for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
+    for (const map of [this.sessions, this.summaries]) for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
   }
 
   /** Entries held, expired or not; for tests and the benchmark. */

@@ -66,8 +66,7 @@ export class RedisStore implements SessionStore {
 
   async end(callSid: string, summary: CallSummary | null, summaryTtlSeconds: number): Promise<void> {
     const multi = this.redis.multi().del(this.sessionKey(callSid));
-    if (summary !== null && summaryTtlSeconds > 0)
-      multi.set(this.summaryKey(callSid), JSON.stringify(summary), 'EX', summaryTtlSeconds);
+    if (summary !== null && summaryTtlSeconds > 0) multi.set(this.summaryKey(callSid), JSON.stringify(summary), 'EX', summaryTtlSeconds);
     const results = await multi.exec();
     const failed = results?.find(([error]) => error !== null);
     if (failed) throw failed[0];

@@ -71,7 +71,10 @@ export class TwimlDocument {
 
   /** Dial one number; `whisperUrl` plays to whoever answers before the bridge. */
   dial(number: string, options: { action?: string; timeout: number; whisperUrl?: string }): this {
-    const target = options.whisperUrl === undefined ? xml(number) : `<Number${attributes({ url: options.whisperUrl, method: 'POST' })}>${xml(number)}</Number>`;
+    const target =
+      options.whisperUrl === undefined
+        ? xml(number)
+        : `<Number${attributes({ url: options.whisperUrl, method: 'POST' })}>${xml(number)}</Number>`;
     this.body += `<Dial${attributes({ action: options.action, method: 'POST', timeout: options.timeout })}>${target}</Dial>`;
     return this;
   }
@@ -104,7 +107,13 @@ export function askTwiml(doc: TwimlDocument, say: string[], action: string, time
 }
 
 /** Speak, then dial the desk with a whisper for whoever answers. */
-export function transferTwiml(doc: TwimlDocument, say: string[], whisper: string, dialAction: string, options: RenderOptions): TwimlDocument {
+export function transferTwiml(
+  doc: TwimlDocument,
+  say: string[],
+  whisper: string,
+  dialAction: string,
+  options: RenderOptions,
+): TwimlDocument {
   return doc.say(say.join(' ')).dial(options.bsdNumber, {
     action: dialAction,
     timeout: options.dialTimeoutSeconds,

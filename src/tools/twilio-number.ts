@@ -44,9 +44,13 @@ export function lineSettings(publicBaseUrl: string): VoiceSettings {
 function explain(error: unknown, number: string): Error {
   const e = error as { status?: number; code?: number; message?: string };
   if (e.status === 401 || e.code === 20003)
-    return new ConfigureError('Twilio refused the credentials: check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (the auth token of that account).');
+    return new ConfigureError(
+      'Twilio refused the credentials: check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (the auth token of that account).',
+    );
   if (e.status === 404 || e.code === 20404) return new ConfigureError(`the account has no phone number ${number}`);
-  return new ConfigureError(`Twilio answered with an error${e.status ? ` (HTTP ${e.status}${e.code ? `, code ${e.code}` : ''})` : ''}: ${e.message ?? String(error)}`);
+  return new ConfigureError(
+    `Twilio answered with an error${e.status ? ` (HTTP ${e.status}${e.code ? `, code ${e.code}` : ''})` : ''}: ${e.message ?? String(error)}`,
+  );
 }
 
 /**

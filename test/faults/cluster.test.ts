@@ -30,7 +30,9 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const files = readdirSync('docs/transcripts').filter((f) => f.endsWith('.txt')).sort();
+const files = readdirSync('docs/transcripts')
+  .filter((f) => f.endsWith('.txt'))
+  .sort();
 
 test.each(files)('%s on the cluster', async (file) => {
   const [command, ...body] = readFileSync(join('docs/transcripts', file), 'utf8').trimEnd().split('\n');
@@ -48,7 +50,9 @@ test("one call's keys share a slot; calls spread over the primaries; every key h
   const redisStore = store as RedisStore;
   const node = new Redis(cluster.nodes[0]!.port, '127.0.0.1');
   const sid = simulatedCallSid('spread-1');
-  expect(await node.call('CLUSTER', 'KEYSLOT', redisStore.sessionKey(sid))).toBe(await node.call('CLUSTER', 'KEYSLOT', redisStore.summaryKey(sid)));
+  expect(await node.call('CLUSTER', 'KEYSLOT', redisStore.sessionKey(sid))).toBe(
+    await node.call('CLUSTER', 'KEYSLOT', redisStore.summaryKey(sid)),
+  );
   node.disconnect();
   let holding = 0;
   for (const n of cluster.nodes) {

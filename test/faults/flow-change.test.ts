@@ -23,7 +23,12 @@ beforeEach(async () => {
   old = await startLine('redis');
   // The new version rewords the changed-device question and swaps its answers.
   const dir = flowsWith((t) =>
-    t.replace('say: "Have you changed your mobile device?"', 'say: "Is this a new phone?"').replace('    yes: mfa-reset-new-device\n    no: mfa-someone-elses-credentials', '    yes: mfa-someone-elses-credentials\n    no: mfa-reset-new-device'),
+    t
+      .replace('say: "Have you changed your mobile device?"', 'say: "Is this a new phone?"')
+      .replace(
+        '    yes: mfa-reset-new-device\n    no: mfa-someone-elses-credentials',
+        '    yes: mfa-someone-elses-credentials\n    no: mfa-reset-new-device',
+      ),
   );
   renewed = await startLine('redis', { FLOWS_DIR: dir }, old);
 });

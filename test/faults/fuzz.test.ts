@@ -27,10 +27,68 @@ function generator(seed: number) {
   return { next, int, pick };
 }
 
-const PATHS = ['/voice', '/voice/input', '/voice/dial', '/voice/whisper', '/voice/status', '/voice/fallback', '/voice/rescue/dial', '/voice/rescue/choice', '/voice/../admin', '/voice/input/', '/nowhere', '/voice//input'];
-const QUERIES = ['', '?t=1', '?t=2', '?t=0', '?t=-1', '?t=abc', '?t=99999999999', '?t=1&t=2', '?w=hello', `?w=${'x'.repeat(3000)}`, '?n=1', '?n=99', '?%zz=1', '?t=1%00'];
-const STRINGS = ['', '1', '0', '*', '#', '12', '٣', '\u0000', '%', '%ZZ', 'é', '😀', '<Say>', ']]>', 'a'.repeat(300), 'completed', 'busy', 'no-answer', 'in-progress', 'CA' + '1'.repeat(32)];
-const CONTENT_TYPES = ['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'application/x-www-form-urlencoded; charset=latin1', 'application/x-www-form-urlencoded; charset=utf-16', 'application/json', 'text/plain', 'multipart/form-data; boundary=x', ''];
+const PATHS = [
+  '/voice',
+  '/voice/input',
+  '/voice/dial',
+  '/voice/whisper',
+  '/voice/status',
+  '/voice/fallback',
+  '/voice/rescue/dial',
+  '/voice/rescue/choice',
+  '/voice/../admin',
+  '/voice/input/',
+  '/nowhere',
+  '/voice//input',
+];
+const QUERIES = [
+  '',
+  '?t=1',
+  '?t=2',
+  '?t=0',
+  '?t=-1',
+  '?t=abc',
+  '?t=99999999999',
+  '?t=1&t=2',
+  '?w=hello',
+  `?w=${'x'.repeat(3000)}`,
+  '?n=1',
+  '?n=99',
+  '?%zz=1',
+  '?t=1%00',
+];
+const STRINGS = [
+  '',
+  '1',
+  '0',
+  '*',
+  '#',
+  '12',
+  '٣',
+  '\u0000',
+  '%',
+  '%ZZ',
+  'é',
+  '😀',
+  '<Say>',
+  ']]>',
+  'a'.repeat(300),
+  'completed',
+  'busy',
+  'no-answer',
+  'in-progress',
+  'CA' + '1'.repeat(32),
+];
+const CONTENT_TYPES = [
+  'application/x-www-form-urlencoded',
+  'application/x-www-form-urlencoded; charset=utf-8',
+  'application/x-www-form-urlencoded; charset=latin1',
+  'application/x-www-form-urlencoded; charset=utf-16',
+  'application/json',
+  'text/plain',
+  'multipart/form-data; boundary=x',
+  '',
+];
 
 type Case = { path: string; contentType: string; body: string; signature?: string };
 
@@ -38,7 +96,8 @@ function makeCase(g: ReturnType<typeof generator>, sids: string[]): Case {
   const path = g.pick(PATHS) + g.pick(QUERIES);
   const params: Record<string, string> = {};
   if (g.next() < 0.9) params.CallSid = g.next() < 0.7 ? g.pick(sids) : g.pick(STRINGS);
-  for (const name of ['Digits', 'DialCallStatus', 'CallStatus', 'CallDuration', 'From', 'To', 'AccountSid', 'Unknown', 'ErrorCode']) if (g.next() < 0.3) params[name] = g.pick(STRINGS);
+  for (const name of ['Digits', 'DialCallStatus', 'CallStatus', 'CallDuration', 'From', 'To', 'AccountSid', 'Unknown', 'ErrorCode'])
+    if (g.next() < 0.3) params[name] = g.pick(STRINGS);
   let body = new URLSearchParams(params).toString();
   const shape = g.int(10);
   if (shape === 0) body = 'x'.repeat(16 * 1024 + g.int(50_000)); // over the size limit
@@ -47,7 +106,16 @@ function makeCase(g: ReturnType<typeof generator>, sids: string[]): Case {
   if (shape === 3) body = `${body}&CallSid=${g.pick(sids)}`; // a repeated parameter
   const contentType = g.next() < 0.8 ? CONTENT_TYPES[0]! : g.pick(CONTENT_TYPES);
   const signed = g.next() < 0.7 && shape > 3;
-  return { path, contentType, body, ...(signed ? { signature: getExpectedTwilioSignature(AUTH_TOKEN, BASE_URL + path, params) } : g.next() < 0.5 ? { signature: 'bogus' } : {}) };
+  return {
+    path,
+    contentType,
+    body,
+    ...(signed
+      ? { signature: getExpectedTwilioSignature(AUTH_TOKEN, BASE_URL + path, params) }
+      : g.next() < 0.5
+        ? { signature: 'bogus' }
+        : {}),
+  };
 }
 
 function heapAfterGc(): number {

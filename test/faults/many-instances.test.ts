@@ -23,7 +23,9 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const files = readdirSync('docs/transcripts').filter((f) => f.endsWith('.txt')).sort();
+const files = readdirSync('docs/transcripts')
+  .filter((f) => f.endsWith('.txt'))
+  .sort();
 
 test.each(files)('%s, alternating between two processes', async (file) => {
   const [command, ...body] = readFileSync(join('docs/transcripts', file), 'utf8').trimEnd().split('\n');
@@ -40,7 +42,13 @@ test.each(files)('%s, alternating between two processes', async (file) => {
     });
     return { status: res.status, body: await res.text() };
   };
-  const result = await placeCall({ baseUrl: PUBLIC, authToken: AUTH_TOKEN, transport, next: scripted(parseSteps(keys)), callSid: simulatedCallSid('portal-line-demo') });
+  const result = await placeCall({
+    baseUrl: PUBLIC,
+    authToken: AUTH_TOKEN,
+    transport,
+    next: scripted(parseSteps(keys)),
+    callSid: simulatedCallSid('portal-line-demo'),
+  });
   expect(result.errors).toEqual([]);
   expect(formatTranscript(result.transcript, 110)).toBe(body.join('\n'));
   expect(new Set(served)).toEqual(new Set([0, 1]));

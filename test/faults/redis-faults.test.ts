@@ -116,11 +116,16 @@ test('Redis restarted mid-call without its data: the instance that has the call 
   await second.post('/voice', call(sid(7))).expect(200);
   await redis.stop();
   redis = await startRedis(['--enable-debug-command', 'yes'], redis.port);
-  await until(async () => (await request(first.app).get('/readyz')).status === 200 && (await request(second.app).get('/readyz')).status === 200);
+  await until(
+    async () => (await request(first.app).get('/readyz')).status === 200 && (await request(second.app).get('/readyz')).status === 200,
+  );
 
   // The first instance saved call 6 last: it continues where it was (the MFA questions) and is stored again.
   const continued = await first.post('/voice/input?t=2', call(sid(6), { Digits: '2' })).expect(200);
-  expect(readTwiml(continued.text)[0]).toMatchObject({ verb: 'Gather', says: [expect.stringContaining('Have you changed your mobile device?')] });
+  expect(readTwiml(continued.text)[0]).toMatchObject({
+    verb: 'Gather',
+    says: [expect.stringContaining('Have you changed your mobile device?')],
+  });
   expect((await store.load(sid(6)))?.record.call.value).toBe('mfa-changed-device');
 
   // Call 7 lived on the second instance; the first has never seen it: the caller is told and transferred.

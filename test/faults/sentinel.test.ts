@@ -19,7 +19,12 @@ let store: SessionStore;
 let line: TestLine;
 beforeAll(async () => {
   setup = await startSentinelSetup();
-  const config = loadConfig({ TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: BASE_URL, REDIS_SENTINELS: setup.sentinels, REDIS_SENTINEL_NAME: setup.name });
+  const config = loadConfig({
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    PUBLIC_BASE_URL: BASE_URL,
+    REDIS_SENTINELS: setup.sentinels,
+    REDIS_SENTINEL_NAME: setup.name,
+  });
   store = createStore(config, createLogger('silent'));
   line = await startLine({ store });
 });

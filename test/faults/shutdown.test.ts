@@ -14,7 +14,10 @@ test('a webhook in flight when SIGTERM arrives is answered; readiness is 503 dur
   const post = (path: string, params: Record<string, string>) =>
     fetch(base + path, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': getExpectedTwilioSignature(AUTH_TOKEN, `https://line.example.test${path}`, params) },
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-Twilio-Signature': getExpectedTwilioSignature(AUTH_TOKEN, `https://line.example.test${path}`, params),
+      },
       body: new URLSearchParams(params).toString(),
     });
   const call = { CallSid: `CA${'d'.repeat(32)}` };

@@ -90,7 +90,8 @@ export async function startLine(kind: StoreKind, env: Record<string, string> = {
         fallbackUrl: `${BASE_URL}/voice/fallback`,
       }),
     post: (path, params, options = {}) => {
-      const signature = options.signature === undefined ? getExpectedTwilioSignature(AUTH_TOKEN, BASE_URL + path, params) : options.signature;
+      const signature =
+        options.signature === undefined ? getExpectedTwilioSignature(AUTH_TOKEN, BASE_URL + path, params) : options.signature;
       const req = request(app).post(path).type('form');
       if (signature !== null) req.set('X-Twilio-Signature', signature);
       return req.send(params);
@@ -108,5 +109,8 @@ export async function startLine(kind: StoreKind, env: Record<string, string> = {
 
 /** Spoken text of a transcript, for assertions. */
 export function heard(result: CallResult, who = 'line'): string {
-  return result.transcript.filter((l) => l.who === who).map((l) => l.text).join('\n');
+  return result.transcript
+    .filter((l) => l.who === who)
+    .map((l) => l.text)
+    .join('\n');
 }

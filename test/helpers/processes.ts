@@ -13,7 +13,14 @@ export interface LineProcess {
 export async function startLineProcess(env: Record<string, string>): Promise<LineProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { PATH: process.env.PATH, PORT: String(port), TWILIO_AUTH_TOKEN: AUTH_TOKEN, LOG_LEVEL: 'info', SHUTDOWN_DRAIN_SECONDS: '0', ...env },
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      LOG_LEVEL: 'info',
+      SHUTDOWN_DRAIN_SECONDS: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -43,9 +43,13 @@ export interface RedisProcess {
 export async function startRedis(extraArgs: string[] = [], port?: number): Promise<RedisProcess> {
   const chosen = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'portal-line-redis-'));
-  const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
+    {
+      stdio: 'ignore',
+    },
+  );
   const url = `redis://127.0.0.1:${chosen}`;
   const deadline = Date.now() + 10_000;
   for (;;) {

@@ -97,7 +97,11 @@ export async function startCluster(): Promise<ClusterSetup> {
   const nodes = await Promise.all(
     [0, 1, 2].map(() => startRedis(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'])),
   );
-  const create = spawn('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'pipe' });
+  const create = spawn(
+    'redis-cli',
+    ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+    { stdio: 'pipe' },
+  );
   let out = '';
   create.stdout.on('data', (d) => (out += String(d)));
   const code = await new Promise<number | null>((r) => create.on('exit', r));

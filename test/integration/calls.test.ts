@@ -29,7 +29,9 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
 
   test('username, yes: transfer to log a ticket, with a whisper', async () => {
     const result = await line.call('1,1,answer');
-    expect(heard(result)).toContain('Did you enter the email address you used when you set up your account? If yes, press 1. If no, press 2. If you\'re not sure, press 3.');
+    expect(heard(result)).toContain(
+      "Did you enter the email address you used when you set up your account? If yes, press 1. If no, press 2. If you're not sure, press 3.",
+    );
     expect(heard(result)).toContain('the Business Support Desk will log a ticket for you');
     expect(heard(result, 'agent hears')).toContain('Please log a ticket.');
     expect(heard(result, 'agent hears')).toContain('Entered the email address used at account set-up: yes.');
@@ -41,7 +43,9 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
     const result = await line.call('1,2,1');
     const said = heard(result);
     expect(said).toContain('Please re-enter the email address you used when you first set up your Customer Portal account.');
-    expect(said).toContain('can be different. If you\'d like to use the same email address for both, tell P R S S when you update your information.');
+    expect(said).toContain(
+      "can be different. If you'd like to use the same email address for both, tell P R S S when you update your information.",
+    );
     expect(said).toContain('If that solved your problem, press 1. To hear these steps again, press 2.');
     expect(said).toMatch(/I'm glad that helped\..*Goodbye\.$/);
     expect(result.ending).toBe('line hung up');
@@ -58,7 +62,9 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   test('password: the self-service reset, heard again, then main menu', async () => {
     const result = await line.call('2,2,9,hangup');
     const said = heard(result);
-    expect(said).toContain('On the Customer Portal login screen, click "Don\'t remember my password?". Then follow the prompts, and a password reset link will be sent to you by email.');
+    expect(said).toContain(
+      'On the Customer Portal login screen, click "Don\'t remember my password?". Then follow the prompts, and a password reset link will be sent to you by email.',
+    );
     expect(said.match(/reset it yourself/g)).toHaveLength(2);
     expect(said).toMatch(/Which problem are you having[^\n]*$/);
   });
@@ -67,8 +73,12 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
     const result = await line.call('3,1,1');
     const said = heard(result);
     expect(said).toContain('It usually starts only when you log in from a new device, such as a different laptop or desktop computer.');
-    expect(said).toContain('a one-time passcode is sent to the authentication app, or by text message to the mobile phone number, that you chose at set-up.');
-    expect(said).toContain('Reinstall the authenticator app on your mobile device, and request another one-time passcode. Then follow the prompts on the screen to finish logging in.');
+    expect(said).toContain(
+      'a one-time passcode is sent to the authentication app, or by text message to the mobile phone number, that you chose at set-up.',
+    );
+    expect(said).toContain(
+      'Reinstall the authenticator app on your mobile device, and request another one-time passcode. Then follow the prompts on the screen to finish logging in.',
+    );
     expect(result.ending).toBe('line hung up');
   });
 
@@ -81,7 +91,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   test("MFA: someone else's credentials: get the passcode from them; unavailable: transfer for an MFA reset", async () => {
     const solved = await line.call('3,2,2,1,1');
     expect(heard(solved)).toContain("Are you using someone else's username and password?");
-    expect(heard(solved)).toContain('The one-time passcode was sent to that person\'s mobile device. Try getting the passcode from them');
+    expect(heard(solved)).toContain("The one-time passcode was sent to that person's mobile device. Try getting the passcode from them");
     expect(heard(solved)).toContain('If they are not available, press 3.');
     expect(solved.ending).toBe('line hung up');
 
@@ -92,13 +102,20 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
 
   test('MFA: none of the causes apply: transfer with what was ruled out', async () => {
     const result = await line.call('3,2,2,2,answer');
-    expect(heard(result, 'agent hears')).toContain('Uninstalled the authenticator app: no. Changed mobile device: no. Using someone else\'s credentials: no.');
+    expect(heard(result, 'agent hears')).toContain(
+      "Uninstalled the authenticator app: no. Changed mobile device: no. Using someone else's credentials: no.",
+    );
   });
 
   test('black screen: restart, wait and refresh, IT support, then a ticket', async () => {
     const result = await line.call('4,3,3,3,answer');
     const said = heard(result);
-    const order = ['restart your computer', 'Wait a few minutes, then refresh your browser.', 'Check with your I T support', "Since it's not an internal issue"].map((s) => said.indexOf(s));
+    const order = [
+      'restart your computer',
+      'Wait a few minutes, then refresh your browser.',
+      'Check with your I T support',
+      "Since it's not an internal issue",
+    ].map((s) => said.indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(heard(result, 'agent hears')).toContain('Checked with their I T support: not an internal issue.');
@@ -119,7 +136,9 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   test('three failures at one question transfer the caller, never hang up', async () => {
     const result = await line.call('1,_,5,_,answer');
     const said = heard(result);
-    expect(said).toContain("Sorry, I didn't hear a key. Did you enter the email address you used when you set up your account? If yes, press 1. If no, press 2. If you're not sure, press 3.");
+    expect(said).toContain(
+      "Sorry, I didn't hear a key. Did you enter the email address you used when you set up your account? If yes, press 1. If no, press 2. If you're not sure, press 3.",
+    );
     expect(said).toContain('Sorry, that key is not one of the choices.');
     expect(said).toContain("I'm having trouble understanding the keys you pressed");
     expect(heard(result, 'agent hears')).toContain('could not get through the phone menu');
@@ -154,6 +173,10 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
 
   test('the transcript of a whole call reads as a conversation', async () => {
     const result = await line.call('2,1');
-    expect(formatTranscript(result.transcript).split('\n').map((l) => l.slice(0, 11).trim())).toEqual(['LINE', 'CALLER', 'LINE', 'CALLER', 'LINE', 'CALL']);
+    expect(
+      formatTranscript(result.transcript)
+        .split('\n')
+        .map((l) => l.slice(0, 11).trim()),
+    ).toEqual(['LINE', 'CALLER', 'LINE', 'CALLER', 'LINE', 'CALL']);
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -31,9 +31,13 @@ describe('npm run flows:check', () => {
     const result = run('src/cli/flows-check.ts', [dir]);
     expect(result.status).toBe(1);
     const fails = result.stdout.split('\n').filter((l) => l.startsWith('FAIL'));
-    expect(fails).toContainEqual(expect.stringMatching(/node 'username', field 'yes': unknown node 'username-tikcet'; did you mean 'username-ticket'\?/));
+    expect(fails).toContainEqual(
+      expect.stringMatching(/node 'username', field 'yes': unknown node 'username-tikcet'; did you mean 'username-ticket'\?/),
+    );
     expect(fails).toContainEqual(expect.stringMatching(/node 'password', field 'solved': unknown node 'goodby'; did you mean 'goodbye'\?/));
-    expect(fails).toContainEqual(expect.stringMatching(/node 'main-menu', field 'options\[3\]\.key': key 1 is already used by options\[0\]/));
+    expect(fails).toContainEqual(
+      expect.stringMatching(/node 'main-menu', field 'options\[3\]\.key': key 1 is already used by options\[0\]/),
+    );
     expect(result.stderr).toMatch(/\d+ problem\(s\) in /);
   });
 });
@@ -50,15 +54,20 @@ describe('npm run flows:diagram', () => {
     const flows = join(dir, 'flows');
     const out = join(dir, 'out');
     const readme = join(dir, 'README.md');
-    require('node:fs').mkdirSync(flows);
+    mkdirSync(flows);
     copyFileSync('call-flows/portal-login.yaml', join(flows, 'portal-login.yaml'));
     writeFileSync(readme, 'Intro\n<!-- flow-diagram:portal-login:start -->\n<!-- flow-diagram:portal-login:end -->\nEnd\n');
     const args = ['--flows', flows, '--out', out, '--readme', readme];
     expect(run('src/cli/flows-diagram.ts', args).status).toBe(0);
     expect(run('src/cli/flows-diagram.ts', [...args, '--check']).status).toBe(0);
-    expect(readFileSync(readme, 'utf8')).toMatch(/Intro\n<!-- flow-diagram:portal-login:start -->\n```mermaid\nflowchart TD[\s\S]*```\n<!-- flow-diagram:portal-login:end -->\nEnd\n$/);
+    expect(readFileSync(readme, 'utf8')).toMatch(
+      /Intro\n<!-- flow-diagram:portal-login:start -->\n```mermaid\nflowchart TD[\s\S]*```\n<!-- flow-diagram:portal-login:end -->\nEnd\n$/,
+    );
 
-    writeFileSync(join(flows, 'portal-login.yaml'), readFileSync(join(flows, 'portal-login.yaml'), 'utf8').replace('Have you changed your mobile device?', 'Did you get a new phone?'));
+    writeFileSync(
+      join(flows, 'portal-login.yaml'),
+      readFileSync(join(flows, 'portal-login.yaml'), 'utf8').replace('Have you changed your mobile device?', 'Did you get a new phone?'),
+    );
     const stale = run('src/cli/flows-diagram.ts', [...args, '--check']);
     expect(stale.status).toBe(1);
     expect(stale.stderr).toContain('out of date with the flows');

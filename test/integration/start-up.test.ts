@@ -19,7 +19,10 @@ test('a bad environment stops start-up listing every bad variable', () => {
 
 test('a bad flow stops start-up naming the file, the node and the field', () => {
   const dir = mkdtempSync(join(tmpdir(), 'flows-'));
-  writeFileSync(join(dir, 'portal-login.yaml'), readFileSync('call-flows/portal-login.yaml', 'utf8').replace('    no: username-reenter', '    no: username-renter'));
+  writeFileSync(
+    join(dir, 'portal-login.yaml'),
+    readFileSync('call-flows/portal-login.yaml', 'utf8').replace('    no: username-reenter', '    no: username-renter'),
+  );
   const result = startUp({ FLOWS_DIR: dir });
   expect(result.status).toBe(1);
   expect(result.stderr).toContain(`${dir}/portal-login.yaml:`);
@@ -28,7 +31,10 @@ test('a bad flow stops start-up naming the file, the node and the field', () => 
 
 test('with nothing configured the line starts, answers /readyz, and stops on SIGTERM', async () => {
   const port = await freePort();
-  const child = spawn(process.execPath, MAIN, { env: { PATH: process.env.PATH, PORT: String(port), SHUTDOWN_DRAIN_SECONDS: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, MAIN, {
+    env: { PATH: process.env.PATH, PORT: String(port), SHUTDOWN_DRAIN_SECONDS: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += String(d)));
   const deadline = Date.now() + 15_000;
@@ -38,6 +44,11 @@ test('with nothing configured the line starts, answers /readyz, and stops on SIG
   const exited = new Promise<number | null>((r) => child.on('exit', r));
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
-  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
-  expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['no Redis configured: calls are kept in this process memory', 'portal-line ready', 'stopped']));
+  const lines = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { msg: string });
+  expect(lines.map((l) => l.msg)).toEqual(
+    expect.arrayContaining(['no Redis configured: calls are kept in this process memory', 'portal-line ready', 'stopped']),
+  );
 });

@@ -10,7 +10,9 @@ import { startLine, type StoreKind } from '../helpers/line';
  */
 const DIR = 'docs/transcripts';
 const WIDTH = 110;
-const files = readdirSync(DIR).filter((f) => f.endsWith('.txt')).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.txt'))
+  .sort();
 
 function parse(file: string): { command: string; keys: string; body: string } {
   const [command, ...rest] = readFileSync(join(DIR, file), 'utf8').trimEnd().split('\n');
@@ -49,7 +51,10 @@ test('the transcripts quoted in the README are the checked ones', () => {
 
 test('npm run call prints the same transcript', () => {
   const { keys, body } = parse(files[0]!);
-  const out = execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/call.ts', '--keys', keys], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
+  const out = execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/call.ts', '--keys', keys], {
+    encoding: 'utf8',
+    env: { ...process.env, LOG_LEVEL: 'silent' },
+  });
   expect(out.trimEnd()).toBe(body);
 });
 

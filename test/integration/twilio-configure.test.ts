@@ -128,14 +128,24 @@ test('an unknown number is a clear error', async () => {
 test('an unknown number SID is a clear error', async () => {
   const scope = nock(API)
     .get(`${BASE}/IncomingPhoneNumbers/${NUMBER_SID}.json`)
-    .reply(404, { code: 20404, message: 'The requested resource was not found', more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 });
+    .reply(404, {
+      code: 20404,
+      message: 'The requested resource was not found',
+      more_info: 'https://www.twilio.com/docs/errors/20404',
+      status: 404,
+    });
   expect(await main(['--number', NUMBER_SID], env)).toBe(1);
   scope.done();
   expect(err).toContain(`the account has no phone number ${NUMBER_SID}`);
 });
 
 test('bad credentials are a clear error', async () => {
-  const scope = lookUp().reply(401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
+  const scope = lookUp().reply(401, {
+    code: 20003,
+    message: 'Authenticate',
+    more_info: 'https://www.twilio.com/docs/errors/20003',
+    status: 401,
+  });
   expect(await main(['--number', '+16045550100'], env)).toBe(1);
   scope.done();
   expect(err).toContain('Twilio refused the credentials: check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN');

@@ -24,7 +24,9 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
     });
 
     test('a wrong signature gets 403', async () => {
-      const res = await line.post('/voice', call(), { signature: getExpectedTwilioSignature('another-token', `${BASE_URL}/voice`, call()) });
+      const res = await line.post('/voice', call(), {
+        signature: getExpectedTwilioSignature('another-token', `${BASE_URL}/voice`, call()),
+      });
       expect(res.status).toBe(403);
       expect(await line.store.load(CALL)).toBeNull();
     });
@@ -37,7 +39,16 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
     });
 
     test('every webhook path checks the signature', async () => {
-      for (const path of ['/voice', '/voice/input?t=1', '/voice/dial?t=1', '/voice/whisper?w=x', '/voice/status', '/voice/fallback', '/voice/rescue/dial', '/voice/rescue/choice'])
+      for (const path of [
+        '/voice',
+        '/voice/input?t=1',
+        '/voice/dial?t=1',
+        '/voice/whisper?w=x',
+        '/voice/status',
+        '/voice/fallback',
+        '/voice/rescue/dial',
+        '/voice/rescue/choice',
+      ])
         expect((await line.post(path, call(), { signature: 'bogus' })).status).toBe(403);
     });
 
@@ -117,7 +128,10 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       };
       const answers = await Promise.all(['1', '2', '3', '4'].map((d) => other.post('/voice/input?t=1', call({ Digits: d }))));
       line.store.load = load;
-      const outcomes = other.logs.map((l) => JSON.parse(l) as { route?: string; outcome?: string }).filter((l) => l.route === '/voice/input').map((l) => l.outcome);
+      const outcomes = other.logs
+        .map((l) => JSON.parse(l) as { route?: string; outcome?: string })
+        .filter((l) => l.route === '/voice/input')
+        .map((l) => l.outcome);
       expect(outcomes.sort()).toEqual(['advanced', 'conflict-replayed', 'conflict-replayed', 'conflict-replayed']);
       const stored = await line.store.load(CALL);
       expect(stored?.version).toBe(2);
@@ -145,7 +159,10 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
     test('garbage in Digits is a wrong key, answered with a reprompt', async () => {
       await line.post('/voice', call()).expect(200);
       const res = await line.post('/voice/input?t=1', call({ Digits: '%%<script>' })).expect(200);
-      expect(readTwiml(res.text)[0]).toMatchObject({ verb: 'Gather', says: [expect.stringMatching(/^Sorry, that key is not one of the choices\./)] });
+      expect(readTwiml(res.text)[0]).toMatchObject({
+        verb: 'Gather',
+        says: [expect.stringMatching(/^Sorry, that key is not one of the choices\./)],
+      });
     });
 
     test('the status callback deletes the session and keeps a summary', async () => {
@@ -157,7 +174,12 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       const res = await line.post('/voice/status', call({ CallStatus: 'completed', CallDuration: '75' }));
       expect(res.status).toBe(204);
       expect(await line.store.load(CALL)).toBeNull();
-      expect(await line.store.loadSummary(CALL)).toMatchObject({ lastNode: 'password', history: ['Problem: password'], callStatus: 'completed', durationSeconds: 75 });
+      expect(await line.store.loadSummary(CALL)).toMatchObject({
+        lastNode: 'password',
+        history: ['Problem: password'],
+        callStatus: 'completed',
+        durationSeconds: 75,
+      });
     });
   });
 
@@ -177,7 +199,11 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       const silent = readTwiml((await line.post('/voice/rescue/choice?n=1', call()).expect(200)).text);
       expect(silent[0]).toMatchObject({ verb: 'Gather', action: `${BASE_URL}/voice/rescue/choice?n=2` });
       const repeat = readTwiml((await line.post('/voice/rescue/choice?n=1', call({ Digits: '*' })).expect(200)).text);
-      expect(repeat[0]).toMatchObject({ verb: 'Gather', action: `${BASE_URL}/voice/rescue/choice?n=1`, says: [expect.stringMatching(/^To try again, press 1/)] });
+      expect(repeat[0]).toMatchObject({
+        verb: 'Gather',
+        action: `${BASE_URL}/voice/rescue/choice?n=1`,
+        says: [expect.stringMatching(/^To try again, press 1/)],
+      });
       const bye = readTwiml((await line.post('/voice/rescue/choice?n=2', call({ Digits: '2' })).expect(200)).text);
       expect(bye.map((v) => v.verb)).toEqual(['Say', 'Hangup']);
       // The third failed answer dials again: never a hang-up.
@@ -199,7 +225,9 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
     const turns = line.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'webhook turn');
     expect(turns.length).toBeGreaterThanOrEqual(4);
     for (const t of turns) {
-      expect(t).toEqual(expect.objectContaining({ callSid: expect.stringMatching(/^CA/), outcome: expect.any(String), latencyMs: expect.any(Number) }));
+      expect(t).toEqual(
+        expect.objectContaining({ callSid: expect.stringMatching(/^CA/), outcome: expect.any(String), latencyMs: expect.any(Number) }),
+      );
     }
     expect(turns[1]).toMatchObject({ node: 'username', event: 'key 1', outcome: 'advanced' });
     const all = line.logs.join('');
@@ -210,7 +238,8 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
 });
 
 describe('faults inside the line still answer with TwiML that reaches the desk', () => {
-  const broken = (what: Partial<Record<keyof SessionStore, () => Promise<never>>>) => async (line: TestLine) => Object.assign(line.store, what);
+  const broken = (what: Partial<Record<keyof SessionStore, () => Promise<never>>>) => async (line: TestLine) =>
+    Object.assign(line.store, what);
 
   test.each([
     ['a load that throws', broken({ load: () => Promise.reject(new Error('boom')) })],
@@ -232,7 +261,10 @@ describe('faults inside the line still answer with TwiML that reaches the desk',
     expect(res.text).not.toMatch(/Error|stack|boom/);
     // A call that cannot even start hears a greeting and why, not "I lost track of where we were".
     const fresh = await line.post('/voice', call({ CallSid: `CA${'b'.repeat(32)}` })).expect(200);
-    expect(readTwiml(fresh.text)[0]).toMatchObject({ verb: 'Say', text: expect.stringMatching(/^Thank you for calling .* technical problem/) });
+    expect(readTwiml(fresh.text)[0]).toMatchObject({
+      verb: 'Say',
+      text: expect.stringMatching(/^Thank you for calling .* technical problem/),
+    });
     const { default: request } = await import('supertest');
     if (name !== 'a save that throws') {
       Object.assign(line.store, { ping: () => Promise.reject(new Error('down')) });
@@ -245,7 +277,8 @@ describe('faults inside the line still answer with TwiML that reaches the desk',
     const line = await startLine('redis');
     await line.call('3,2,2,1,1');
     const metrics = (await (await import('supertest')).default(line.app).get('/metrics').expect(200)).text;
-    const count = (op: string) => Number(new RegExp(`portal_line_store_round_trips_total\\{operation="${op}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    const count = (op: string) =>
+      Number(new RegExp(`portal_line_store_round_trips_total\\{operation="${op}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
     // The incoming call loads and saves; five keys save once each; the status callback ends the call.
     expect({ load: count('load'), save: count('save'), end: count('end') }).toEqual({ load: 1, save: 6, end: 1 });
     expect(metrics).toMatch(/portal_line_webhooks_total\{route="\/input",outcome="advanced"\} 5/);

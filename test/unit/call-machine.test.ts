@@ -61,17 +61,36 @@ test.each([
 
 test("the engine's transition gives the same snapshots as xstate's transition() on every path", () => {
   const paths = [
-    ['1', '1'], ['1', '2', '2', '1'], ['1', '3'], ['2', '1'], ['3', '1', '3'], ['3', '2', '2', '1', '3'], ['4', '3', '3', '3'],
-    ['0'], ['7', '7', '7'], ['4', '_', '_', '_', '_', '_', '_'], ['9', '*', '#'],
+    ['1', '1'],
+    ['1', '2', '2', '1'],
+    ['1', '3'],
+    ['2', '1'],
+    ['3', '1', '3'],
+    ['3', '2', '2', '1', '3'],
+    ['4', '3', '3', '3'],
+    ['0'],
+    ['7', '7', '7'],
+    ['4', '_', '_', '_', '_', '_', '_'],
+    ['9', '*', '#'],
   ];
   for (const keys of paths) {
     let snapshot = initialTransition(flow.machine, { reference: '123456' })[0];
     for (const k of [...keys, 'busy', 'k1', 'answered']) {
       const event: CallEvent =
-        k === '_' ? silence : k === 'busy' ? { type: 'DIAL', outcome: 'busy' } : k === 'answered' ? { type: 'DIAL', outcome: 'connected' } : key(k === 'k1' ? '1' : k);
+        k === '_'
+          ? silence
+          : k === 'busy'
+            ? { type: 'DIAL', outcome: 'busy' }
+            : k === 'answered'
+              ? { type: 'DIAL', outcome: 'connected' }
+              : key(k === 'k1' ? '1' : k);
       const [expected] = transition(flow.machine, snapshot, event);
       const actual = pureTransition(flow.machine, snapshot, event);
-      expect({ value: actual.value, context: actual.context, status: actual.status }).toEqual({ value: expected.value, context: expected.context, status: expected.status });
+      expect({ value: actual.value, context: actual.context, status: actual.status }).toEqual({
+        value: expected.value,
+        context: expected.context,
+        status: expected.status,
+      });
       snapshot = expected;
     }
   }
@@ -167,7 +186,9 @@ describe('the desk', () => {
     const ref = referenceFor(CALL).split('');
     expect(turn.prompt.whisper).toContain(`Reference ${ref.slice(0, 3).join(' ')}, ${ref.slice(3).join(' ')}`);
     expect(turn.prompt.whisper).toContain('Please request an MFA reset.');
-    expect(turn.prompt.whisper).toContain('Problem: multi-factor authentication. Uninstalled the authenticator app: no. Changed mobile device: yes.');
+    expect(turn.prompt.whisper).toContain(
+      'Problem: multi-factor authentication. Uninstalled the authenticator app: no. Changed mobile device: yes.',
+    );
     expect(turn.prompt.say.join(' ')).toContain('Your reference number is');
   });
 });
@@ -200,7 +221,12 @@ describe('a call saved on another version of its flow', () => {
   });
 
   test('is led back at most once, so instances of two versions cannot bounce it', () => {
-    const restarted = advance(flow, { ...saved(atUsername), flowVersion: 'older-version', nodeVersion: 'changed-node' }, key('1'), SPEAKING);
+    const restarted = advance(
+      flow,
+      { ...saved(atUsername), flowVersion: 'older-version', nodeVersion: 'changed-node' },
+      key('1'),
+      SPEAKING,
+    );
     const bounced: SavedCall = { flowVersion: 'older-version', nodeVersion: 'another-main-menu', call: restarted.call };
     expect(advance(flow, bounced, key('4'), SPEAKING).call.value).toBe('black-screen-restart');
   });

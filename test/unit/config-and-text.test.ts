@@ -19,12 +19,19 @@ describe('configuration', () => {
   test('one error lists every bad variable', () => {
     let message = '';
     try {
-      loadConfig({ PORT: 'eighty', PUBLIC_BASE_URL: 'ftp://x', BSD_NUMBER: '1-800-605-2965', REDIS_URL: 'localhost:6379', TWILIO_ACCOUNT_SID: 'nope' });
+      loadConfig({
+        PORT: 'eighty',
+        PUBLIC_BASE_URL: 'ftp://x',
+        BSD_NUMBER: '1-800-605-2965',
+        REDIS_URL: 'localhost:6379',
+        TWILIO_ACCOUNT_SID: 'nope',
+      });
     } catch (error) {
       expect(error).toBeInstanceOf(LineError);
       message = (error as Error).message;
     }
-    for (const name of ['PORT', 'PUBLIC_BASE_URL', 'BSD_NUMBER', 'REDIS_URL', 'TWILIO_ACCOUNT_SID']) expect(message).toContain(`  ${name}: `);
+    for (const name of ['PORT', 'PUBLIC_BASE_URL', 'BSD_NUMBER', 'REDIS_URL', 'TWILIO_ACCOUNT_SID'])
+      expect(message).toContain(`  ${name}: `);
   });
 
   test('empty values count as unset, as in an env file', () => {
@@ -32,7 +39,9 @@ describe('configuration', () => {
   });
 
   test('the public local token only guards a line on a local address', () => {
-    expect(() => loadConfig({ PUBLIC_BASE_URL: 'https://line.example.org' })).toThrow(/TWILIO_AUTH_TOKEN: is required when PUBLIC_BASE_URL is not a local address/);
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'https://line.example.org' })).toThrow(
+      /TWILIO_AUTH_TOKEN: is required when PUBLIC_BASE_URL is not a local address/,
+    );
     expect(loadConfig({ PUBLIC_BASE_URL: 'http://127.0.0.1:8080' }).usingLocalAuthToken).toBe(true);
     expect(() => loadConfig({ PUBLIC_BASE_URL: 'http://localhost.example.org' })).toThrow(/TWILIO_AUTH_TOKEN/);
   });
@@ -43,7 +52,9 @@ describe('configuration', () => {
   });
 
   test('a trailing slash on the public URL is dropped, so signed URLs match', () => {
-    expect(loadConfig({ PUBLIC_BASE_URL: 'https://line.example.org/', TWILIO_AUTH_TOKEN: 'abc' }).PUBLIC_BASE_URL).toBe('https://line.example.org');
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://line.example.org/', TWILIO_AUTH_TOKEN: 'abc' }).PUBLIC_BASE_URL).toBe(
+      'https://line.example.org',
+    );
   });
 });
 

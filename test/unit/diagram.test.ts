@@ -27,6 +27,9 @@ test('the shared parts are drawn once: global keys and the desk outcomes', () =>
 
 test('quotes in text cannot break the diagram', () => {
   expect(diagram).not.toMatch(/<br\/>[^"\n]*"[^|\]})]*"[^\n]*"\]/);
-  const withQuote = flowDiagram({ ...loaded, flow: { ...loaded.flow, nodes: { ...loaded.flow.nodes, password: { type: 'instructions', say: 'Click "Reset".', solved: 'goodbye' } } } });
+  const withQuote = flowDiagram({
+    ...loaded,
+    flow: { ...loaded.flow, nodes: { ...loaded.flow.nodes, password: { type: 'instructions', say: 'Click "Reset".', solved: 'goodbye' } } },
+  });
   expect(withQuote).toContain('Click #quot;Reset#quot;.');
 });

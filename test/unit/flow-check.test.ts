@@ -45,7 +45,9 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
   test('a target that does not exist, with a suggestion', () => {
     const text = edited((f) => (f.nodes.username.yes = 'username-tiket'));
     const found = problems(text);
-    expect(found[0]).toMatch(/^call-flows\/bad\.yaml:\d+: node 'username', field 'yes': unknown node 'username-tiket'; did you mean 'username-ticket'\?$/);
+    expect(found[0]).toMatch(
+      /^call-flows\/bad\.yaml:\d+: node 'username', field 'yes': unknown node 'username-tiket'; did you mean 'username-ticket'\?$/,
+    );
     // The node the typo meant is now unreachable, and that is said too.
     expect(found[1]).toMatch(/node 'username-ticket', field 'type': node 'username-ticket' cannot be reached/);
   });
@@ -57,14 +59,18 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
 
   test('an unknown node type', () => {
     const text = edited((f) => (f.nodes.password.type = 'instruction'));
-    expect(problems(text)[0]).toMatch(/node 'password', field 'type': type must be one of menu, question, instructions, transfer, end; did you mean 'instructions'\?/);
+    expect(problems(text)[0]).toMatch(
+      /node 'password', field 'type': type must be one of menu, question, instructions, transfer, end; did you mean 'instructions'\?/,
+    );
   });
 
   test('a misspelt field is not silently ignored', () => {
     const text = edited((f) => {
       f.nodes.username.unsue = f.nodes.username.unsure;
     });
-    expect(problems(text)).toEqual([expect.stringMatching(/:\d+: node 'username', field 'unsue': unknown field 'unsue'; did you mean 'unsure'\?$/)]);
+    expect(problems(text)).toEqual([
+      expect.stringMatching(/:\d+: node 'username', field 'unsue': unknown field 'unsue'; did you mean 'unsure'\?$/),
+    ]);
   });
 
   test('a menu key used twice, and a global key taken by an option', () => {
@@ -73,18 +79,24 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
       f.nodes['main-menu'].options[2].key = '9';
     });
     const found = problems(text);
-    expect(found).toContainEqual(expect.stringMatching(/node 'main-menu', field 'options\[1\]\.key': key 1 is already used by options\[0\]/));
+    expect(found).toContainEqual(
+      expect.stringMatching(/node 'main-menu', field 'options\[1\]\.key': key 1 is already used by options\[0\]/),
+    );
     expect(found).toContainEqual(expect.stringMatching(/node 'main-menu', field 'options\[2\]\.key': key 9 is kept for the main menu/));
   });
 
   test('an unknown placeholder, with a suggestion', () => {
     const text = edited((f) => (f.nodes.password.say = 'Call {bsdNumbr} now.'));
-    expect(problems(text)).toEqual([expect.stringMatching(/node 'password', field 'say': unknown placeholder \{bsdNumbr\}; did you mean 'bsdNumber'\?/)]);
+    expect(problems(text)).toEqual([
+      expect.stringMatching(/node 'password', field 'say': unknown placeholder \{bsdNumbr\}; did you mean 'bsdNumber'\?/),
+    ]);
   });
 
   test('an unreachable node', () => {
     const text = edited((f) => (f.nodes.orphan = { type: 'end', say: 'Bye.' }));
-    expect(problems(text)).toEqual([expect.stringMatching(/node 'orphan', field 'type': node 'orphan' cannot be reached from the start node 'main-menu'/)]);
+    expect(problems(text)).toEqual([
+      expect.stringMatching(/node 'orphan', field 'type': node 'orphan' cannot be reached from the start node 'main-menu'/),
+    ]);
   });
 
   test('a loop with no way to a transfer or an end', () => {
@@ -94,7 +106,9 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
       f.nodes['main-menu'].options.push({ key: '5', label: 'For a loop', note: 'loop', goto: 'loop-a' });
     });
     const found = problems(text);
-    expect(found).toContainEqual(expect.stringMatching(/node 'loop-a', field 'type': from node 'loop-a' no choice ever leads to a transfer or an end/));
+    expect(found).toContainEqual(
+      expect.stringMatching(/node 'loop-a', field 'type': from node 'loop-a' no choice ever leads to a transfer or an end/),
+    );
     expect(found).toContainEqual(expect.stringMatching(/node 'loop-b'/));
   });
 
@@ -104,7 +118,9 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
   });
 
   test('YAML that does not parse names the line', () => {
-    expect(problems('id: x\nnodes:\n  a: [unclosed\n')).toEqual([expect.stringMatching(/^call-flows\/bad\.yaml:\d+: field '\(file\)': not valid YAML/)]);
+    expect(problems('id: x\nnodes:\n  a: [unclosed\n')).toEqual([
+      expect.stringMatching(/^call-flows\/bad\.yaml:\d+: field '\(file\)': not valid YAML/),
+    ]);
   });
 
   test('line numbers point at the offending line', () => {
@@ -129,7 +145,10 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
   });
 
   test('loading a folder with a bad flow throws one error listing every problem', () => {
-    const dir = folderWith({ 'good.yaml': source, 'broken.yaml': edited((f) => ((f.id = 'broken'), (f.nodes.username.yes = 'nowhere'), (f.nodes.password.solved = 'nowhere-else'))) });
+    const dir = folderWith({
+      'good.yaml': source,
+      'broken.yaml': edited((f) => ((f.id = 'broken'), (f.nodes.username.yes = 'nowhere'), (f.nodes.password.solved = 'nowhere-else'))),
+    });
     let error: unknown;
     try {
       loadFlows(dir);
@@ -144,7 +163,9 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
 
   test('two files with one flow id', () => {
     const { problems: found } = readFlowDir(folderWith({ 'a.yaml': source, 'b.yaml': source }));
-    expect(found.map(formatProblem)).toEqual([expect.stringMatching(/b\.yaml: field 'id': flow id 'portal-login' is already used by .*a\.yaml$/)]);
+    expect(found.map(formatProblem)).toEqual([
+      expect.stringMatching(/b\.yaml: field 'id': flow id 'portal-login' is already used by .*a\.yaml$/),
+    ]);
   });
 
   test('an empty folder is a problem, a missing one an error', () => {

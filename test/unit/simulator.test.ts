@@ -3,25 +3,36 @@ import { parseSteps, placeCall, scripted, type Reply, type Transport } from '../
 const BASE = 'https://sim.example.test';
 
 /** A fake line: answers each URL path with the given TwiML, and records what was requested. */
-function fakeLine(documents: Record<string, string>): { transport: Transport; requests: { path: string; params: Record<string, string> }[] } {
+function fakeLine(documents: Record<string, string>): {
+  transport: Transport;
+  requests: { path: string; params: Record<string, string> }[];
+} {
   const requests: { path: string; params: Record<string, string> }[] = [];
   const transport: Transport = async (url, params): Promise<Reply> => {
     const path = url.replace(BASE, '');
     requests.push({ path, params });
     if (path === '/voice/status') return { status: 204, body: '' };
     const body = documents[path];
-    return body === undefined ? { status: 404, body: 'not found' } : { status: 200, body: `<?xml version="1.0"?><Response>${body}</Response>` };
+    return body === undefined
+      ? { status: 404, body: 'not found' }
+      : { status: 200, body: `<?xml version="1.0"?><Response>${body}</Response>` };
   };
   return { transport, requests };
 }
 
 const call = (documents: Record<string, string>, keys: string) => {
   const line = fakeLine(documents);
-  return placeCall({ baseUrl: BASE, authToken: 'x', transport: line.transport, next: scripted(parseSteps(keys)) }).then((result) => ({ result, requests: line.requests }));
+  return placeCall({ baseUrl: BASE, authToken: 'x', transport: line.transport, next: scripted(parseSteps(keys)) }).then((result) => ({
+    result,
+    requests: line.requests,
+  }));
 };
 
 test('no key at a Gather without actionOnEmptyResult runs the next verb; the end of the document hangs up', async () => {
-  const { result, requests } = await call({ '/voice': `<Gather action="${BASE}/next" timeout="3"><Say>Press 1.</Say></Gather><Say>Still there?</Say>` }, '_');
+  const { result, requests } = await call(
+    { '/voice': `<Gather action="${BASE}/next" timeout="3"><Say>Press 1.</Say></Gather><Say>Still there?</Say>` },
+    '_',
+  );
   expect(result.transcript.map((l) => `${l.who}: ${l.text}`)).toEqual([
     'line: Press 1.',
     'caller: presses nothing for 3 seconds',
@@ -32,7 +43,10 @@ test('no key at a Gather without actionOnEmptyResult runs the next verb; the end
 });
 
 test('no key with actionOnEmptyResult calls the action without Digits', async () => {
-  const { requests } = await call({ '/voice': `<Gather action="${BASE}/next" actionOnEmptyResult="true"><Say>Press 1.</Say></Gather>`, '/next': '<Hangup/>' }, '_');
+  const { requests } = await call(
+    { '/voice': `<Gather action="${BASE}/next" actionOnEmptyResult="true"><Say>Press 1.</Say></Gather>`, '/next': '<Hangup/>' },
+    '_',
+  );
   expect(requests[1]).toMatchObject({ path: '/next' });
   expect(requests[1]!.params.Digits).toBeUndefined();
 });
@@ -59,7 +73,13 @@ test('an unknown verb is reported, not skipped silently', async () => {
 
 test('a failing webhook goes to the fallback URL, as Twilio does', async () => {
   const line = fakeLine({ '/fallback': '<Say>Sorry.</Say><Hangup/>' });
-  const result = await placeCall({ baseUrl: BASE, authToken: 'x', transport: line.transport, next: scripted([]), fallbackUrl: `${BASE}/fallback` });
+  const result = await placeCall({
+    baseUrl: BASE,
+    authToken: 'x',
+    transport: line.transport,
+    next: scripted([]),
+    fallbackUrl: `${BASE}/fallback`,
+  });
   expect(result.errors).toEqual(['/voice: HTTP 404: not found']);
   expect(line.requests[1]).toMatchObject({ path: '/fallback', params: expect.objectContaining({ ErrorCode: '11200' }) });
   expect(result.ending).toBe('line hung up');

@@ -20,7 +20,15 @@ test('a question is a one-key Gather that reports no input too, then a Redirect 
   expect(xml).toContain('numDigits="1"');
   expect(xml).toContain('<Say language="en-US" voice="Polly.Joanna">Did you? If yes, press 1.</Say>');
   expect(readTwiml(xml)).toEqual([
-    { verb: 'Gather', action: urls.input, method: 'POST', numDigits: 1, timeout: 7, actionOnEmptyResult: true, says: ['Did you? If yes, press 1.'] },
+    {
+      verb: 'Gather',
+      action: urls.input,
+      method: 'POST',
+      numDigits: 1,
+      timeout: 7,
+      actionOnEmptyResult: true,
+      says: ['Did you? If yes, press 1.'],
+    },
     { verb: 'Redirect', url: urls.input, method: 'POST' },
   ]);
 });
@@ -31,7 +39,11 @@ test('self-service steps wait longer for a key', () => {
 });
 
 test('a transfer speaks, then dials the desk with a whisper URL and a dial action', () => {
-  const xml = renderPrompt({ kind: 'transfer', node: 'x', say: ['Transferring.'], whisper: 'Reference 1 2 3. Reason & more.' }, urls, options);
+  const xml = renderPrompt(
+    { kind: 'transfer', node: 'x', say: ['Transferring.'], whisper: 'Reference 1 2 3. Reason & more.' },
+    urls,
+    options,
+  );
   const verbs = readTwiml(xml);
   expect(verbs[0]).toEqual({ verb: 'Say', text: 'Transferring.' });
   expect(verbs[1]).toMatchObject({ verb: 'Dial', action: urls.dial, timeout: 30 });
@@ -57,7 +69,10 @@ test('text is escaped for XML', () => {
 
 test('the whisper plays to the agent, with no Dial in it', () => {
   const verbs = readTwiml(whisperTwiml('Reference 1 2 3.', options));
-  expect(verbs).toEqual([{ verb: 'Say', text: 'Reference 1 2 3.' }, { verb: 'Pause', length: 1 }]);
+  expect(verbs).toEqual([
+    { verb: 'Say', text: 'Reference 1 2 3.' },
+    { verb: 'Pause', length: 1 },
+  ]);
 });
 
 test('the last resort dials the desk with nothing else to go on, and is not silent if the desk is busy', () => {
@@ -75,7 +90,9 @@ describe('signatures', () => {
   test('agree with the twilio package, parameters in any order, odd characters included', () => {
     const url = 'https://line.example.org/voice/input?t=3';
     expect(twilioSignature('token', url, params)).toBe(getExpectedTwilioSignature('token', url, params));
-    expect(isSignedByTwilio('token', 'https://line.example.org', '/voice/input?t=3', getExpectedTwilioSignature('token', url, params), params)).toBe(true);
+    expect(
+      isSignedByTwilio('token', 'https://line.example.org', '/voice/input?t=3', getExpectedTwilioSignature('token', url, params), params),
+    ).toBe(true);
   });
 
   test('refuse another token, URL, parameter value, or a missing signature', () => {

@@ -1,0 +1,126 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { freePort, startRedis } from '../test/helpers/redis-server';
+import { Recorder, simulatedCall, WebhookClient } from './driver';
+import { processUsage, startServer, stop } from './processes';
+
+const USAGE = `Usage: npm run soak -- [--seconds S] [--concurrency N] [--instances K] [--out DIR]
+
+Runs N simulated callers placing whole calls for S seconds against K line processes sharing one private
+redis-server (each call's webhooks alternate between the processes). Samples each process's memory every few
+seconds. Passes when there were no errors, no call is left in Redis once every call has ended, every key has a
+time to live, and memory did not grow by 20 MB or more over the second half of the run. Figures go to
+bench/results/soak.json.`;
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '300' },
+    concurrency: { type: 'string', default: '64' },
+    instances: { type: 'string', default: '2' },
+    out: { type: 'string', default: 'bench/results' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const seconds = Number(values.seconds);
+const concurrency = Number(values.concurrency);
+const instances = Number(values.instances);
+const TOKEN = 'soak-auth-token';
+const PUBLIC = 'http://line.soak.test';
+
+/** Sends each request to the next process in turn: one call's webhooks alternate between instances. */
+class RoundRobin extends WebhookClient {
+  private turn = 0;
+  constructor(private readonly clients: WebhookClient[]) {
+    super(PUBLIC, TOKEN, 1);
+  }
+  override post(url: string, params: Record<string, string>) {
+    const client = this.clients[this.turn++ % this.clients.length]!;
+    return client.postSigned(url.replace(PUBLIC, client.base), params, this.sign(url, params));
+  }
+}
+
+async function main(): Promise<void> {
+  const redisServer = await startRedis();
+  const redis = new Redis(redisServer.url);
+  const lines: { pid: number; child: Awaited<ReturnType<typeof startServer>>; base: string }[] = [];
+  let ok = false;
+  try {
+    for (let i = 0; i < instances; i++) {
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const child = await startServer(
+        [process.execPath, 'dist/src/main.js'],
+        { PORT: String(port), REDIS_URL: redisServer.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '0' },
+        `${base}/readyz`,
+      );
+      lines.push({ pid: child.pid!, child, base });
+    }
+    const client = new RoundRobin(lines.map((l) => new WebhookClient(l.base, TOKEN, concurrency)));
+    const recorder = new Recorder();
+    const samples: { second: number; rssMb: number[]; webhooks: number }[] = [];
+    const started = Date.now();
+    const end = started + seconds * 1000;
+    const sampleEvery = Math.max(1, Math.min(10, Math.floor(seconds / 10)));
+    const sampler = setInterval(() => {
+      samples.push({
+        second: Math.round((Date.now() - started) / 1000),
+        rssMb: lines.map((l) => Math.round(processUsage(l.pid).rssMb * 10) / 10),
+        webhooks: recorder.webhooks,
+      });
+    }, sampleEvery * 1000);
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (Date.now() < end) await simulatedCall(client, recorder);
+      }),
+    );
+    clearInterval(sampler);
+    const liveSessions = (await redis.keys('portal-line:*:session')).length;
+    const keys = await redis.keys('portal-line:*');
+    let withoutTtl = 0;
+    for (const key of keys) if ((await redis.ttl(key)) < 0) withoutTtl++;
+    // Memory: bounded caches fill and V8 sizes its heap during the first half; a leak keeps growing in the second.
+    const warm = samples[Math.floor(samples.length / 2)] ?? samples[0];
+    const last = samples.at(-1);
+    const growthMb = warm && last ? last.rssMb.map((r, i) => Math.round((r - warm.rssMb[i]!) * 10) / 10) : [];
+    const report = {
+      date: new Date().toISOString(),
+      seconds,
+      concurrency,
+      instances,
+      calls: recorder.calls,
+      webhooks: recorder.webhooks,
+      errors: recorder.errors,
+      errorSamples: recorder.errorSamples,
+      sessionsLeftInRedis: liveSessions,
+      keysWithoutTtl: withoutTtl,
+      summariesKept: keys.length - liveSessions,
+      rssGrowthOverSecondHalfMb: growthMb,
+      samples,
+    };
+    ok = recorder.errors === 0 && liveSessions === 0 && withoutTtl === 0 && growthMb.every((g) => g < 20);
+    mkdirSync(values.out!, { recursive: true });
+    const name = seconds >= 120 ? 'soak' : 'soak-short';
+    writeFileSync(join(values.out!, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(
+      `soak: ${seconds} s, ${concurrency} callers, ${instances} instances: ${recorder.calls} calls, ${recorder.webhooks} webhooks, ${recorder.errors} errors; ` +
+        `${liveSessions} sessions left, ${withoutTtl} keys without a time to live; RSS growth over the second half ${JSON.stringify(growthMb)} MB -> ${ok ? 'PASS' : 'FAIL'}\n`,
+    );
+    if (recorder.errors > 0) process.stderr.write(`errors: ${recorder.errorSamples.join('; ')}\n`);
+  } finally {
+    for (const l of lines) await stop(l.child);
+    redis.disconnect();
+    await redisServer.stop();
+  }
+  process.exit(ok ? 0 : 1);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`soak failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

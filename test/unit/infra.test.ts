@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { parse, parseAllDocuments } from 'yaml';
+import { ENV_NAMES } from '../../src/config';
+
+/** The deployment files parse, and agree with the line: probe paths, ports, the variables it reads. */
+const manifests = parseAllDocuments(readFileSync('infra/k8s/portal-line.yaml', 'utf8')).map((d) => d.toJS() as Record<string, any>);
+const byKind = (kind: string) => manifests.find((m) => m.kind === kind)!;
+
+test('Kubernetes: a Deployment with readiness on /readyz and liveness on /healthz, graceful termination, HPA, PDB, config and secret', () => {
+  expect(manifests.map((m) => m.kind).sort()).toEqual([
+    'ConfigMap',
+    'Deployment',
+    'HorizontalPodAutoscaler',
+    'PodDisruptionBudget',
+    'Secret',
+    'Service',
+  ]);
+  const pod = byKind('Deployment').spec.template.spec;
+  const container = pod.containers[0];
+  expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+  expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+  expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(Number(byKind('ConfigMap').data.SHUTDOWN_DRAIN_SECONDS) + 15);
+  expect(pod.securityContext.runAsNonRoot).toBe(true);
+  expect(container.envFrom.map((e: Record<string, { name: string }>) => Object.values(e)[0]!.name)).toEqual(['portal-line', 'portal-line']);
+  expect(byKind('HorizontalPodAutoscaler').spec.scaleTargetRef.name).toBe('portal-line');
+  expect(byKind('PodDisruptionBudget').spec.minAvailable).toBeGreaterThanOrEqual(1);
+});
+
+test('every variable the deployment files set is one the line reads', () => {
+  const compose = parse(readFileSync('infra/compose/docker-compose.yml', 'utf8'), { merge: true }) as {
+    services: Record<string, { environment?: Record<string, string> }>;
+  };
+  const names = [
+    ...Object.keys(byKind('ConfigMap').data),
+    ...Object.keys(byKind('Secret').stringData),
+    ...byKind('Deployment').spec.template.spec.containers[0].env.map((e: { name: string }) => e.name),
+    ...Object.keys(compose.services['line-1']!.environment ?? {}),
+  ];
+  for (const name of names) expect(ENV_NAMES).toContain(name);
+  expect(Object.keys(compose.services).sort()).toEqual([
+    'line-1',
+    'line-2',
+    'proxy',
+    'redis-primary',
+    'redis-replica',
+    'sentinel-1',
+    'sentinel-2',
+    'sentinel-3',
+  ]);
+});
+
+test('the image runs as a non-root user, with a health check, and node (not npm) gets SIGTERM', () => {
+  const dockerfile = readFileSync('infra/Dockerfile', 'utf8');
+  expect(dockerfile).toMatch(/^USER node$/m);
+  expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
+  expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/main\.js"\]$/m);
+  expect(readFileSync('infra/compose/haproxy.cfg', 'utf8')).toContain('option httpchk GET /readyz');
+});
