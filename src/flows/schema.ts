@@ -8,7 +8,14 @@ const text = z
   .trim()
   .min(1, 'must not be empty')
   .transform((s) => s.replace(/\s+/g, ' '));
-const nodeId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes, such as "mfa-reset"');
+const NODE_ID = /^[a-z0-9][a-z0-9-]*$/;
+const NODE_ID_RULE = 'must be lower-case letters, digits and dashes, such as "mfa-reset"';
+const nodeId = z.string().regex(NODE_ID, NODE_ID_RULE);
+/** A branch a key leads to; a missing one is named by its key, which is what the person editing needs to know. */
+const branch = (what: string) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? `missing: ${what} needs a node to go to` : 'must be a node id') })
+    .regex(NODE_ID, NODE_ID_RULE);
 const menuKey = z.enum(['1', '2', '3', '4', '5', '6', '7', '8', '0', '*', '9'], {
   error: 'must be one phone key, 1 to 8 (0, * and 9 work at every question)',
 });
@@ -17,7 +24,7 @@ export const menuOption = z.strictObject({
   key: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), menuKey),
   label: text,
   note: text,
-  goto: nodeId,
+  goto: branch('the option'),
 });
 
 const menuNode = z.strictObject({
@@ -31,17 +38,17 @@ const questionNode = z.strictObject({
   type: z.literal('question'),
   say: text,
   note: text,
-  yes: nodeId,
-  no: nodeId,
-  unsure: nodeId.optional(),
+  yes: branch('key 1 (yes)'),
+  no: branch('key 2 (no)'),
+  unsure: branch('key 3 (unsure)').optional(),
 });
 
 const instructionsNode = z.strictObject({
   type: z.literal('instructions'),
   say: text,
   note: text.optional(),
-  solved: nodeId,
-  more: z.strictObject({ label: text, goto: nodeId }).optional(),
+  solved: branch('key 1 (solved)'),
+  more: z.strictObject({ label: text, goto: branch('key 3') }).optional(),
 });
 
 const transferNode = z.strictObject({

@@ -58,6 +58,23 @@ test('npm run call prints the same transcript', () => {
   expect(out.trimEnd()).toBe(body);
 });
 
+test('npm run call without --keys reads the keys from the terminal, and asks how the desk answers', () => {
+  const out = execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/call.ts', '--width', '0'], {
+    encoding: 'utf8',
+    input: '1\n\n3\nb\n2\n',
+  });
+  const lines = out.split('\n');
+  expect(lines.filter((l) => l.startsWith('CALLER')).map((l) => l.slice(12))).toEqual([
+    'presses 1',
+    'presses nothing for 7 seconds',
+    'presses 3',
+    'presses 2',
+  ]);
+  expect(out).toContain('  the desk: [a]nswers, [b]usy, [n]o answer, [f]ails? b');
+  expect(out).toContain('DESK        busy');
+  expect(lines.at(-2)).toBe('CALL        line hung up');
+});
+
 test('npm run call rejects an unknown step with the usage', () => {
   let stderr = '';
   try {

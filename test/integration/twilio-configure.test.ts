@@ -126,14 +126,12 @@ test('an unknown number is a clear error', async () => {
 });
 
 test('an unknown number SID is a clear error', async () => {
-  const scope = nock(API)
-    .get(`${BASE}/IncomingPhoneNumbers/${NUMBER_SID}.json`)
-    .reply(404, {
-      code: 20404,
-      message: 'The requested resource was not found',
-      more_info: 'https://www.twilio.com/docs/errors/20404',
-      status: 404,
-    });
+  const scope = nock(API).get(`${BASE}/IncomingPhoneNumbers/${NUMBER_SID}.json`).reply(404, {
+    code: 20404,
+    message: 'The requested resource was not found',
+    more_info: 'https://www.twilio.com/docs/errors/20404',
+    status: 404,
+  });
   expect(await main(['--number', NUMBER_SID], env)).toBe(1);
   scope.done();
   expect(err).toContain(`the account has no phone number ${NUMBER_SID}`);

@@ -57,6 +57,13 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
     expect(problems(text)).toEqual([expect.stringMatching(/^call-flows\/bad\.yaml:\d+: node 'password', field 'say': .+/)]);
   });
 
+  test('a question without a branch for one of its keys', () => {
+    const text = edited((f) => delete f.nodes['mfa-changed-device'].no);
+    expect(problems(text)).toEqual([
+      expect.stringMatching(/node 'mfa-changed-device', field 'no': missing: key 2 \(no\) needs a node to go to$/),
+    ]);
+  });
+
   test('an unknown node type', () => {
     const text = edited((f) => (f.nodes.password.type = 'instruction'));
     expect(problems(text)[0]).toMatch(
