@@ -11,7 +11,7 @@ const USAGE = `Usage: npm run soak -- [--seconds S] [--concurrency N] [--instanc
 Runs N simulated callers placing whole calls for S seconds against K line processes sharing one private
 redis-server (each call's webhooks alternate between the processes). Samples each process's memory every few
 seconds. Passes when there were no errors, no call is left in Redis once every call has ended, every key has a
-time to live, and memory did not grow by 20 MB or more over the second half of the run. Figures go to
+time to live, and (for runs of a minute or more) memory did not grow by 20 MB or more over the second half. Figures go to
 bench/results/soak.json.`;
 
 const { values } = parseArgs({
@@ -103,7 +103,9 @@ async function main(): Promise<void> {
       rssGrowthOverSecondHalfMb: growthMb,
       samples,
     };
-    ok = recorder.errors === 0 && liveSessions === 0 && withoutTtl === 0 && growthMb.every((g) => g < 20);
+    // Under a minute, the heap is still finding its size: growth is reported, not judged.
+    const memoryJudged = seconds >= 60;
+    ok = recorder.errors === 0 && liveSessions === 0 && withoutTtl === 0 && (!memoryJudged || growthMb.every((g) => g < 20));
     mkdirSync(values.out!, { recursive: true });
     const name = seconds >= 120 ? 'soak' : 'soak-short';
     writeFileSync(join(values.out!, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);

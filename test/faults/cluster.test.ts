@@ -1,15 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/log';
 import { formatTranscript, simulatedCallSid } from '../../src/simulator/caller';
-import { createStore } from '../../src/store/connect';
 import { RedisStore } from '../../src/store/redis-store';
 import type { SessionStore } from '../../src/store/session-store';
-import { AUTH_TOKEN, BASE_URL, startLine, type TestLine } from '../helpers/line';
+import { productionStore, startLine, type TestLine } from '../helpers/line';
 import { startCluster, type ClusterSetup } from '../helpers/redis-topologies';
+import { documentedCall, documentedCallFiles, TRANSCRIPT_WIDTH } from '../helpers/transcripts';
 
 /** Redis Cluster, three primaries: every documented call, and one call's keys always in one slot. */
 jest.setTimeout(90_000);
@@ -19,8 +15,7 @@ let store: SessionStore;
 let line: TestLine;
 beforeAll(async () => {
   cluster = await startCluster();
-  const config = loadConfig({ TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: BASE_URL, REDIS_CLUSTER_NODES: cluster.spec });
-  store = createStore(config, createLogger('silent'));
+  store = productionStore({ REDIS_CLUSTER_NODES: cluster.spec });
   line = await startLine({ store });
   const deadline = Date.now() + 10_000;
   while ((await request(line.app).get('/readyz')).status !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -30,15 +25,11 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const files = readdirSync('docs/transcripts')
-  .filter((f) => f.endsWith('.txt'))
-  .sort();
-
-test.each(files)('%s on the cluster', async (file) => {
-  const [command, ...body] = readFileSync(join('docs/transcripts', file), 'utf8').trimEnd().split('\n');
-  const result = await line.call(/--keys (\S+)/.exec(command!)![1]!, simulatedCallSid('portal-line-demo'));
+test.each(documentedCallFiles())('%s on the cluster', async (file) => {
+  const { keys, body } = documentedCall(file);
+  const result = await line.call(keys, simulatedCallSid('portal-line-demo'));
   expect(result.errors).toEqual([]);
-  expect(formatTranscript(result.transcript, 110)).toBe(body.join('\n'));
+  expect(formatTranscript(result.transcript, TRANSCRIPT_WIDTH)).toBe(body);
 });
 
 test("one call's keys share a slot; calls spread over the primaries; every key has a time to live", async () => {

@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { formatTranscript, parseSteps, placeCall, scripted, simulatedCallSid, type Transport } from '../../src/simulator/caller';
 import { AUTH_TOKEN } from '../helpers/line';
 import { startLineProcess, type LineProcess } from '../helpers/processes';
 import { startRedis, type RedisProcess } from '../helpers/redis-server';
+import { documentedCall, documentedCallFiles, TRANSCRIPT_WIDTH } from '../helpers/transcripts';
 
 /**
  * Two line processes share one Redis behind one public URL; each call's webhooks alternate between them. Every
@@ -23,13 +22,8 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const files = readdirSync('docs/transcripts')
-  .filter((f) => f.endsWith('.txt'))
-  .sort();
-
-test.each(files)('%s, alternating between two processes', async (file) => {
-  const [command, ...body] = readFileSync(join('docs/transcripts', file), 'utf8').trimEnd().split('\n');
-  const keys = /--keys (\S+)/.exec(command!)![1]!;
+test.each(documentedCallFiles())('%s, alternating between two processes', async (file) => {
+  const { keys, body } = documentedCall(file);
   let next = 0;
   const served: number[] = [];
   const transport: Transport = async (url, params, signature) => {
@@ -50,6 +44,6 @@ test.each(files)('%s, alternating between two processes', async (file) => {
     callSid: simulatedCallSid('portal-line-demo'),
   });
   expect(result.errors).toEqual([]);
-  expect(formatTranscript(result.transcript, 110)).toBe(body.join('\n'));
+  expect(formatTranscript(result.transcript, TRANSCRIPT_WIDTH)).toBe(body);
   expect(new Set(served)).toEqual(new Set([0, 1]));
 });

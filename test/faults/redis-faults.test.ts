@@ -1,11 +1,8 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/log';
 import { readTwiml } from '../../src/simulator/twiml-reader';
-import { createStore } from '../../src/store/connect';
 import type { SessionStore } from '../../src/store/session-store';
-import { AUTH_TOKEN, BASE_URL, startLine, type TestLine } from '../helpers/line';
+import { productionStore, startLine, type TestLine } from '../helpers/line';
 import { startRedis, type RedisProcess } from '../helpers/redis-server';
 
 /**
@@ -23,12 +20,6 @@ let redis: RedisProcess;
 let store: SessionStore;
 let first: TestLine;
 let second: TestLine;
-
-function productionStore(url: string): SessionStore {
-  // The store exactly as main.ts builds it: command timeout, no offline queue, bounded retries.
-  const config = loadConfig({ TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: BASE_URL, REDIS_URL: url });
-  return createStore(config, createLogger('silent'));
-}
 
 async function timed(req: request.Test): Promise<{ ms: number; res: request.Response }> {
   const started = Date.now();
@@ -53,10 +44,10 @@ async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> 
 
 beforeEach(async () => {
   redis = await startRedis(['--enable-debug-command', 'yes']);
-  store = productionStore(redis.url);
+  store = productionStore({ REDIS_URL: redis.url });
   first = await startLine({ store });
   // A second instance on the same Redis: it has not seen the calls, so it must read them from the store.
-  second = await startLine({ store: productionStore(redis.url) });
+  second = await startLine({ store: productionStore({ REDIS_URL: redis.url }) });
   await until(async () => (await request(first.app).get('/readyz')).status === 200);
 });
 

@@ -1,10 +1,7 @@
 import request from 'supertest';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/log';
 import { readTwiml } from '../../src/simulator/twiml-reader';
-import { createStore } from '../../src/store/connect';
 import type { SessionStore } from '../../src/store/session-store';
-import { AUTH_TOKEN, BASE_URL, startLine, type TestLine } from '../helpers/line';
+import { productionStore, startLine, type TestLine } from '../helpers/line';
 import { startSentinelSetup, type SentinelSetup } from '../helpers/redis-topologies';
 
 /**
@@ -19,13 +16,7 @@ let store: SessionStore;
 let line: TestLine;
 beforeAll(async () => {
   setup = await startSentinelSetup();
-  const config = loadConfig({
-    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-    PUBLIC_BASE_URL: BASE_URL,
-    REDIS_SENTINELS: setup.sentinels,
-    REDIS_SENTINEL_NAME: setup.name,
-  });
-  store = createStore(config, createLogger('silent'));
+  store = productionStore({ REDIS_SENTINELS: setup.sentinels, REDIS_SENTINEL_NAME: setup.name });
   line = await startLine({ store });
 });
 afterAll(async () => {

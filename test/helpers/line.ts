@@ -10,11 +10,17 @@ import { FlowRegistry } from '../../src/flows/registry';
 import { createLogger, type Logger } from '../../src/log';
 import { MemoryStore } from '../../src/store/memory-store';
 import { RedisStore } from '../../src/store/redis-store';
+import { createStore } from '../../src/store/connect';
 import type { SessionStore } from '../../src/store/session-store';
 import { placeCall, scripted, parseSteps, simulatedCallSid, type CallResult, type Transport } from '../../src/simulator/caller';
 
 export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 export const BASE_URL = 'https://line.example.test';
+
+/** A store exactly as main.ts builds it from the environment (command timeout, no offline queue, bounded retries). */
+export function productionStore(env: Record<string, string>): SessionStore {
+  return createStore(loadConfig({ TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: BASE_URL, ...env }), createLogger('silent'));
+}
 
 /** The URL of the private redis-server that the test run started. */
 export function testRedisUrl(): string {

@@ -1,25 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatTranscript, simulatedCallSid } from '../../src/simulator/caller';
 import { startLine, type StoreKind } from '../helpers/line';
+import { documentedCall, documentedCallFiles, TRANSCRIPTS_DIR as DIR, TRANSCRIPT_WIDTH as WIDTH } from '../helpers/transcripts';
 
 /**
  * docs/transcripts/*.txt are the calls the README quotes. Each starts with the command that makes it; the test
  * places the same call and expects the same transcript. UPDATE_TRANSCRIPTS=1 rewrites them after a wording change.
  */
-const DIR = 'docs/transcripts';
-const WIDTH = 110;
-const files = readdirSync(DIR)
-  .filter((f) => f.endsWith('.txt'))
-  .sort();
-
-function parse(file: string): { command: string; keys: string; body: string } {
-  const [command, ...rest] = readFileSync(join(DIR, file), 'utf8').trimEnd().split('\n');
-  const keys = /--keys (\S+)/.exec(command!)?.[1];
-  if (keys === undefined) throw new Error(`${file}: the first line must be the npm run call command with --keys`);
-  return { command: command!, keys, body: rest.join('\n') };
-}
+const files = documentedCallFiles();
+const parse = documentedCall;
 
 test('there are transcripts to check', () => {
   expect(files.length).toBeGreaterThanOrEqual(10);
