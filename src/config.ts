@@ -72,6 +72,8 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
+    if (env.STORE_TIMEOUT_MS >= env.TURN_TIMEOUT_MS)
+      ctx.addIssue({ code: 'custom', path: ['STORE_TIMEOUT_MS'], message: `must be less than TURN_TIMEOUT_MS (${env.TURN_TIMEOUT_MS})` });
     const stores = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const).filter((k) => env[k] !== undefined);
     if (stores.length > 1)
       ctx.addIssue({

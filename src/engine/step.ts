@@ -47,8 +47,9 @@ function toTurn(compiled: CompiledFlow, snapshot: ReturnType<CompiledFlow['machi
 
 /**
  * Whether a stored call can go on where it is on this version of its flow: same version; or its node exists and
- * is defined the same in both, so its keys mean the same; or it was already led back once (during a rolling
- * deploy, instances of both versions answer the same call, and it must not be led back on every turn).
+ * its keys lead where they did (transfers and ends have none, so a call waiting on the desk always goes on); or it
+ * was already led back to the main menu once and is there (during a rolling deploy instances of both versions
+ * answer the same call, and a changed main menu must not bounce it there on every turn).
  */
 export function canResume(compiled: CompiledFlow, saved: SavedCall): boolean {
   const known = saved.call.value in compiled.nodeVersions;
@@ -56,7 +57,8 @@ export function canResume(compiled: CompiledFlow, saved: SavedCall): boolean {
   return (
     saved.flowVersion === compiled.version ||
     compiled.nodeVersions[saved.call.value] === saved.nodeVersion ||
-    saved.call.context.flowRestarted
+    // Led back once already, and at the main menu: instances of two versions must not bounce it there.
+    (saved.call.context.flowRestarted && saved.call.value === compiled.flow.start)
   );
 }
 

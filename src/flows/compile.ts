@@ -19,8 +19,8 @@ export const SYSTEM = {
 export interface CompiledFlow extends LoadedFlow {
   machine: CallMachine;
   /**
-   * A hash of each node's definition. A call saved on another version of the flow carries on where it is when its
-   * node is the same in both; otherwise it is led back to the main menu.
+   * A hash of what each node's keys do. A call saved on another version of the flow carries on where it is when
+   * its node's keys do the same in both; otherwise it is led back to the main menu.
    */
   nodeVersions: Record<string, string>;
 }
@@ -147,10 +147,13 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
     }),
     states,
   });
+  // What a node's keys do: its kind and where each key leads. Wording is left out: a reworded question whose keys
+  // lead where they did means the same to a caller who heard the old words; a transfer or an end has no keys.
   const nodeVersions: Record<string, string> = {};
   for (const id of Object.keys(states)) {
     const node = flow.nodes[id];
-    nodeVersions[id] = node === undefined ? 'system' : createHash('sha256').update(JSON.stringify(node)).digest('hex').slice(0, 12);
+    const shape = node === undefined ? 'system' : JSON.stringify([node.type, edgesOf(node).map((e) => [e.key, e.to])]);
+    nodeVersions[id] = createHash('sha256').update(shape).digest('hex').slice(0, 12);
   }
   return { ...loaded, machine, nodeVersions };
 }

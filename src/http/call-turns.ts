@@ -144,8 +144,13 @@ export class CallTurns {
    * The call is over (status callback): its session is replaced by a summary kept for `summaryTtlSeconds`.
    * Returns the summary, or null when the call's state was already gone.
    */
-  async end(callSid: string, callStatus: string, durationSeconds: number | null): Promise<CallSummary | null> {
-    const stored = this.recent.get(callSid) ?? (await this.load(callSid));
+  end(callSid: string, callStatus: string, durationSeconds: number | null): Promise<CallSummary | null> {
+    return withDeadline(this.summarizeAndEnd(callSid, callStatus, durationSeconds), this.deps.turnTimeoutMs, 'ending the call');
+  }
+
+  private async summarizeAndEnd(callSid: string, callStatus: string, durationSeconds: number | null): Promise<CallSummary | null> {
+    // Read from the store, not this instance's copy: another instance may have answered the call's last turns.
+    const stored = await this.load(callSid);
     this.recent.delete(callSid);
     const summary: CallSummary | null =
       stored === null
