@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diagramPage, flowDiagram } from '../flows/diagram';
 import { loadFlows } from '../flows/load';
@@ -36,6 +36,13 @@ const update = (path: string, content: string) => {
 
 if (!values.check) mkdirSync(out, { recursive: true });
 let readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : '';
+const missingMarkers: string[] = [];
+// A page left over from a flow that is gone, or renamed, is out of date too.
+const pages = new Set(flows.map((f) => `${f.flow.id}.md`));
+for (const name of existsSync(out) ? readdirSync(out).filter((n) => n.endsWith('.md') && !pages.has(n)) : []) {
+  stale.push(join(out, name));
+  if (!values.check) rmSync(join(out, name));
+}
 for (const loaded of flows) {
   update(join(out, `${loaded.flow.id}.md`), diagramPage(loaded));
   const start = `<!-- flow-diagram:${loaded.flow.id}:start -->`;
@@ -44,9 +51,12 @@ for (const loaded of flows) {
   const to = readme.indexOf(end);
   if (from >= 0 && to > from)
     readme = `${readme.slice(0, from + start.length)}\n\`\`\`mermaid\n${flowDiagram(loaded)}\`\`\`\n${readme.slice(to)}`;
+  else missingMarkers.push(`${start} ... ${end}`);
 }
 if (readme !== '') update(readmePath, readme);
 
+if (missingMarkers.length > 0)
+  fail(`${readmePath} has no place for these diagrams; add the markers where each should go:\n  ${missingMarkers.join('\n  ')}`);
 if (values.check) {
   if (stale.length > 0) fail(`out of date with the flows: ${stale.join(', ')}\nrun: npm run flows:diagram`);
   process.stdout.write(`diagrams of ${flows.length} flow(s) are up to date\n`);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { getExpectedTwilioSignature } from 'twilio';
-import { readTwiml, type Verb } from './twiml-reader';
+import { readTwimlChecked, type Verb } from './twiml-reader';
 
 /** What the caller does when the line waits: press a key, stay silent; or how the desk answers a transfer. */
 export type Step = { kind: 'key'; key: string } | { kind: 'silence' } | { kind: 'desk'; outcome: DeskOutcome } | { kind: 'hangup' };
@@ -100,6 +100,8 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
   };
   let requests = 0;
   const max = options.maxRequests ?? 200;
+  // Without an action, <Gather> and <Dial> report to the URL of the document they are in, as Twilio does.
+  let documentUrl = `${options.baseUrl}/voice`;
 
   const post = async (url: string, extra: Record<string, string>): Promise<Verb[] | null> => {
     requests++;
@@ -109,7 +111,13 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
     try {
       reply = await options.transport(url, params, signature);
       if (reply.status !== 200) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
-      return readTwiml(reply.body);
+      const reading = readTwimlChecked(reply.body);
+      for (const problem of reading.problems) {
+        errors.push(problem);
+        say('error', problem);
+      }
+      documentUrl = url;
+      return reading.verbs;
     } catch (error) {
       const message = `${url.replace(options.baseUrl, '')}: ${(error as Error).message}`;
       errors.push(message);
@@ -157,12 +165,12 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
         if (step.kind === 'desk') throw new Error(`the line is waiting for a key, but the next step is the desk '${step.outcome}'`);
         if (step.kind === 'key') {
           say('caller', `presses ${step.key}`);
-          nextDocument = await post(verb.action!, { Digits: step.key });
+          nextDocument = await post(verb.action ?? documentUrl, { Digits: step.key });
           break;
         }
         say('caller', `presses nothing for ${verb.timeout} seconds`);
         if (verb.actionOnEmptyResult) {
-          nextDocument = await post(verb.action!, {});
+          nextDocument = await post(verb.action ?? documentUrl, {});
           break;
         }
         // Without actionOnEmptyResult Twilio goes on to the next verb.

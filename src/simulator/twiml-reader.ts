@@ -10,6 +10,12 @@ export type Verb =
   | { verb: 'Hangup' }
   | { verb: 'Unknown'; name: string };
 
+/** What the reader could not follow as Twilio would: unknown elements, nested or not, and GET methods. */
+export interface Reading {
+  verbs: Verb[];
+  problems: string[];
+}
+
 type Node = Record<string, unknown> & { ':@'?: Record<string, string> };
 
 const parser = new XMLParser({
@@ -36,15 +42,29 @@ function childrenOf(node: Node): Node[] {
   return (node[nameOf(node)] as Node[] | undefined) ?? [];
 }
 
+const KNOWN_CHILDREN: Record<string, string[]> = { Gather: ['Say', 'Pause'], Dial: ['Number'], Say: [], Number: [], Redirect: [] };
+
 /** Reads a TwiML document into verbs; anything else than a <Response> document is an error. */
 export function readTwiml(xml: string): Verb[] {
+  return readTwimlChecked(xml).verbs;
+}
+
+/** Reads a TwiML document, and says what in it a Twilio-like caller could not follow. */
+export function readTwimlChecked(xml: string): Reading {
   const doc = parser.parse(xml) as Node[];
   const response = doc.find((n) => nameOf(n) === 'Response');
   if (response === undefined) throw new Error(`not a TwiML document: ${xml.slice(0, 120)}`);
-  return childrenOf(response).map((node): Verb => {
+  const problems: string[] = [];
+  const verbs = childrenOf(response).map((node): Verb => {
     const name = nameOf(node);
     const a = node[':@'] ?? {};
     const children = childrenOf(node);
+    for (const child of children) {
+      const childName = nameOf(child);
+      if (childName !== '#text' && KNOWN_CHILDREN[name] !== undefined && !KNOWN_CHILDREN[name]!.includes(childName))
+        problems.push(`unknown TwiML <${childName}> inside <${name}>`);
+    }
+    if (a.method !== undefined && a.method.toUpperCase() !== 'POST') problems.push(`<${name} method="${a.method}">: only POST is followed`);
     switch (name) {
       case 'Say':
         return { verb: 'Say', text: textOf(children) };
@@ -85,4 +105,5 @@ export function readTwiml(xml: string): Verb[] {
         return { verb: 'Unknown', name };
     }
   });
+  return { verbs, problems };
 }

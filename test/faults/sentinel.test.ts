@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import { readTwiml } from '../../src/simulator/twiml-reader';
 import type { SessionStore } from '../../src/store/session-store';
@@ -35,6 +36,10 @@ test('calls survive the primary being killed', async () => {
 
   // Twenty calls in progress, each at its first question.
   for (let n = 0; n < 20; n++) await line.post('/voice', params(n)).expect(200);
+  // The calls' state has reached the replica (WAIT), then the primary dies.
+  const primary = new Redis(setup.primary.url);
+  await primary.call('WAIT', '1', '2000');
+  primary.disconnect();
   await setup.primary.stop();
 
   // Callers keep pressing keys through the failover; each answer is valid TwiML, in time, never a 5xx.
@@ -75,5 +80,14 @@ test('calls survive the primary being killed', async () => {
   }
   expect(readTwiml(fresh)[0]).toMatchObject({ verb: 'Gather' });
   await request(line.app).get('/readyz').expect(200);
-  expect(continued + transfers).toBeGreaterThan(0);
+  expect(continued + transfers).toBeGreaterThanOrEqual(20 * 3);
+
+  // Calls that were in progress before the kill, whose state reached the replica, carry on after the promotion.
+  let carriedOn = 0;
+  for (let n = 0; n < 20; n++) {
+    const res = await line.post(`/voice/input?t=${version.get(n) ?? 1}`, params(n, { Digits: '1' }));
+    expect(res.status).toBe(200);
+    if (readTwiml(res.text)[0]?.verb === 'Gather' && /Did you enter the email address/.test(res.text)) carriedOn++;
+  }
+  expect(carriedOn).toBeGreaterThanOrEqual(15);
 });

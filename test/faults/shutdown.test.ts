@@ -1,45 +1,72 @@
 import { Redis } from 'ioredis';
 import { getExpectedTwilioSignature } from 'twilio';
 import { AUTH_TOKEN } from '../helpers/line';
-import { startLineProcess } from '../helpers/processes';
-import { startRedis } from '../helpers/redis-server';
+import { startLineProcess, type LineProcess } from '../helpers/processes';
+import { startRedis, type RedisProcess } from '../helpers/redis-server';
 
-/** SIGTERM: readiness turns 503, the webhook in flight finishes, then the process exits 0. */
+/** SIGTERM: readiness turns 503 during the drain; a webhook in flight when the server closes is answered; exit 0. */
 jest.setTimeout(60_000);
+const PUBLIC = 'https://line.example.test';
 
-test('a webhook in flight when SIGTERM arrives is answered; readiness is 503 during the drain; exit 0', async () => {
-  const redis = await startRedis(['--enable-debug-command', 'yes']);
-  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: 'https://line.example.test', SHUTDOWN_DRAIN_SECONDS: '1' });
-  const base = `http://127.0.0.1:${line.port}`;
-  const post = (path: string, params: Record<string, string>) =>
-    fetch(base + path, {
+let redis: RedisProcess;
+beforeEach(async () => {
+  redis = await startRedis(['--enable-debug-command', 'yes']);
+});
+afterEach(async () => {
+  await redis.stop();
+});
+
+function poster(line: LineProcess) {
+  return (path: string, params: Record<string, string>) =>
+    fetch(`http://127.0.0.1:${line.port}${path}`, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/x-www-form-urlencoded',
-        'X-Twilio-Signature': getExpectedTwilioSignature(AUTH_TOKEN, `https://line.example.test${path}`, params),
+        'X-Twilio-Signature': getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}${path}`, params),
       },
       body: new URLSearchParams(params).toString(),
     });
-  const call = { CallSid: `CA${'d'.repeat(32)}` };
+}
+
+async function ready(line: LineProcess): Promise<void> {
+  while ((await fetch(`http://127.0.0.1:${line.port}/readyz`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
+}
+
+test('during the drain /readyz is 503 while webhooks are still answered', async () => {
+  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '2' });
   try {
-    while ((await fetch(`${base}/readyz`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
-    // Redis answers slowly, so the incoming-call webhook is still in flight when the signal arrives.
-    const admin = new Redis(redis.url);
+    await ready(line);
+    const exited = line.stop('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await fetch(`http://127.0.0.1:${line.port}/readyz`)).status).toBe(503);
+    const answer = await poster(line)('/voice', { CallSid: `CA${'e'.repeat(32)}` });
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toContain('<Gather');
+    expect(await exited).toBe(0);
+  } finally {
+    await line.stop();
+  }
+});
+
+test('a webhook in flight when the server closes is answered before the process exits', async () => {
+  // No drain: the server closes at once, while Redis holds the webhook up.
+  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '0' });
+  const admin = new Redis(redis.url);
+  try {
+    await ready(line);
     void admin.call('DEBUG', 'SLEEP', '0.4').catch(() => undefined);
     await new Promise((r) => setTimeout(r, 30));
-    const inFlight = post('/voice', call);
+    const inFlight = poster(line)('/voice', { CallSid: `CA${'d'.repeat(32)}` });
     await new Promise((r) => setTimeout(r, 50));
     const exited = line.stop('SIGTERM');
-    await new Promise((r) => setTimeout(r, 100));
-    expect((await fetch(`${base}/readyz`)).status).toBe(503);
     const answer = await inFlight;
     expect(answer.status).toBe(200);
     expect(await answer.text()).toContain('<Gather');
     expect(await exited).toBe(0);
-    admin.disconnect();
-    expect(line.output()).toContain('"msg":"stopped"');
+    // The server had stopped taking connections while the webhook was still being answered.
+    expect(line.output().indexOf('"msg":"stopped"')).toBeGreaterThan(line.output().indexOf('"route":"/voice"'));
   } finally {
+    admin.disconnect();
     await line.stop();
-    await redis.stop();
   }
 });

@@ -11,7 +11,7 @@ export interface LineProcess {
 
 /** Starts the line as its own process (src/main.ts through tsx), as a deployment runs it; resolves when ready. */
 export async function startLineProcess(env: Record<string, string>): Promise<LineProcess> {
-  const port = await freePort();
+  const port = env.PORT === undefined ? await freePort() : Number(env.PORT);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: {
       PATH: process.env.PATH,

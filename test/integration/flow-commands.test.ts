@@ -72,5 +72,18 @@ describe('npm run flows:diagram', () => {
     expect(stale.status).toBe(1);
     expect(stale.stderr).toContain('out of date with the flows');
     expect(stale.stderr).toContain(join(out, 'portal-login.md'));
+    expect(run('src/cli/flows-diagram.ts', args).status).toBe(0);
+
+    // A page left from a flow that is gone is out of date too; a run removes it.
+    writeFileSync(join(out, 'old-flow.md'), 'old');
+    expect(run('src/cli/flows-diagram.ts', [...args, '--check']).stderr).toContain(join(out, 'old-flow.md'));
+    expect(run('src/cli/flows-diagram.ts', args).status).toBe(0);
+    expect(run('src/cli/flows-diagram.ts', [...args, '--check']).status).toBe(0);
+
+    // A README with no place for a flow's diagram is an error that says what to add.
+    writeFileSync(readme, 'Intro only\n');
+    const noPlace = run('src/cli/flows-diagram.ts', [...args, '--check']);
+    expect(noPlace.status).toBe(1);
+    expect(noPlace.stderr).toContain('<!-- flow-diagram:portal-login:start -->');
   });
 });

@@ -1,8 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatTranscript, simulatedCallSid } from '../../src/simulator/caller';
-import { startLine, type StoreKind } from '../helpers/line';
+import { AUTH_TOKEN, startLine, type StoreKind } from '../helpers/line';
+import { startLineProcess } from '../helpers/processes';
+import { freePort } from '../helpers/redis-server';
 import { documentedCall, documentedCallFiles, TRANSCRIPTS_DIR as DIR, TRANSCRIPT_WIDTH as WIDTH } from '../helpers/transcripts';
 
 /**
@@ -64,6 +66,25 @@ test('npm run call without --keys reads the keys from the terminal, and asks how
   expect(out).toContain('  the desk: [a]nswers, [b]usy, [n]o answer, [f]ails? b');
   expect(out).toContain('DESK        busy');
   expect(lines.at(-2)).toBe('CALL        line hung up');
+});
+
+test('npm run call --url calls a running line and prints the same transcript', async () => {
+  const port = await freePort();
+  const line = await startLineProcess({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
+  try {
+    const { keys, body } = parse(files[0]!);
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [require.resolve('tsx/cli'), 'src/cli/call.ts', '--url', `http://127.0.0.1:${port}`, '--token', AUTH_TOKEN, '--keys', keys],
+        { encoding: 'utf8' },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
+    );
+    expect(out.trimEnd()).toBe(body);
+  } finally {
+    await line.stop();
+  }
 });
 
 test('npm run call rejects an unknown step with the usage', () => {

@@ -66,6 +66,20 @@ test('a Redirect is followed; a Dial posts its outcome to its action', async () 
   expect(result.ending).toBe('line hung up');
 });
 
+test('a Gather without an action reports to the URL of its document', async () => {
+  const { requests } = await call({ '/voice': `<Redirect>${BASE}/menu</Redirect>`, '/menu': '<Gather><Say>Press 1.</Say></Gather>' }, '1');
+  expect(requests.map((r) => r.path)).toEqual(['/voice', '/menu', '/menu', '/voice/status']);
+  expect(requests[2]!.params.Digits).toBe('1');
+});
+
+test('unknown elements inside verbs, and GET methods, are reported too', async () => {
+  const { result } = await call(
+    { '/voice': '<Gather action="x" method="GET"><Play>a.mp3</Play><Say>Hi</Say></Gather><Hangup/>' },
+    'hangup',
+  );
+  expect(result.errors).toEqual(['unknown TwiML <Play> inside <Gather>', '<Gather method="GET">: only POST is followed']);
+});
+
 test('an unknown verb is reported, not skipped silently', async () => {
   const { result } = await call({ '/voice': '<Play>https://example.test/a.mp3</Play><Hangup/>' }, '');
   expect(result.errors).toEqual(['unknown TwiML verb <Play>']);
