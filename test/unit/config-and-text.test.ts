@@ -1,4 +1,5 @@
-import { loadConfig, LOCAL_AUTH_TOKEN } from '../../src/config';
+import { readFileSync } from 'node:fs';
+import { ENV_NAMES, loadConfig, LOCAL_AUTH_TOKEN } from '../../src/config';
 import { LineError } from '../../src/errors';
 import { spokenCode, spokenPhoneNumber } from '../../src/flows/text';
 import { maskPhone } from '../../src/log';
@@ -56,6 +57,22 @@ describe('configuration', () => {
       'https://line.example.org',
     );
   });
+});
+
+test('every variable the line reads is documented in .env.example and the README, and the example loads as it is', () => {
+  const example = readFileSync('.env.example', 'utf8');
+  const readme = readFileSync('README.md', 'utf8');
+  for (const name of ENV_NAMES) {
+    expect({ name, inExample: new RegExp(`^${name}=`, 'm').test(example) }).toEqual({ name, inExample: true });
+    expect({ name, inReadme: readme.includes(`\`${name}\``) }).toEqual({ name, inReadme: true });
+  }
+  const values = Object.fromEntries(
+    example
+      .split('\n')
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  expect(loadConfig(values).PORT).toBe(3000);
 });
 
 describe('spoken text', () => {
