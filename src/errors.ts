@@ -2,8 +2,7 @@
  * The catalog of errors the line reports. Each has a stable code (for logs and tests) and a message that
  * names what is wrong and, where it can, how to fix it.
  */
-export type ErrorCode =
-  'CONFIG_INVALID' | 'FLOW_FILE_UNREADABLE' | 'FLOW_INVALID' | 'FLOW_UNKNOWN' | 'STORE_UNAVAILABLE' | 'TWILIO_REQUEST_INVALID';
+export type ErrorCode = 'CONFIG_INVALID' | 'FLOW_FILE_UNREADABLE' | 'FLOW_INVALID' | 'FLOW_UNKNOWN';
 
 export class LineError extends Error {
   constructor(
