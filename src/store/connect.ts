@@ -38,6 +38,8 @@ function resilience(commandTimeoutMs: number): RedisOptions {
     connectTimeout: 2000,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // Commands issued in the same tick by concurrent webhooks go out in one write.
+    enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
   };
 }
@@ -69,6 +71,7 @@ export function createRedisClient(config: StoreConfig): Redis | Cluster | undefi
   if (config.REDIS_CLUSTER_NODES !== undefined) {
     return new Cluster(hostPorts(config.REDIS_CLUSTER_NODES), {
       enableOfflineQueue: false,
+      enableAutoPipelining: true,
       clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
       redisOptions: { ...options, ...password },
       slotsRefreshTimeout: 2000,
