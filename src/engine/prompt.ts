@@ -21,7 +21,7 @@ export interface SpeakingContext {
 export const MAX_WHISPER_CHARS = 900;
 
 /** Fills a flow text's placeholders; flow texts are already tidied when the flow is loaded. */
-function speaker(context: { reference: string }, speaking: SpeakingContext) {
+export function speaker(context: { reference: string }, speaking: SpeakingContext) {
   let values: Record<string, string> | undefined;
   return (template: string, extra?: Record<string, string>) => {
     if (!template.includes('{')) return template;
@@ -101,8 +101,6 @@ export function promptFor(compiled: CompiledFlow, state: string, context: CallCo
   const { flow } = compiled;
   const say = speaker(context, speaking);
   const node = flow.nodes[state];
-  const reference = say(flow.phrases.reference);
-  const holdOn = say(flow.system.holdOn);
 
   if (state === SYSTEM.afterDesk) return { kind: 'end', node: state, say: [say(flow.system.afterDesk)] };
   if (state === SYSTEM.goodbye) return { kind: 'end', node: state, say: [say(flow.system.goodbye)] };
@@ -117,7 +115,7 @@ export function promptFor(compiled: CompiledFlow, state: string, context: CallCo
     return {
       kind: 'transfer',
       node: state,
-      say: [...opening, reference, holdOn],
+      say: [...opening, say(flow.phrases.reference), say(flow.system.holdOn)],
       whisper: whisperFor(flow, { reference: context.reference, history }, transfer.reason, speaking),
     };
   }

@@ -112,8 +112,6 @@ export const flowFile = z.strictObject({
 
 export type FlowFile = z.infer<typeof flowFile>;
 export type FlowNode = z.infer<typeof flowNode>;
-export type MenuOption = z.infer<typeof menuOption>;
-export type NodeType = FlowNode['type'];
 
 /** The keys that work at every question, whatever the flow says. */
 export const GLOBAL_KEYS = { bsd: '0', repeat: '*', mainMenu: '9' } as const;

@@ -1,7 +1,6 @@
-import { whisperFor, type SpeakingContext } from '../engine/prompt';
+import { speaker, whisperFor, type SpeakingContext } from '../engine/prompt';
 import { referenceFor } from '../engine/step';
 import type { CompiledFlow } from '../flows/compile';
-import { fill, spokenCode, spokenPhoneNumber, tidy } from '../flows/text';
 import type { DialStatus } from '../telephony/params';
 import { askTwiml, endTwiml, transferTwiml, TwimlDocument, withQuery, type RenderOptions } from '../telephony/twiml';
 
@@ -30,8 +29,7 @@ export class Rescue {
   }
 
   private say(template: string, callSid: string): string {
-    const values = { reference: spokenCode(referenceFor(callSid)), bsdNumber: spokenPhoneNumber(this.options.bsdNumber) };
-    return tidy(fill(template, values));
+    return speaker({ reference: referenceFor(callSid) }, this.speaking())(template);
   }
 
   /** Tell the caller, then dial the desk; the agent hears the reference and, when known, what the caller said. */
