@@ -93,6 +93,11 @@ export class CallTurns {
 
   private async step(callSid: string, event: CallEvent | null, turn: number | null): Promise<TurnResult> {
     const { flows } = this.deps;
+    if (event === null) {
+      // An incoming call is saved as new straight away; only a repeat of the webhook finds it there and reloads.
+      const first = startCall(flows.entry, callSid, this.speaking);
+      if (await this.save(callSid, this.recordOf(flows.entry, first), 0)) return this.render(first, 1, 'started');
+    }
     const cached = event === null ? undefined : this.recent.get(callSid);
     const cachedFlow = cached === undefined ? undefined : flows.get(cached.record.flowId);
     if (cached !== undefined && cachedFlow !== undefined && event !== null && turn === cached.version) {
@@ -149,24 +154,35 @@ export class CallTurns {
   }
 
   private async summarizeAndEnd(callSid: string, callStatus: string, durationSeconds: number | null): Promise<CallSummary | null> {
-    // Read from the store, not this instance's copy: another instance may have answered the call's last turns.
+    const { store, storeTimeoutMs, summaryTtlSeconds } = this.deps;
+    // The version this instance saved last ends the call in one round trip; when another instance answered the
+    // call's last turns, the compare-and-set fails and the call is read from the store.
+    const cached = this.recent.get(callSid);
+    this.recent.delete(callSid);
+    if (cached !== undefined) {
+      const summary = summaryOf(callSid, cached, callStatus, durationSeconds);
+      this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
+      if (await withDeadline(store.endAt(callSid, cached.version, summary, summaryTtlSeconds), storeTimeoutMs, 'ending the call'))
+        return summary;
+    }
     const stored = await this.load(callSid);
     this.recent.delete(callSid);
-    const summary: CallSummary | null =
-      stored === null
-        ? null
-        : {
-            reference: referenceFor(callSid),
-            flowId: stored.record.flowId,
-            flowVersion: stored.record.flowVersion,
-            lastNode: stored.record.call.value,
-            history: stored.record.call.context.history,
-            callStatus,
-            durationSeconds,
-            endedAt: new Date().toISOString(),
-          };
+    const summary = stored === null ? null : summaryOf(callSid, stored, callStatus, durationSeconds);
     this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
-    await withDeadline(this.deps.store.end(callSid, summary, this.deps.summaryTtlSeconds), this.deps.storeTimeoutMs, 'ending the call');
+    await withDeadline(store.end(callSid, summary, summaryTtlSeconds), storeTimeoutMs, 'ending the call');
     return summary;
   }
+}
+
+function summaryOf(callSid: string, stored: StoredSession, callStatus: string, durationSeconds: number | null): CallSummary {
+  return {
+    reference: referenceFor(callSid),
+    flowId: stored.record.flowId,
+    flowVersion: stored.record.flowVersion,
+    lastNode: stored.record.call.value,
+    history: stored.record.call.context.history,
+    callStatus,
+    durationSeconds,
+    endedAt: new Date().toISOString(),
+  };
 }

@@ -7,19 +7,20 @@ export class Metrics {
   private latencyCount = 0;
 
   count(name: string, labels: Record<string, string> = {}, by = 1): void {
-    const key = `${name}${
-      Object.keys(labels).length === 0
-        ? ''
-        : `{${Object.entries(labels)
-            .map(([k, v]) => `${k}="${v}"`)
-            .join(',')}}`
-    }`;
+    let key = name;
+    let separator = '{';
+    for (const label in labels) {
+      key += `${separator}${label}="${labels[label]}"`;
+      separator = ',';
+    }
+    if (separator === ',') key += '}';
     this.counters.set(key, (this.counters.get(key) ?? 0) + by);
   }
 
   observeLatency(ms: number): void {
-    const i = this.latencyBuckets.findIndex((b) => ms <= b);
-    this.latencyCounts[i === -1 ? this.latencyBuckets.length : i]!++;
+    let i = 0;
+    while (i < this.latencyBuckets.length && ms > this.latencyBuckets[i]!) i++;
+    this.latencyCounts[i]!++;
     this.latencySum += ms;
     this.latencyCount++;
   }

@@ -1,4 +1,4 @@
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { dialEvent, keyEvent } from '../engine/events';
 import { spokenPhoneNumber } from '../flows/text';
 import { maskPhone, type Logger } from '../log';
@@ -29,6 +29,7 @@ interface Answer {
   extra?: Record<string, unknown>;
 }
 
+const XML = 'text/xml; charset=utf-8';
 const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 
 type Handler = (req: Request) => Promise<Answer>;
@@ -38,7 +39,7 @@ type Handler = (req: Request) => Promise<Answer>;
  * One dispatcher looks the path up in a map: express matches route layers one by one, which cost more per
  * webhook than the call's own step.
  */
-export function voiceRoutes(deps: VoiceDeps): RequestHandler[] {
+export function voiceRoutes(deps: VoiceDeps): RequestHandler {
   const handlers = new Map<string, (req: Request, res: Response) => Promise<void>>();
   const guard = webhookGuard(deps.guard, deps.logger);
   const dispatch: RequestHandler = (req, res, next) => {
@@ -96,8 +97,9 @@ export function voiceRoutes(deps: VoiceDeps): RequestHandler[] {
         },
         'webhook turn',
       );
-      if (answer.twiml === undefined) res.status(answer.status ?? 204).end();
-      else res.status(200).type('text/xml').send(answer.twiml);
+      // Node's own writeHead and end: express's send would look the type up, parse it back and re-encode the body.
+      if (answer.twiml === undefined) res.writeHead(answer.status ?? 204).end();
+      else res.writeHead(200, { 'Content-Type': XML, 'Content-Length': Buffer.byteLength(answer.twiml) }).end(answer.twiml);
     });
 
   const rescueOrLastResort = (callSid: string | undefined, opening: 'technicalProblem' | 'stateLost'): string => {
@@ -175,5 +177,5 @@ export function voiceRoutes(deps: VoiceDeps): RequestHandler[] {
     }
   });
 
-  return [express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 100 }), dispatch];
+  return dispatch;
 }

@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../log';
 import { isSignedByTwilio } from '../telephony/signature';
+import { BodyRefused, readForm, type FormLimits, type FormParams } from './form-body';
 import { describeIssues, parseWith } from '../validation';
 
 export class BadRequest extends Error {
@@ -20,6 +21,9 @@ export function parseOr400<T>(schema: z.ZodType<T>, input: unknown, what: string
   return parsed.value;
 }
 
+/** Twilio's webhooks are a few hundred bytes with a few dozen parameters. */
+const FORM_LIMITS: FormLimits = { bytes: 16 * 1024, parameters: 100 };
+
 export interface GuardOptions {
   authToken: string;
   publicBaseUrl: string;
@@ -27,31 +31,42 @@ export interface GuardOptions {
   accountSid?: string;
 }
 
+/** Answers a refused webhook with its status and reason, and logs it (the path only, never the query or body). */
+export function refuseWebhook(req: Request, res: Response, logger: Logger, status: number, reason: string): void {
+  // A refused body may not have been read: the connection closes after the answer rather than reading it out.
+  if (status === 413 || status === 415) res.setHeader('Connection', 'close');
+  res.status(status).type('text/plain').send(reason);
+  // The path only: a query could carry anything a caller of this URL chose to put there.
+  logger.warn({ route: req.originalUrl.split('?')[0], status, reason, remote: req.socket.remoteAddress }, 'webhook refused');
+}
+
 /**
- * In front of every webhook: the form content type, then the Twilio signature. Nothing behind it runs, and no
- * state is touched, for a request that fails either.
+ * In front of every webhook: the form body (its content type, size and parameter count), then the Twilio
+ * signature. Nothing behind it runs, and no state is touched, for a request that fails either; `next` runs with
+ * `req.body` holding the parameters.
  */
 export function webhookGuard(options: GuardOptions, logger: Logger): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const refuse = (status: number, reason: string) => {
-      res.status(status).type('text/plain').send(reason);
-      // The path only: a query could carry anything a caller of this URL chose to put there.
-      logger.warn({ route: req.originalUrl.split('?')[0], status, reason, remote: req.socket.remoteAddress }, 'webhook refused');
-    };
-    if (!req.is('application/x-www-form-urlencoded')) {
-      refuse(415, 'Twilio webhooks must be sent as application/x-www-form-urlencoded');
-      return;
-    }
-    const body: Record<string, unknown> = (req.body as Record<string, unknown> | undefined) ?? {};
-    const signature = req.header('x-twilio-signature');
-    if (!isSignedByTwilio(options.authToken, options.publicBaseUrl, req.originalUrl, signature, body)) {
-      refuse(403, signature ? 'X-Twilio-Signature does not match this request' : 'missing X-Twilio-Signature');
+  const signed = (req: Request, res: Response, next: NextFunction, body: FormParams) => {
+    req.body = body;
+    const signature = req.headers['x-twilio-signature'];
+    const given = typeof signature === 'string' ? signature : undefined;
+    if (!isSignedByTwilio(options.authToken, options.publicBaseUrl, req.originalUrl, given, body)) {
+      refuseWebhook(req, res, logger, 403, given ? 'X-Twilio-Signature does not match this request' : 'missing X-Twilio-Signature');
       return;
     }
     if (options.accountSid !== undefined && body.AccountSid !== undefined && body.AccountSid !== options.accountSid) {
-      refuse(403, 'this webhook is for another Twilio account');
+      refuseWebhook(req, res, logger, 403, 'this webhook is for another Twilio account');
       return;
     }
     next();
+  };
+  return (req: Request, res: Response, next: NextFunction) => {
+    readForm(req, FORM_LIMITS).then(
+      (body) => signed(req, res, next, body),
+      (error: unknown) => {
+        if (error instanceof BodyRefused) refuseWebhook(req, res, logger, error.status, error.message);
+        else next(error);
+      },
+    );
   };
 }

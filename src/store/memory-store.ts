@@ -71,6 +71,12 @@ export class MemoryStore implements SessionStore {
       this.summaries.set(callSid, { version: 1, json: JSON.stringify(summary), expiresAt: this.now() + summaryTtlSeconds * 1000 });
   }
 
+  async endAt(callSid: string, expectedVersion: number, summary: CallSummary | null, summaryTtlSeconds: number): Promise<boolean> {
+    if ((this.live(this.sessions, callSid)?.version ?? 0) !== expectedVersion) return false;
+    await this.end(callSid, summary, summaryTtlSeconds);
+    return true;
+  }
+
   async loadSummary(callSid: string): Promise<CallSummary | null> {
     return parseStored(callSummary, this.live(this.summaries, callSid)?.json);
   }

@@ -25,9 +25,28 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return 1
 `;
 
+/**
+ * Compare-and-set end of a call.
+ * KEYS[1]  the session hash
+ * KEYS[2]  the summary key
+ * ARGV[1]  expected version
+ * ARGV[2]  the summary JSON, or '' for none
+ * ARGV[3]  the summary's time to live, seconds (0 keeps none)
+ * Returns  1 when the session was removed (and the summary kept), 0 when the stored version differs.
+ */
+const CAS_END = `
+local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if current ~= tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[1])
+local ttl = tonumber(ARGV[3])
+if ARGV[2] ~= '' and ttl > 0 then redis.call('SET', KEYS[2], ARGV[2], 'EX', ttl) end
+return 1
+`;
+
 type Client = Redis | Cluster;
 type WithCas = Client & {
   casSave(key: string, expected: number, json: string, ttl: number): Promise<number>;
+  casEnd(sessionKey: string, summaryKey: string, expected: number, json: string, ttl: number): Promise<number>;
 };
 
 /**
@@ -42,6 +61,7 @@ export class RedisStore implements SessionStore {
     private readonly prefix: string,
   ) {
     client.defineCommand('casSave', { numberOfKeys: 1, lua: CAS_SAVE });
+    client.defineCommand('casEnd', { numberOfKeys: 2, lua: CAS_END });
     this.redis = client as WithCas;
   }
 
@@ -70,6 +90,12 @@ export class RedisStore implements SessionStore {
     const results = await multi.exec();
     const failed = results?.find(([error]) => error !== null);
     if (failed) throw failed[0];
+  }
+
+  async endAt(callSid: string, expectedVersion: number, summary: CallSummary | null, summaryTtlSeconds: number): Promise<boolean> {
+    const json = summary === null ? '' : JSON.stringify(summary);
+    const ended = await this.redis.casEnd(this.sessionKey(callSid), this.summaryKey(callSid), expectedVersion, json, summaryTtlSeconds);
+    return ended === 1;
   }
 
   async loadSummary(callSid: string): Promise<CallSummary | null> {

@@ -52,6 +52,9 @@ export interface StoredSession {
  *   returns false. Every save sets the session's time to live to `ttlSeconds`.
  * - `end` removes the session and, when `summary` is given and `summaryTtlSeconds` > 0, keeps the summary for
  *   that long. It is idempotent.
+ * - `endAt` is `end` as a compare-and-set: it ends the call only when the stored version equals
+ *   `expectedVersion`, and otherwise changes nothing and returns false. One round trip for a caller that knows
+ *   the version it saved last.
  * - Nothing is ever stored without a time to live.
  * - `ping` resolves when the store answers and rejects when it does not.
  */
@@ -59,6 +62,7 @@ export interface SessionStore {
   load(callSid: string): Promise<StoredSession | null>;
   save(callSid: string, record: SessionRecord, expectedVersion: number, ttlSeconds: number): Promise<boolean>;
   end(callSid: string, summary: CallSummary | null, summaryTtlSeconds: number): Promise<void>;
+  endAt(callSid: string, expectedVersion: number, summary: CallSummary | null, summaryTtlSeconds: number): Promise<boolean>;
   loadSummary(callSid: string): Promise<CallSummary | null>;
   ping(): Promise<void>;
   close(): Promise<void>;

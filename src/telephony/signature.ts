@@ -5,14 +5,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * POST parameter's name and value in name order.
  */
 export function twilioSignature(authToken: string, url: string, params: Record<string, unknown>): string {
-  const hmac = createHmac('sha1', authToken).update(url, 'utf8');
+  // One string and one update: each update is a call into the crypto binding.
+  let data = url;
   for (const name of Object.keys(params).sort()) {
     const value = params[name];
     // A repeated parameter arrives as an array; Twilio signs each value in order.
-    if (Array.isArray(value)) for (const v of [...value].sort()) hmac.update(`${name}${String(v)}`, 'utf8');
-    else hmac.update(`${name}${String(value ?? '')}`, 'utf8');
+    if (Array.isArray(value)) for (const v of [...value].sort()) data += `${name}${String(v)}`;
+    else data += `${name}${String(value ?? '')}`;
   }
-  return hmac.digest('base64');
+  return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
 }
 
 /**

@@ -113,6 +113,36 @@ export function sessionStoreConformance(name: string, make: () => Promise<StoreU
       expect(await t.ttls(id)).toEqual([]);
     });
 
+    test('endAt ends the call only at the expected version', async () => {
+      const id = sid();
+      await t.store.save(id, record('main-menu'), 0, 60);
+      await t.store.save(id, record('goodbye', ['Problem: password']), 1, 60);
+      expect(await t.store.endAt(id, 1, summary, 500)).toBe(false);
+      expect((await t.store.load(id))?.version).toBe(2);
+      expect(await t.store.loadSummary(id)).toBeNull();
+      expect(await t.store.endAt(id, 2, summary, 500)).toBe(true);
+      expect(await t.store.load(id)).toBeNull();
+      expect(await t.store.loadSummary(id)).toEqual(summary);
+      const ttls = await t.ttls(id);
+      expect(ttls).toHaveLength(1);
+      expect(ttls[0]).toBeGreaterThan(0);
+      expect(ttls[0]).toBeLessThanOrEqual(500);
+    });
+
+    test('endAt without a summary, or with a zero time to live, keeps nothing', async () => {
+      const a = sid();
+      const b = sid();
+      await t.store.save(a, record('goodbye'), 0, 60);
+      await t.store.save(b, record('goodbye'), 0, 60);
+      expect(await t.store.endAt(a, 1, null, 500)).toBe(true);
+      expect(await t.store.endAt(b, 1, summary, 0)).toBe(true);
+      for (const id of [a, b]) {
+        expect(await t.store.load(id)).toBeNull();
+        expect(await t.store.loadSummary(id)).toBeNull();
+        expect(await t.ttls(id)).toEqual([]);
+      }
+    });
+
     test('ping answers', async () => {
       await expect(t.store.ping()).resolves.toBeUndefined();
     });
