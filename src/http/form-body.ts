@@ -75,7 +75,6 @@ export function readForm(req: IncomingMessage, limits: FormLimits): Promise<Form
       req.removeListener('data', onData);
       req.removeListener('end', onEnd);
       req.removeListener('error', onError);
-      req.removeListener('close', onClose);
       if (error === null) resolve(params!);
       else reject(error);
     };
@@ -96,11 +95,10 @@ export function readForm(req: IncomingMessage, limits: FormLimits): Promise<Form
         finish(error instanceof BodyRefused ? error : new BodyRefused(400, 'malformed request'));
       }
     };
+    // A connection that closes before the body is complete also ends here ("aborted").
     const onError = () => finish(new BodyRefused(400, 'malformed request'));
-    const onClose = () => finish(new BodyRefused(400, 'the request ended before its body'));
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
-    req.on('close', onClose);
   });
 }

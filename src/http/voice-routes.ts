@@ -99,7 +99,7 @@ export function voiceRoutes(deps: VoiceDeps): RequestHandler {
       );
       // Node's own writeHead and end: express's send would look the type up, parse it back and re-encode the body.
       if (answer.twiml === undefined) res.writeHead(answer.status ?? 204).end();
-      else res.writeHead(200, { 'Content-Type': XML, 'Content-Length': Buffer.byteLength(answer.twiml) }).end(answer.twiml);
+      else res.writeHead(200, ['Content-Type', XML, 'Content-Length', String(Buffer.byteLength(answer.twiml))]).end(answer.twiml);
     });
 
   const rescueOrLastResort = (callSid: string | undefined, opening: 'technicalProblem' | 'stateLost'): string => {
