@@ -34,9 +34,18 @@ export function referenceFor(callSid: string): string {
   return n.toString().padStart(6, '0');
 }
 
-function toTurn(compiled: CompiledFlow, snapshot: ReturnType<CompiledFlow['machine']['resolveState']>, speaking: SpeakingContext): Turn {
+type Snapshot = ReturnType<CompiledFlow['machine']['resolveState']>;
+
+/**
+ * The xstate snapshot each call this process built came from. A call kept in memory between turns is stepped
+ * from its snapshot as it is; only a call read from the store is resolved again from its value and context.
+ */
+const snapshots = new WeakMap<PersistedCall, Snapshot>();
+
+function toTurn(compiled: CompiledFlow, snapshot: Snapshot, speaking: SpeakingContext): Turn {
   const value = String(snapshot.value);
   const call: PersistedCall = { value, context: snapshot.context };
+  snapshots.set(call, snapshot);
   return {
     call,
     nodeVersion: compiled.nodeVersions[value] ?? '',
@@ -64,7 +73,11 @@ export function canResume(compiled: CompiledFlow, saved: SavedCall): boolean {
 
 function restore(compiled: CompiledFlow, saved: SavedCall) {
   const { call } = saved;
-  if (canResume(compiled, saved)) return compiled.machine.resolveState({ value: call.value, context: call.context });
+  if (canResume(compiled, saved)) {
+    const known = snapshots.get(call);
+    if (known !== undefined && known.machine === compiled.machine) return known;
+    return compiled.machine.resolveState({ value: call.value, context: call.context });
+  }
   // The flow changed under this call and its question is gone or different: start again at the main menu, and say why.
   const [fresh] = initialTransition(compiled.machine, { reference: call.context.reference });
   return compiled.machine.resolveState({
@@ -74,7 +87,7 @@ function restore(compiled: CompiledFlow, saved: SavedCall) {
 }
 
 /** The machine's initial snapshot, computed once per flow: only the reference differs from call to call. */
-const initialSnapshots = new WeakMap<CompiledFlow, ReturnType<CompiledFlow['machine']['resolveState']>>();
+const initialSnapshots = new WeakMap<CompiledFlow, Snapshot>();
 
 /** The first turn of a new call. */
 export function startCall(compiled: CompiledFlow, callSid: string, speaking: SpeakingContext): Turn {

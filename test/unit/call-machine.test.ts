@@ -42,6 +42,30 @@ test('the snapshot survives a JSON round trip and steps the same afterwards', ()
   expect(direct.call.value).toBe('mfa-reset-new-device');
 });
 
+test('a call kept in memory between turns steps exactly as the same call read back from the store', () => {
+  // A seeded walk over every kind of event, long enough to reach transfers, dial outcomes and the end.
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const events: CallEvent[] = [
+    ...['0', '1', '2', '3', '4', '7', '9', '*', '#'].map(key),
+    silence,
+    { type: 'DIAL', outcome: 'connected' },
+    { type: 'DIAL', outcome: 'busy' },
+    { type: 'DIAL', outcome: 'noAnswer' },
+    { type: 'DIAL', outcome: 'failed' },
+  ];
+  for (let walk = 0; walk < 40; walk++) {
+    let kept = startCall(flow, CALL, SPEAKING);
+    let stored = kept;
+    for (let step = 0; step < 25 && !kept.done; step++) {
+      const event = events[Math.floor(random() * events.length)]!;
+      kept = advance(flow, saved(kept), event, SPEAKING);
+      stored = advance(flow, JSON.parse(JSON.stringify(saved(stored))) as SavedCall, event, SPEAKING);
+      expect(kept).toEqual(stored);
+    }
+  }
+});
+
 test.each([
   [['1', '1'], 'username-ticket'],
   [['1', '2'], 'username-reenter'],
