@@ -1,5 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { processUsage, startServer, stop, waitReady } from './processes';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { processUsage, startServer, stop } from './processes';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -8,12 +8,13 @@ import { Redis } from 'ioredis';
 import { freePort, startRedis, type RedisProcess } from '../test/helpers/redis-server';
 import { percentile, Recorder, simulatedCall, WebhookClient } from './driver';
 
-const USAGE = `Usage: npm run bench -- [--duration S] [--concurrency N] [--calls-in-memory N] [--short] [--out DIR]
+const USAGE = `Usage: npm run bench -- [--duration S] [--rounds N] [--concurrency N] [--calls-in-memory N] [--short] [--out DIR]
 
 Starts the line (node dist/src/main.js) on a private redis-server and drives whole simulated calls through it:
   closed loop  N concurrent callers, each placing calls back to back: the maximum rate
   ceiling      the same callers against a plain express endpoint that returns one fixed TwiML document (its
-               Gather leads the callers on, turn after turn, as the line's prompts do)
+               Gather leads the callers on, turn after turn, as the line's prompts do); the two take turns in
+               --rounds rounds (default 5) that share the duration, so drift on the machine falls on both alike
   open loop    calls arriving at a fixed rate, set to half the measured maximum, so that latency is not hidden
                by coordinated omission
   memory       Redis memory per live call, with N calls left in progress
@@ -24,6 +25,7 @@ const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '20' },
     concurrency: { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '5' },
     'calls-in-memory': { type: 'string', default: '2000' },
     short: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results' },
@@ -37,6 +39,7 @@ if (values.help) {
 const short = values.short === true;
 const duration = short ? 2 : Number(values.duration);
 const concurrency = Number(values.concurrency);
+const rounds = short ? 2 : Math.max(1, Number(values.rounds));
 const callsInMemory = short ? 200 : Number(values['calls-in-memory']);
 const TOKEN = 'bench-auth-token';
 
@@ -80,20 +83,51 @@ function summarize(recorder: Recorder, seconds: number, cpu: number, rssMb: numb
   };
 }
 
-/** N callers placing whole calls back to back for `seconds`. */
-async function closedLoop(client: WebhookClient, pid: number, seconds: number, callers: number): Promise<PhaseResult> {
-  const recorder = new Recorder();
-  const before = processUsage(pid);
+/** A server under the closed loop, with what its rounds have gathered so far. */
+interface Target {
+  client: WebhookClient;
+  pid: number;
+  recorder: Recorder;
+  seconds: number;
+  cpuSeconds: number;
+  rssMb: number;
+  /** Webhooks per second of each round. */
+  rounds: number[];
+}
+
+function target(client: WebhookClient, pid: number): Target {
+  return { client, pid, recorder: new Recorder(), seconds: 0, cpuSeconds: 0, rssMb: 0, rounds: [] };
+}
+
+function summarizeTarget(t: Target): PhaseResult & { webhooksPerSecondByRound: number[] } {
+  return { ...summarize(t.recorder, t.seconds, t.cpuSeconds, t.rssMb), webhooksPerSecondByRound: t.rounds };
+}
+
+/** N callers placing whole calls back to back against `t` for `seconds`, added to what `t` has gathered. */
+async function closedRound(t: Target, seconds: number, callers: number): Promise<void> {
+  const before = processUsage(t.pid);
+  const webhooksBefore = t.recorder.webhooks;
   const started = performance.now();
   const end = started + seconds * 1000;
   await Promise.all(
     Array.from({ length: callers }, async () => {
-      while (performance.now() < end) await simulatedCall(client, recorder);
+      while (performance.now() < end) await simulatedCall(t.client, t.recorder);
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  const after = processUsage(pid);
-  return summarize(recorder, elapsed, after.cpuSeconds - before.cpuSeconds, after.rssMb);
+  const after = processUsage(t.pid);
+  t.seconds += elapsed;
+  t.cpuSeconds += after.cpuSeconds - before.cpuSeconds;
+  t.rssMb = after.rssMb;
+  t.rounds.push(Math.round((t.recorder.webhooks - webhooksBefore) / elapsed));
+}
+
+/**
+ * The line and the ceiling in alternating rounds under the same callers: whatever else the machine is doing
+ * drifts over both alike, rather than over whichever phase ran at the time.
+ */
+async function alternate(targets: Target[], rounds: number, seconds: number, callers: number): Promise<void> {
+  for (let round = 0; round < rounds; round++) for (const t of targets) await closedRound(t, seconds / rounds, callers);
 }
 
 /** Calls arriving at `callsPerSecond` whatever the line's speed; each call's webhooks follow one another. */
@@ -166,7 +200,7 @@ async function main(): Promise<void> {
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     results.startupMs = { node: median(startup.node!), npmStart: median(startup.npmStart!), runs: startup };
 
-    // The line under load.
+    // The line and the ceiling under the same closed-loop load, in alternating rounds.
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const line = await startServer(
@@ -175,16 +209,32 @@ async function main(): Promise<void> {
       `${base}/readyz`,
     );
     children.push(line);
+    const plainPort = await freePort();
+    const plainBase = `http://127.0.0.1:${plainPort}`;
+    const plain = await startServer([process.execPath, 'dist/bench/plain-server.js'], { PORT: String(plainPort) }, `${plainBase}/healthz`);
+    children.push(plain);
     const client = new WebhookClient(base, TOKEN, concurrency * 2);
-    await closedLoop(client, line.pid!, short ? 0.5 : 3, concurrency); // warm-up: JIT, connections
+    const plainClient = new WebhookClient(plainBase, TOKEN, concurrency * 2);
+    // Warm-up: JIT, connections.
+    await alternate([target(client, line.pid!), target(plainClient, plain.pid!)], 1, short ? 0.5 : 3, concurrency);
+    const lineTarget = target(client, line.pid!);
+    const plainTarget = target(plainClient, plain.pid!);
     const commandsBefore = await commandCount(redis);
     const tripsBefore = await roundTrips(base);
-    const closed = await closedLoop(client, line.pid!, duration, concurrency);
+    await alternate([lineTarget, plainTarget], rounds, duration, concurrency);
     const commandsAfter = await commandCount(redis);
     const tripsAfter = await roundTrips(base);
+    plainClient.close();
+    await stop(plain);
+    const closed = summarizeTarget(lineTarget);
+    const ceiling = summarizeTarget(plainTarget);
     closed.redisCommandsPerWebhook = Math.round(((commandsAfter - commandsBefore) / closed.webhooks) * 100) / 100;
     closed.storeRoundTripsPerWebhook = Math.round(((tripsAfter - tripsBefore) / closed.webhooks) * 100) / 100;
     results.closedLoop = { concurrency, ...closed };
+    results.ceiling = ceiling;
+    results.throughputRatio = Math.round((closed.webhooksPerSecond / ceiling.webhooksPerSecond) * 1000) / 1000;
+    const roundRatios = lineTarget.rounds.map((r, i) => Math.round((r / plainTarget.rounds[i]!) * 1000) / 1000);
+    results.throughputRatioByRound = roundRatios;
 
     const webhooksPerCall = closed.webhooks / Math.max(1, closed.calls);
     const halfRateCalls = closed.webhooksPerSecond / 2 / webhooksPerCall;
@@ -220,24 +270,6 @@ async function main(): Promise<void> {
       memoryUsagePerKeySample: Math.round(usages.reduce((a: number, b) => a + Number(b ?? 0), 0) / Math.max(1, usages.length)),
     };
     await stop(line);
-
-    // The ceiling: the plain express endpoint under the same closed-loop load.
-    const plainPort = await freePort();
-    const plain = spawn(process.execPath, ['dist/bench/plain-server.js'], {
-      env: { ...process.env, PORT: String(plainPort) },
-      stdio: ['ignore', 'ignore', 'inherit'],
-      detached: true,
-    });
-    children.push(plain);
-    const plainBase = `http://127.0.0.1:${plainPort}`;
-    await waitReady(`${plainBase}/healthz`, plain);
-    const plainClient = new WebhookClient(plainBase, TOKEN, concurrency * 2);
-    await closedLoop(plainClient, plain.pid!, short ? 0.5 : 3, concurrency); // warm-up
-    const ceiling = await closedLoop(plainClient, plain.pid!, duration, concurrency);
-    plainClient.close();
-    await stop(plain);
-    results.ceiling = ceiling;
-    results.throughputRatio = Math.round((closed.webhooksPerSecond / ceiling.webhooksPerSecond) * 1000) / 1000;
   } finally {
     for (const c of children) await stop(c);
     redis.disconnect();
@@ -252,7 +284,7 @@ async function main(): Promise<void> {
     redis: spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim().split(' ')[2] ?? 'unknown',
     platform: `${os.type()} ${os.release()}`,
   };
-  const report = { date: new Date().toISOString(), short, durationSeconds: duration, machine, ...results };
+  const report = { date: new Date().toISOString(), short, durationSeconds: duration, rounds, machine, ...results };
   mkdirSync(values.out!, { recursive: true });
   const name = short ? 'short' : 'latest';
   writeFileSync(join(values.out!, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
@@ -276,7 +308,7 @@ function table(report: Record<string, unknown>): string {
   const row = (name: string, r: PhaseResult) =>
     `| ${name} | ${r.webhooksPerSecond} | ${r.callsPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${r.serverCpuPercent} | ${r.serverCpuMicrosPerWebhook} | ${r.serverRssMb} | ${r.errors} |`;
   return [
-    `Benchmark of ${report.date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB, Node ${machine.node}, Redis ${machine.redis}${report.short ? ' (short run: not for targets)' : ''}; ${report.durationSeconds} s per phase.`,
+    `Benchmark of ${report.date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB, Node ${machine.node}, Redis ${machine.redis}${report.short ? ' (short run: not for targets)' : ''}; ${report.durationSeconds} s per phase, the closed loop and the ceiling alternating in ${report.rounds} rounds.`,
     '',
     '| phase | webhooks/s | calls/s | p50 ms | p95 ms | p99 ms | max ms | server CPU % | server CPU µs/webhook | server RSS MB | errors |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -284,7 +316,7 @@ function table(report: Record<string, unknown>): string {
     row(`open loop, ${o.targetCallsPerSecond} calls/s (half the maximum)`, o),
     row(`ceiling: plain express, ${c.concurrency} callers`, p),
     '',
-    `- Throughput of whole-call webhooks: ${report.throughputRatio} of the plain express ceiling.`,
+    `- Throughput of whole-call webhooks: ${report.throughputRatio} of the plain express ceiling (round by round: ${(report.throughputRatioByRound as number[]).join(', ')}).`,
     `- Store round trips per webhook: ${c.storeRoundTripsPerWebhook} (Redis commands per webhook, those inside the compare-and-set script included: ${c.redisCommandsPerWebhook}).`,
     `- Redis memory per live call: ${m.bytesPerLiveCall} bytes (${m.liveCalls} calls in progress).`,
     `- Start to ready (/readyz 200): ${s.node} ms with node dist/src/main.js, ${s.npmStart} ms with npm start (median).`,

@@ -95,9 +95,14 @@ export function buildApp(deps: AppDeps): express.Express {
     res.status(404).type('text/plain').send('not found');
   });
 
-  // Body parser and other request errors: a 4xx that says why, never a stack trace.
-  app.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+  // Anything else a request gets wrong (an undecodable path, say): a 4xx that says why, never a stack trace.
+  app.use((error: Error & { status?: number }, req: Request, res: Response, _next: NextFunction) => {
     const clientError = error.status !== undefined && error.status >= 400 && error.status < 500;
+    if (res.headersSent) {
+      // The answer is out (a fault after it, in a log line say): nothing more to send.
+      logger.error({ route: req.path, error: error.message }, 'fault after the answer');
+      return;
+    }
     if (!clientError && req.path.startsWith('/voice')) {
       // Not the request's fault: the caller still reaches the desk.
       logger.error({ route: req.path, error: error.message }, 'webhook fault');
@@ -107,17 +112,9 @@ export function buildApp(deps: AppDeps): express.Express {
         .send(lastResortTwiml(config.BSD_NUMBER, spokenPhoneNumber(config.BSD_NUMBER)));
       return;
     }
-    const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 400;
-    const reason =
-      error.type === 'entity.too.large'
-        ? 'request body is too large'
-        : error.type === 'parameters.too.many'
-          ? 'too many parameters'
-          : error.type === 'encoding.unsupported' || error.type === 'charset.unsupported'
-            ? 'unsupported body encoding'
-            : 'malformed request';
-    logger.warn({ route: req.path, status, reason, type: error.type }, 'request refused');
-    res.status(status).type('text/plain').send(reason);
+    const status = clientError ? error.status! : 400;
+    logger.warn({ route: req.path, status, reason: 'malformed request' }, 'request refused');
+    res.status(status).type('text/plain').send('malformed request');
   });
   return app;
 }

@@ -47,10 +47,14 @@ export function voiceRoutes(deps: VoiceDeps): RequestHandler {
       next();
       return;
     }
-    guard(req, res, () => {
+    guard(req, res, (error?: unknown) => {
+      if (error !== undefined) {
+        next(error);
+        return;
+      }
       const handler = req.method === 'POST' ? handlers.get(req.path) : undefined;
       if (handler === undefined) next();
-      else void handler(req, res);
+      else handler(req, res).catch(next);
     });
   };
 
@@ -81,6 +85,10 @@ export function voiceRoutes(deps: VoiceDeps): RequestHandler {
         };
       }
       const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
+      // The answer first: nothing after it (metrics, the log line) can keep the caller waiting.
+      // Node's own writeHead and end: express's send would look the type up, parse it back and re-encode the body.
+      if (answer.twiml === undefined) res.writeHead(answer.status ?? 204).end();
+      else res.writeHead(200, ['Content-Type', XML, 'Content-Length', String(Buffer.byteLength(answer.twiml))]).end(answer.twiml);
       deps.metrics.count('portal_line_webhooks_total', { route, outcome: answer.outcome });
       deps.metrics.observeLatency(latencyMs);
       const level = answer.outcome.includes('rescued') || answer.outcome === 'state-lost' ? 'warn' : 'info';
@@ -97,9 +105,6 @@ export function voiceRoutes(deps: VoiceDeps): RequestHandler {
         },
         'webhook turn',
       );
-      // Node's own writeHead and end: express's send would look the type up, parse it back and re-encode the body.
-      if (answer.twiml === undefined) res.writeHead(answer.status ?? 204).end();
-      else res.writeHead(200, ['Content-Type', XML, 'Content-Length', String(Buffer.byteLength(answer.twiml))]).end(answer.twiml);
     });
 
   const rescueOrLastResort = (callSid: string | undefined, opening: 'technicalProblem' | 'stateLost'): string => {

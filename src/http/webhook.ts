@@ -61,12 +61,15 @@ export function webhookGuard(options: GuardOptions, logger: Logger): RequestHand
     next();
   };
   return (req: Request, res: Response, next: NextFunction) => {
-    readForm(req, FORM_LIMITS).then(
-      (body) => signed(req, res, next, body),
-      (error: unknown) => {
-        if (error instanceof BodyRefused) refuseWebhook(req, res, logger, error.status, error.message);
-        else next(error);
-      },
-    );
+    readForm(req, FORM_LIMITS)
+      .then(
+        (body) => signed(req, res, next, body),
+        (error: unknown) => {
+          if (error instanceof BodyRefused) refuseWebhook(req, res, logger, error.status, error.message);
+          else next(error);
+        },
+      )
+      // A fault here is the line's, not the request's: express's error handler answers it with TwiML to the desk.
+      .catch(next);
   };
 }
