@@ -3,7 +3,7 @@ import type { SpeakingContext } from '../engine/prompt';
 import { advance, referenceFor, replay, startCall, type Turn } from '../engine/step';
 import type { CompiledFlow } from '../flows/compile';
 import type { FlowRegistry } from '../flows/registry';
-import type { CallSummary, SessionRecord, SessionStore, StoredSession } from '../store/session-store';
+import type { CallSummary, SaveOptions, SessionRecord, SessionStore, StoredSession } from '../store/session-store';
 import { renderPrompt, withQuery, type RenderOptions } from '../telephony/twiml';
 import { withDeadline } from './deadline';
 import type { Metrics } from './metrics';
@@ -70,10 +70,10 @@ export class CallTurns {
     return stored;
   }
 
-  private async save(callSid: string, record: SessionRecord, expected: number): Promise<boolean> {
+  private async save(callSid: string, record: SessionRecord, expected: number, options: SaveOptions = {}): Promise<boolean> {
     this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'save' });
     const saved = await withDeadline(
-      this.deps.store.save(callSid, record, expected, this.deps.sessionTtlSeconds),
+      this.deps.store.save(callSid, record, expected, this.deps.sessionTtlSeconds, options),
       this.deps.storeTimeoutMs,
       'saving the call',
     );
@@ -113,7 +113,8 @@ export class CallTurns {
           turn === cached.version
             ? advance(cachedFlow, cached.record, event, this.speaking)
             : replay(cachedFlow, cached.record, this.speaking);
-        if (await this.save(callSid, this.recordOf(cachedFlow, next), 0)) return this.render(next, 1, 'restored');
+        // Unless the call has in fact ended (its status callback came while this turn was in flight).
+        if (await this.save(callSid, this.recordOf(cachedFlow, next), 0, { unlessEnded: true })) return this.render(next, 1, 'restored');
         continue;
       }
       if (stored === null) {
@@ -155,19 +156,20 @@ export class CallTurns {
 
   private async summarizeAndEnd(callSid: string, callStatus: string, durationSeconds: number | null): Promise<CallSummary | null> {
     const { store, storeTimeoutMs, summaryTtlSeconds } = this.deps;
-    // The version this instance saved last ends the call in one round trip; when another instance answered the
-    // call's last turns, the compare-and-set fails and the call is read from the store.
-    const cached = this.recent.get(callSid);
+    // The call ends with a compare-and-set on the version this instance saved last: one round trip. When another
+    // instance answered the call's last turns, the failed compare-and-set returns the call as it is, and the
+    // next attempt ends it at that version. An instance that has not seen the call reads it first.
+    let known = this.recent.get(callSid) ?? (await this.load(callSid));
     this.recent.delete(callSid);
-    if (cached !== undefined) {
-      const summary = summaryOf(callSid, cached, callStatus, durationSeconds);
+    for (let attempt = 0; attempt < SAVE_ATTEMPTS && known !== null; attempt++) {
+      const summary = summaryOf(callSid, known, callStatus, durationSeconds);
       this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
-      if (await withDeadline(store.endAt(callSid, cached.version, summary, summaryTtlSeconds), storeTimeoutMs, 'ending the call'))
-        return summary;
+      const result = await withDeadline(store.endAt(callSid, known.version, summary, summaryTtlSeconds), storeTimeoutMs, 'ending the call');
+      if (result.ended) return summary;
+      known = result.current;
     }
-    const stored = await this.load(callSid);
-    this.recent.delete(callSid);
-    const summary = stored === null ? null : summaryOf(callSid, stored, callStatus, durationSeconds);
+    // Gone already (ended, expired), or still changing after every attempt: remove what is there.
+    const summary = known === null ? null : summaryOf(callSid, known, callStatus, durationSeconds);
     this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
     await withDeadline(store.end(callSid, summary, summaryTtlSeconds), storeTimeoutMs, 'ending the call');
     return summary;

@@ -51,8 +51,9 @@ function parseForm(text: string, limits: FormLimits): FormParams {
   for (let i = text.indexOf('&'); i !== -1; i = text.indexOf('&', i + 1)) {
     if (++count > limits.parameters) throw new BodyRefused(413, 'too many parameters');
   }
-  // node:querystring: '+' is a space, a broken %-escape is kept as it came, repeats become arrays, and the result
-  // has no prototype, so a parameter named __proto__ is only a parameter.
+  // node:querystring: '+' is a space; an escape that is not hex is kept as it came, and escaped bytes that are not
+  // UTF-8 become U+FFFD (Twilio sends UTF-8); repeats become arrays; the result has no prototype, so a parameter
+  // named __proto__ is only a parameter.
   return parse(text) as FormParams;
 }
 
@@ -81,7 +82,10 @@ export function readForm(req: IncomingMessage, limits: FormLimits): Promise<Form
     const onData = (chunk: Buffer) => {
       received += chunk.length;
       if (received > limits.bytes) {
+        // The rest is read and dropped, as Node does for any body left unread, so that the client, still
+        // sending, gets the 413 rather than a reset connection.
         finish(new BodyRefused(413, 'request body is too large'));
+        req.resume();
         return;
       }
       if (first === undefined) first = chunk;

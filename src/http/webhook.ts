@@ -33,8 +33,6 @@ export interface GuardOptions {
 
 /** Answers a refused webhook with its status and reason, and logs it (the path only, never the query or body). */
 export function refuseWebhook(req: Request, res: Response, logger: Logger, status: number, reason: string): void {
-  // A refused body may not have been read: the connection closes after the answer rather than reading it out.
-  if (status === 413 || status === 415) res.setHeader('Connection', 'close');
   res.status(status).type('text/plain').send(reason);
   // The path only: a query could carry anything a caller of this URL chose to put there.
   logger.warn({ route: req.originalUrl.split('?')[0], status, reason, remote: req.socket.remoteAddress }, 'webhook refused');

@@ -3,6 +3,8 @@ import {
   parseStored,
   sessionRecord,
   type CallSummary,
+  type EndAtResult,
+  type SaveOptions,
   type SessionRecord,
   type SessionStore,
   type StoredSession,
@@ -54,9 +56,16 @@ export class MemoryStore implements SessionStore {
     return entry === undefined || record === null ? null : { version: entry.version, record };
   }
 
-  async save(callSid: string, record: SessionRecord, expectedVersion: number, ttlSeconds: number): Promise<boolean> {
+  async save(
+    callSid: string,
+    record: SessionRecord,
+    expectedVersion: number,
+    ttlSeconds: number,
+    options: SaveOptions = {},
+  ): Promise<boolean> {
     const current = this.live(this.sessions, callSid)?.version ?? 0;
     if (current !== expectedVersion) return false;
+    if (options.unlessEnded === true && expectedVersion === 0 && this.live(this.summaries, callSid) !== undefined) return false;
     this.sessions.set(callSid, {
       version: expectedVersion + 1,
       json: JSON.stringify(record),
@@ -71,10 +80,10 @@ export class MemoryStore implements SessionStore {
       this.summaries.set(callSid, { version: 1, json: JSON.stringify(summary), expiresAt: this.now() + summaryTtlSeconds * 1000 });
   }
 
-  async endAt(callSid: string, expectedVersion: number, summary: CallSummary | null, summaryTtlSeconds: number): Promise<boolean> {
-    if ((this.live(this.sessions, callSid)?.version ?? 0) !== expectedVersion) return false;
+  async endAt(callSid: string, expectedVersion: number, summary: CallSummary | null, summaryTtlSeconds: number): Promise<EndAtResult> {
+    if ((this.live(this.sessions, callSid)?.version ?? 0) !== expectedVersion) return { ended: false, current: await this.load(callSid) };
     await this.end(callSid, summary, summaryTtlSeconds);
-    return true;
+    return { ended: true };
   }
 
   async loadSummary(callSid: string): Promise<CallSummary | null> {

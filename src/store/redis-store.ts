@@ -4,6 +4,8 @@ import {
   parseStored,
   sessionRecord,
   type CallSummary,
+  type EndAtResult,
+  type SaveOptions,
   type SessionRecord,
   type SessionStore,
   type StoredSession,
@@ -12,14 +14,17 @@ import {
 /**
  * Compare-and-set save of a call session.
  * KEYS[1]  the session hash (fields: v = version, d = JSON record)
+ * KEYS[2]  the call's summary key
  * ARGV[1]  expected version (0 = the session must not exist)
  * ARGV[2]  the new JSON record
  * ARGV[3]  time to live, seconds
- * Returns  1 when saved (version becomes ARGV[1] + 1), 0 when the stored version differs.
+ * ARGV[4]  '1': at version 0, refuse while the summary exists (a call that has ended is not started again)
+ * Returns  1 when saved (version becomes ARGV[1] + 1), 0 when the stored version differs or the call has ended.
  */
 const CAS_SAVE = `
 local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if current ~= tonumber(ARGV[1]) then return 0 end
+if current == 0 and ARGV[4] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'v', current + 1, 'd', ARGV[2])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return 1
@@ -32,11 +37,16 @@ return 1
  * ARGV[1]  expected version
  * ARGV[2]  the summary JSON, or '' for none
  * ARGV[3]  the summary's time to live, seconds (0 keeps none)
- * Returns  1 when the session was removed (and the summary kept), 0 when the stored version differs.
+ * Returns  1 when the session was removed (and the summary kept); when the stored version differs, the session
+ *          as it is: { version, JSON record }, or an empty list when there is none.
  */
 const CAS_END = `
-local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
-if current ~= tonumber(ARGV[1]) then return 0 end
+local session = redis.call('HMGET', KEYS[1], 'v', 'd')
+local current = tonumber(session[1] or '0')
+if current ~= tonumber(ARGV[1]) then
+  if current == 0 then return {} end
+  return session
+end
 redis.call('DEL', KEYS[1])
 local ttl = tonumber(ARGV[3])
 if ARGV[2] ~= '' and ttl > 0 then redis.call('SET', KEYS[2], ARGV[2], 'EX', ttl) end
@@ -45,8 +55,8 @@ return 1
 
 type Client = Redis | Cluster;
 type WithCas = Client & {
-  casSave(key: string, expected: number, json: string, ttl: number): Promise<number>;
-  casEnd(sessionKey: string, summaryKey: string, expected: number, json: string, ttl: number): Promise<number>;
+  casSave(sessionKey: string, summaryKey: string, expected: number, json: string, ttl: number, unlessEnded: string): Promise<number>;
+  casEnd(sessionKey: string, summaryKey: string, expected: number, json: string, ttl: number): Promise<1 | (string | null)[]>;
 };
 
 /**
@@ -60,7 +70,7 @@ export class RedisStore implements SessionStore {
     client: Client,
     private readonly prefix: string,
   ) {
-    client.defineCommand('casSave', { numberOfKeys: 1, lua: CAS_SAVE });
+    client.defineCommand('casSave', { numberOfKeys: 2, lua: CAS_SAVE });
     client.defineCommand('casEnd', { numberOfKeys: 2, lua: CAS_END });
     this.redis = client as WithCas;
   }
@@ -75,12 +85,31 @@ export class RedisStore implements SessionStore {
 
   async load(callSid: string): Promise<StoredSession | null> {
     const [version, json] = await this.redis.hmget(this.sessionKey(callSid), 'v', 'd');
+    return this.stored(version ?? null, json);
+  }
+
+  private stored(version: string | null, json: string | null | undefined): StoredSession | null {
     const record = parseStored(sessionRecord, json);
     return version === null || record === null ? null : { version: Number(version), record };
   }
 
-  async save(callSid: string, record: SessionRecord, expectedVersion: number, ttlSeconds: number): Promise<boolean> {
-    const saved = await this.redis.casSave(this.sessionKey(callSid), expectedVersion, JSON.stringify(record), ttlSeconds);
+  async save(
+    callSid: string,
+    record: SessionRecord,
+    expectedVersion: number,
+    ttlSeconds: number,
+    options: SaveOptions = {},
+  ): Promise<boolean> {
+    const json = JSON.stringify(record);
+    const unlessEnded = options.unlessEnded === true ? '1' : '0';
+    const saved = await this.redis.casSave(
+      this.sessionKey(callSid),
+      this.summaryKey(callSid),
+      expectedVersion,
+      json,
+      ttlSeconds,
+      unlessEnded,
+    );
     return saved === 1;
   }
 
@@ -92,10 +121,11 @@ export class RedisStore implements SessionStore {
     if (failed) throw failed[0];
   }
 
-  async endAt(callSid: string, expectedVersion: number, summary: CallSummary | null, summaryTtlSeconds: number): Promise<boolean> {
+  async endAt(callSid: string, expectedVersion: number, summary: CallSummary | null, summaryTtlSeconds: number): Promise<EndAtResult> {
     const json = summary === null ? '' : JSON.stringify(summary);
-    const ended = await this.redis.casEnd(this.sessionKey(callSid), this.summaryKey(callSid), expectedVersion, json, summaryTtlSeconds);
-    return ended === 1;
+    const result = await this.redis.casEnd(this.sessionKey(callSid), this.summaryKey(callSid), expectedVersion, json, summaryTtlSeconds);
+    if (result === 1) return { ended: true };
+    return { ended: false, current: this.stored(result[0] ?? null, result[1]) };
   }
 
   async loadSummary(callSid: string): Promise<CallSummary | null> {

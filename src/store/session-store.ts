@@ -41,6 +41,14 @@ export interface StoredSession {
   record: SessionRecord;
 }
 
+export interface SaveOptions {
+  /** Refuse a save at version 0 while the call's summary is kept. */
+  unlessEnded?: boolean;
+}
+
+/** What `endAt` did: ended the call, or found it at another version (`current`), or gone (`current` null). */
+export type EndAtResult = { ended: true } | { ended: false; current: StoredSession | null };
+
 /**
  * Where live calls keep their state between webhooks.
  *
@@ -49,20 +57,22 @@ export interface StoredSession {
  *   expired). A stored value that no longer parses is reported as null, never thrown.
  * - `save` is a compare-and-set: it succeeds only when the stored version equals `expectedVersion` (0 means
  *   "no session yet") and then stores version `expectedVersion + 1`; otherwise it changes nothing and
- *   returns false. Every save sets the session's time to live to `ttlSeconds`.
+ *   returns false. Every save sets the session's time to live to `ttlSeconds`. With `unlessEnded`, a save at
+ *   version 0 also fails while the call's summary is kept: a call put back after its state was lost is not
+ *   started again when it has in fact ended (a turn in flight as the status callback ended it, say).
  * - `end` removes the session and, when `summary` is given and `summaryTtlSeconds` > 0, keeps the summary for
  *   that long. It is idempotent.
  * - `endAt` is `end` as a compare-and-set: it ends the call only when the stored version equals
- *   `expectedVersion`, and otherwise changes nothing and returns false. One round trip for a caller that knows
- *   the version it saved last.
+ *   `expectedVersion`; otherwise it changes nothing and returns the session as it is (null when there is none),
+ *   so that the caller can try again at that version without another round trip to read it.
  * - Nothing is ever stored without a time to live.
  * - `ping` resolves when the store answers and rejects when it does not.
  */
 export interface SessionStore {
   load(callSid: string): Promise<StoredSession | null>;
-  save(callSid: string, record: SessionRecord, expectedVersion: number, ttlSeconds: number): Promise<boolean>;
+  save(callSid: string, record: SessionRecord, expectedVersion: number, ttlSeconds: number, options?: SaveOptions): Promise<boolean>;
   end(callSid: string, summary: CallSummary | null, summaryTtlSeconds: number): Promise<void>;
-  endAt(callSid: string, expectedVersion: number, summary: CallSummary | null, summaryTtlSeconds: number): Promise<boolean>;
+  endAt(callSid: string, expectedVersion: number, summary: CallSummary | null, summaryTtlSeconds: number): Promise<EndAtResult>;
   loadSummary(callSid: string): Promise<CallSummary | null>;
   ping(): Promise<void>;
   close(): Promise<void>;

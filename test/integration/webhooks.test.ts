@@ -182,6 +182,20 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       });
     });
 
+    test('a turn still in flight when the status callback ends the call does not start it again', async () => {
+      const other = await startLine(kind, {}, line);
+      await line.post('/voice', call()).expect(200);
+      await other.post('/voice/input?t=1', call({ Digits: '3' })).expect(200);
+      await line.post('/voice/status', call({ CallStatus: 'completed', CallDuration: '20' })).expect(204);
+      const summary = await line.store.loadSummary(CALL);
+      expect(summary).toMatchObject({ lastNode: 'mfa-uninstalled-app' });
+      // The other instance still holds the call; a late turn finds the store empty but the call ended.
+      await other.post('/voice/input?t=2', call({ Digits: '1' })).expect(200);
+      expect(await line.store.load(CALL)).toBeNull();
+      expect(await line.store.loadSummary(CALL)).toEqual(summary);
+      await other.close();
+    });
+
     test('a status callback on an instance that did not answer the last turns sums up the call as it ended', async () => {
       const other = await startLine(kind, {}, line);
       await line.post('/voice', call()).expect(200);
@@ -199,6 +213,10 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
         durationSeconds: 40,
       });
       expect(stored!.record.call.context.history.length).toBeGreaterThanOrEqual(2);
+      // Two round trips: the compare-and-set at the old version fails and returns the call as it is; the second ends it.
+      const metrics = (await (await import('supertest')).default(line.app).get('/metrics').expect(200)).text;
+      expect(metrics).toMatch(/portal_line_store_round_trips_total\{operation="end"\} 2\n/);
+      expect(metrics).not.toMatch(/operation="load"/);
       await other.close();
     });
   });

@@ -122,10 +122,14 @@ export function sessionStoreConformance(name: string, make: () => Promise<StoreU
       const id = sid();
       await t.store.save(id, record('main-menu'), 0, 60);
       await t.store.save(id, record('goodbye', ['Problem: password']), 1, 60);
-      expect(await t.store.endAt(id, 1, summary, 500)).toBe(false);
+      // At another version it changes nothing and returns the call as it is.
+      expect(await t.store.endAt(id, 1, summary, 500)).toEqual({
+        ended: false,
+        current: { version: 2, record: record('goodbye', ['Problem: password']) },
+      });
       expect((await t.store.load(id))?.version).toBe(2);
       expect(await t.store.loadSummary(id)).toBeNull();
-      expect(await t.store.endAt(id, 2, summary, 500)).toBe(true);
+      expect(await t.store.endAt(id, 2, summary, 500)).toEqual({ ended: true });
       await expectEndedWithSummary(id, 500);
     });
 
@@ -134,13 +138,34 @@ export function sessionStoreConformance(name: string, make: () => Promise<StoreU
       const b = sid();
       await t.store.save(a, record('goodbye'), 0, 60);
       await t.store.save(b, record('goodbye'), 0, 60);
-      expect(await t.store.endAt(a, 1, null, 500)).toBe(true);
-      expect(await t.store.endAt(b, 1, summary, 0)).toBe(true);
+      expect(await t.store.endAt(a, 1, null, 500)).toEqual({ ended: true });
+      expect(await t.store.endAt(b, 1, summary, 0)).toEqual({ ended: true });
       for (const id of [a, b]) {
         expect(await t.store.load(id)).toBeNull();
         expect(await t.store.loadSummary(id)).toBeNull();
         expect(await t.ttls(id)).toEqual([]);
       }
+    });
+
+    test('endAt on a call that is gone says so', async () => {
+      const id = sid();
+      expect(await t.store.endAt(id, 3, summary, 500)).toEqual({ ended: false, current: null });
+      expect(await t.store.loadSummary(id)).toBeNull();
+    });
+
+    test('with unlessEnded, a call that has ended is not started again at version 0 while its summary is kept', async () => {
+      const id = sid();
+      await t.store.save(id, record('goodbye'), 0, 60);
+      await t.store.end(id, summary, 500);
+      expect(await t.store.save(id, record('main-menu'), 0, 60, { unlessEnded: true })).toBe(false);
+      expect(await t.store.load(id)).toBeNull();
+      // A plain save starts it (a CallSid used again, as the simulator does).
+      expect(await t.store.save(id, record('main-menu'), 0, 60)).toBe(true);
+      // Without a summary nothing remembers the call: it may be put back (a store restarted empty, say).
+      const other = sid();
+      await t.store.save(other, record('goodbye'), 0, 60);
+      await t.store.end(other, null, 500);
+      expect(await t.store.save(other, record('main-menu'), 0, 60, { unlessEnded: true })).toBe(true);
     });
 
     test('ping answers', async () => {
