@@ -5,8 +5,10 @@ import { buildApp } from './app';
 import { loadConfig } from './config';
 import { LineError } from './errors';
 import { FlowRegistry } from './flows/registry';
-import { createLogger } from './log';
+import { withDeadline } from './http/deadline';
+import { createLogger, type Logger } from './log';
 import { createStore } from './store/connect';
+import type { SessionStore } from './store/session-store';
 
 /** Composition root: configuration, flows, store, app; then listen, and shut down cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
   if (config.usingLocalAuthToken)
     logger.warn('TWILIO_AUTH_TOKEN is not set: webhooks are checked against the local development token; set it before taking real calls');
   const store = createStore(config, logger);
+  await storeAnswers(store, STORE_WAIT_MS, logger);
   let accepting = true;
   const app = buildApp({ config, store, flows, logger, accepting: () => accepting });
   const server: Server = app.listen(config.PORT);
@@ -68,6 +71,30 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** How long start-up waits for the store to answer before listening anyway. */
+const STORE_WAIT_MS = 5_000;
+
+/**
+ * Waits until the store answers, for at most `ms`: webhooks that arrive before the Redis connection is up would
+ * all be transferred to the desk. After `ms` the line listens anyway; /readyz says 503 until the store answers,
+ * and every caller is still answered (transferred to the desk) meanwhile.
+ */
+async function storeAnswers(store: SessionStore, ms: number, logger: Logger): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      await withDeadline(store.ping(), Math.max(1, deadline - Date.now()), 'store ping');
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) {
+        logger.warn({ error: (error as Error).message, waitedMs: ms }, 'the store does not answer yet: listening anyway');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 void main();

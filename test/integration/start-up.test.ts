@@ -2,7 +2,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../helpers/redis-server';
+import { getExpectedTwilioSignature } from 'twilio';
+import { readTwiml } from '../../src/simulator/twiml-reader';
+import { AUTH_TOKEN } from '../helpers/line';
+import { freePort, startRedis } from '../helpers/redis-server';
 
 /** The line's real entry point, as `npm start` runs it, from source. */
 const MAIN = ['--import', 'tsx', 'src/main.ts'];
@@ -52,3 +55,89 @@ test('with nothing configured the line starts, answers /readyz, and stops on SIG
     expect.arrayContaining(['no Redis configured: calls are kept in this process memory', 'portal-line ready', 'stopped']),
   );
 });
+
+/** Starts the line on `env` and collects its output; `listening` resolves once it answers /healthz. */
+function startLineOn(env: Record<string, string>) {
+  const child = spawn(process.execPath, MAIN, {
+    env: { PATH: process.env.PATH, TWILIO_AUTH_TOKEN: AUTH_TOKEN, SHUTDOWN_DRAIN_SECONDS: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += String(d)));
+  child.stderr.on('data', (d) => (out += String(d)));
+  const listening = (async () => {
+    const started = Date.now();
+    for (;;) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status === 200) return Date.now() - started;
+      } catch {
+        // not listening yet
+      }
+      if (child.exitCode !== null) throw new Error(`the line exited:\n${out}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const stop = async () => {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  return { listening, stop, output: () => out };
+}
+
+const incomingCall = async (port: number) => {
+  const url = `http://127.0.0.1:${port}/voice`;
+  const params = { CallSid: `CA${'d'.repeat(32)}`, From: '+16045550123', To: '+18005550100' };
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Twilio-Signature': getExpectedTwilioSignature(AUTH_TOKEN, url, params),
+    },
+    body: new URLSearchParams(params).toString(),
+  });
+  return { status: res.status, verbs: readTwiml(await res.text()) };
+};
+
+test('the line listens once Redis answers, so the first call is answered from the start of the menu', async () => {
+  const port = await freePort();
+  const redisPort = await freePort();
+  const line = startLineOn({
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+  });
+  // Redis comes up a second after the line starts.
+  await new Promise((r) => setTimeout(r, 1000));
+  const redis = await startRedis([], redisPort);
+  try {
+    await line.listening;
+    const first = await incomingCall(port);
+    expect(first.status).toBe(200);
+    expect(first.verbs[0]).toMatchObject({ verb: 'Gather', says: [expect.stringMatching(/^Thank you for calling .* Which problem/)] });
+  } finally {
+    await line.stop();
+    await redis.stop();
+  }
+});
+
+test('without Redis, the line listens after a few seconds anyway: /readyz is 503 and a caller is transferred to the desk', async () => {
+  const port = await freePort();
+  const line = startLineOn({
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+  });
+  try {
+    const waited = await line.listening;
+    expect(waited).toBeGreaterThanOrEqual(4000);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
+    const call = await incomingCall(port);
+    expect(call.status).toBe(200);
+    expect(call.verbs.map((v) => v.verb)).toEqual(['Say', 'Dial']);
+    expect(call.verbs[1]).toMatchObject({ numbers: [{ number: '+18006052965' }] });
+    expect(line.output()).toContain('the store does not answer yet: listening anyway');
+  } finally {
+    await line.stop();
+  }
+}, 30_000);
