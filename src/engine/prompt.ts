@@ -96,8 +96,41 @@ function theQuestion(text: string): string {
   return text.split(/(?<=[.?!])\s+/).at(-1)!;
 }
 
+/**
+ * Prompts that ask for a key repeat from call to call: most depend only on the state, the notice, the dial
+ * problem and the desk's number. Each is composed once and kept (frozen: every call shares it), unless it speaks
+ * the caller's reference, which shows when it is composed again for another reference: those are composed every
+ * time. Bounded by the flow: states × notices × dial problems.
+ */
+const askMemo = new WeakMap<CompiledFlow, Map<string, Prompt | null>>();
+
 /** What to say in `state`: a pure function of the flow, the state and its context. */
 export function promptFor(compiled: CompiledFlow, state: string, context: CallContext, speaking: SpeakingContext): Prompt {
+  if (!asksForKey(compiled.flow, state)) return composePrompt(compiled, state, context, speaking);
+  let memo = askMemo.get(compiled);
+  if (memo === undefined) askMemo.set(compiled, (memo = new Map()));
+  const key = `${state}\n${context.notice}\n${context.dialProblem}\n${speaking.bsdNumber}`;
+  const known = memo.get(key);
+  if (known) return known;
+  const prompt = composePrompt(compiled, state, context, speaking);
+  if (known === undefined) {
+    const reference = context.reference === '000000' ? '111111' : '000000';
+    const other = composePrompt(compiled, state, { ...context, reference }, speaking);
+    const same = prompt.say.join('\n') === other.say.join('\n');
+    memo.set(key, same ? Object.freeze({ ...prompt, say: Object.freeze([...prompt.say]) as string[] }) : null);
+  }
+  return prompt;
+}
+
+/** Whether `state` is one where the caller is asked for a key (not a transfer, nor an end). */
+function asksForKey(flow: FlowFile, state: string): boolean {
+  if (state === SYSTEM.dialFailed) return true;
+  const type = flow.nodes[state]?.type;
+  return type === 'menu' || type === 'question' || type === 'instructions';
+}
+
+/** What to say in `state`, composed from the flow's texts: promptFor without its memo. */
+export function composePrompt(compiled: CompiledFlow, state: string, context: CallContext, speaking: SpeakingContext): Prompt {
   const { flow } = compiled;
   const say = speaker(context, speaking);
   const node = flow.nodes[state];

@@ -4,7 +4,7 @@ import { advance, referenceFor, replay, startCall, type Turn } from '../engine/s
 import type { CompiledFlow } from '../flows/compile';
 import type { FlowRegistry } from '../flows/registry';
 import type { CallSummary, SaveOptions, SessionRecord, SessionStore, StoredSession } from '../store/session-store';
-import { renderPrompt, withQuery, type RenderOptions } from '../telephony/twiml';
+import { renderPrompt, type RenderOptions } from '../telephony/twiml';
 import { withDeadline } from './deadline';
 import type { Metrics } from './metrics';
 import { RecentCalls } from './recent-calls';
@@ -55,10 +55,8 @@ export class CallTurns {
 
   private render(turn: Turn, version: number, outcome: Outcome): TurnResult {
     const base = this.deps.render.baseUrl;
-    const urls = {
-      input: `${base}${withQuery('/voice/input', { t: version })}`,
-      dial: `${base}${withQuery('/voice/dial', { t: version })}`,
-    };
+    // The version is a number: nothing in these URLs needs escaping.
+    const urls = { input: `${base}/voice/input?t=${version}`, dial: `${base}/voice/dial?t=${version}` };
     return { twiml: renderPrompt(turn.prompt, urls, this.deps.render), node: turn.prompt.node, outcome };
   }
 
