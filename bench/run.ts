@@ -42,6 +42,8 @@ const concurrency = Number(values.concurrency);
 const rounds = short ? 2 : Math.max(1, Number(values.rounds));
 const callsInMemory = short ? 200 : Number(values['calls-in-memory']);
 const TOKEN = 'bench-auth-token';
+/** Warm-up of each side before the measured rounds. */
+const WARM_UP_SECONDS = 15;
 
 interface PhaseResult {
   seconds: number;
@@ -215,9 +217,16 @@ async function main(): Promise<void> {
     children.push(plain);
     const client = new WebhookClient(base, TOKEN, concurrency * 2);
     const plainClient = new WebhookClient(plainBase, TOKEN, concurrency * 2);
-    // Warm-up, to the steady rate: connections, and V8 optimizing code as it runs. The line's many paths take
-    // longer than the ceiling's one: its rate still rose round by round for about ten seconds after a 3 s warm-up.
-    await alternate([target(client, line.pid!), target(plainClient, plain.pid!)], 1, short ? 0.5 : 10, concurrency);
+    // Warm-up, each side loaded without a pause: connections, and V8 optimizing code as it runs (the line's many
+    // paths take longer than the ceiling's one). Warming up in short turns instead leaves each side idle between
+    // them, which is no warm-up for the line: its heap shrinks while idle and grows back under load. The warm-up's
+    // own rates, in 2 s windows, are kept in the report to show where they settled.
+    const lineWarm = target(client, line.pid!);
+    const plainWarm = target(plainClient, plain.pid!);
+    const warmSeconds = short ? 0.5 : WARM_UP_SECONDS;
+    const warmWindow = short ? 0.5 : 2;
+    for (const t of [lineWarm, plainWarm]) await alternate([t], Math.round(warmSeconds / warmWindow), warmSeconds, concurrency);
+    results.warmUp = { secondsEach: warmSeconds, lineWebhooksPerSecond: lineWarm.rounds, ceilingWebhooksPerSecond: plainWarm.rounds };
     const lineTarget = target(client, line.pid!);
     const plainTarget = target(plainClient, plain.pid!);
     const commandsBefore = await commandCount(redis);
@@ -289,6 +298,11 @@ async function main(): Promise<void> {
   mkdirSync(values.out!, { recursive: true });
   const name = short ? 'short' : 'latest';
   writeFileSync(join(values.out!, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  if (!short) {
+    // Every full run is kept, so that figures quoted from earlier runs can be checked.
+    mkdirSync(join(values.out!, 'runs'), { recursive: true });
+    writeFileSync(join(values.out!, 'runs', `${report.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  }
   writeFileSync(join(values.out!, `${name}.md`), table(report));
   process.stdout.write(table(report));
   const closed = results.closedLoop as PhaseResult;
@@ -309,7 +323,7 @@ function table(report: Record<string, unknown>): string {
   const row = (name: string, r: PhaseResult) =>
     `| ${name} | ${r.webhooksPerSecond} | ${r.callsPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${r.serverCpuPercent} | ${r.serverCpuMicrosPerWebhook} | ${r.serverRssMb} | ${r.errors} |`;
   return [
-    `Benchmark of ${report.date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB, Node ${machine.node}, Redis ${machine.redis}${report.short ? ' (short run: not for targets)' : ''}; ${report.durationSeconds} s per phase, the closed loop and the ceiling alternating in ${report.rounds} rounds.`,
+    `Benchmark of ${report.date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB, Node ${machine.node}, Redis ${machine.redis}${report.short ? ' (short run: not for targets)' : ''}; ${report.durationSeconds} s per phase, the closed loop and the ceiling alternating in ${report.rounds} rounds after ${(report.warmUp as { secondsEach: number }).secondsEach} s of warm-up each.`,
     '',
     '| phase | webhooks/s | calls/s | p50 ms | p95 ms | p99 ms | max ms | server CPU % | server CPU µs/webhook | server RSS MB | errors |',
     '|---|---|---|---|---|---|---|---|---|---|---|',

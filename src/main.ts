@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   if (config.usingLocalAuthToken)
     logger.warn('TWILIO_AUTH_TOKEN is not set: webhooks are checked against the local development token; set it before taking real calls');
   const store = createStore(config, logger);
+  // Nothing listens yet: a SIGTERM during this wait ends the process at once, with nothing to drain.
   await storeAnswers(store, STORE_WAIT_MS, logger);
   let accepting = true;
   const app = buildApp({ config, store, flows, logger, accepting: () => accepting });

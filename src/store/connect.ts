@@ -40,7 +40,8 @@ function resilience(commandTimeoutMs: number): RedisOptions {
     maxRetriesPerRequest: 1,
     // Commands issued in the same tick by concurrent webhooks go out in one write.
     enableAutoPipelining: true,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    // At most a second between attempts: a Redis that comes back (or up, while start-up waits for it) is seen soon.
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 1000),
   };
 }
 

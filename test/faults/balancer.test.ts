@@ -49,7 +49,9 @@ beforeAll(async () => {
   );
   const check = spawnSync('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')], { encoding: 'utf8' });
   expect({ status: check.status, output: check.status === 0 ? '' : check.stdout + check.stderr }).toEqual({ status: 0, output: '' });
-  haproxy = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' });
+  haproxy = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let errors = '';
+  haproxy.stderr!.on('data', (d) => (errors += String(d)));
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
@@ -57,7 +59,8 @@ beforeAll(async () => {
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error('haproxy did not answer within 15 s');
+    if (haproxy.exitCode !== null) throw new Error(`haproxy exited with ${haproxy.exitCode}:\n${errors}`);
+    if (Date.now() > deadline) throw new Error(`haproxy did not answer within 15 s:\n${errors}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 });

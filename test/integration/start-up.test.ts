@@ -78,6 +78,7 @@ function startLineOn(env: Record<string, string>) {
     }
   })();
   const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
