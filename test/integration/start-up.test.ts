@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { getExpectedTwilioSignature } from 'twilio';
 import { readTwiml } from '../../src/simulator/twiml-reader';
 import { AUTH_TOKEN } from '../helpers/line';
+import { startLineProcess } from '../helpers/processes';
 import { freePort, startRedis } from '../helpers/redis-server';
 
 /** The line's real entry point, as `npm start` runs it, from source. */
@@ -56,36 +57,6 @@ test('with nothing configured the line starts, answers /readyz, and stops on SIG
   );
 });
 
-/** Starts the line on `env` and collects its output; `listening` resolves once it answers /healthz. */
-function startLineOn(env: Record<string, string>) {
-  const child = spawn(process.execPath, MAIN, {
-    env: { PATH: process.env.PATH, TWILIO_AUTH_TOKEN: AUTH_TOKEN, SHUTDOWN_DRAIN_SECONDS: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += String(d)));
-  child.stderr.on('data', (d) => (out += String(d)));
-  const listening = (async () => {
-    const started = Date.now();
-    for (;;) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status === 200) return Date.now() - started;
-      } catch {
-        // not listening yet
-      }
-      if (child.exitCode !== null) throw new Error(`the line exited:\n${out}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  };
-  return { listening, stop, output: () => out };
-}
-
 const incomingCall = async (port: number) => {
   const url = `http://127.0.0.1:${port}/voice`;
   const params = { CallSid: `CA${'d'.repeat(32)}`, From: '+16045550123', To: '+18005550100' };
@@ -103,7 +74,7 @@ const incomingCall = async (port: number) => {
 test('the line listens once Redis answers, so the first call is answered from the start of the menu', async () => {
   const port = await freePort();
   const redisPort = await freePort();
-  const line = startLineOn({
+  const starting = startLineProcess({
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,
@@ -111,8 +82,8 @@ test('the line listens once Redis answers, so the first call is answered from th
   // Redis comes up a second after the line starts.
   await new Promise((r) => setTimeout(r, 1000));
   const redis = await startRedis([], redisPort);
+  const line = await starting;
   try {
-    await line.listening;
     const first = await incomingCall(port);
     expect(first.status).toBe(200);
     expect(first.verbs[0]).toMatchObject({ verb: 'Gather', says: [expect.stringMatching(/^Thank you for calling .* Which problem/)] });
@@ -124,14 +95,14 @@ test('the line listens once Redis answers, so the first call is answered from th
 
 test('without Redis, the line listens after a few seconds anyway: /readyz is 503 and a caller is transferred to the desk', async () => {
   const port = await freePort();
-  const line = startLineOn({
+  const started = Date.now();
+  const line = await startLineProcess({
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
   });
   try {
-    const waited = await line.listening;
-    expect(waited).toBeGreaterThanOrEqual(4000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
     const call = await incomingCall(port);
     expect(call.status).toBe(200);
