@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { LineWriter } from './log-writer';
 
 export type { Logger };
 
@@ -27,7 +28,18 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         censor: '[redacted]',
       },
     },
-    // Asynchronous writes: a webhook never waits on stdout; lines written while one is in flight go out together.
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? stdoutWriter(),
   );
+}
+
+let stdout: LineWriter | undefined;
+
+/** stdout, written once per turn of the event loop; whatever is held is written as the process exits. */
+function stdoutWriter(): LineWriter {
+  if (stdout === undefined) {
+    const writer = new LineWriter({ fd: 1 });
+    process.once('exit', () => writer.flushSync());
+    stdout = writer;
+  }
+  return stdout;
 }

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /**
  * Twilio's request signature: base64 HMAC-SHA1, keyed with the auth token, over the full URL followed by each
@@ -13,7 +13,14 @@ export function twilioSignature(authToken: string, url: string, params: Record<s
     if (Array.isArray(value)) for (const v of [...value].sort()) data += `${name}${String(v)}`;
     else data += `${name}${String(value ?? '')}`;
   }
-  return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
+  return createHmac('sha1', keyFor(authToken)).update(data, 'utf8').digest('base64');
+}
+
+/** The auth token as a key object, made once: a string key is copied into a new key on every HMAC. */
+let lastKey: { token: string; key: KeyObject } | undefined;
+function keyFor(authToken: string): KeyObject {
+  if (lastKey?.token !== authToken) lastKey = { token: authToken, key: createSecretKey(Buffer.from(authToken, 'utf8')) };
+  return lastKey.key;
 }
 
 /**
