@@ -4,7 +4,7 @@ import { advance, referenceFor, replay, startCall, type Turn } from '../engine/s
 import type { CompiledFlow } from '../flows/compile';
 import type { FlowRegistry } from '../flows/registry';
 import type { CallSummary, SaveOptions, SessionRecord, SessionStore, StoredSession } from '../store/session-store';
-import { renderPrompt, type RenderOptions } from '../telephony/twiml';
+import { PromptRenderer, type RenderOptions } from '../telephony/twiml';
 import { withDeadline } from './deadline';
 import type { Metrics } from './metrics';
 import { RecentCalls } from './recent-calls';
@@ -46,18 +46,18 @@ const SAVE_ATTEMPTS = 3;
  */
 export class CallTurns {
   private readonly recent = new RecentCalls();
+  private readonly renderer: PromptRenderer;
 
-  constructor(private readonly deps: TurnDeps) {}
+  constructor(private readonly deps: TurnDeps) {
+    this.renderer = new PromptRenderer(deps.render);
+  }
 
   private get speaking(): SpeakingContext {
     return { bsdNumber: this.deps.render.bsdNumber };
   }
 
   private render(turn: Turn, version: number, outcome: Outcome): TurnResult {
-    const base = this.deps.render.baseUrl;
-    // The version is a number: nothing in these URLs needs escaping.
-    const urls = { input: `${base}/voice/input?t=${version}`, dial: `${base}/voice/dial?t=${version}` };
-    return { twiml: renderPrompt(turn.prompt, urls, this.deps.render), node: turn.prompt.node, outcome };
+    return { twiml: this.renderer.render(turn.prompt, version), node: turn.prompt.node, outcome };
   }
 
   private async load(callSid: string): Promise<StoredSession | null> {

@@ -138,6 +138,38 @@ export function renderPrompt(prompt: Prompt, urls: Urls, options: RenderOptions)
   }
 }
 
+/** Stands for the version while a shared prompt is rendered once; XML escaping leaves it as it is. */
+const VERSION_MARK = '\u0001v\u0001';
+
+/**
+ * A turn's TwiML: its prompt, with action URLs that carry the session version the prompt was made at. A prompt
+ * shared by every call (frozen: promptFor's memo) is rendered once, around where the version goes, and then only
+ * joined with each turn's version.
+ */
+export class PromptRenderer {
+  private readonly shared = new WeakMap<Prompt, string[] | null>();
+
+  constructor(private readonly options: RenderOptions) {}
+
+  render(prompt: Prompt, version: number): string {
+    if (!Object.isFrozen(prompt)) return this.renderAt(prompt, String(version));
+    let parts = this.shared.get(prompt);
+    if (parts === undefined) {
+      const split = this.renderAt(prompt, VERSION_MARK).split(VERSION_MARK);
+      // Kept only when it renders exactly as the prompt does (a flow text holding the mark would not).
+      parts = split.join(String(version)) === this.renderAt(prompt, String(version)) ? split : null;
+      this.shared.set(prompt, parts);
+    }
+    return parts === null ? this.renderAt(prompt, String(version)) : parts.join(String(version));
+  }
+
+  private renderAt(prompt: Prompt, version: string): string {
+    const base = this.options.baseUrl;
+    // The version is a number: nothing in these URLs needs escaping.
+    return renderPrompt(prompt, { input: `${base}/voice/input?t=${version}`, dial: `${base}/voice/dial?t=${version}` }, this.options);
+  }
+}
+
 /** What the agent hears before the caller is connected, then a short pause. */
 export function whisperTwiml(whisper: string, options: RenderOptions): string {
   return new TwimlDocument(options.voice).say(whisper).pause(1).toString();
