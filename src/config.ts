@@ -53,6 +53,9 @@ const schema = z
     STORE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(600),
     TURN_TIMEOUT_MS: z.coerce.number().int().min(100).max(12_000).default(1200),
     SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(120).default(5),
+    // Longer than any balancer's or proxy's idle timeout in front (HAProxy here 15 s, AWS's ALB 60 s): otherwise
+    // the line may close a connection just as the proxy sends the next webhook on it, and that webhook fails.
+    HTTP_KEEP_ALIVE_SECONDS: z.coerce.number().int().min(1).max(240).default(65),
     BSD_NUMBER: e164.default('+18006052965'),
     FLOWS_DIR: z.string().min(1).default('call-flows'),
     ENTRY_FLOW: z.string().min(1).default('portal-login'),

@@ -35,6 +35,9 @@ async function main(): Promise<void> {
   let accepting = true;
   const app = buildApp({ config, store, flows, logger, accepting: () => accepting });
   const server: Server = app.listen(config.PORT);
+  server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_SECONDS * 1000;
+  // A request's headers on a kept connection may arrive just before it closes: allow them past its idle time.
+  server.headersTimeout = server.keepAliveTimeout + 1000;
   await once(server, 'listening');
   const address = server.address();
   logger.info(

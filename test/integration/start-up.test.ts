@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,5 +112,50 @@ test('without Redis, the line listens after a few seconds anyway: /readyz is 503
     expect(line.output()).toContain('the store does not answer yet: listening anyway');
   } finally {
     await line.stop();
+  }
+}, 30_000);
+
+/** A raw keep-alive connection: each `get` sends one request on it and waits for its whole answer. */
+function keptConnection(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  let closedAt: number | null = null;
+  let received = '';
+  socket.on('data', (d) => (received += String(d)));
+  socket.on('close', () => (closedAt = Date.now()));
+  socket.on('error', () => undefined);
+  return {
+    closedAt: () => closedAt,
+    get: async (): Promise<number> => {
+      received = '';
+      socket.write('GET /healthz HTTP/1.1\r\nHost: line\r\nConnection: keep-alive\r\n\r\n');
+      const deadline = Date.now() + 5_000;
+      while (!/\r\n\r\n[\s\S]*\}/.test(received) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      return Number(/^HTTP\/1\.1 (\d+)/.exec(received)?.[1] ?? 0);
+    },
+    end: () => socket.destroy(),
+  };
+}
+
+test('an idle keep-alive connection stays open for HTTP_KEEP_ALIVE_SECONDS, past Node’s own 5 s, then closes', async () => {
+  const [kept, short] = await Promise.all([
+    startLineProcess({ HTTP_KEEP_ALIVE_SECONDS: '8' }),
+    startLineProcess({ HTTP_KEEP_ALIVE_SECONDS: '1' }),
+  ]);
+  try {
+    const a = keptConnection(kept.port);
+    const b = keptConnection(short.port);
+    expect([await a.get(), await b.get()]).toEqual([200, 200]);
+    const idleFrom = Date.now();
+    await new Promise((r) => setTimeout(r, 6_000));
+    // Still open after 6 s idle, and the next request on it is answered.
+    expect(a.closedAt()).toBeNull();
+    expect(await a.get()).toBe(200);
+    // The other closed it after about a second.
+    expect(b.closedAt()).not.toBeNull();
+    expect(b.closedAt()! - idleFrom).toBeLessThan(3_000);
+    a.end();
+    b.end();
+  } finally {
+    await Promise.all([kept.stop(), short.stop()]);
   }
 }, 30_000);
