@@ -60,7 +60,11 @@ async function main(): Promise<void> {
     const drainMs = signal === 'SIGTERM' ? config.SHUTDOWN_DRAIN_SECONDS * 1000 : 0;
     logger.info({ signal, drainSeconds: drainMs / 1000 }, 'shutting down: readiness is 503, finishing in-flight webhooks');
     setTimeout(() => {
+      // A connection is closed as soon as it is idle: one still answering a webhook when the server closes would
+      // otherwise stay open, kept alive, for HTTP_KEEP_ALIVE_SECONDS after its answer.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
       server.close(() => {
+        clearInterval(sweep);
         void store.close().finally(() => {
           logger.info('stopped');
           logger.flush(() => process.exit(0));
