@@ -5,7 +5,10 @@ type Write = (fd: number, buffer: Buffer) => number;
 export interface LineWriterOptions {
   /** File descriptor written to: 1 (stdout) by default. */
   fd?: number;
-  /** Most bytes held while the destination is not taking them; lines beyond are dropped and counted. */
+  /**
+   * Most held while the destination is not taking them, in bytes (lines not yet taken for writing count by their
+   * length in characters); lines beyond are dropped and counted.
+   */
   maxPendingBytes?: number;
   /** How long to wait before trying again when the destination is full (EAGAIN). */
   retryMs?: number;
