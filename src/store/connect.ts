@@ -38,8 +38,8 @@ function resilience(commandTimeoutMs: number): RedisOptions {
     connectTimeout: 2000,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    // Commands issued in the same tick by concurrent webhooks go out in one write.
-    enableAutoPipelining: true,
+    // Off for one server or Sentinel: the store batches a turn's commands into one write itself (RedisStore).
+    enableAutoPipelining: false,
     // At most a second between attempts: a Redis that comes back (or up, while start-up waits for it) is seen soon.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 1000),
   };
@@ -72,6 +72,7 @@ export function createRedisClient(config: StoreConfig): Redis | Cluster | undefi
   if (config.REDIS_CLUSTER_NODES !== undefined) {
     return new Cluster(hostPorts(config.REDIS_CLUSTER_NODES), {
       enableOfflineQueue: false,
+      // A connection per node: ioredis groups a turn's commands by node.
       enableAutoPipelining: true,
       clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
       redisOptions: { ...options, ...password },

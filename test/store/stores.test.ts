@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { MemoryStore } from '../../src/store/memory-store';
 import { RedisStore } from '../../src/store/redis-store';
+import type { SessionRecord } from '../../src/store/session-store';
 import { testRedisUrl } from '../helpers/line';
 import { sessionStoreConformance } from './conformance';
 
@@ -54,4 +56,57 @@ test('a Redis value that no longer parses reads as no session', async () => {
   expect(await store.load(sid)).toBeNull();
   await redis.del(store.sessionKey(sid));
   redis.disconnect();
+});
+
+test('the commands concurrent webhooks issue in one turn of the event loop go out to Redis in one write', async () => {
+  const redis = new Redis(testRedisUrl());
+  const prefix = `batch-${randomBytes(4).toString('hex')}`;
+  const store = new RedisStore(redis, prefix);
+  try {
+    const record = (value: string): SessionRecord => ({
+      flowId: 'portal-login',
+      flowVersion: 'abc123',
+      nodeVersion: 'def456',
+      call: {
+        value,
+        context: {
+          reference: '123456',
+          failures: 0,
+          quiet: 0,
+          notice: null,
+          history: [],
+          transfer: null,
+          dialProblem: null,
+          flowRestarted: false,
+        },
+      },
+    });
+    const sids = Array.from({ length: 20 }, (_, i) => `CA${prefix.slice(-8)}${i.toString(16).padStart(24, '0')}`);
+    // A first save loads the compare-and-set script into Redis, so that what follows is one command a save.
+    expect(await store.save(`CA${'e'.repeat(32)}`, record('main-menu'), 0, 60)).toBe(true);
+    const socket = redis.stream as Socket & Record<'_write' | '_writev', (...args: unknown[]) => void>;
+    let writes = 0;
+    for (const method of ['_write', '_writev'] as const) {
+      const original = socket[method].bind(socket);
+      socket[method] = (...args: unknown[]) => {
+        writes++;
+        original(...args);
+      };
+    }
+    const saved = await Promise.all(sids.map((sid) => store.save(sid, record('main-menu'), 0, 60)));
+    expect(saved).toEqual(sids.map(() => true));
+    expect(writes).toBe(1);
+    // The next turn's lone command is not held back, and ends and loads are batched alike.
+    writes = 0;
+    expect(await store.load(sids[0]!)).toEqual({ version: 1, record: record('main-menu') });
+    expect(writes).toBe(1);
+    writes = 0;
+    const ended = await Promise.all(sids.map((sid) => store.endAt(sid, 1, null, 0)));
+    expect(ended.every((e) => e.ended)).toBe(true);
+    expect(writes).toBe(1);
+  } finally {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  }
 });
