@@ -10,7 +10,8 @@ export interface StoreUnderTest {
   close(): Promise<void>;
 }
 
-const record = (value: string, history: string[] = []): SessionRecord => ({
+/** A session record at node `value`, as the conformance tests store it. */
+export const record = (value: string, history: string[] = []): SessionRecord => ({
   flowId: 'portal-login',
   flowVersion: 'abc123',
   nodeVersion: 'def456',

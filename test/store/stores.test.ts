@@ -3,9 +3,8 @@ import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { MemoryStore } from '../../src/store/memory-store';
 import { RedisStore } from '../../src/store/redis-store';
-import type { SessionRecord } from '../../src/store/session-store';
 import { testRedisUrl } from '../helpers/line';
-import { sessionStoreConformance } from './conformance';
+import { record, sessionStoreConformance } from './conformance';
 
 sessionStoreConformance('MemoryStore', async () => {
   let now = 1_000_000;
@@ -63,24 +62,6 @@ test('the commands concurrent webhooks issue in one turn of the event loop go ou
   const prefix = `batch-${randomBytes(4).toString('hex')}`;
   const store = new RedisStore(redis, prefix);
   try {
-    const record = (value: string): SessionRecord => ({
-      flowId: 'portal-login',
-      flowVersion: 'abc123',
-      nodeVersion: 'def456',
-      call: {
-        value,
-        context: {
-          reference: '123456',
-          failures: 0,
-          quiet: 0,
-          notice: null,
-          history: [],
-          transfer: null,
-          dialProblem: null,
-          flowRestarted: false,
-        },
-      },
-    });
     const sids = Array.from({ length: 20 }, (_, i) => `CA${prefix.slice(-8)}${i.toString(16).padStart(24, '0')}`);
     // A first save loads the compare-and-set script into Redis, so that what follows is one command a save.
     expect(await store.save(`CA${'e'.repeat(32)}`, record('main-menu'), 0, 60)).toBe(true);
