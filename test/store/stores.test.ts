@@ -63,7 +63,7 @@ test('the commands concurrent webhooks issue in one turn of the event loop go ou
   const store = new RedisStore(redis, prefix);
   try {
     const sids = Array.from({ length: 20 }, (_, i) => `CA${prefix.slice(-8)}${i.toString(16).padStart(24, '0')}`);
-    // A first save loads the compare-and-set script into Redis, so that what follows is one command a save.
+    // A first save sends the compare-and-set script itself (EVAL on a new connection); what follows is one EVALSHA a save.
     expect(await store.save(`CA${'e'.repeat(32)}`, record('main-menu'), 0, 60)).toBe(true);
     const socket = redis.stream as Socket & Record<'_write' | '_writev', (...args: unknown[]) => void>;
     let writes = 0;
