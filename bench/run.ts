@@ -14,18 +14,19 @@ Starts the line (node dist/src/main.js) on a private redis-server and drives who
   closed loop  N concurrent callers, each placing calls back to back: the maximum rate
   ceiling      the same callers against a plain express endpoint that returns one fixed TwiML document (its
                Gather leads the callers on, turn after turn, as the line's prompts do); the two take turns in
-               --rounds rounds (default 5) that share the duration, so drift on the machine falls on both alike
+               --rounds rounds (default 15) that share the duration (default 30 s each), so drift on the
+               machine falls on both alike; rates count what is answered within each round's set time
   open loop    calls arriving at a fixed rate, set to half the measured maximum, so that latency is not hidden
-               by coordinated omission
+               by coordinated omission; then the ceiling at the same webhook rate, for comparison
   memory       Redis memory per live call, with N calls left in progress
   start-up     time from starting the process to a 200 from /readyz
 --short runs each phase for a second or two (CI keeps the script working with it; read targets from a full run).`;
 
 const { values } = parseArgs({
   options: {
-    duration: { type: 'string', default: '20' },
+    duration: { type: 'string', default: '30' },
     concurrency: { type: 'string', default: '32' },
-    rounds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '15' },
     'calls-in-memory': { type: 'string', default: '2000' },
     short: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results' },
@@ -90,27 +91,54 @@ interface Target {
   client: WebhookClient;
   pid: number;
   recorder: Recorder;
+  /** Time from each round's start to its last call's end: what the server's CPU is measured over. */
   seconds: number;
   cpuSeconds: number;
   rssMb: number;
-  /** Webhooks per second of each round. */
+  /** Webhooks and calls completed within each round's set time, and that time: the rates, without the round's tail. */
+  windowWebhooks: number;
+  windowCalls: number;
+  windowSeconds: number;
+  /** Webhooks per second of each round, within its set time. */
   rounds: number[];
 }
 
 function target(client: WebhookClient, pid: number): Target {
-  return { client, pid, recorder: new Recorder(), seconds: 0, cpuSeconds: 0, rssMb: 0, rounds: [] };
+  return {
+    client,
+    pid,
+    recorder: new Recorder(),
+    seconds: 0,
+    cpuSeconds: 0,
+    rssMb: 0,
+    windowWebhooks: 0,
+    windowCalls: 0,
+    windowSeconds: 0,
+    rounds: [],
+  };
 }
 
 function summarizeTarget(t: Target): PhaseResult & { webhooksPerSecondByRound: number[] } {
-  return { ...summarize(t.recorder, t.seconds, t.cpuSeconds, t.rssMb), webhooksPerSecondByRound: t.rounds };
+  const summary = summarize(t.recorder, t.seconds, t.cpuSeconds, t.rssMb);
+  const rate = (n: number) => Math.round((n / t.windowSeconds) * 100) / 100;
+  return { ...summary, webhooksPerSecond: rate(t.windowWebhooks), callsPerSecond: rate(t.windowCalls), webhooksPerSecondByRound: t.rounds };
 }
 
-/** N callers placing whole calls back to back against `t` for `seconds`, added to what `t` has gathered. */
+/**
+ * N callers placing whole calls back to back against `t` for `seconds`, added to what `t` has gathered. The rate
+ * counts the webhooks answered within the set time: after it, each caller finishes the call it is on, with fewer
+ * and fewer callers left, and a server whose calls are longer would pay more for that tail. CPU is measured over
+ * the whole round, tail included, and divided by every webhook answered in it.
+ */
 async function closedRound(t: Target, seconds: number, callers: number): Promise<void> {
   const before = processUsage(t.pid);
   const webhooksBefore = t.recorder.webhooks;
+  const callsBefore = t.recorder.calls;
   const started = performance.now();
   const end = started + seconds * 1000;
+  const window = new Promise<{ webhooks: number; calls: number; at: number }>((resolve) =>
+    setTimeout(() => resolve({ webhooks: t.recorder.webhooks, calls: t.recorder.calls, at: performance.now() }), seconds * 1000),
+  );
   await Promise.all(
     Array.from({ length: callers }, async () => {
       while (performance.now() < end) await simulatedCall(t.client, t.recorder);
@@ -118,10 +146,15 @@ async function closedRound(t: Target, seconds: number, callers: number): Promise
   );
   const elapsed = (performance.now() - started) / 1000;
   const after = processUsage(t.pid);
+  const within = await window;
+  const windowSeconds = (within.at - started) / 1000;
   t.seconds += elapsed;
   t.cpuSeconds += after.cpuSeconds - before.cpuSeconds;
   t.rssMb = after.rssMb;
-  t.rounds.push(Math.round((t.recorder.webhooks - webhooksBefore) / elapsed));
+  t.windowWebhooks += within.webhooks - webhooksBefore;
+  t.windowCalls += within.calls - callsBefore;
+  t.windowSeconds += windowSeconds;
+  t.rounds.push(Math.round((within.webhooks - webhooksBefore) / windowSeconds));
 }
 
 /**
@@ -132,32 +165,57 @@ async function alternate(targets: Target[], rounds: number, seconds: number, cal
   for (let round = 0; round < rounds; round++) for (const t of targets) await closedRound(t, seconds / rounds, callers);
 }
 
-/** Calls arriving at `callsPerSecond` whatever the line's speed; each call's webhooks follow one another. */
+/** Seconds of the open loop whose calls' p99 is also given on its own, so that one bad stretch shows as such. */
+const OPEN_WINDOW_SECONDS = 5;
+
+/**
+ * Calls arriving at `callsPerSecond` whatever the line's speed; each call's webhooks follow one another. Besides
+ * the whole run's figures, the p99 of the calls started in each stretch of OPEN_WINDOW_SECONDS.
+ */
 async function openLoop(
   client: WebhookClient,
   pid: number,
   seconds: number,
   callsPerSecond: number,
-): Promise<PhaseResult & { targetCallsPerSecond: number; maxStartLagMs: number }> {
-  const recorder = new Recorder();
+): Promise<PhaseResult & { targetCallsPerSecond: number; maxStartLagMs: number; p99MsByWindow: number[] }> {
+  const windows: Recorder[] = [];
   const before = processUsage(pid);
   const started = performance.now();
   const inFlight: Promise<void>[] = [];
   let launched = 0;
   let maxLag = 0;
   while (performance.now() - started < seconds * 1000) {
-    const due = Math.floor(((performance.now() - started) / 1000) * callsPerSecond);
+    const elapsed = (performance.now() - started) / 1000;
+    const due = Math.floor(elapsed * callsPerSecond);
     if (due - launched > 1) maxLag = Math.max(maxLag, ((due - launched - 1) / callsPerSecond) * 1000);
+    const recorder = (windows[Math.floor(elapsed / OPEN_WINDOW_SECONDS)] ??= new Recorder());
     for (; launched < due; launched++) inFlight.push(simulatedCall(client, recorder));
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(inFlight);
   const elapsed = (performance.now() - started) / 1000;
   const after = processUsage(pid);
+  const all = new Recorder();
+  for (const w of windows) {
+    for (const ms of w.latencies) all.latencies.push(ms);
+    all.webhooks += w.webhooks;
+    all.calls += w.calls;
+    for (const sample of w.errorSamples) all.error(sample);
+    all.errors += w.errors - w.errorSamples.length;
+  }
   return {
-    ...summarize(recorder, elapsed, after.cpuSeconds - before.cpuSeconds, after.rssMb),
+    ...summarize(all, elapsed, after.cpuSeconds - before.cpuSeconds, after.rssMb),
     targetCallsPerSecond: callsPerSecond,
     maxStartLagMs: Math.round(maxLag),
+    p99MsByWindow: windows.map(
+      (w) =>
+        Math.round(
+          percentile(
+            [...w.latencies].sort((a, b) => a - b),
+            99,
+          ) * 100,
+        ) / 100,
+    ),
   };
 }
 
@@ -234,8 +292,6 @@ async function main(): Promise<void> {
     await alternate([lineTarget, plainTarget], rounds, duration, concurrency);
     const commandsAfter = await commandCount(redis);
     const tripsAfter = await roundTrips(base);
-    plainClient.close();
-    await stop(plain);
     const closed = summarizeTarget(lineTarget);
     const ceiling = summarizeTarget(plainTarget);
     closed.redisCommandsPerWebhook = Math.round(((commandsAfter - commandsBefore) / closed.webhooks) * 100) / 100;
@@ -245,11 +301,19 @@ async function main(): Promise<void> {
     results.throughputRatio = Math.round((closed.webhooksPerSecond / ceiling.webhooksPerSecond) * 1000) / 1000;
     const roundRatios = lineTarget.rounds.map((r, i) => Math.round((r / plainTarget.rounds[i]!) * 1000) / 1000);
     results.throughputRatioByRound = roundRatios;
+    results.cpuRatio = Math.round((ceiling.serverCpuMicrosPerWebhook / closed.serverCpuMicrosPerWebhook) * 1000) / 1000;
 
     const webhooksPerCall = closed.webhooks / Math.max(1, closed.calls);
     const halfRateCalls = closed.webhooksPerSecond / 2 / webhooksPerCall;
-    results.openLoop = await openLoop(client, line.pid!, duration, Math.max(1, Math.round(halfRateCalls)));
+    const openLine = await openLoop(client, line.pid!, duration, Math.max(1, Math.round(halfRateCalls)));
+    results.openLoop = openLine;
     client.close();
+    // For comparison, not a target: the ceiling at the same webhook rate (its calls are longer, so fewer of them).
+    const ceilingWebhooksPerCall = ceiling.webhooks / Math.max(1, ceiling.calls);
+    const ceilingCalls = Math.max(1, Math.round(openLine.webhooksPerSecond / ceilingWebhooksPerCall));
+    results.openLoopCeiling = await openLoop(plainClient, plain.pid!, duration, ceilingCalls);
+    plainClient.close();
+    await stop(plain);
 
     // Redis memory per live call: calls left in progress after a few turns.
     await redis.flushall();
@@ -313,10 +377,18 @@ async function main(): Promise<void> {
   }
 }
 
+/** Lowest, median and highest of a few figures. */
+function spread(xs: number[]): string {
+  const sorted = [...xs].sort((a, b) => a - b);
+  if (sorted.length < 3) return sorted.join(', ');
+  return `lowest ${sorted[0]}, median ${sorted[Math.floor(sorted.length / 2)]}, highest ${sorted.at(-1)} in ${sorted.length}`;
+}
+
 function table(report: Record<string, unknown>): string {
   const c = report.closedLoop as PhaseResult & { concurrency: number };
-  const o = report.openLoop as PhaseResult & { targetCallsPerSecond: number };
+  const o = report.openLoop as PhaseResult & { targetCallsPerSecond: number; p99MsByWindow: number[] };
   const p = report.ceiling as PhaseResult;
+  const oc = report.openLoopCeiling as PhaseResult & { targetCallsPerSecond: number };
   const m = report.redisMemory as { bytesPerLiveCall: number; liveCalls: number };
   const s = report.startupMs as { node: number; npmStart: number };
   const machine = report.machine as Record<string, string | number>;
@@ -330,8 +402,10 @@ function table(report: Record<string, unknown>): string {
     row(`closed loop, ${c.concurrency} callers`, c),
     row(`open loop, ${o.targetCallsPerSecond} calls/s (half the maximum)`, o),
     row(`ceiling: plain express, ${c.concurrency} callers`, p),
+    row(`ceiling: plain express, open loop at the line's webhook rate (${oc.targetCallsPerSecond} of its longer calls/s)`, oc),
     '',
-    `- Throughput of whole-call webhooks: ${report.throughputRatio} of the plain express ceiling (round by round: ${(report.throughputRatioByRound as number[]).join(', ')}).`,
+    `- Throughput of whole-call webhooks: ${report.throughputRatio} of the plain express ceiling (round by round: ${spread(report.throughputRatioByRound as number[])}); server CPU per webhook, the ceiling's over the line's: ${report.cpuRatio}.`,
+    `- Open loop p99 of the calls started in each ${OPEN_WINDOW_SECONDS} s: ${o.p99MsByWindow.join(', ')} ms.`,
     `- Store round trips per webhook: ${c.storeRoundTripsPerWebhook} (Redis commands per webhook, those inside the compare-and-set script included: ${c.redisCommandsPerWebhook}).`,
     `- Redis memory per live call: ${m.bytesPerLiveCall} bytes (${m.liveCalls} calls in progress).`,
     `- Start to ready (/readyz 200): ${s.node} ms with node dist/src/main.js, ${s.npmStart} ms with npm start (median).`,
