@@ -15,7 +15,7 @@ Starts the line (node dist/src/main.js) on a private redis-server and drives who
   ceiling      the same callers against a plain express endpoint that returns one fixed TwiML document (its
                Gather leads the callers on, turn after turn, as the line's prompts do); the two take turns in
                --rounds rounds (default 15) that share the duration (default 30 s each), so drift on the
-               machine falls on both alike; rates count what is answered within each round's set time
+               machine falls on both alike; rates and server CPU count each round's set time only
   open loop    calls arriving at a fixed rate, set to half the measured maximum, so that latency is not hidden
                by coordinated omission; then the ceiling at the same webhook rate, for comparison
   memory       Redis memory per live call, with N calls left in progress
@@ -90,45 +90,37 @@ function summarize(recorder: Recorder, seconds: number, cpu: number, rssMb: numb
 interface Target {
   client: WebhookClient;
   pid: number;
+  /** Every webhook of every round, the tails after each round's set time included: latencies and counts. */
   recorder: Recorder;
-  /** Time from each round's start to its last call's end: what the server's CPU is measured over. */
+  /** Within the rounds' set time only: webhooks and calls completed, that time, and the server's CPU over it. */
+  webhooks: number;
+  calls: number;
   seconds: number;
   cpuSeconds: number;
   rssMb: number;
-  /** Webhooks and calls completed within each round's set time, and that time: the rates, without the round's tail. */
-  windowWebhooks: number;
-  windowCalls: number;
-  windowSeconds: number;
   /** Webhooks per second of each round, within its set time. */
   rounds: number[];
 }
 
 function target(client: WebhookClient, pid: number): Target {
-  return {
-    client,
-    pid,
-    recorder: new Recorder(),
-    seconds: 0,
-    cpuSeconds: 0,
-    rssMb: 0,
-    windowWebhooks: 0,
-    windowCalls: 0,
-    windowSeconds: 0,
-    rounds: [],
-  };
+  return { client, pid, recorder: new Recorder(), webhooks: 0, calls: 0, seconds: 0, cpuSeconds: 0, rssMb: 0, rounds: [] };
 }
 
+/** Rates and CPU from the rounds' set time; latencies from every webhook. */
 function summarizeTarget(t: Target): PhaseResult & { webhooksPerSecondByRound: number[] } {
-  const summary = summarize(t.recorder, t.seconds, t.cpuSeconds, t.rssMb);
-  const rate = (n: number) => Math.round((n / t.windowSeconds) * 100) / 100;
-  return { ...summary, webhooksPerSecond: rate(t.windowWebhooks), callsPerSecond: rate(t.windowCalls), webhooksPerSecondByRound: t.rounds };
+  const within = new Recorder();
+  within.latencies.push(...t.recorder.latencies);
+  within.webhooks = t.webhooks;
+  within.calls = t.calls;
+  within.errors = t.recorder.errors;
+  within.errorSamples = t.recorder.errorSamples;
+  return { ...summarize(within, t.seconds, t.cpuSeconds, t.rssMb), webhooksPerSecondByRound: t.rounds };
 }
 
 /**
- * N callers placing whole calls back to back against `t` for `seconds`, added to what `t` has gathered. The rate
- * counts the webhooks answered within the set time: after it, each caller finishes the call it is on, with fewer
- * and fewer callers left, and a server whose calls are longer would pay more for that tail. CPU is measured over
- * the whole round, tail included, and divided by every webhook answered in it.
+ * N callers placing whole calls back to back against `t` for `seconds`, added to what `t` has gathered. Rates and
+ * CPU count what happens within the set time: after it, each caller finishes the call it is on, with fewer and
+ * fewer callers left, and a server whose calls are longer would pay more for that tail.
  */
 async function closedRound(t: Target, seconds: number, callers: number): Promise<void> {
   const before = processUsage(t.pid);
@@ -136,24 +128,24 @@ async function closedRound(t: Target, seconds: number, callers: number): Promise
   const callsBefore = t.recorder.calls;
   const started = performance.now();
   const end = started + seconds * 1000;
-  const window = new Promise<{ webhooks: number; calls: number; at: number }>((resolve) =>
-    setTimeout(() => resolve({ webhooks: t.recorder.webhooks, calls: t.recorder.calls, at: performance.now() }), seconds * 1000),
+  const window = new Promise<{ webhooks: number; calls: number; at: number; usage: ReturnType<typeof processUsage> }>((resolve) =>
+    setTimeout(
+      () => resolve({ webhooks: t.recorder.webhooks, calls: t.recorder.calls, at: performance.now(), usage: processUsage(t.pid) }),
+      seconds * 1000,
+    ),
   );
   await Promise.all(
     Array.from({ length: callers }, async () => {
       while (performance.now() < end) await simulatedCall(t.client, t.recorder);
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
-  const after = processUsage(t.pid);
   const within = await window;
   const windowSeconds = (within.at - started) / 1000;
-  t.seconds += elapsed;
-  t.cpuSeconds += after.cpuSeconds - before.cpuSeconds;
-  t.rssMb = after.rssMb;
-  t.windowWebhooks += within.webhooks - webhooksBefore;
-  t.windowCalls += within.calls - callsBefore;
-  t.windowSeconds += windowSeconds;
+  t.webhooks += within.webhooks - webhooksBefore;
+  t.calls += within.calls - callsBefore;
+  t.seconds += windowSeconds;
+  t.cpuSeconds += within.usage.cpuSeconds - before.cpuSeconds;
+  t.rssMb = within.usage.rssMb;
   t.rounds.push(Math.round((within.webhooks - webhooksBefore) / windowSeconds));
 }
 
@@ -178,7 +170,7 @@ async function openLoop(
   seconds: number,
   callsPerSecond: number,
 ): Promise<PhaseResult & { targetCallsPerSecond: number; maxStartLagMs: number; p99MsByWindow: number[] }> {
-  const windows: Recorder[] = [];
+  const windows = Array.from({ length: Math.max(1, Math.ceil(seconds / OPEN_WINDOW_SECONDS)) }, () => new Recorder());
   const before = processUsage(pid);
   const started = performance.now();
   const inFlight: Promise<void>[] = [];
@@ -188,7 +180,7 @@ async function openLoop(
     const elapsed = (performance.now() - started) / 1000;
     const due = Math.floor(elapsed * callsPerSecond);
     if (due - launched > 1) maxLag = Math.max(maxLag, ((due - launched - 1) / callsPerSecond) * 1000);
-    const recorder = (windows[Math.floor(elapsed / OPEN_WINDOW_SECONDS)] ??= new Recorder());
+    const recorder = windows[Math.min(windows.length - 1, Math.floor(elapsed / OPEN_WINDOW_SECONDS))]!;
     for (; launched < due; launched++) inFlight.push(simulatedCall(client, recorder));
     await new Promise((r) => setTimeout(r, 1));
   }
@@ -294,8 +286,10 @@ async function main(): Promise<void> {
     const tripsAfter = await roundTrips(base);
     const closed = summarizeTarget(lineTarget);
     const ceiling = summarizeTarget(plainTarget);
-    closed.redisCommandsPerWebhook = Math.round(((commandsAfter - commandsBefore) / closed.webhooks) * 100) / 100;
-    closed.storeRoundTripsPerWebhook = Math.round(((tripsAfter - tripsBefore) / closed.webhooks) * 100) / 100;
+    // Counted over every webhook of the rounds, tails included, as the commands and round trips are.
+    const allWebhooks = lineTarget.recorder.webhooks;
+    closed.redisCommandsPerWebhook = Math.round(((commandsAfter - commandsBefore) / allWebhooks) * 100) / 100;
+    closed.storeRoundTripsPerWebhook = Math.round(((tripsAfter - tripsBefore) / allWebhooks) * 100) / 100;
     results.closedLoop = { concurrency, ...closed };
     results.ceiling = ceiling;
     results.throughputRatio = Math.round((closed.webhooksPerSecond / ceiling.webhooksPerSecond) * 1000) / 1000;
@@ -303,13 +297,13 @@ async function main(): Promise<void> {
     results.throughputRatioByRound = roundRatios;
     results.cpuRatio = Math.round((ceiling.serverCpuMicrosPerWebhook / closed.serverCpuMicrosPerWebhook) * 1000) / 1000;
 
-    const webhooksPerCall = closed.webhooks / Math.max(1, closed.calls);
+    const webhooksPerCall = lineTarget.recorder.webhooks / Math.max(1, lineTarget.recorder.calls);
     const halfRateCalls = closed.webhooksPerSecond / 2 / webhooksPerCall;
     const openLine = await openLoop(client, line.pid!, duration, Math.max(1, Math.round(halfRateCalls)));
     results.openLoop = openLine;
     client.close();
     // For comparison, not a target: the ceiling at the same webhook rate (its calls are longer, so fewer of them).
-    const ceilingWebhooksPerCall = ceiling.webhooks / Math.max(1, ceiling.calls);
+    const ceilingWebhooksPerCall = plainTarget.recorder.webhooks / Math.max(1, plainTarget.recorder.calls);
     const ceilingCalls = Math.max(1, Math.round(openLine.webhooksPerSecond / ceilingWebhooksPerCall));
     results.openLoopCeiling = await openLoop(plainClient, plain.pid!, duration, ceilingCalls);
     plainClient.close();
@@ -369,10 +363,10 @@ async function main(): Promise<void> {
   }
   writeFileSync(join(values.out!, `${name}.md`), table(report));
   process.stdout.write(table(report));
-  const closed = results.closedLoop as PhaseResult;
-  const open = results.openLoop as PhaseResult;
-  if (closed.errors + open.errors > 0) {
-    process.stderr.write(`errors during the run: ${[...closed.errorSamples, ...open.errorSamples].join('; ')}\n`);
+  // An error on either side, the ceiling's included, would skew what is compared: the run fails.
+  const phases = (['closedLoop', 'openLoop', 'ceiling', 'openLoopCeiling'] as const).map((name) => results[name] as PhaseResult);
+  if (phases.some((phase) => phase.errors > 0)) {
+    process.stderr.write(`errors during the run: ${phases.flatMap((phase) => phase.errorSamples).join('; ')}\n`);
     process.exit(1);
   }
 }
