@@ -63,7 +63,9 @@ interface PhaseResult {
   storeRoundTripsPerWebhook?: number;
 }
 
-function summarize(recorder: Recorder, seconds: number, cpu: number, rssMb: number): PhaseResult {
+type Counts = Pick<Recorder, 'latencies' | 'webhooks' | 'calls' | 'errors' | 'errorSamples'>;
+
+function summarize(recorder: Counts, seconds: number, cpu: number, rssMb: number): PhaseResult {
   const sorted = [...recorder.latencies].sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
@@ -108,12 +110,8 @@ function target(client: WebhookClient, pid: number): Target {
 
 /** Rates and CPU from the rounds' set time; latencies from every webhook. */
 function summarizeTarget(t: Target): PhaseResult & { webhooksPerSecondByRound: number[] } {
-  const within = new Recorder();
-  within.latencies.push(...t.recorder.latencies);
-  within.webhooks = t.webhooks;
-  within.calls = t.calls;
-  within.errors = t.recorder.errors;
-  within.errorSamples = t.recorder.errorSamples;
+  const { latencies, errors, errorSamples } = t.recorder;
+  const within = { latencies, webhooks: t.webhooks, calls: t.calls, errors, errorSamples };
   return { ...summarize(within, t.seconds, t.cpuSeconds, t.rssMb), webhooksPerSecondByRound: t.rounds };
 }
 
