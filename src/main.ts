@@ -6,6 +6,7 @@ import { loadConfig } from './config';
 import { LineError } from './errors';
 import { FlowRegistry } from './flows/registry';
 import { withDeadline } from './http/deadline';
+import { createLineServer } from './http/server';
 import { createLogger, type Logger } from './log';
 import { createStore } from './store/connect';
 import type { SessionStore } from './store/session-store';
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   await storeAnswers(store, STORE_WAIT_MS, logger);
   let accepting = true;
   const app = buildApp({ config, store, flows, logger, accepting: () => accepting });
-  const server: Server = app.listen(config.PORT);
+  const server: Server = createLineServer(app).listen(config.PORT);
   server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_SECONDS * 1000;
   // A request's headers on a kept connection may arrive just before it closes: allow them past its idle time.
   server.headersTimeout = server.keepAliveTimeout + 1000;

@@ -5,6 +5,7 @@ import { getExpectedTwilioSignature } from 'twilio';
 import type { Express } from 'express';
 import pino from 'pino';
 import { buildApp } from '../../src/app';
+import { createLineServer } from '../../src/http/server';
 import { loadConfig, type Config } from '../../src/config';
 import { FlowRegistry } from '../../src/flows/registry';
 import { createLogger, type Logger } from '../../src/log';
@@ -75,8 +76,13 @@ export async function startLine(kind: StoreKind, env: Record<string, string> = {
   }
   const { logger, logs } = capturingLogger(config.LOG_LEVEL);
   const app = buildApp({ config, store, flows, logger });
+  // Calls and posted webhooks go through the HTTP server main.ts runs, as Twilio's would.
+  const server = createLineServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // A test that leaves a second instance unclosed must not keep the test run from ending.
+  server.unref();
   const transport: Transport = async (url, params, signature) => {
-    const res = await request(app).post(url.replace(BASE_URL, '')).type('form').set('X-Twilio-Signature', signature).send(params);
+    const res = await request(server).post(url.replace(BASE_URL, '')).type('form').set('X-Twilio-Signature', signature).send(params);
     return { status: res.status, body: res.text };
   };
   return {
@@ -98,11 +104,13 @@ export async function startLine(kind: StoreKind, env: Record<string, string> = {
     post: (path, params, options = {}) => {
       const signature =
         options.signature === undefined ? getExpectedTwilioSignature(AUTH_TOKEN, BASE_URL + path, params) : options.signature;
-      const req = request(app).post(path).type('form');
+      const req = request(server).post(path).type('form');
       if (signature !== null) req.set('X-Twilio-Signature', signature);
       return req.send(params);
     },
     close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
       if (shared !== undefined || typeof kind === 'object') return; // the store belongs to whoever made it
       if (redis !== undefined) {
         const keys = await redis.keys(`${prefix}:*`);
