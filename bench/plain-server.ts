@@ -1,9 +1,12 @@
+import http from 'node:http';
 import express from 'express';
+import { createLineServer } from '../src/http/server';
 
 /**
  * The ceiling: the same stack (Node, express, its form body parser) answering every webhook with one fixed TwiML
  * document, doing none of the line's work, written as express is usually written (express.urlencoded, res.send).
- * The benchmark reports the line's throughput as a share of this.
+ * The benchmark reports the line's throughput as a share of this. With LINE_SERVER=1 it is served as the line is
+ * (createLineServer: requests built on express's own prototypes), for a like-for-like comparison.
  */
 const port = Number(process.env.PORT ?? 0);
 const action = `http://127.0.0.1:${port}/voice/input?t=1`;
@@ -25,5 +28,5 @@ app.get('/healthz', (_req, res) => {
 app.post(/.*/, (_req, res) => {
   res.type('text/xml').send(twiml);
 });
-app.listen(port, '127.0.0.1');
+(process.env.LINE_SERVER === '1' ? createLineServer(app) : http.createServer(app)).listen(port, '127.0.0.1');
 process.on('SIGTERM', () => process.exit(0));

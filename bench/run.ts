@@ -15,7 +15,8 @@ Starts the line (node dist/src/main.js) on a private redis-server and drives who
   ceiling      the same callers against a plain express endpoint that returns one fixed TwiML document (its
                Gather leads the callers on, turn after turn, as the line's prompts do); the two take turns in
                --rounds rounds (default 15) that share the duration (default 30 s each), so drift on the
-               machine falls on both alike; rates and server CPU count each round's set time only
+               machine falls on both alike; rates and server CPU count each round's set time only; the same
+               endpoint served as the line is (its requests built on express's prototypes) takes turns too
   open loop    calls arriving at a fixed rate, set to half the measured maximum, so that latency is not hidden
                by coordinated omission; then the ceiling at the same webhook rate, for comparison
   memory       Redis memory per live call, with N calls left in progress
@@ -263,6 +264,16 @@ async function main(): Promise<void> {
     const plainBase = `http://127.0.0.1:${plainPort}`;
     const plain = await startServer([process.execPath, 'dist/bench/plain-server.js'], { PORT: String(plainPort) }, `${plainBase}/healthz`);
     children.push(plain);
+    // The same endpoint served as the line is, for a like-for-like comparison (not the target's ceiling).
+    const samePort = await freePort();
+    const sameBase = `http://127.0.0.1:${samePort}`;
+    const same = await startServer(
+      [process.execPath, 'dist/bench/plain-server.js'],
+      { PORT: String(samePort), LINE_SERVER: '1' },
+      `${sameBase}/healthz`,
+    );
+    children.push(same);
+    const sameClient = new WebhookClient(sameBase, TOKEN, concurrency * 2);
     const client = new WebhookClient(base, TOKEN, concurrency * 2);
     const plainClient = new WebhookClient(plainBase, TOKEN, concurrency * 2);
     // Warm-up, each side loaded without a pause: connections, and V8 optimizing code as it runs (the line's many
@@ -271,19 +282,26 @@ async function main(): Promise<void> {
     // own rates, in 2 s windows, are kept in the report to show where they settled.
     const lineWarm = target(client, line.pid!);
     const plainWarm = target(plainClient, plain.pid!);
+    const sameWarm = target(sameClient, same.pid!);
     const warmSeconds = short ? 0.5 : WARM_UP_SECONDS;
     const warmWindow = short ? 0.5 : 2;
-    for (const t of [lineWarm, plainWarm]) await alternate([t], Math.round(warmSeconds / warmWindow), warmSeconds, concurrency);
+    for (const t of [lineWarm, plainWarm, sameWarm]) await alternate([t], Math.round(warmSeconds / warmWindow), warmSeconds, concurrency);
     results.warmUp = { secondsEach: warmSeconds, lineWebhooksPerSecond: lineWarm.rounds, ceilingWebhooksPerSecond: plainWarm.rounds };
     const lineTarget = target(client, line.pid!);
     const plainTarget = target(plainClient, plain.pid!);
+    const sameTarget = target(sameClient, same.pid!);
     const commandsBefore = await commandCount(redis);
     const tripsBefore = await roundTrips(base);
-    await alternate([lineTarget, plainTarget], rounds, duration, concurrency);
+    await alternate([lineTarget, plainTarget, sameTarget], rounds, duration, concurrency);
     const commandsAfter = await commandCount(redis);
     const tripsAfter = await roundTrips(base);
     const closed = summarizeTarget(lineTarget);
     const ceiling = summarizeTarget(plainTarget);
+    const sameCeiling = summarizeTarget(sameTarget);
+    sameClient.close();
+    await stop(same);
+    results.ceilingServedAsTheLine = sameCeiling;
+    results.throughputRatioServedAlike = Math.round((closed.webhooksPerSecond / sameCeiling.webhooksPerSecond) * 1000) / 1000;
     // Counted over every webhook of the rounds, tails included, as the commands and round trips are.
     const allWebhooks = lineTarget.recorder.webhooks;
     closed.redisCommandsPerWebhook = Math.round(((commandsAfter - commandsBefore) / allWebhooks) * 100) / 100;
@@ -362,7 +380,9 @@ async function main(): Promise<void> {
   writeFileSync(join(values.out!, `${name}.md`), table(report));
   process.stdout.write(table(report));
   // An error on either side, the ceiling's included, would skew what is compared: the run fails.
-  const phases = (['closedLoop', 'openLoop', 'ceiling', 'openLoopCeiling'] as const).map((name) => results[name] as PhaseResult);
+  const phases = (['closedLoop', 'openLoop', 'ceiling', 'openLoopCeiling', 'ceilingServedAsTheLine'] as const).map(
+    (name) => results[name] as PhaseResult,
+  );
   if (phases.some((phase) => phase.errors > 0)) {
     process.stderr.write(`errors during the run: ${phases.flatMap((phase) => phase.errorSamples).join('; ')}\n`);
     process.exit(1);
@@ -381,6 +401,7 @@ function table(report: Record<string, unknown>): string {
   const o = report.openLoop as PhaseResult & { targetCallsPerSecond: number; p99MsByWindow: number[] };
   const p = report.ceiling as PhaseResult;
   const oc = report.openLoopCeiling as PhaseResult & { targetCallsPerSecond: number };
+  const sc = report.ceilingServedAsTheLine as PhaseResult;
   const m = report.redisMemory as { bytesPerLiveCall: number; liveCalls: number };
   const s = report.startupMs as { node: number; npmStart: number };
   const machine = report.machine as Record<string, string | number>;
@@ -395,8 +416,10 @@ function table(report: Record<string, unknown>): string {
     row(`open loop, ${o.targetCallsPerSecond} calls/s (half the maximum)`, o),
     row(`ceiling: plain express, ${c.concurrency} callers`, p),
     row(`ceiling: plain express, open loop at the line's webhook rate (${oc.targetCallsPerSecond} of its longer calls/s)`, oc),
+    row(`for comparison: the same endpoint served as the line is, ${c.concurrency} callers`, sc),
     '',
     `- Throughput of whole-call webhooks: ${report.throughputRatio} of the plain express ceiling (round by round: ${spread(report.throughputRatioByRound as number[])}); server CPU per webhook, the ceiling's over the line's: ${report.cpuRatio}.`,
+    `- The same endpoint served as the line is (requests built on express's own prototypes, see the README): the line's throughput is ${report.throughputRatioServedAlike} of it.`,
     `- Open loop p99 of the calls started in each ${OPEN_WINDOW_SECONDS} s: ${o.p99MsByWindow.join(', ')} ms.`,
     `- Store round trips per webhook: ${c.storeRoundTripsPerWebhook} (Redis commands per webhook, those inside the compare-and-set script included: ${c.redisCommandsPerWebhook}).`,
     `- Redis memory per live call: ${m.bytesPerLiveCall} bytes (${m.liveCalls} calls in progress).`,
