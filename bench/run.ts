@@ -191,8 +191,8 @@ async function openLoop(
     for (const ms of w.latencies) all.latencies.push(ms);
     all.webhooks += w.webhooks;
     all.calls += w.calls;
-    for (const sample of w.errorSamples) all.error(sample);
-    all.errors += w.errors - w.errorSamples.length;
+    all.errors += w.errors;
+    all.errorSamples.push(...w.errorSamples.slice(0, 5 - all.errorSamples.length));
   }
   return {
     ...summarize(all, elapsed, after.cpuSeconds - before.cpuSeconds, after.rssMb),
@@ -260,22 +260,22 @@ async function main(): Promise<void> {
       `${base}/readyz`,
     );
     children.push(line);
-    const plainPort = await freePort();
-    const plainBase = `http://127.0.0.1:${plainPort}`;
-    const plain = await startServer([process.execPath, 'dist/bench/plain-server.js'], { PORT: String(plainPort) }, `${plainBase}/healthz`);
-    children.push(plain);
+    /** The ceiling's endpoint in a process of its own, and a client for it. */
+    const startCeiling = async (env: Record<string, string>) => {
+      const ceilingPort = await freePort();
+      const ceilingBase = `http://127.0.0.1:${ceilingPort}`;
+      const child = await startServer(
+        [process.execPath, 'dist/bench/plain-server.js'],
+        { PORT: String(ceilingPort), ...env },
+        `${ceilingBase}/healthz`,
+      );
+      children.push(child);
+      return { child, client: new WebhookClient(ceilingBase, TOKEN, concurrency * 2) };
+    };
+    const { child: plain, client: plainClient } = await startCeiling({});
     // The same endpoint served as the line is, for a like-for-like comparison (not the target's ceiling).
-    const samePort = await freePort();
-    const sameBase = `http://127.0.0.1:${samePort}`;
-    const same = await startServer(
-      [process.execPath, 'dist/bench/plain-server.js'],
-      { PORT: String(samePort), LINE_SERVER: '1' },
-      `${sameBase}/healthz`,
-    );
-    children.push(same);
-    const sameClient = new WebhookClient(sameBase, TOKEN, concurrency * 2);
+    const { child: same, client: sameClient } = await startCeiling({ LINE_SERVER: '1' });
     const client = new WebhookClient(base, TOKEN, concurrency * 2);
-    const plainClient = new WebhookClient(plainBase, TOKEN, concurrency * 2);
     // Warm-up, each side loaded without a pause: connections, and V8 optimizing code as it runs (the line's many
     // paths take longer than the ceiling's one). Warming up in short turns instead leaves each side idle between
     // them, which is no warm-up for the line: its heap shrinks while idle and grows back under load. The warm-up's
@@ -408,7 +408,7 @@ function table(report: Record<string, unknown>): string {
   const row = (name: string, r: PhaseResult) =>
     `| ${name} | ${r.webhooksPerSecond} | ${r.callsPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${r.serverCpuPercent} | ${r.serverCpuMicrosPerWebhook} | ${r.serverRssMb} | ${r.errors} |`;
   return [
-    `Benchmark of ${report.date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB, Node ${machine.node}, Redis ${machine.redis}${report.short ? ' (short run: not for targets)' : ''}; ${report.durationSeconds} s per phase, the closed loop and the ceiling alternating in ${report.rounds} rounds after ${(report.warmUp as { secondsEach: number }).secondsEach} s of warm-up each.`,
+    `Benchmark of ${report.date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB, Node ${machine.node}, Redis ${machine.redis}${report.short ? ' (short run: not for targets)' : ''}; ${report.durationSeconds} s per phase, the closed loop and the ceilings alternating in ${report.rounds} rounds after ${(report.warmUp as { secondsEach: number }).secondsEach} s of warm-up each.`,
     '',
     '| phase | webhooks/s | calls/s | p50 ms | p95 ms | p99 ms | max ms | server CPU % | server CPU µs/webhook | server RSS MB | errors |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
