@@ -1,13 +1,13 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Config } from './config';
-import type { FlowRegistry } from './flows/registry';
+import type { Config } from './common/config';
+import type { FlowRegistry } from './engine/registry';
 import { spokenPhoneNumber } from './flows/text';
-import { CallTurns } from './http/call-turns';
-import { Metrics } from './http/metrics';
-import { withDeadline } from './http/deadline';
-import { Rescue } from './http/rescue';
+import { CallTurns } from './turn/call-turns';
+import { Metrics } from './common/metrics';
+import { withDeadline } from './common/deadline';
+import { Rescue } from './turn/rescue';
 import { voiceRoutes } from './http/voice-routes';
-import type { Logger } from './log';
+import type { Logger } from './common/log';
 import type { SessionStore } from './store/session-store';
 import { lastResortTwiml, type RenderOptions } from './telephony/twiml';
 

@@ -2,12 +2,12 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { buildApp } from './app';
-import { loadConfig } from './config';
-import { LineError } from './errors';
-import { FlowRegistry } from './flows/registry';
-import { withDeadline } from './http/deadline';
+import { loadConfig } from './common/config';
+import { LineError } from './common/errors';
+import { FlowRegistry } from './engine/registry';
+import { withDeadline } from './common/deadline';
 import { createLineServer } from './http/server';
-import { createLogger, type Logger } from './log';
+import { createLogger, type Logger } from './common/log';
 import { createStore } from './store/connect';
 import type { SessionStore } from './store/session-store';
 

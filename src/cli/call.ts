@@ -2,9 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { buildApp } from '../app';
-import { loadConfig, LOCAL_AUTH_TOKEN } from '../config';
-import { FlowRegistry } from '../flows/registry';
-import { createLogger } from '../log';
+import { loadConfig, LOCAL_AUTH_TOKEN } from '../common/config';
+import { FlowRegistry } from '../engine/registry';
+import { createLogger } from '../common/log';
 import {
   formatTranscript,
   parseSteps,

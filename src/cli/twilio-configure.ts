@@ -1,8 +1,8 @@
 import twilio from 'twilio';
 import { z } from 'zod';
-import { maskPhone } from '../log';
+import { maskPhone } from '../common/log';
 import { configureNumber, ConfigureError } from '../tools/twilio-number';
-import { describeIssues, parseWith } from '../validation';
+import { describeIssues, parseWith } from '../common/validation';
 import { fail, parseOptions } from './args';
 
 const USAGE = `Usage: npm run twilio:configure -- --number NUMBER [--dry-run]

@@ -1,4 +1,4 @@
-import { SYSTEM, type CompiledFlow } from '../flows/compile';
+import { SYSTEM, type CompiledFlow } from './compile';
 import type { FlowFile } from '../flows/schema';
 import { fill, spokenCode, spokenPhoneNumber, tidy } from '../flows/text';
 import type { CallContext } from './call-machine';

@@ -1,5 +1,5 @@
 import { createActor, type ActorScope, type EventFrom, type SnapshotFrom } from 'xstate';
-import type { CallMachine } from '../flows/compile';
+import type { CallMachine } from './compile';
 
 type Scope = ActorScope<SnapshotFrom<CallMachine>, EventFrom<CallMachine>>;
 const scopes = new WeakMap<CallMachine, Scope>();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { initialTransition } from 'xstate';
-import type { CompiledFlow } from '../flows/compile';
+import type { CompiledFlow } from './compile';
 import type { CallContext, CallEvent } from './call-machine';
 import { promptFor, type Prompt, type SpeakingContext } from './prompt';
 import { pureTransition } from './pure-transition';

@@ -1,4 +1,4 @@
-import { didYouMean } from '../errors';
+import { didYouMean } from '../common/errors';
 import { canFinish, edgesOf, reachable } from './graph';
 import { GLOBAL_KEYS, type FlowFile } from './schema';
 import { placeholdersIn } from './text';

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { didYouMean, LineError } from '../errors';
-import { formatPath, parseWith, type Issue } from '../validation';
+import { didYouMean, LineError } from '../common/errors';
+import { formatPath, parseWith, type Issue } from '../common/validation';
 import { checkFlow } from './check';
 import { flowFile, type FlowFile } from './schema';
 

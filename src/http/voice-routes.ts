@@ -1,12 +1,12 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { dialEvent, keyEvent } from '../engine/events';
+import { dialEvent, keyEvent } from '../telephony/events';
 import { spokenPhoneNumber } from '../flows/text';
-import { maskPhone, type Logger } from '../log';
+import { maskPhone, type Logger } from '../common/log';
 import { callParams, dialParams, inputParams, rescueQuery, statusParams, turnQuery, whisperQuery } from '../telephony/params';
 import { lastResortTwiml, whisperTwiml, type RenderOptions } from '../telephony/twiml';
-import type { CallTurns } from './call-turns';
-import type { Metrics } from './metrics';
-import type { Rescue } from './rescue';
+import type { CallTurns } from '../turn/call-turns';
+import type { Metrics } from '../common/metrics';
+import type { Rescue } from '../turn/rescue';
 import { BadRequest, parseOr400, webhookGuard, type GuardOptions } from './webhook';
 
 export interface VoiceDeps {

@@ -1,9 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import type { Logger } from '../log';
+import type { Logger } from '../common/log';
 import { isSignedByTwilio } from '../telephony/signature';
 import { BodyRefused, readForm, type FormLimits, type FormParams } from './form-body';
-import { describeIssues, parseWith } from '../validation';
+import { describeIssues, parseWith } from '../common/validation';
 
 export class BadRequest extends Error {
   constructor(

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from '../log';
+import type { Logger } from '../common/log';
 import { MemoryStore } from './memory-store';
 import { RedisStore } from './redis-store';
 import type { SessionStore } from './session-store';

@@ -1,4 +1,4 @@
-import { compileFlow, type CompiledFlow } from '../../src/flows/compile';
+import { compileFlow, type CompiledFlow } from '../../src/engine/compile';
 import { loadFlows } from '../../src/flows/load';
 
 /** The real portal-login flow, compiled. */

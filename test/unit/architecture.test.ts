@@ -37,10 +37,55 @@ test('no import cycles in src/', () => {
   expect(cycles).toEqual([]);
 });
 
+/** The folder a source file belongs to: `src/turn/decide.ts` -> `src/turn`; `src/main.ts` -> `src`. */
+const folderOf = (file: string) => dirname(file);
+
+test('no folder imports a folder that imports it back, directly or through others', () => {
+  const edges = new Map<string, Set<string>>();
+  for (const [file, { local }] of imports) {
+    for (const target of local) {
+      if (folderOf(target) === folderOf(file)) continue;
+      if (!edges.has(folderOf(file))) edges.set(folderOf(file), new Set());
+      edges.get(folderOf(file))!.add(folderOf(target));
+    }
+  }
+  const cycles: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (folder: string, path: string[]) => {
+    if (state.get(folder) === 'done') return;
+    if (state.get(folder) === 'visiting') {
+      cycles.push([...path.slice(path.indexOf(folder)), folder].join(' -> '));
+      return;
+    }
+    state.set(folder, 'visiting');
+    for (const next of edges.get(folder) ?? []) visit(next, [...path, folder]);
+    state.set(folder, 'done');
+  };
+  for (const folder of edges.keys()) visit(folder, []);
+  expect(cycles).toEqual([]);
+});
+
+test('the turn reads as the house style draws it: http -> turn -> telephony -> engine -> flows', () => {
+  const allowed: Record<string, RegExp> = {
+    'src/flows': /^src\/common$/,
+    'src/engine': /^src\/(flows|common)$/,
+    'src/telephony': /^src\/(engine|flows|common)$/,
+    'src/store': /^src\/common$/,
+    'src/turn': /^src\/(telephony|engine|flows|store|common)$/,
+    'src/http': /^src\/(turn|telephony|engine|flows|store|common)$/,
+  };
+  for (const [file, { local }] of imports) {
+    const rule = allowed[folderOf(file)];
+    if (rule === undefined) continue;
+    const outside = local.map(folderOf).filter((f) => f !== folderOf(file) && !rule.test(f));
+    expect({ file, outside }).toEqual({ file, outside: [] });
+  }
+});
+
 test('flows/ and engine/ are pure: no HTTP, Redis, Twilio or store imports', () => {
   for (const [file, { local, packages }] of imports) {
     if (!/^src\/(flows|engine)\//.test(file)) continue;
     expect({ file, packages: packages.filter((p) => /express|ioredis|twilio|pino/.test(p)) }).toEqual({ file, packages: [] });
-    expect({ file, local: local.filter((l) => /^src\/(http|store|telephony)\//.test(l)) }).toEqual({ file, local: [] });
+    expect({ file, local: local.filter((l) => /^src\/(http|store|telephony|turn)\//.test(l)) }).toEqual({ file, local: [] });
   }
 });

@@ -2,7 +2,7 @@ import { initialTransition, transition } from 'xstate';
 import type { CallEvent } from '../../src/engine/call-machine';
 import { pureTransition } from '../../src/engine/pure-transition';
 import { advance, referenceFor, replay, startCall, type SavedCall, type Turn } from '../../src/engine/step';
-import { SYSTEM } from '../../src/flows/compile';
+import { SYSTEM } from '../../src/engine/compile';
 import { portalLogin, SPEAKING } from '../helpers/flows';
 
 const flow = portalLogin();

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { ENV_NAMES, loadConfig, LOCAL_AUTH_TOKEN } from '../../src/config';
-import { LineError } from '../../src/errors';
+import { ENV_NAMES, loadConfig, LOCAL_AUTH_TOKEN } from '../../src/common/config';
+import { LineError } from '../../src/common/errors';
 import { spokenCode, spokenPhoneNumber } from '../../src/flows/text';
-import { maskPhone } from '../../src/log';
+import { maskPhone } from '../../src/common/log';
 
 describe('configuration', () => {
   test('a local run needs no variables', () => {

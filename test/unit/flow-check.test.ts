@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { formatProblem, loadFlows, parseFlowText, readFlowDir } from '../../src/flows/load';
-import { LineError } from '../../src/errors';
+import { LineError } from '../../src/common/errors';
 
 const FILE = 'call-flows/portal-login.yaml';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse, parseAllDocuments } from 'yaml';
-import { ENV_NAMES } from '../../src/config';
+import { ENV_NAMES } from '../../src/common/config';
 
 /** The deployment files parse, and agree with the line: probe paths, ports, the variables it reads. */
 const manifests = parseAllDocuments(readFileSync('infra/k8s/portal-line.yaml', 'utf8')).map((d) => d.toJS() as Record<string, any>);

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import pino from 'pino';
-import { LineWriter } from '../../src/log-writer';
+import { LineWriter } from '../../src/common/log-writer';
 
 /** A destination that records each write and can be told to refuse or take part of one. */
 function destination() {
@@ -121,7 +121,7 @@ test("pino's flush writes what is held before its callback runs", () => {
 });
 
 test('the line logs to stdout, and a line logged just before the process exits still reaches it', () => {
-  const script = `const { createLogger } = require(${JSON.stringify(join(__dirname, '../../src/log'))});
+  const script = `const { createLogger } = require(${JSON.stringify(join(__dirname, '../../src/common/log'))});
     const logger = createLogger('info');
     logger.info({ n: 1 }, 'first');
     logger.warn({ n: 2 }, 'last words');

@@ -1,4 +1,4 @@
-import { Metrics } from '../../src/http/metrics';
+import { Metrics } from '../../src/common/metrics';
 
 test('counters are keyed by name and labels in the Prometheus text format', () => {
   const m = new Metrics();

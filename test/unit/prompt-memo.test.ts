@@ -1,7 +1,7 @@
 import type { CallContext } from '../../src/engine/call-machine';
 import { composePrompt, promptFor } from '../../src/engine/prompt';
 import { referenceFor } from '../../src/engine/step';
-import { SYSTEM } from '../../src/flows/compile';
+import { SYSTEM } from '../../src/engine/compile';
 import { portalLogin, SPEAKING } from '../helpers/flows';
 import { PromptRenderer, renderPrompt, type RenderOptions } from '../../src/telephony/twiml';
 import type { Prompt } from '../../src/engine/prompt';

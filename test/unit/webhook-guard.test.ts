@@ -3,7 +3,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { getExpectedTwilioSignature } from 'twilio';
 import { webhookGuard } from '../../src/http/webhook';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/common/log';
 
 const TOKEN = 'guard-test-token';
 const BASE = 'https://line.example.test';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { AnyStateMachine } from 'xstate';
-import { callMachineSetup, type CallContext, type CallInput } from '../engine/call-machine';
-import { edgesOf } from './graph';
-import type { LoadedFlow } from './load';
-import { GLOBAL_KEYS, type FlowFile, type FlowNode } from './schema';
+import { callMachineSetup, type CallContext, type CallInput } from './call-machine';
+import { edgesOf } from '../flows/graph';
+import type { LoadedFlow } from '../flows/load';
+import { GLOBAL_KEYS, type FlowFile, type FlowNode } from '../flows/schema';
 
 /** States the compiler adds to every flow. Their names use '_', which flow node ids cannot, so they never clash. */
 export const SYSTEM = {

@@ -1,12 +1,12 @@
 import type { CallEvent } from '../engine/call-machine';
 import type { SpeakingContext } from '../engine/prompt';
 import { advance, referenceFor, replay, startCall, type Turn } from '../engine/step';
-import type { CompiledFlow } from '../flows/compile';
-import type { FlowRegistry } from '../flows/registry';
+import type { CompiledFlow } from '../engine/compile';
+import type { FlowRegistry } from '../engine/registry';
 import type { CallSummary, SaveOptions, SessionRecord, SessionStore, StoredSession } from '../store/session-store';
 import { PromptRenderer, type RenderOptions } from '../telephony/twiml';
-import { withDeadline } from './deadline';
-import type { Metrics } from './metrics';
+import { withDeadline } from '../common/deadline';
+import type { Metrics } from '../common/metrics';
 import { RecentCalls } from './recent-calls';
 import type { Rescue } from './rescue';
 

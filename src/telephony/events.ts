@@ -1,4 +1,4 @@
-import type { CallEvent } from './call-machine';
+import type { CallEvent } from '../engine/call-machine';
 
 /** A Gather's Digits as an event: nothing is silence; anything else is a key, valid or not. */
 export function keyEvent(digits: string | undefined): CallEvent {

@@ -1,6 +1,6 @@
 import { speaker, whisperFor, type SpeakingContext } from '../engine/prompt';
 import { referenceFor } from '../engine/step';
-import type { CompiledFlow } from '../flows/compile';
+import type { CompiledFlow } from '../engine/compile';
 import type { DialStatus } from '../telephony/params';
 import { askTwiml, endTwiml, transferTwiml, TwimlDocument, withQuery, type RenderOptions } from '../telephony/twiml';
 

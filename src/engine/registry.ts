@@ -1,6 +1,6 @@
-import { LineError, didYouMean } from '../errors';
+import { LineError, didYouMean } from '../common/errors';
 import { compileFlow, type CompiledFlow } from './compile';
-import { loadFlows, type LoadedFlow } from './load';
+import { loadFlows, type LoadedFlow } from '../flows/load';
 
 /** The flows the line answers with, compiled once at start-up. */
 export class FlowRegistry {
