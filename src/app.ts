@@ -45,6 +45,7 @@ export function buildApp(deps: AppDeps): express.Express {
     render,
     metrics,
     sessionTtlSeconds: config.SESSION_TTL_SECONDS,
+    deskSessionTtlSeconds: config.DESK_SESSION_TTL_SECONDS,
     summaryTtlSeconds: config.SUMMARY_TTL_SECONDS,
     storeTimeoutMs,
     turnTimeoutMs,

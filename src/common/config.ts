@@ -59,11 +59,19 @@ const schema = z
     BSD_NUMBER: e164.default('+18006052965'),
     FLOWS_DIR: z.string().min(1).default('call-flows'),
     ENTRY_FLOW: z.string().min(1).default('portal-login'),
+    // How long a call's state lives after its last webhook. A live call sends one at least every few minutes (the
+    // longest wait is a self-service step's); a call whose status callback never came is gone after this long.
     SESSION_TTL_SECONDS: z.coerce
       .number()
       .int()
-      .min(60)
-      .default(4 * 60 * 60),
+      .min(300)
+      .default(30 * 60),
+    // The same while the caller talks with the desk, when no webhook comes until the conversation ends.
+    DESK_SESSION_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(300)
+      .default(2 * 60 * 60),
     SUMMARY_TTL_SECONDS: z.coerce
       .number()
       .int()

@@ -1,4 +1,5 @@
 import { assign, setup } from 'xstate';
+import { z } from 'zod';
 
 /** How many failed answers (no key, or a key that is not a choice) at one question before the caller is transferred. */
 export const MAX_FAILURES = 3;
@@ -11,27 +12,34 @@ export const MAX_QUIET = 6;
 export const MAX_HISTORY = 12;
 
 /** Why the current prompt is said the way it is. */
-export type Notice = 'greeting' | 'noInput' | 'invalidKey' | 'waiting' | 'flowChanged' | null;
+export const notice = z.enum(['greeting', 'noInput', 'invalidKey', 'waiting', 'flowChanged']).nullable();
+export type Notice = z.infer<typeof notice>;
 
 /** What the Business Support Desk's dial reported when the caller was not connected. */
-export type DialProblem = 'busy' | 'noAnswer' | 'failed';
+export const dialProblem = z.enum(['busy', 'noAnswer', 'failed']);
+export type DialProblem = z.infer<typeof dialProblem>;
 
-export interface CallContext {
+/**
+ * A call's context: the one definition the machine runs on and the store parses. Fields added after the first
+ * release have defaults, so calls saved by an older instance still load.
+ */
+export const callContext = z.object({
   /** Short code the caller and the agent both hear. */
-  reference: string;
+  reference: z.string(),
   /** Failed answers at the current question. */
-  failures: number;
+  failures: z.number().int().min(0),
   /** Silences while self-service steps wait for the caller. */
-  quiet: number;
-  notice: Notice;
+  quiet: z.number().int().min(0).default(0),
+  notice,
   /** What the caller told the line, for the agent: "Problem: username", "Changed mobile device: yes". */
-  history: string[];
+  history: z.array(z.string()),
   /** The state whose transfer is in progress or was last tried, for a redial. */
-  transfer: string | null;
-  dialProblem: DialProblem | null;
+  transfer: z.string().nullable(),
+  dialProblem: dialProblem.nullable(),
   /** True once the call was led back to the main menu because its flow changed under it. */
-  flowRestarted: boolean;
-}
+  flowRestarted: z.boolean().default(false),
+});
+export type CallContext = z.infer<typeof callContext>;
 
 export type CallEvent = { type: 'KEY'; key: string } | { type: 'SILENCE' } | { type: 'DIAL'; outcome: 'connected' | DialProblem };
 

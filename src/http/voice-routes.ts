@@ -169,13 +169,8 @@ export function voiceRoutes(deps: VoiceDeps): RequestHandler {
     const { CallSid, CallStatus, CallDuration } = parseOr400(statusParams, req.body, 'status parameters');
     if (!TERMINAL.has(CallStatus)) return { callSid: CallSid, event: `status ${CallStatus}`, outcome: 'ignored' };
     try {
-      const summary = await deps.turns.end(CallSid, CallStatus, CallDuration ?? null);
-      return {
-        callSid: CallSid,
-        node: summary?.lastNode,
-        event: `status ${CallStatus}`,
-        outcome: summary === null ? 'ended-unknown' : 'ended',
-      };
+      const { outcome, summary } = await deps.turns.end(CallSid, CallStatus, CallDuration ?? null);
+      return { callSid: CallSid, node: summary?.lastNode, event: `status ${CallStatus}`, outcome };
     } catch (error) {
       // The caller is gone; the session's own time to live removes it later.
       return { callSid: CallSid, event: `status ${CallStatus}`, outcome: 'end-failed', extra: { error: (error as Error).message } };

@@ -38,8 +38,8 @@ function resilience(commandTimeoutMs: number): RedisOptions {
     connectTimeout: 2000,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    // Off for one server or Sentinel: the store batches a turn's commands into one write itself (RedisStore).
-    enableAutoPipelining: false,
+    // Commands that concurrent webhooks send in one turn of the event loop go out in one write.
+    enableAutoPipelining: true,
     // At most a second between attempts: a Redis that comes back (or up, while start-up waits for it) is seen soon.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 1000),
   };

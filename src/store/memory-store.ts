@@ -4,15 +4,16 @@ import {
   sessionRecord,
   type CallSummary,
   type EndAtResult,
-  type SaveOptions,
+  type Found,
+  type Retention,
   type SessionRecord,
   type SessionStore,
-  type StoredSession,
 } from './session-store';
 
+/** A live call's state (`json`), or the mark that the call has ended (`json` null). */
 interface Entry {
   version: number;
-  json: string;
+  json: string | null;
   expiresAt: number;
 }
 
@@ -22,7 +23,7 @@ interface Entry {
  */
 export class MemoryStore implements SessionStore {
   private readonly sessions = new Map<string, Entry>();
-  private readonly summaries = new Map<string, Entry>();
+  private readonly summaries = new Map<string, { json: string; expiresAt: number }>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly now: () => number = Date.now) {
@@ -30,7 +31,7 @@ export class MemoryStore implements SessionStore {
     this.sweeper.unref();
   }
 
-  private live(map: Map<string, Entry>, key: string): Entry | undefined {
+  private live<E extends { expiresAt: number }>(map: Map<string, E>, key: string): E | undefined {
     const entry = map.get(key);
     if (entry !== undefined && entry.expiresAt <= this.now()) {
       map.delete(key);
@@ -45,49 +46,49 @@ export class MemoryStore implements SessionStore {
     for (const map of [this.sessions, this.summaries]) for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
   }
 
-  /** Entries held, expired or not; for tests and the benchmark. */
-  size(): number {
-    return this.sessions.size + this.summaries.size;
-  }
-
-  async load(callSid: string): Promise<StoredSession | null> {
+  async load(callSid: string): Promise<Found> {
     const entry = this.live(this.sessions, callSid);
-    const record = parseStored(sessionRecord, entry?.json);
-    return entry === undefined || record === null ? null : { version: entry.version, record };
+    if (entry === undefined) return null;
+    if (entry.json === null) return { ended: true, summary: parseStored(callSummary, this.live(this.summaries, callSid)?.json) };
+    const record = parseStored(sessionRecord, entry.json);
+    return record === null ? null : { version: entry.version, record };
   }
 
-  async save(
-    callSid: string,
-    record: SessionRecord,
-    expectedVersion: number,
-    ttlSeconds: number,
-    options: SaveOptions = {},
-  ): Promise<boolean> {
-    const current = this.live(this.sessions, callSid)?.version ?? 0;
-    if (current !== expectedVersion) return false;
-    if (options.unlessEnded === true && expectedVersion === 0 && this.live(this.summaries, callSid) !== undefined) return false;
-    this.sessions.set(callSid, {
-      version: expectedVersion + 1,
-      json: JSON.stringify(record),
-      expiresAt: this.now() + ttlSeconds * 1000,
-    });
+  async save(callSid: string, record: SessionRecord, expectedVersion: number, ttlSeconds: number): Promise<boolean> {
+    const entry = this.live(this.sessions, callSid);
+    if (entry?.json === null || (entry?.version ?? 0) !== expectedVersion) return false;
+    this.sessions.set(callSid, { version: expectedVersion + 1, json: JSON.stringify(record), expiresAt: this.now() + ttlSeconds * 1000 });
     return true;
   }
 
-  async end(callSid: string, summary: CallSummary | null, summaryTtlSeconds: number): Promise<void> {
-    this.sessions.delete(callSid);
-    if (summary !== null && summaryTtlSeconds > 0)
-      this.summaries.set(callSid, { version: 1, json: JSON.stringify(summary), expiresAt: this.now() + summaryTtlSeconds * 1000 });
+  async restore(callSid: string, record: SessionRecord, version: number, ttlSeconds: number): Promise<boolean> {
+    const entry = this.live(this.sessions, callSid);
+    if (entry?.json === null || (entry?.version ?? 0) >= version) return false;
+    this.sessions.set(callSid, { version, json: JSON.stringify(record), expiresAt: this.now() + ttlSeconds * 1000 });
+    return true;
   }
 
-  async endAt(callSid: string, expectedVersion: number, summary: CallSummary | null, summaryTtlSeconds: number): Promise<EndAtResult> {
-    if ((this.live(this.sessions, callSid)?.version ?? 0) !== expectedVersion) return { ended: false, current: await this.load(callSid) };
-    await this.end(callSid, summary, summaryTtlSeconds);
-    return { ended: true };
+  async end(callSid: string, summary: CallSummary | null, retention: Retention): Promise<void> {
+    const entry = this.live(this.sessions, callSid);
+    if (entry?.json === null) return;
+    this.markEnded(callSid, (entry?.version ?? 0) + 1, summary, retention);
   }
 
-  async loadSummary(callSid: string): Promise<CallSummary | null> {
-    return parseStored(callSummary, this.live(this.summaries, callSid)?.json);
+  async endAt(callSid: string, expectedVersion: number, summary: CallSummary | null, retention: Retention): Promise<EndAtResult> {
+    const entry = this.live(this.sessions, callSid);
+    if (entry?.json === null) return { ended: true, already: true };
+    if (entry === undefined || entry.version !== expectedVersion) {
+      const current = await this.load(callSid);
+      return { ended: false, current: current === null || 'ended' in current ? null : current };
+    }
+    this.markEnded(callSid, entry.version + 1, summary, retention);
+    return { ended: true, already: false };
+  }
+
+  private markEnded(callSid: string, version: number, summary: CallSummary | null, retention: Retention): void {
+    this.sessions.set(callSid, { version, json: null, expiresAt: this.now() + retention.endedTtlSeconds * 1000 });
+    if (summary !== null && retention.summaryTtlSeconds > 0)
+      this.summaries.set(callSid, { json: JSON.stringify(summary), expiresAt: this.now() + retention.summaryTtlSeconds * 1000 });
   }
 
   async ping(): Promise<void> {}

@@ -1,16 +1,5 @@
 import { z } from 'zod';
-
-// Fields added after the first release have defaults, so calls saved by an older instance still load.
-const callContext = z.object({
-  reference: z.string(),
-  failures: z.number().int().min(0),
-  quiet: z.number().int().min(0).default(0),
-  notice: z.enum(['greeting', 'noInput', 'invalidKey', 'waiting', 'flowChanged']).nullable(),
-  history: z.array(z.string()),
-  transfer: z.string().nullable(),
-  dialProblem: z.enum(['busy', 'noAnswer', 'failed']).nullable(),
-  flowRestarted: z.boolean().default(false),
-});
+import { callContext } from '../engine/call-machine';
 
 /** What is kept for one live call: its xstate state and context, and the flow version they belong to. */
 export const sessionRecord = z.object({
@@ -36,44 +25,69 @@ export const callSummary = z.object({
 export type CallSummary = z.infer<typeof callSummary>;
 
 export interface StoredSession {
-  /** Counts the saves of this call; the next save must name it. */
+  /**
+   * Counts the saves of this call; the next save must name it. Versions only grow over a call's life, also when
+   * a copy is put back after the store lost it (see `restore`), so an older copy never passes for a newer one.
+   */
   version: number;
   record: SessionRecord;
 }
 
-export interface SaveOptions {
-  /** Refuse a save at version 0 while the call's summary is kept. */
-  unlessEnded?: boolean;
+/** A call whose status callback ended it: it stays ended, and its summary is kept while `summaryTtlSeconds` runs. */
+export interface EndedCall {
+  ended: true;
+  summary: CallSummary | null;
 }
 
-/** What `endAt` did: ended the call, or found it at another version (`current`), or gone (`current` null). */
-export type EndAtResult = { ended: true } | { ended: false; current: StoredSession | null };
+/** What `load` finds: the live call, a call that has ended, or nothing (never saved, expired, lost). */
+export type Found = StoredSession | EndedCall | null;
+
+export function isEnded(found: Found | undefined): found is EndedCall {
+  return found !== null && found !== undefined && 'ended' in found;
+}
+
+/** How long what `end` leaves is kept. */
+export interface Retention {
+  /** The call's summary; 0 keeps none. */
+  summaryTtlSeconds: number;
+  /** The mark that the call has ended: as long as its state could otherwise live, so that it never comes back. */
+  endedTtlSeconds: number;
+}
+
+/**
+ * What `endAt` did: ended the call now, found it ended already (`already`: a repeated status callback, which
+ * changes nothing), or found it at another version or gone (`current`), having changed nothing.
+ */
+export type EndAtResult = { ended: true; already: boolean } | { ended: false; current: StoredSession | null };
 
 /**
  * Where live calls keep their state between webhooks.
  *
  * Contract, checked by test/store/conformance.ts for every implementation:
- * - `load` returns the last saved record and its version, or null when there is none (never saved, ended,
- *   expired). A stored value that no longer parses is reported as null, never thrown.
+ * - `load` returns the last saved record and its version, an EndedCall for a call that has ended (with its
+ *   summary while that is kept), or null when there is nothing (never saved, expired). A stored value that no
+ *   longer parses is reported as null, never thrown.
  * - `save` is a compare-and-set: it succeeds only when the stored version equals `expectedVersion` (0 means
- *   "no session yet") and then stores version `expectedVersion + 1`; otherwise it changes nothing and
- *   returns false. Every save sets the session's time to live to `ttlSeconds`. With `unlessEnded`, a save at
- *   version 0 also fails while the call's summary is kept: a call put back after its state was lost is not
- *   started again when it has in fact ended (a turn in flight as the status callback ended it, say).
- * - `end` removes the session and, when `summary` is given and `summaryTtlSeconds` > 0, keeps the summary for
- *   that long. It is idempotent.
- * - `endAt` is `end` as a compare-and-set: it ends the call only when the stored version equals
- *   `expectedVersion`; otherwise it changes nothing and returns the session as it is (null when there is none),
- *   so that the caller can try again at that version without another round trip to read it.
+ *   "no session yet") and the call has not ended, and then stores version `expectedVersion + 1`; otherwise it
+ *   changes nothing and returns false. Every save sets the session's time to live to `ttlSeconds`.
+ * - `restore` puts back a copy of a call that the store lost or holds an older copy of (a Redis that restarted
+ *   empty): it stores `record` at `version` only when there is no session or the stored version is lower, and
+ *   the call has not ended. An older copy can therefore never replace a newer one.
+ * - `end` ends the call whatever its version: the session is replaced by a mark that the call has ended, kept
+ *   for `endedTtlSeconds`, and `summary`, when given and `summaryTtlSeconds` > 0, is kept for that long. On a
+ *   call that has ended already it changes nothing (a repeated status callback does not overwrite the summary).
+ * - `endAt` is `end` as a compare-and-set on `expectedVersion`; at another version, or with no session, it
+ *   changes nothing and returns the session as it is (null when there is none), so that the caller can try
+ *   again at that version without another round trip to read it.
  * - Nothing is ever stored without a time to live.
  * - `ping` resolves when the store answers and rejects when it does not.
  */
 export interface SessionStore {
-  load(callSid: string): Promise<StoredSession | null>;
-  save(callSid: string, record: SessionRecord, expectedVersion: number, ttlSeconds: number, options?: SaveOptions): Promise<boolean>;
-  end(callSid: string, summary: CallSummary | null, summaryTtlSeconds: number): Promise<void>;
-  endAt(callSid: string, expectedVersion: number, summary: CallSummary | null, summaryTtlSeconds: number): Promise<EndAtResult>;
-  loadSummary(callSid: string): Promise<CallSummary | null>;
+  load(callSid: string): Promise<Found>;
+  save(callSid: string, record: SessionRecord, expectedVersion: number, ttlSeconds: number): Promise<boolean>;
+  restore(callSid: string, record: SessionRecord, version: number, ttlSeconds: number): Promise<boolean>;
+  end(callSid: string, summary: CallSummary | null, retention: Retention): Promise<void>;
+  endAt(callSid: string, expectedVersion: number, summary: CallSummary | null, retention: Retention): Promise<EndAtResult>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

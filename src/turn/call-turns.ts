@@ -1,12 +1,21 @@
 import type { CallEvent } from '../engine/call-machine';
-import type { SpeakingContext } from '../engine/prompt';
-import { advance, referenceFor, replay, startCall, type Turn } from '../engine/step';
 import type { CompiledFlow } from '../engine/compile';
+import type { SpeakingContext } from '../engine/prompt';
 import type { FlowRegistry } from '../engine/registry';
-import type { CallSummary, SaveOptions, SessionRecord, SessionStore, StoredSession } from '../store/session-store';
-import { PromptRenderer, type RenderOptions } from '../telephony/twiml';
+import { advance, referenceFor, replay, startCall, type Turn } from '../engine/step';
 import { withDeadline } from '../common/deadline';
 import type { Metrics } from '../common/metrics';
+import {
+  isEnded,
+  type CallSummary,
+  type Found,
+  type Retention,
+  type SessionRecord,
+  type SessionStore,
+  type StoredSession,
+} from '../store/session-store';
+import { PromptRenderer, type RenderOptions } from '../telephony/twiml';
+import { decide, type Decision } from './decide';
 import { RecentCalls } from './recent-calls';
 import type { Rescue } from './rescue';
 
@@ -16,7 +25,10 @@ export interface TurnDeps {
   rescue: Rescue;
   render: RenderOptions;
   metrics: Metrics;
+  /** How long a call's state lives after its last turn. */
   sessionTtlSeconds: number;
+  /** The same while the caller is with the desk: no webhook comes until the conversation ends. */
+  deskSessionTtlSeconds: number;
   summaryTtlSeconds: number;
   /** How long one store operation may take before the caller is rescued to the desk. */
   storeTimeoutMs: number;
@@ -25,53 +37,160 @@ export interface TurnDeps {
 }
 
 /** How a webhook turn ended, for the log line. */
-export type Outcome = 'started' | 'advanced' | 'replayed' | 'restored' | 'state-lost' | 'unknown-flow' | 'conflict-replayed';
+export type Outcome =
+  | 'started'
+  | 'advanced'
+  | 'replayed'
+  | 'restored'
+  | 'ended-call'
+  | 'after-desk'
+  | 'state-lost'
+  | 'unknown-flow'
+  | 'conflict-replayed'
+  | 'fault-rescued';
 
 export interface TurnResult {
   twiml: string;
   node: string;
   outcome: Outcome;
+  /** What the log line adds: why a fault was rescued, which versions a restore crossed. */
+  extra?: Record<string, unknown>;
 }
 
 /** How often a turn retries after losing a compare-and-set race before answering with what won it. */
 const SAVE_ATTEMPTS = 3;
 
+/** How a call's end went, for the log line. */
+export type EndOutcome = { outcome: 'ended' | 'ended-unknown' | 'already-ended'; summary: CallSummary | null };
+
 /**
- * One webhook turn: load the call, step it, save it with compare-and-set, answer with TwiML.
- *
- * `turn` is the `t` of the action URL: the session version the caller's prompt was made at. A request whose
- * `t` is not the stored version is a repeat (a Twilio retry, or the loser of a race) and gets the current prompt
- * again without advancing the call. A call this instance saved last is stepped from memory and saved directly:
- * one store round trip; when another instance moved it on, the save fails and the turn reloads.
+ * One webhook turn: load the call, decide (decide.ts), save with compare-and-set, answer with TwiML. Any fault
+ * (a slow or unreachable store) still answers: the caller is transferred to the desk, or thanked and let go
+ * when the desk's conversation has just ended.
  */
 export class CallTurns {
   private readonly recent = new RecentCalls();
   private readonly renderer: PromptRenderer;
+  private readonly retention: Retention;
 
   constructor(private readonly deps: TurnDeps) {
     this.renderer = new PromptRenderer(deps.render);
+    // An ended call stays ended for as long as its state could otherwise have lived.
+    this.retention = {
+      summaryTtlSeconds: deps.summaryTtlSeconds,
+      endedTtlSeconds: Math.max(deps.sessionTtlSeconds, deps.deskSessionTtlSeconds),
+    };
   }
 
   private get speaking(): SpeakingContext {
     return { bsdNumber: this.deps.render.bsdNumber };
   }
 
+  /** The incoming-call webhook (`event` null) or a later turn with its event and `t`; always answers. */
+  async handle(callSid: string, event: CallEvent | null, t: number | null): Promise<TurnResult> {
+    try {
+      return await withDeadline(this.step(callSid, event, t), this.deps.turnTimeoutMs, 'the turn');
+    } catch (error) {
+      // The store is slow or unreachable: answer without it.
+      const extra = { error: (error as Error).message };
+      if (event?.type === 'DIAL' && event.outcome === 'connected') return { ...this.afterDesk(callSid), outcome: 'fault-rescued', extra };
+      const opening = event === null ? 'technicalProblem' : 'stateLost';
+      return { twiml: this.deps.rescue.transfer(callSid, null, opening), node: '(none)', outcome: 'fault-rescued', extra };
+    }
+  }
+
+  private async step(callSid: string, event: CallEvent | null, t: number | null): Promise<TurnResult> {
+    const knownFlow = (id: string) => this.deps.flows.get(id) !== undefined;
+    const cached = event === null ? undefined : this.recent.get(callSid);
+    let stored: Found | undefined;
+    let saves = 0;
+    for (;;) {
+      const decision: Decision = decide({ stored, cached, event, t, knownFlow });
+      if (saves === SAVE_ATTEMPTS && (decision.do === 'advance' || decision.do === 'restore'))
+        // Still losing races: answer with whatever the call says now.
+        return this.render(
+          replay(this.flowOf(decision.from), decision.from.record, this.speaking),
+          decision.from.version,
+          'conflict-replayed',
+        );
+      switch (decision.do) {
+        case 'load':
+          stored = await this.load(callSid);
+          continue;
+        case 'start': {
+          saves++;
+          const first = startCall(this.deps.flows.entry, callSid, this.speaking);
+          if (await this.save(callSid, this.deps.flows.entry, first, 0)) return this.render(first, 1, 'started');
+          break;
+        }
+        case 'advance': {
+          saves++;
+          const compiled = this.flowOf(decision.from);
+          const next = advance(compiled, decision.from.record, event!, this.speaking);
+          if (await this.save(callSid, compiled, next, decision.from.version))
+            return this.render(next, decision.from.version + 1, 'advanced');
+          break;
+        }
+        case 'restore': {
+          saves++;
+          const { from } = decision;
+          const compiled = this.flowOf(from);
+          const next = decision.step ? advance(compiled, from.record, event!, this.speaking) : replay(compiled, from.record, this.speaking);
+          const version = Math.max(from.version, decision.over) + 1;
+          if (await this.restore(callSid, compiled, next, version))
+            return { ...this.render(next, version, 'restored'), extra: { restoredFrom: from.version, storeHad: decision.over } };
+          break;
+        }
+        case 'replay': {
+          const outcome = saves === 0 && cached === undefined ? 'replayed' : 'conflict-replayed';
+          return this.render(replay(this.flowOf(decision.from), decision.from.record, this.speaking), decision.from.version, outcome);
+        }
+        case 'ended':
+          return { twiml: this.deps.rescue.ended(), node: '(ended)', outcome: 'ended-call' };
+        case 'afterDesk':
+          return this.afterDesk(callSid);
+        case 'rescue':
+          return { twiml: this.deps.rescue.transfer(callSid, decision.history), node: '(none)', outcome: decision.why };
+      }
+      // A compare-and-set was lost (another instance moved the call on, or it ended): read it and decide again.
+      stored = await this.load(callSid);
+    }
+  }
+
+  private afterDesk(callSid: string): TurnResult {
+    return { twiml: this.deps.rescue.dialed(callSid, 'completed'), node: '(none)', outcome: 'after-desk' };
+  }
+
+  private flowOf(session: StoredSession): CompiledFlow {
+    return this.deps.flows.get(session.record.flowId)!;
+  }
+
   private render(turn: Turn, version: number, outcome: Outcome): TurnResult {
     return { twiml: this.renderer.render(turn.prompt, version), node: turn.prompt.node, outcome };
   }
 
-  private async load(callSid: string): Promise<StoredSession | null> {
-    this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'load' });
-    const stored = await withDeadline(this.deps.store.load(callSid), this.deps.storeTimeoutMs, 'loading the call');
-    if (stored === null) this.recent.delete(callSid);
-    else this.recent.set(callSid, stored);
-    return stored;
+  private recordOf(compiled: CompiledFlow, turn: Turn): SessionRecord {
+    return { flowId: compiled.flow.id, flowVersion: compiled.version, nodeVersion: turn.nodeVersion, call: turn.call };
   }
 
-  private async save(callSid: string, record: SessionRecord, expected: number, options: SaveOptions = {}): Promise<boolean> {
+  /** A caller with the desk sends no webhook until the conversation ends: their state lives longer then. */
+  private ttlFor(turn: Turn): number {
+    return turn.prompt.kind === 'transfer' ? this.deps.deskSessionTtlSeconds : this.deps.sessionTtlSeconds;
+  }
+
+  private async load(callSid: string): Promise<Found> {
+    this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'load' });
+    const found = await withDeadline(this.deps.store.load(callSid), this.deps.storeTimeoutMs, 'loading the call');
+    if (found === null || isEnded(found)) this.recent.delete(callSid);
+    else this.recent.set(callSid, found);
+    return found;
+  }
+
+  private async save(callSid: string, compiled: CompiledFlow, turn: Turn, expected: number): Promise<boolean> {
     this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'save' });
+    const record = this.recordOf(compiled, turn);
     const saved = await withDeadline(
-      this.deps.store.save(callSid, record, expected, this.deps.sessionTtlSeconds, options),
+      this.deps.store.save(callSid, record, expected, this.ttlFor(turn)),
       this.deps.storeTimeoutMs,
       'saving the call',
     );
@@ -80,97 +199,52 @@ export class CallTurns {
     return saved;
   }
 
-  private recordOf(compiled: CompiledFlow, turn: Turn): SessionRecord {
-    return { flowId: compiled.flow.id, flowVersion: compiled.version, nodeVersion: turn.nodeVersion, call: turn.call };
-  }
-
-  /** The incoming-call webhook (`event` null) or a later turn with its event and `t`; within the turn timeout. */
-  handle(callSid: string, event: CallEvent | null, turn: number | null): Promise<TurnResult> {
-    return withDeadline(this.step(callSid, event, turn), this.deps.turnTimeoutMs, 'the turn');
-  }
-
-  private async step(callSid: string, event: CallEvent | null, turn: number | null): Promise<TurnResult> {
-    const { flows } = this.deps;
-    if (event === null) {
-      // An incoming call is saved as new straight away; only a repeat of the webhook finds it there and reloads.
-      const first = startCall(flows.entry, callSid, this.speaking);
-      if (await this.save(callSid, this.recordOf(flows.entry, first), 0)) return this.render(first, 1, 'started');
-    }
-    const cached = event === null ? undefined : this.recent.get(callSid);
-    const cachedFlow = cached === undefined ? undefined : flows.get(cached.record.flowId);
-    if (cached !== undefined && cachedFlow !== undefined && event !== null && turn === cached.version) {
-      const next = advance(cachedFlow, cached.record, event, this.speaking);
-      if (await this.save(callSid, this.recordOf(cachedFlow, next), cached.version))
-        return this.render(next, cached.version + 1, 'advanced');
-    }
-    for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
-      const stored = await this.load(callSid);
-      if (stored === null && event !== null && cached !== undefined && cachedFlow !== undefined) {
-        // The store lost the call (a restart without persistence) but this instance still has it: put it back.
-        const next =
-          turn === cached.version
-            ? advance(cachedFlow, cached.record, event, this.speaking)
-            : replay(cachedFlow, cached.record, this.speaking);
-        // Unless the call has in fact ended (its status callback came while this turn was in flight).
-        if (await this.save(callSid, this.recordOf(cachedFlow, next), 0, { unlessEnded: true })) return this.render(next, 1, 'restored');
-        continue;
-      }
-      if (stored === null) {
-        if (event !== null) return { twiml: this.deps.rescue.transfer(callSid), node: '(none)', outcome: 'state-lost' };
-        const first = startCall(flows.entry, callSid, this.speaking);
-        if (await this.save(callSid, this.recordOf(flows.entry, first), 0)) return this.render(first, 1, 'started');
-        continue;
-      }
-      const compiled = flows.get(stored.record.flowId);
-      if (compiled === undefined) {
-        return {
-          twiml: this.deps.rescue.transfer(callSid, stored.record.call.context.history),
-          node: stored.record.call.value,
-          outcome: 'unknown-flow',
-        };
-      }
-      if (event === null || turn !== stored.version) {
-        const outcome = attempt === 0 && cached === undefined ? 'replayed' : 'conflict-replayed';
-        return this.render(replay(compiled, stored.record, this.speaking), stored.version, outcome);
-      }
-      const next = advance(compiled, stored.record, event, this.speaking);
-      if (await this.save(callSid, this.recordOf(compiled, next), stored.version)) return this.render(next, stored.version + 1, 'advanced');
-    }
-    // Still losing races: answer with whatever the call says now.
-    const stored = await this.load(callSid);
-    const compiled = stored === null ? undefined : flows.get(stored.record.flowId);
-    if (stored === null || compiled === undefined)
-      return { twiml: this.deps.rescue.transfer(callSid), node: '(none)', outcome: 'state-lost' };
-    return this.render(replay(compiled, stored.record, this.speaking), stored.version, 'conflict-replayed');
+  private async restore(callSid: string, compiled: CompiledFlow, turn: Turn, version: number): Promise<boolean> {
+    this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'restore' });
+    const record = this.recordOf(compiled, turn);
+    const restored = await withDeadline(
+      this.deps.store.restore(callSid, record, version, this.ttlFor(turn)),
+      this.deps.storeTimeoutMs,
+      'restoring the call',
+    );
+    if (restored) this.recent.set(callSid, { version, record });
+    return restored;
   }
 
   /**
-   * The call is over (status callback): its session is replaced by a summary kept for `summaryTtlSeconds`.
-   * Returns the summary, or null when the call's state was already gone.
+   * The call is over (status callback): its session is replaced by the mark that it ended and a summary kept for
+   * `summaryTtlSeconds`. A repeated status callback changes nothing.
    */
-  end(callSid: string, callStatus: string, durationSeconds: number | null): Promise<CallSummary | null> {
+  end(callSid: string, callStatus: string, durationSeconds: number | null): Promise<EndOutcome> {
     return withDeadline(this.summarizeAndEnd(callSid, callStatus, durationSeconds), this.deps.turnTimeoutMs, 'ending the call');
   }
 
-  private async summarizeAndEnd(callSid: string, callStatus: string, durationSeconds: number | null): Promise<CallSummary | null> {
-    const { store, storeTimeoutMs, summaryTtlSeconds } = this.deps;
+  private async summarizeAndEnd(callSid: string, callStatus: string, durationSeconds: number | null): Promise<EndOutcome> {
+    const { store, storeTimeoutMs } = this.deps;
     // The call ends with a compare-and-set on the version this instance saved last: one round trip. When another
     // instance answered the call's last turns, the failed compare-and-set returns the call as it is, and the
     // next attempt ends it at that version. An instance that has not seen the call reads it first.
-    let known = this.recent.get(callSid) ?? (await this.load(callSid));
+    let known: StoredSession | null;
+    const cached = this.recent.get(callSid);
     this.recent.delete(callSid);
+    if (cached !== undefined) known = cached;
+    else {
+      const found = await this.load(callSid);
+      if (isEnded(found)) return { outcome: 'already-ended', summary: found.summary };
+      known = found;
+    }
     for (let attempt = 0; attempt < SAVE_ATTEMPTS && known !== null; attempt++) {
       const summary = summaryOf(callSid, known, callStatus, durationSeconds);
       this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
-      const result = await withDeadline(store.endAt(callSid, known.version, summary, summaryTtlSeconds), storeTimeoutMs, 'ending the call');
-      if (result.ended) return summary;
+      const result = await withDeadline(store.endAt(callSid, known.version, summary, this.retention), storeTimeoutMs, 'ending the call');
+      if (result.ended) return result.already ? { outcome: 'already-ended', summary: null } : { outcome: 'ended', summary };
       known = result.current;
     }
-    // Gone already (ended, expired), or still changing after every attempt: remove what is there.
+    // Gone already (expired, lost), or still changing after every attempt: mark it ended as it is.
     const summary = known === null ? null : summaryOf(callSid, known, callStatus, durationSeconds);
     this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
-    await withDeadline(store.end(callSid, summary, summaryTtlSeconds), storeTimeoutMs, 'ending the call');
-    return summary;
+    await withDeadline(store.end(callSid, summary, this.retention), storeTimeoutMs, 'ending the call');
+    return { outcome: summary === null ? 'ended-unknown' : 'ended', summary };
   }
 }
 

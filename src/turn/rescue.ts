@@ -52,6 +52,11 @@ export class Rescue {
     return askTwiml(this.doc(), say, action, this.options.gatherTimeoutSeconds).toString();
   }
 
+  /** The answer to a webhook for a call that has ended: nothing more to say. */
+  ended(): string {
+    return this.doc().hangup().toString();
+  }
+
   /** The desk's dial ended: goodbye after a conversation, otherwise offer to try again. */
   dialed(callSid: string, status: DialStatus): string {
     const { flow } = this.flow;

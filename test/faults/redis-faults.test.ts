@@ -3,6 +3,7 @@ import request from 'supertest';
 import { readTwiml } from '../../src/simulator/twiml-reader';
 import type { SessionStore } from '../../src/store/session-store';
 import { productionStore, startLine, type TestLine } from '../helpers/line';
+import { liveCall } from '../helpers/stored';
 import { startRedis, type RedisProcess } from '../helpers/redis-server';
 
 /**
@@ -117,7 +118,7 @@ test('Redis restarted mid-call without its data: the instance that has the call 
     verb: 'Gather',
     says: [expect.stringContaining('Have you changed your mobile device?')],
   });
-  expect((await store.load(sid(6)))?.record.call.value).toBe('mfa-changed-device');
+  expect((await liveCall(store, sid(6)))?.record.call.value).toBe('mfa-changed-device');
 
   // Call 7 lived on the second instance; the first has never seen it: the caller is told and transferred.
   const lost = await first.post('/voice/input?t=1', call(sid(7), { Digits: '1' })).expect(200);

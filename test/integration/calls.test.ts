@@ -15,7 +15,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   const expectClean = async (result: Awaited<ReturnType<TestLine['call']>>) => {
     expect(result.errors).toEqual([]);
     // The status callback ended the call's session.
-    expect(await line.store.load(result.callSid)).toBeNull();
+    expect(await line.store.load(result.callSid)).toMatchObject({ ended: true });
   };
 
   test('greeting and main menu', async () => {

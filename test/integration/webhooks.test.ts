@@ -2,6 +2,7 @@ import { getExpectedTwilioSignature } from 'twilio';
 import { readTwiml } from '../../src/simulator/twiml-reader';
 import type { SessionStore } from '../../src/store/session-store';
 import { AUTH_TOKEN, BASE_URL, startLine, type StoreKind, type TestLine } from '../helpers/line';
+import { endedSummary, liveCall } from '../helpers/stored';
 
 const CALL = `CA${'a'.repeat(32)}`;
 const call = (extra: Record<string, string> = {}) => ({ CallSid: CALL, From: '+16045551234', To: '+18005550100', ...extra });
@@ -103,7 +104,7 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       const first = await line.post('/voice/input?t=1', call({ Digits: '3' })).expect(200);
       const again = await line.post('/voice/input?t=1', call({ Digits: '3' })).expect(200);
       expect(again.text).toBe(first.text);
-      const stored = await line.store.load(CALL);
+      const stored = await liveCall(line.store, CALL);
       expect(stored?.version).toBe(2);
       expect(stored?.record.call.value).toBe('mfa-uninstalled-app');
       // The repeated incoming-call webhook also replays.
@@ -133,7 +134,7 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
         .filter((l) => l.route === '/voice/input')
         .map((l) => l.outcome);
       expect(outcomes.sort()).toEqual(['advanced', 'conflict-replayed', 'conflict-replayed', 'conflict-replayed']);
-      const stored = await line.store.load(CALL);
+      const stored = await liveCall(line.store, CALL);
       expect(stored?.version).toBe(2);
       // Every request heard the prompt of the state that won, and that state is what the store holds.
       for (const r of answers) expect(r.text).toBe(answers.find((a) => a.text.includes('t=2'))!.text);
@@ -146,7 +147,7 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       const first = await line.post('/voice/dial?t=2', call({ DialCallStatus: 'busy' })).expect(200);
       const again = await line.post('/voice/dial?t=2', call({ DialCallStatus: 'busy' })).expect(200);
       expect(again.text).toBe(first.text);
-      expect((await line.store.load(CALL))?.version).toBe(3);
+      expect((await liveCall(line.store, CALL))?.version).toBe(3);
     });
 
     test('an unknown CallSid mid-call is told and transferred to the desk', async () => {
@@ -170,11 +171,10 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       await line.post('/voice/input?t=1', call({ Digits: '2' })).expect(200);
       const ringing = await line.post('/voice/status', call({ CallStatus: 'ringing' }));
       expect(ringing.status).toBe(204);
-      expect(await line.store.load(CALL)).not.toBeNull();
+      expect(await liveCall(line.store, CALL)).not.toBeNull();
       const res = await line.post('/voice/status', call({ CallStatus: 'completed', CallDuration: '75' }));
       expect(res.status).toBe(204);
-      expect(await line.store.load(CALL)).toBeNull();
-      expect(await line.store.loadSummary(CALL)).toMatchObject({
+      expect(await endedSummary(line.store, CALL)).toMatchObject({
         lastNode: 'password',
         history: ['Problem: password'],
         callStatus: 'completed',
@@ -187,12 +187,11 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       await line.post('/voice', call()).expect(200);
       await other.post('/voice/input?t=1', call({ Digits: '3' })).expect(200);
       await line.post('/voice/status', call({ CallStatus: 'completed', CallDuration: '20' })).expect(204);
-      const summary = await line.store.loadSummary(CALL);
+      const summary = await endedSummary(line.store, CALL);
       expect(summary).toMatchObject({ lastNode: 'mfa-uninstalled-app' });
       // The other instance still holds the call; a late turn finds the store empty but the call ended.
       await other.post('/voice/input?t=2', call({ Digits: '1' })).expect(200);
-      expect(await line.store.load(CALL)).toBeNull();
-      expect(await line.store.loadSummary(CALL)).toEqual(summary);
+      expect(await endedSummary(line.store, CALL)).toEqual(summary);
       await other.close();
     });
 
@@ -203,10 +202,9 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       // The next turns land on the other instance; this one's copy of the call is now two versions old.
       await other.post('/voice/input?t=2', call({ Digits: '2' })).expect(200);
       await other.post('/voice/input?t=3', call({ Digits: '2' })).expect(200);
-      const stored = await line.store.load(CALL);
+      const stored = await liveCall(line.store, CALL);
       await line.post('/voice/status', call({ CallStatus: 'completed', CallDuration: '40' })).expect(204);
-      expect(await line.store.load(CALL)).toBeNull();
-      expect(await line.store.loadSummary(CALL)).toMatchObject({
+      expect(await endedSummary(line.store, CALL)).toMatchObject({
         lastNode: stored!.record.call.value,
         history: stored!.record.call.context.history,
         callStatus: 'completed',

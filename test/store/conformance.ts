@@ -1,4 +1,4 @@
-import type { CallSummary, SessionRecord, SessionStore } from '../../src/store/session-store';
+import type { CallSummary, Retention, SessionRecord, SessionStore } from '../../src/store/session-store';
 
 /** A factory for a fresh, empty store, and a way to read the time to live the store gave a call's keys. */
 export interface StoreUnderTest {
@@ -71,7 +71,7 @@ export function sessionStoreConformance(name: string, make: () => Promise<StoreU
       await t.store.save(id, record('main-menu'), 0, 60);
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => t.store.save(id, record(`n${i}`), 1, 60)));
       expect(results.filter(Boolean)).toHaveLength(1);
-      expect((await t.store.load(id))?.version).toBe(2);
+      expect(await t.store.load(id)).toMatchObject({ version: 2 });
     });
 
     test('every save sets the time to live; nothing is kept without one', async () => {
@@ -92,31 +92,45 @@ export function sessionStoreConformance(name: string, make: () => Promise<StoreU
       expect(await t.store.save(id, record('main-menu'), 0, 60)).toBe(true);
     });
 
-    /** The session is gone and only the summary is kept, with a time to live of at most `ttl`. */
+    const keep = (summaryTtlSeconds: number, endedTtlSeconds = 600): Retention => ({ summaryTtlSeconds, endedTtlSeconds });
+
+    /** The call has ended, its summary is kept, and every key it left has a time to live of at most `ttl`. */
     const expectEndedWithSummary = async (id: string, ttl: number) => {
-      expect(await t.store.load(id)).toBeNull();
-      expect(await t.store.loadSummary(id)).toEqual(summary);
+      expect(await t.store.load(id)).toEqual({ ended: true, summary });
       const ttls = await t.ttls(id);
-      expect(ttls).toHaveLength(1);
-      expect(ttls[0]).toBeGreaterThan(0);
-      expect(ttls[0]).toBeLessThanOrEqual(ttl);
+      expect(ttls.length).toBeGreaterThan(0);
+      for (const left of ttls) {
+        expect(left).toBeGreaterThan(0);
+        expect(left).toBeLessThanOrEqual(ttl);
+      }
     };
 
-    test('end removes the session and keeps the summary with a time to live', async () => {
+    test('end marks the call ended and keeps the summary, each with its time to live', async () => {
       const id = sid();
       await t.store.save(id, record('goodbye', ['Problem: password']), 0, 60);
-      await t.store.end(id, summary, 500);
-      await expectEndedWithSummary(id, 500);
+      await t.store.end(id, summary, keep(500, 700));
+      await expectEndedWithSummary(id, 700);
     });
 
-    test('end without a summary, or with a zero time to live, keeps nothing; it is idempotent', async () => {
+    test('end without a summary, or with a zero time to live, keeps no summary; it is idempotent', async () => {
       const id = sid();
       await t.store.save(id, record('goodbye'), 0, 60);
-      await t.store.end(id, null, 500);
-      await t.store.end(id, summary, 0);
-      expect(await t.store.load(id)).toBeNull();
-      expect(await t.store.loadSummary(id)).toBeNull();
-      expect(await t.ttls(id)).toEqual([]);
+      await t.store.end(id, null, keep(500));
+      await t.store.end(id, summary, keep(500));
+      expect(await t.store.load(id)).toEqual({ ended: true, summary: null });
+      const other = sid();
+      await t.store.save(other, record('goodbye'), 0, 60);
+      await t.store.end(other, summary, keep(0));
+      expect(await t.store.load(other)).toEqual({ ended: true, summary: null });
+    });
+
+    test('a repeated end does not overwrite the summary', async () => {
+      const id = sid();
+      await t.store.save(id, record('goodbye'), 0, 60);
+      await t.store.end(id, summary, keep(500));
+      await t.store.end(id, { ...summary, callStatus: 'failed' }, keep(500));
+      expect(await t.store.endAt(id, 1, { ...summary, callStatus: 'busy' }, keep(500))).toEqual({ ended: true, already: true });
+      expect(await t.store.load(id)).toEqual({ ended: true, summary });
     });
 
     test('endAt ends the call only at the expected version', async () => {
@@ -124,49 +138,65 @@ export function sessionStoreConformance(name: string, make: () => Promise<StoreU
       await t.store.save(id, record('main-menu'), 0, 60);
       await t.store.save(id, record('goodbye', ['Problem: password']), 1, 60);
       // At another version it changes nothing and returns the call as it is.
-      expect(await t.store.endAt(id, 1, summary, 500)).toEqual({
+      expect(await t.store.endAt(id, 1, summary, keep(500))).toEqual({
         ended: false,
         current: { version: 2, record: record('goodbye', ['Problem: password']) },
       });
-      expect((await t.store.load(id))?.version).toBe(2);
-      expect(await t.store.loadSummary(id)).toBeNull();
-      expect(await t.store.endAt(id, 2, summary, 500)).toEqual({ ended: true });
-      await expectEndedWithSummary(id, 500);
+      expect(await t.store.load(id)).toEqual({ version: 2, record: record('goodbye', ['Problem: password']) });
+      expect(await t.store.endAt(id, 2, summary, keep(500))).toEqual({ ended: true, already: false });
+      await expectEndedWithSummary(id, 600);
     });
 
-    test('endAt without a summary, or with a zero time to live, keeps nothing', async () => {
-      const a = sid();
-      const b = sid();
-      await t.store.save(a, record('goodbye'), 0, 60);
-      await t.store.save(b, record('goodbye'), 0, 60);
-      expect(await t.store.endAt(a, 1, null, 500)).toEqual({ ended: true });
-      expect(await t.store.endAt(b, 1, summary, 0)).toEqual({ ended: true });
-      for (const id of [a, b]) {
-        expect(await t.store.load(id)).toBeNull();
-        expect(await t.store.loadSummary(id)).toBeNull();
-        expect(await t.ttls(id)).toEqual([]);
+    test('endAt on a call that is gone says so and changes nothing', async () => {
+      const id = sid();
+      expect(await t.store.endAt(id, 3, summary, keep(500))).toEqual({ ended: false, current: null });
+      expect(await t.store.load(id)).toBeNull();
+    });
+
+    test('end of a call whose state is gone still marks it ended', async () => {
+      const id = sid();
+      await t.store.end(id, null, keep(0));
+      expect(await t.store.load(id)).toEqual({ ended: true, summary: null });
+      expect(await t.store.save(id, record('main-menu'), 0, 60)).toBe(false);
+    });
+
+    test('a call that has ended is never started or put back again while its mark is kept, whatever the summary setting', async () => {
+      for (const summaryTtl of [500, 0]) {
+        const id = sid();
+        await t.store.save(id, record('goodbye'), 0, 60);
+        await t.store.end(id, summary, keep(summaryTtl));
+        expect(await t.store.save(id, record('main-menu'), 0, 60)).toBe(false);
+        expect(await t.store.save(id, record('main-menu'), 1, 60)).toBe(false);
+        expect(await t.store.save(id, record('main-menu'), 2, 60)).toBe(false);
+        expect(await t.store.restore(id, record('main-menu'), 9, 60)).toBe(false);
+        expect(await t.store.load(id)).toMatchObject({ ended: true });
       }
     });
 
-    test('endAt on a call that is gone says so', async () => {
-      const id = sid();
-      expect(await t.store.endAt(id, 3, summary, 500)).toEqual({ ended: false, current: null });
-      expect(await t.store.loadSummary(id)).toBeNull();
-    });
-
-    test('with unlessEnded, a call that has ended is not started again at version 0 while its summary is kept', async () => {
+    test('the ended mark expires with its own time to live', async () => {
       const id = sid();
       await t.store.save(id, record('goodbye'), 0, 60);
-      await t.store.end(id, summary, 500);
-      expect(await t.store.save(id, record('main-menu'), 0, 60, { unlessEnded: true })).toBe(false);
+      await t.store.end(id, null, keep(0, 1));
+      await t.expire(id);
       expect(await t.store.load(id)).toBeNull();
-      // A plain save starts it (a CallSid used again, as the simulator does).
-      expect(await t.store.save(id, record('main-menu'), 0, 60)).toBe(true);
-      // Without a summary nothing remembers the call: it may be put back (a store restarted empty, say).
-      const other = sid();
-      await t.store.save(other, record('goodbye'), 0, 60);
-      await t.store.end(other, null, 500);
-      expect(await t.store.save(other, record('main-menu'), 0, 60, { unlessEnded: true })).toBe(true);
+    });
+
+    test('restore puts a copy back where there is none, or over an older one, never over a newer one', async () => {
+      const id = sid();
+      expect(await t.store.restore(id, record('username'), 5, 60)).toBe(true);
+      expect(await t.store.load(id)).toEqual({ version: 5, record: record('username') });
+      // An older copy, or one of the same version, does not replace it.
+      expect(await t.store.restore(id, record('main-menu'), 2, 60)).toBe(false);
+      expect(await t.store.restore(id, record('main-menu'), 5, 60)).toBe(false);
+      // A newer one does; and the call goes on from there with compare-and-set.
+      expect(await t.store.restore(id, record('password'), 7, 60)).toBe(true);
+      expect(await t.store.save(id, record('goodbye'), 5, 60)).toBe(false);
+      expect(await t.store.save(id, record('goodbye'), 7, 60)).toBe(true);
+      expect(await t.store.load(id)).toEqual({ version: 8, record: record('goodbye') });
+      const ttls = await t.ttls(id);
+      expect(ttls).toHaveLength(1);
+      expect(ttls[0]).toBeGreaterThan(0);
+      expect(ttls[0]).toBeLessThanOrEqual(60);
     });
 
     test('ping answers', async () => {

@@ -36,7 +36,7 @@ describe('configuration', () => {
   });
 
   test('empty values count as unset, as in an env file', () => {
-    expect(loadConfig({ PORT: '', SESSION_TTL_SECONDS: ' ', REDIS_URL: '' })).toMatchObject({ PORT: 3000, SESSION_TTL_SECONDS: 14400 });
+    expect(loadConfig({ PORT: '', SESSION_TTL_SECONDS: ' ', REDIS_URL: '' })).toMatchObject({ PORT: 3000, SESSION_TTL_SECONDS: 1800 });
   });
 
   test('the public local token only guards a line on a local address', () => {
