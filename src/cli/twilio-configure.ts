@@ -1,5 +1,6 @@
 import twilio from 'twilio';
 import { z } from 'zod';
+import { isLoopback, normalBaseUrl } from '../common/config';
 import { maskPhone } from '../common/log';
 import { configureNumber, ConfigureError } from '../tools/twilio-number';
 import { describeIssues, parseWith } from '../common/validation';
@@ -25,8 +26,9 @@ const env = z.object({
   TWILIO_AUTH_TOKEN: z.string({ error: 'must be set to the account auth token' }).min(1, 'must be set to the account auth token'),
   PUBLIC_BASE_URL: z
     .url({ protocol: /^https?$/, error: 'must be set to the public http(s) URL Twilio calls' })
-    .refine((u) => !/^https?:\/\/(localhost|127\.|\[::1\])/.test(u), 'must be reachable from Twilio, not localhost')
-    .transform((u) => u.replace(/\/+$/, '')),
+    .refine((u) => !isLoopback(new URL(u).hostname), 'must be reachable from Twilio, not localhost')
+    // The same URL the line checks signatures against, so the number is set to exactly that.
+    .transform(normalBaseUrl),
 });
 
 export async function main(argv = process.argv.slice(2), environment: NodeJS.ProcessEnv = process.env): Promise<number> {

@@ -92,6 +92,13 @@ test('--dry-run shows the change and makes none', async () => {
   expect(out).toContain('dry run: nothing was changed');
 });
 
+test('the number is pointed at PUBLIC_BASE_URL as the line normalises it', async () => {
+  const scope = lookUp().reply(200, page([numberResource()]));
+  expect(await main(['--number', '+16045550100', '--dry-run'], { ...env, PUBLIC_BASE_URL: 'HTTPS://Line.Example.ORG:443/' })).toBe(0);
+  scope.done();
+  expect(out).toContain('->  https://line.example.org/voice\n');
+});
+
 test('a number already pointing at the line is left alone', async () => {
   const scope = lookUp().reply(
     200,
