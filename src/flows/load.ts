@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { didYouMean, LineError } from '../common/errors';
 import { formatPath, parseWith, type Issue } from '../common/validation';
-import { checkFlow } from './check';
+import { charactersNotInXml, checkFlow } from './check';
 import { flowFile, type FlowFile } from './schema';
 
 /** A flow file that parsed and passed every check. */
@@ -106,9 +106,12 @@ export function parseFlowText(file: string, source: string): { flow?: LoadedFlow
     };
   };
 
-  const parsed = parseWith(flowFile, doc.toJS());
-  if (!parsed.ok) return { problems: parsed.issues.flatMap((i) => explain(i, doc.toJS())).map((i) => locate(i.path, i.message)) };
-  const problems = checkFlow(parsed.value).map((p) => locate(p.path, p.message));
+  const data: unknown = doc.toJS();
+  const characters = charactersNotInXml(data).map((p) => locate(p.path, p.message));
+  const parsed = parseWith(flowFile, data);
+  if (!parsed.ok)
+    return { problems: [...parsed.issues.flatMap((i) => explain(i, data)).map((i) => locate(i.path, i.message)), ...characters] };
+  const problems = [...checkFlow(parsed.value).map((p) => locate(p.path, p.message)), ...characters];
   if (problems.length > 0) return { problems };
   const version = createHash('sha256').update(source).digest('hex').slice(0, 12);
   return { flow: { file, flow: parsed.value, version }, problems: [] };

@@ -119,6 +119,43 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
     expect(found).toContainEqual(expect.stringMatching(/node 'loop-b'/));
   });
 
+  test('a character XML does not allow is refused, naming the file, the node and the field', () => {
+    const text = edited((f) => {
+      f.nodes.password.say = 'Reset it\u0007 now.';
+      f.nodes['main-menu'].options[1].label = 'For your password\uFFFE';
+      f.nodes.goodbye.say = 'Bye \uD800 now.';
+      f.phrases.yes = 'yes\u001B';
+      f.nodes.username.say = 'Tabs\tand\nnew lines\r\nare fine, and so is \u{1F600}.';
+    });
+    const found = problems(text);
+    const why = 'a character XML does not allow, so Twilio could not read the text; remove it';
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          new RegExp(`^call-flows/bad\\.yaml:\\d+: node 'password', field 'say': contains U\\+0007 at character 9, ${why}$`),
+        ),
+        expect.stringMatching(
+          /^call-flows\/bad\.yaml:\d+: node 'main-menu', field 'options\[1\]\.label': contains U\+FFFE at character 18, /,
+        ),
+        expect.stringMatching(/^call-flows\/bad\.yaml:\d+: node 'goodbye', field 'say': contains U\+D800 at character 5, /),
+        expect.stringMatching(/^call-flows\/bad\.yaml:\d+: field 'phrases\.yes': contains U\+001B at character 4, /),
+      ]),
+    );
+    expect(found).toHaveLength(4);
+    // A YAML escape in the file itself is refused too, with its line.
+    const escaped = source.replace('Goodbye.', 'Goodbye.\\uFFFF');
+    expect(escaped).not.toBe(source);
+    const line = source.split('\n').findIndex((l) => l.includes('afterDesk:')) + 1;
+    expect(problems(escaped)).toEqual([
+      expect.stringContaining(`bad.yaml:${line}: field 'system.afterDesk': contains U+FFFF at character 68, `),
+    ]);
+  });
+
+  test('loading the flows refuses a character XML does not allow', () => {
+    const dir = folderWith({ 'portal-login.yaml': edited((f) => (f.nodes.password.say = 'Reset\u0000 it.')) });
+    expect(() => loadFlows(dir)).toThrow(/portal-login\.yaml:\d+: node 'password', field 'say': contains U\+0000 /);
+  });
+
   test('a start node that does not exist', () => {
     const text = edited((f) => (f.start = 'main-manu'));
     expect(problems(text)[0]).toMatch(/^call-flows\/bad\.yaml:\d+: field 'start': unknown node 'main-manu'; did you mean 'main-menu'\?/);
