@@ -106,11 +106,13 @@ export function checkFlow(flow: FlowFile): FlowProblem[] {
     });
   }
 
+  let unknownTarget = false;
   for (const [id, node] of Object.entries(flow.nodes)) {
     for (const edge of edgesOf(node)) {
-      if (flow.nodes[edge.to] === undefined)
+      if (flow.nodes[edge.to] === undefined) {
+        unknownTarget = true;
         problems.push(nodeProblem(id, edge.field, `unknown node '${edge.to}'${didYouMean(edge.to, ids)}`));
-      else if (edge.to === id)
+      } else if (edge.to === id)
         problems.push(nodeProblem(id, edge.field, `goes back to the same node '${id}'; the caller would hear it again without end`));
     }
     if (node.type !== 'menu') continue;
@@ -137,19 +139,19 @@ export function checkFlow(flow: FlowFile): FlowProblem[] {
     }
   }
 
+  // One misspelt target cuts off every node behind it: saying so for each would bury the one line that matters.
+  // These checks wait until every target names a node.
+  if (unknownTarget) return problems;
   if (start !== undefined) {
     const seen = reachable(flow);
     for (const id of ids)
       if (!seen.has(id)) problems.push(nodeProblem(id, 'type', `node '${id}' cannot be reached from the start node '${flow.start}'`));
   }
   const finishing = canFinish(flow);
-  for (const [id, node] of Object.entries(flow.nodes)) {
-    if (finishing.has(id)) continue;
-    const known = edgesOf(node).every((e) => flow.nodes[e.to] !== undefined);
-    if (known)
+  for (const id of ids)
+    if (!finishing.has(id))
       problems.push(
         nodeProblem(id, 'type', `from node '${id}' no choice ever leads to a transfer or an end; a caller could go round in circles`),
       );
-  }
   return problems;
 }
