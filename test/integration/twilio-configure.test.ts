@@ -212,9 +212,9 @@ describe('without a connection to Twilio', () => {
 
   test('no answer in time is a network failure too', async () => {
     const scope = lookUp()
-      .delayConnection(2_000)
+      .delayConnection(300)
       .reply(200, page([numberResource()]));
-    expect(await main(['--number', '+16045550100', '--dry-run'], env, { timeoutMs: 100 })).toBe(1);
+    expect(await main(['--number', '+16045550100', '--dry-run'], env, { timeoutMs: 50 })).toBe(1);
     scope.done();
     expect(err).toMatch(/cannot reach Twilio to read the number's settings: no answer in time \(timed out\)\. --dry-run changes nothing/);
     expect(err).not.toContain('Twilio answered');
