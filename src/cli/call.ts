@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { buildApp } from '../app';
-import { loadConfig, LOCAL_AUTH_TOKEN } from '../common/config';
+import { loadConfig, LOCAL_AUTH_TOKEN, normalBaseUrl } from '../common/config';
 import { FlowRegistry } from '../engine/registry';
 import { createLogger } from '../common/log';
 import {
@@ -21,13 +22,14 @@ import { fail, parseOptions } from './args';
 const USAGE = `Usage: npm run call -- [options]
 
 Places a call to the line as Twilio would: signed webhooks, TwiML followed verb by verb, the whisper shown as
-the agent hears it, then the status callback.
+the agent hears it, then the status callback. Reads .env as npm start does (the environment wins).
 
   --keys LIST    scripted caller: keys pressed in order, e.g. 3,2,1. "_" lets a question time out with no key;
                  answer, busy, no-answer or failed say how the desk answers the next transfer (default: answer);
                  hangup hangs up. Without --keys the call is interactive.
   --url URL      call a running line at URL (its PUBLIC_BASE_URL) instead of starting one in this process
-  --token TOKEN  auth token to sign with (default: TWILIO_AUTH_TOKEN, else the local development token)
+  --token TOKEN  auth token to sign with, the running line's TWILIO_AUTH_TOKEN (default: TWILIO_AUTH_TOKEN from
+                 the environment or .env, else the local development token)
   --seed TEXT    makes the CallSid, and so the reference number, repeatable (default: a fixed demo seed
                  with --keys, random otherwise)
   --width N      wrap the transcript at N columns (default 110; 0 to not wrap)
@@ -67,7 +69,34 @@ function interactive(): { next: CallOptions['next']; close: () => void } {
   return { next, close: () => rl.close() };
 }
 
+/** Which token signs the calls, said without the token itself. */
+function tokenSource(given: string | undefined, inEnvironment: boolean): { token: string; source: string } {
+  if (given !== undefined) return { token: given, source: 'the token given with --token' };
+  const fromEnv = process.env.TWILIO_AUTH_TOKEN?.trim();
+  if (fromEnv) return { token: fromEnv, source: `TWILIO_AUTH_TOKEN from ${inEnvironment ? 'the environment' : '.env'}` };
+  return { token: LOCAL_AUTH_TOKEN, source: 'the local development token (TWILIO_AUTH_TOKEN is not set here)' };
+}
+
+/** What to do about a line that refused this command's webhooks. */
+function refusedAdvice(url: string, source: string, reason: string): string {
+  if (/another Twilio account/.test(reason))
+    return (
+      `the line at ${url} refused the call (HTTP 403): ${reason}. It has TWILIO_ACCOUNT_SID set: set the same ` +
+      `TWILIO_ACCOUNT_SID here (in the environment or .env) and the call is sent as from that account.`
+    );
+  return (
+    `the line at ${url} refused the signature (HTTP 403): this call was signed with ${source}, over ${url}. ` +
+    `The line checks it with its own TWILIO_AUTH_TOKEN (the local development token when it has none) over its ` +
+    `PUBLIC_BASE_URL. Sign with the line's token: npm run call -- --url ${url} --token <the line's TWILIO_AUTH_TOKEN> ` +
+    `(or set TWILIO_AUTH_TOKEN here, in the environment or .env), and give --url exactly as its PUBLIC_BASE_URL.`
+  );
+}
+
 async function main(): Promise<void> {
+  // Which variables the environment set, before .env adds its own: a 403 says where the token came from.
+  const tokenInEnvironment = Boolean(process.env.TWILIO_AUTH_TOKEN?.trim());
+  // A .env file in the working directory, as `npm start` reads it; variables already set in the environment win.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   const { values } = parseOptions(
     {
       keys: { type: 'string' },
@@ -94,10 +123,17 @@ async function main(): Promise<void> {
 
   let baseUrl: string;
   let token: string;
+  let accountSid = process.env.TWILIO_ACCOUNT_SID?.trim() || undefined;
+  let signedWith: string | undefined;
   let stop = async () => undefined as void;
   if (values.url !== undefined) {
-    baseUrl = values.url.replace(/\/+$/, '');
-    token = values.token ?? process.env.TWILIO_AUTH_TOKEN ?? LOCAL_AUTH_TOKEN;
+    if (!URL.canParse(values.url) || !/^https?:$/.test(new URL(values.url).protocol))
+      fail(`--url takes the line's PUBLIC_BASE_URL, such as http://localhost:3000\n\n${USAGE}`, 2);
+    // As the line normalises its PUBLIC_BASE_URL, so that both sign the same URL.
+    baseUrl = normalBaseUrl(values.url);
+    const signing = tokenSource(values.token, tokenInEnvironment);
+    token = signing.token;
+    signedWith = signing.source;
   } else {
     const config = loadConfig({ ...process.env, REDIS_URL: '', PORT: '0' });
     const flows = FlowRegistry.fromDir(config.FLOWS_DIR, config.ENTRY_FLOW);
@@ -109,6 +145,7 @@ async function main(): Promise<void> {
     const logger = createLogger(values.verbose ? 'info' : 'silent');
     live.on('request', buildApp({ config: { ...config, PUBLIC_BASE_URL: baseUrl }, store, flows, logger }));
     token = config.TWILIO_AUTH_TOKEN;
+    accountSid = config.TWILIO_ACCOUNT_SID;
     stop = async () => {
       live.closeAllConnections();
       await new Promise((r) => live.close(r));
@@ -116,18 +153,22 @@ async function main(): Promise<void> {
     };
   }
 
+  let advice: string | undefined;
   const transport: Transport = async (url, params, signature) => {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
       body: new URLSearchParams(params).toString(),
     });
-    return { status: res.status, body: await res.text() };
+    const body = await res.text();
+    if (res.status === 403 && signedWith !== undefined) advice ??= refusedAdvice(baseUrl, signedWith, body);
+    return { status: res.status, body };
   };
   const terminal = steps === undefined ? interactive() : undefined;
   const result = await placeCall({
     baseUrl,
     authToken: token,
+    ...(accountSid === undefined ? {} : { accountSid }),
     transport,
     next: steps === undefined ? terminal!.next : scripted(steps),
     callSid: simulatedCallSid(values.seed ?? (steps === undefined ? undefined : 'portal-line-demo')),
@@ -138,7 +179,9 @@ async function main(): Promise<void> {
   terminal?.close();
   await stop();
   if (result.errors.length > 0)
-    fail(`\n${result.errors.length} problem(s) in this call:\n${result.errors.map((e) => `  ${e}`).join('\n')}`);
+    fail(
+      `\n${result.errors.length} problem(s) in this call:\n${result.errors.map((e) => `  ${e}`).join('\n')}${advice === undefined ? '' : `\n\n${advice}`}`,
+    );
 }
 
 main().catch((error: unknown) => fail(`call failed: ${(error as Error).message}`));

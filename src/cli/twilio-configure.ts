@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import twilio from 'twilio';
 import { z } from 'zod';
+import { isLoopback, normalBaseUrl } from '../common/config';
 import { maskPhone } from '../common/log';
 import { configureNumber, ConfigureError } from '../tools/twilio-number';
 import { describeIssues, parseWith } from '../common/validation';
@@ -16,7 +18,8 @@ and removes a TwiML App from the number, which would override them.
   --number NUMBER  the number in E.164 (+16045550100) or its SID (PN…)
   --dry-run        show what would change, change nothing
 
-Needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL in the environment.`;
+Needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL in the environment or .env, and a connection to
+Twilio's API (api.twilio.com), --dry-run too: it reads the number's settings from there.`;
 
 const env = z.object({
   TWILIO_ACCOUNT_SID: z
@@ -25,11 +28,19 @@ const env = z.object({
   TWILIO_AUTH_TOKEN: z.string({ error: 'must be set to the account auth token' }).min(1, 'must be set to the account auth token'),
   PUBLIC_BASE_URL: z
     .url({ protocol: /^https?$/, error: 'must be set to the public http(s) URL Twilio calls' })
-    .refine((u) => !/^https?:\/\/(localhost|127\.|\[::1\])/.test(u), 'must be reachable from Twilio, not localhost')
-    .transform((u) => u.replace(/\/+$/, '')),
+    .refine((u) => !isLoopback(new URL(u).hostname), 'must be reachable from Twilio, not localhost')
+    // The same URL the line checks signatures against, so the number is set to exactly that.
+    .transform(normalBaseUrl),
 });
 
-export async function main(argv = process.argv.slice(2), environment: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** How long each request to Twilio may take; `timeoutMs` is for tests. */
+const TIMEOUT_MS = 20_000;
+
+export async function main(
+  argv = process.argv.slice(2),
+  environment: NodeJS.ProcessEnv = process.env,
+  { timeoutMs = TIMEOUT_MS }: { timeoutMs?: number } = {},
+): Promise<number> {
   const { values } = parseOptions({ number: { type: 'string' }, 'dry-run': { type: 'boolean' } }, USAGE, argv);
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -47,7 +58,7 @@ export async function main(argv = process.argv.slice(2), environment: NodeJS.Pro
   const { TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL } = parsed.value;
   const dryRun = values['dry-run'] === true;
   // A one-shot command gains nothing from keep-alive sockets, and without them it exits as soon as it is done.
-  const client = twilio(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, { keepAlive: false });
+  const client = twilio(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, { keepAlive: false, timeout: timeoutMs });
   try {
     const result = await configureNumber(client, values.number, PUBLIC_BASE_URL, dryRun);
     const name = `${maskPhone(result.phoneNumber)} (${result.sid})`;
@@ -65,8 +76,11 @@ export async function main(argv = process.argv.slice(2), environment: NodeJS.Pro
   }
 }
 
-if (require.main === module)
+if (require.main === module) {
+  // A .env file in the working directory, as `npm start` reads it; variables already set in the environment win.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   main().then(
     (code) => process.exit(code),
     (error: unknown) => fail(String(error)),
   );
+}

@@ -5,6 +5,46 @@ import { formatPath, parseWith } from './validation';
 /** A token any local run can use; refused in production. */
 export const LOCAL_AUTH_TOKEN = 'local-development-auth-token';
 
+/**
+ * The public URL as Twilio will sign it: scheme and host in lower case, no default port, no trailing slash, the
+ * path kept as given. Twilio signs the URL configured on the number, so `https://Line.example.org:443/` and
+ * `https://line.example.org` must check as the same URL.
+ */
+export function normalBaseUrl(url: string): string {
+  const u = new URL(url); // lower-cases scheme and host and drops the scheme's default port
+  return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+/** This machine only: localhost (and *.localhost), 127.0.0.0/8, ::1, 0.0.0.0 and ::, as the URL parser spells them. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^127\.\d+\.\d+\.\d+$/.test(host) ||
+    host === '0.0.0.0' ||
+    host === '[::1]' ||
+    host === '[::]' ||
+    /^\[::ffff:(7f[0-9a-f]{2}:[0-9a-f]{1,4}|0:0)\]$/.test(host)
+  );
+}
+
+/** Words that mark a token copied from an example or a template. Each holds a letter that is not hexadecimal. */
+const PLACEHOLDER_WORDS = /your|change|replace|placeholder|example|dummy|fake|secret|token|test|xxx/i;
+
+/**
+ * Why `token` cannot be a Twilio auth token (a real one is 32 hexadecimal characters), or undefined when it may
+ * be one. Never quotes the token: it may be a real secret of another kind.
+ */
+export function notARealToken(token: string): string | undefined {
+  if (token === LOCAL_AUTH_TOKEN) return 'the local development token, which is public';
+  const word = PLACEHOLDER_WORDS.exec(token)?.[0];
+  if (word !== undefined) return `a placeholder (it contains '${word.toLowerCase()}')`;
+  if (/^(.)\1*$/s.test(token)) return 'one character repeated, a placeholder';
+  if (token.length < 32) return `${token.length} characters long, too short for a Twilio auth token`;
+  return undefined;
+}
+
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +18006052965');
 const optionalString = z
   .string()
@@ -19,7 +59,11 @@ const schema = z
       .string()
       .default('http://localhost:3000')
       .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://line.example.org' }))
-      .transform((v) => v.replace(/\/+$/, '')),
+      .refine((v) => {
+        const u = new URL(v);
+        return u.search === '' && u.hash === '' && u.username === '' && u.password === '';
+      }, 'must be scheme, host and an optional path prefix, with no query, fragment or user name, such as https://line.example.org')
+      .transform(normalBaseUrl),
     TWILIO_AUTH_TOKEN: optionalString,
     TWILIO_ACCOUNT_SID: optionalString.pipe(
       z
@@ -92,15 +136,31 @@ const schema = z
         path: [stores[1]!],
         message: `cannot be set together with ${stores[0]}: choose one way to reach Redis`,
       });
+    // A URL that did not parse has its own issue already.
+    const local = URL.canParse(env.PUBLIC_BASE_URL) && isLoopback(new URL(env.PUBLIC_BASE_URL).hostname);
+    const production = env.NODE_ENV === 'production';
+    // Twilio cannot call this machine's loopback address: a production line there would never get a call.
+    if (production && local)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_BASE_URL'],
+        message: `is ${env.PUBLIC_BASE_URL}, a local address Twilio cannot reach; in production set it to the public URL configured on the Twilio number`,
+      });
     // The local token is public: it may only guard a line that nothing outside this machine can call.
-    const local = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/.test(env.PUBLIC_BASE_URL);
-    if (env.TWILIO_AUTH_TOKEN === undefined && (env.NODE_ENV === 'production' || !local)) {
+    if (env.TWILIO_AUTH_TOKEN === undefined && (production || !local)) {
       ctx.addIssue({
         code: 'custom',
         path: ['TWILIO_AUTH_TOKEN'],
-        message: `is required ${env.NODE_ENV === 'production' ? 'in production' : 'when PUBLIC_BASE_URL is not a local address'} (the auth token of the Twilio account that owns the number)`,
+        message: `is required ${production ? 'in production' : 'when PUBLIC_BASE_URL is not a local address'} (the auth token of the Twilio account that owns the number)`,
       });
     }
+    const fake = env.TWILIO_AUTH_TOKEN === undefined ? undefined : notARealToken(env.TWILIO_AUTH_TOKEN);
+    if (production && fake !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TWILIO_AUTH_TOKEN'],
+        message: `is ${fake}; in production set it to the auth token of the Twilio account that owns the number (32 hexadecimal characters, in the Twilio console under Account Info)`,
+      });
   });
 
 export type Env = z.infer<typeof schema>;

@@ -47,6 +47,47 @@ function texts(flow: FlowFile): { node?: string; field: string; value: string }[
 }
 
 /**
+ * Characters XML 1.0 does not allow: C0 controls other than tab, line feed and carriage return, U+FFFE, U+FFFF,
+ * and halves of a surrogate pair standing alone. One in a text makes the TwiML it is spoken in unreadable, and
+ * Twilio then drops the call. A YAML escape (`"\a"`, `"\uFFFE"`) or a pasted control character puts one there.
+ */
+function firstNotInXml(text: string): number | undefined {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return i;
+    if (c === 0xfffe || c === 0xffff) return i;
+    if (c >= 0xdc00 && c <= 0xdfff) return i; // a second half with no first half before it
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1); // NaN past the end
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return i;
+      i++; // a whole pair: one character outside the Basic Multilingual Plane
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Every string in a flow file's data (as read, before any checks) holding a character XML does not allow, located
+ * by its path. Checked on the data as read, since tidying text would turn some of them into spaces.
+ */
+export function charactersNotInXml(data: unknown, path: (string | number)[] = []): { path: (string | number)[]; message: string }[] {
+  if (typeof data === 'string') {
+    const at = firstNotInXml(data);
+    if (at === undefined) return [];
+    const code = `U+${data.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')}`;
+    return [
+      {
+        path,
+        message: `contains ${code} at character ${at + 1}, a character XML does not allow, so Twilio could not read the text; remove it`,
+      },
+    ];
+  }
+  if (Array.isArray(data)) return data.flatMap((v, i) => charactersNotInXml(v, [...path, i]));
+  if (data !== null && typeof data === 'object') return Object.entries(data).flatMap(([k, v]) => charactersNotInXml(v, [...path, k]));
+  return [];
+}
+
+/**
  * Everything a person editing a flow can get wrong once the file has the right shape: targets that do not exist,
  * keys used twice or taken from the global ones, unknown placeholders, unreachable nodes, and nodes from which
  * the caller can never reach the desk or an end through the flow's own choices. Returns every problem found.
@@ -65,11 +106,13 @@ export function checkFlow(flow: FlowFile): FlowProblem[] {
     });
   }
 
+  let unknownTarget = false;
   for (const [id, node] of Object.entries(flow.nodes)) {
     for (const edge of edgesOf(node)) {
-      if (flow.nodes[edge.to] === undefined)
+      if (flow.nodes[edge.to] === undefined) {
+        unknownTarget = true;
         problems.push(nodeProblem(id, edge.field, `unknown node '${edge.to}'${didYouMean(edge.to, ids)}`));
-      else if (edge.to === id)
+      } else if (edge.to === id)
         problems.push(nodeProblem(id, edge.field, `goes back to the same node '${id}'; the caller would hear it again without end`));
     }
     if (node.type !== 'menu') continue;
@@ -96,19 +139,19 @@ export function checkFlow(flow: FlowFile): FlowProblem[] {
     }
   }
 
+  // One misspelt target cuts off every node behind it: saying so for each would bury the one line that matters.
+  // These checks wait until every target names a node.
+  if (unknownTarget) return problems;
   if (start !== undefined) {
     const seen = reachable(flow);
     for (const id of ids)
       if (!seen.has(id)) problems.push(nodeProblem(id, 'type', `node '${id}' cannot be reached from the start node '${flow.start}'`));
   }
   const finishing = canFinish(flow);
-  for (const [id, node] of Object.entries(flow.nodes)) {
-    if (finishing.has(id)) continue;
-    const known = edgesOf(node).every((e) => flow.nodes[e.to] !== undefined);
-    if (known)
+  for (const id of ids)
+    if (!finishing.has(id))
       problems.push(
         nodeProblem(id, 'type', `from node '${id}' no choice ever leads to a transfer or an end; a caller could go round in circles`),
       );
-  }
   return problems;
 }

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { didYouMean, LineError } from '../common/errors';
 import { formatPath, parseWith, type Issue } from '../common/validation';
-import { checkFlow } from './check';
+import { charactersNotInXml, checkFlow } from './check';
 import { flowFile, type FlowFile } from './schema';
+import { explainSyntax } from './yaml-errors';
 
 /** A flow file that parsed and passed every check. */
 export interface LoadedFlow {
@@ -19,13 +20,14 @@ export interface FileProblem {
   file: string;
   line?: number;
   node?: string;
+  /** Empty for a problem with a node as a whole. */
   field: string;
   message: string;
 }
 
 export function formatProblem(p: FileProblem): string {
   const where = p.line === undefined ? p.file : `${p.file}:${p.line}`;
-  const what = p.node === undefined ? `field '${p.field}'` : `node '${p.node}', field '${p.field}'`;
+  const what = p.node === undefined ? `field '${p.field}'` : p.field === '' ? `node '${p.node}'` : `node '${p.node}', field '${p.field}'`;
   return `${where}: ${what}: ${p.message}`;
 }
 
@@ -58,8 +60,19 @@ function explain(issue: Issue, data: unknown): Issue[] {
   if (issue.unknownKeys !== undefined)
     return issue.unknownKeys.map((key) => ({
       path: [...issue.path, key],
-      message: `unknown field '${key}'${didYouMean(key, FIELD_NAMES)}`,
+      message:
+        key === ''
+          ? `a field with no name; a text that starts with { or [ is read as something else unless it is in double quotes`
+          : `unknown field '${key}'${didYouMean(key, FIELD_NAMES)}`,
     }));
+  // `say: {label} ...`, `say: [Note] ...`, `say: 12`, `say: yes` read as a map, a list, a number or a boolean.
+  if (/expected string, received/.test(issue.message)) {
+    const given = issue.path.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], data);
+    if (given !== undefined && given !== null) {
+      const what = Array.isArray(given) ? 'a list' : typeof given === 'object' ? 'a map of fields' : `a ${typeof given}`;
+      return [{ ...issue, message: `must be text, but YAML read ${what} here; put the text in double quotes` }];
+    }
+  }
   if (issue.path.at(-1) === 'type' && issue.path[0] === 'nodes') {
     const given = issue.path.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], data);
     if (typeof given === 'string') return [{ ...issue, message: `${issue.message}${didYouMean(given, NODE_TYPES)}` }];
@@ -71,16 +84,8 @@ function explain(issue: Issue, data: unknown): Issue[] {
 export function parseFlowText(file: string, source: string): { flow?: LoadedFlow; problems: FileProblem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      problems: doc.errors.map((e) => ({
-        file,
-        line: lineCounter.linePos(e.pos[0]).line,
-        field: '(file)',
-        message: `not valid YAML: ${e.message.split('\n')[0]}`,
-      })),
-    };
-  }
+  if (doc.errors.length > 0)
+    return { problems: explainSyntax(source, doc.errors, (offset) => lineCounter.linePos(offset).line).map((p) => ({ file, ...p })) };
   const lineOf = (path: (string | number)[]): number | undefined => {
     for (let n = path.length; n >= 0; n--) {
       const found = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
@@ -106,9 +111,12 @@ export function parseFlowText(file: string, source: string): { flow?: LoadedFlow
     };
   };
 
-  const parsed = parseWith(flowFile, doc.toJS());
-  if (!parsed.ok) return { problems: parsed.issues.flatMap((i) => explain(i, doc.toJS())).map((i) => locate(i.path, i.message)) };
-  const problems = checkFlow(parsed.value).map((p) => locate(p.path, p.message));
+  const data: unknown = doc.toJS();
+  const characters = charactersNotInXml(data).map((p) => locate(p.path, p.message));
+  const parsed = parseWith(flowFile, data);
+  if (!parsed.ok)
+    return { problems: [...parsed.issues.flatMap((i) => explain(i, data)).map((i) => locate(i.path, i.message)), ...characters] };
+  const problems = [...checkFlow(parsed.value).map((p) => locate(p.path, p.message)), ...characters];
   if (problems.length > 0) return { problems };
   const version = createHash('sha256').update(source).digest('hex').slice(0, 12);
   return { flow: { file, flow: parsed.value, version }, problems: [] };

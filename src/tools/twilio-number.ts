@@ -40,6 +40,37 @@ export function lineSettings(publicBaseUrl: string): VoiceSettings {
   };
 }
 
+/** Why a request got no answer from Twilio, by the error code Node or the HTTP client gives. */
+function networkReason(code: string | undefined, message: string): string {
+  switch (code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `the name api.twilio.com could not be looked up (${code}; is this machine offline?)`;
+    case 'ECONNREFUSED':
+      return 'the connection was refused (ECONNREFUSED; a firewall or a proxy in the way?)';
+    case 'ECONNABORTED':
+    case 'ETIMEDOUT':
+      return `no answer in time (${code === 'ECONNABORTED' ? 'timed out' : code})`;
+    case 'ENETUNREACH':
+    case 'EHOSTUNREACH':
+      return `the network is unreachable (${code})`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `the connection was cut (${code})`;
+    default:
+      if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code))
+        return `Twilio's certificate could not be verified (${code}; a proxy that intercepts HTTPS? TWILIO_CA_BUNDLE can name its CA file)`;
+      return code === undefined ? message : `${message} (${code})`;
+  }
+}
+
+/** The request never got an HTTP answer (DNS, connection, timeout, TLS): Twilio did not say anything. */
+function unreachable(error: unknown): boolean {
+  return typeof (error as { status?: unknown }).status !== 'number';
+}
+
+const CHECK_NETWORK = "check this machine's network connection (HTTP_PROXY if it must go through a proxy) and run the command again";
+
 /** A Twilio REST error as something a person can act on. */
 function explain(error: unknown, number: string): Error {
   const e = error as { status?: number; code?: number; message?: string };
@@ -68,7 +99,15 @@ export async function configureNumber(client: Twilio, number: string, publicBase
       found = matches[0]!;
     }
   } catch (error) {
-    throw error instanceof ConfigureError ? error : explain(error, number);
+    if (error instanceof ConfigureError) throw error;
+    if (unreachable(error)) {
+      const e = error as { code?: string; message?: string };
+      throw new ConfigureError(
+        `cannot reach Twilio to read the number's settings: ${networkReason(e.code, e.message ?? String(error))}. ` +
+          `${dryRun ? '--dry-run changes nothing, but it too needs Twilio to read what is set on the number; ' : ''}${CHECK_NETWORK}`,
+      );
+    }
+    throw explain(error, number);
   }
   const wanted = lineSettings(publicBaseUrl);
   const changes: Change[] = (Object.keys(wanted) as (keyof VoiceSettings)[])
@@ -78,6 +117,13 @@ export async function configureNumber(client: Twilio, number: string, publicBase
   try {
     await client.incomingPhoneNumbers(found.sid).update(wanted);
   } catch (error) {
+    if (unreachable(error)) {
+      const e = error as { code?: string; message?: string };
+      throw new ConfigureError(
+        `read the number's settings, then could not reach Twilio to change them: ${networkReason(e.code, e.message ?? String(error))}. ` +
+          `The change may or may not have been made: ${CHECK_NETWORK} (it changes only what still differs)`,
+      );
+    }
     throw explain(error, number);
   }
   return { sid: found.sid, phoneNumber: found.phoneNumber, changes, applied: true };

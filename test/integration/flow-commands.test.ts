@@ -26,7 +26,8 @@ describe('npm run flows:check', () => {
     const text = readFileSync('call-flows/portal-login.yaml', 'utf8')
       .replace('    yes: username-ticket', '    yes: username-tikcet')
       .replace('    solved: goodbye\n\n  # Multi', '    solved: goodby\n\n  # Multi')
-      .replace('      - key: "4"', '      - key: "1"');
+      .replace('      - key: "4"', '      - key: "1"')
+      .replace('Goodbye."\n', 'Goodbye.\\a"\n');
     writeFileSync(join(dir, 'portal-login.yaml'), text);
     const result = run('src/cli/flows-check.ts', [dir]);
     expect(result.status).toBe(1);
@@ -37,6 +38,9 @@ describe('npm run flows:check', () => {
     expect(fails).toContainEqual(expect.stringMatching(/node 'password', field 'solved': unknown node 'goodby'; did you mean 'goodbye'\?/));
     expect(fails).toContainEqual(
       expect.stringMatching(/node 'main-menu', field 'options\[3\]\.key': key 1 is already used by options\[0\]/),
+    );
+    expect(fails).toContainEqual(
+      expect.stringMatching(/field 'system\.afterDesk': contains U\+0007 at character 68, a character XML does not allow/),
     );
     expect(result.stderr).toMatch(/\d+ problem\(s\) in /);
   });

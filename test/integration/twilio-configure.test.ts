@@ -92,6 +92,13 @@ test('--dry-run shows the change and makes none', async () => {
   expect(out).toContain('dry run: nothing was changed');
 });
 
+test('the number is pointed at PUBLIC_BASE_URL as the line normalises it', async () => {
+  const scope = lookUp().reply(200, page([numberResource()]));
+  expect(await main(['--number', '+16045550100', '--dry-run'], { ...env, PUBLIC_BASE_URL: 'HTTPS://Line.Example.ORG:443/' })).toBe(0);
+  scope.done();
+  expect(out).toContain('->  https://line.example.org/voice\n');
+});
+
 test('a number already pointing at the line is left alone', async () => {
   const scope = lookUp().reply(
     200,
@@ -157,4 +164,79 @@ test('missing settings are named before anything is sent', async () => {
   expect(await main(['--number', '604-555-0100'], env)).toBe(2);
   expect(err).toContain('--number must be an E.164 number');
   expect(nock.pendingMocks()).toEqual([]);
+});
+
+/** An error as Node gives it when a request cannot be sent (nock needs an Error, not a plain object, to pass it on). */
+const netError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+describe('without a connection to Twilio', () => {
+  test("--dry-run says it needs to reach Twilio to read the number's settings, not that Twilio answered", async () => {
+    // Net connect is disabled and no scope is set: the request fails as it would offline.
+    expect(await main(['--number', '+16045550100', '--dry-run'], env)).toBe(1);
+    expect(err).toMatch(/^cannot configure the number: cannot reach Twilio to read the number's settings: .+\(ENETUNREACH\)\. /);
+    expect(err).toContain(
+      "--dry-run changes nothing, but it too needs Twilio to read what is set on the number; check this machine's network connection",
+    );
+    expect(err).not.toContain('Twilio answered');
+    expect(out).toBe('');
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  test.each([
+    [
+      'ENOTFOUND',
+      'getaddrinfo ENOTFOUND api.twilio.com',
+      /the name api\.twilio\.com could not be looked up \(ENOTFOUND; is this machine offline\?\)\. /,
+    ],
+    ['EAI_AGAIN', 'getaddrinfo EAI_AGAIN api.twilio.com', /could not be looked up \(EAI_AGAIN; /],
+    [
+      'ECONNREFUSED',
+      'connect ECONNREFUSED 54.172.60.0:443',
+      /the connection was refused \(ECONNREFUSED; a firewall or a proxy in the way\?\)/,
+    ],
+    ['ECONNRESET', 'socket hang up', /the connection was cut \(ECONNRESET\)/],
+    [
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'self-signed certificate in certificate chain',
+      /certificate could not be verified \(SELF_SIGNED_CERT_IN_CHAIN; /,
+    ],
+  ])('%s is a network failure, never "Twilio answered with an error"', async (code, message, reason) => {
+    const scope = lookUp().replyWithError(netError(code, message));
+    expect(await main(['--number', '+16045550100'], env)).toBe(1);
+    scope.done();
+    expect(err).toMatch(/^cannot configure the number: cannot reach Twilio to read the number's settings: /);
+    expect(err).toMatch(reason);
+    expect(err).not.toContain('--dry-run');
+    expect(err).not.toContain('Twilio answered');
+  });
+
+  test('no answer in time is a network failure too', async () => {
+    const scope = lookUp()
+      .delayConnection(300)
+      .reply(200, page([numberResource()]));
+    expect(await main(['--number', '+16045550100', '--dry-run'], env, { timeoutMs: 50 })).toBe(1);
+    scope.done();
+    expect(err).toMatch(/cannot reach Twilio to read the number's settings: no answer in time \(timed out\)\. --dry-run changes nothing/);
+    expect(err).not.toContain('Twilio answered');
+  });
+
+  test('a connection lost while changing the number says the change may or may not have been made', async () => {
+    const scope = lookUp()
+      .reply(200, page([numberResource()]))
+      .post(`${BASE}/IncomingPhoneNumbers/${NUMBER_SID}.json`)
+      .replyWithError(netError('ECONNRESET', 'socket hang up'));
+    expect(await main(['--number', '+16045550100'], env)).toBe(1);
+    scope.done();
+    expect(err).toContain(
+      "cannot configure the number: read the number's settings, then could not reach Twilio to change them: the connection was cut (ECONNRESET). The change may or may not have been made:",
+    );
+    expect(err).not.toContain('Twilio answered');
+  });
+
+  test("an error Twilio does answer with is still reported as Twilio's", async () => {
+    const scope = lookUp().reply(500, { code: 20500, message: 'Internal Server Error', status: 500 });
+    expect(await main(['--number', '+16045550100'], env)).toBe(1);
+    scope.done();
+    expect(err).toContain('Twilio answered with an error (HTTP 500, code 20500): Internal Server Error');
+  });
 });

@@ -4,6 +4,21 @@ import { LineError } from '../../src/common/errors';
 import { spokenCode, spokenPhoneNumber } from '../../src/flows/text';
 import { maskPhone } from '../../src/common/log';
 
+const PUBLIC = 'https://line.example.org';
+/** The shape of a real auth token: 32 hexadecimal characters. */
+const REAL_TOKEN = '9f86d081884c7d659a2feaa0c55ad015';
+
+/** The message of the error `loadConfig` throws for `env`. */
+function configError(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(LineError);
+    return (error as Error).message;
+  }
+  throw new Error('loadConfig accepted the environment');
+}
+
 describe('configuration', () => {
   test('a local run needs no variables', () => {
     const config = loadConfig({});
@@ -48,14 +63,67 @@ describe('configuration', () => {
   });
 
   test('production needs a real auth token', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/TWILIO_AUTH_TOKEN: is required in production/);
-    expect(loadConfig({ NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 'abc' }).usingLocalAuthToken).toBe(false);
+    expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: PUBLIC })).toThrow(/TWILIO_AUTH_TOKEN: is required in production/);
+    expect(loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: PUBLIC, TWILIO_AUTH_TOKEN: REAL_TOKEN }).usingLocalAuthToken).toBe(false);
   });
 
   test('a trailing slash on the public URL is dropped, so signed URLs match', () => {
     expect(loadConfig({ PUBLIC_BASE_URL: 'https://line.example.org/', TWILIO_AUTH_TOKEN: 'abc' }).PUBLIC_BASE_URL).toBe(
       'https://line.example.org',
     );
+  });
+
+  test('the public URL is normalised as Twilio signs it: scheme and host lower case, no default port, no trailing slash, path kept', () => {
+    const base = (url: string) => loadConfig({ PUBLIC_BASE_URL: url, TWILIO_AUTH_TOKEN: REAL_TOKEN }).PUBLIC_BASE_URL;
+    expect(base('HTTPS://Line.Example.ORG:443/')).toBe('https://line.example.org');
+    expect(base('http://Line.example.org:80')).toBe('http://line.example.org');
+    expect(base('https://line.example.org:8443/')).toBe('https://line.example.org:8443');
+    expect(base('http://line.example.org:443')).toBe('http://line.example.org:443');
+    expect(base('https://line.example.org/IVR/Portal/')).toBe('https://line.example.org/IVR/Portal');
+    expect(base('http://LOCALHOST:3000/')).toBe('http://localhost:3000');
+  });
+
+  test('a public URL with a query, fragment or user name is refused', () => {
+    for (const url of ['https://line.example.org/?a=1', 'https://line.example.org/#x', 'https://me:pw@line.example.org'])
+      expect(() => loadConfig({ PUBLIC_BASE_URL: url, TWILIO_AUTH_TOKEN: REAL_TOKEN })).toThrow(
+        /PUBLIC_BASE_URL: must be scheme, host and an optional path prefix, with no query/,
+      );
+  });
+
+  test('production refuses a local PUBLIC_BASE_URL, with one line naming it', () => {
+    for (const url of ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://127.8.0.1', 'http://[::1]:3000', 'http://0.0.0.0:3000']) {
+      const message = configError({ NODE_ENV: 'production', PUBLIC_BASE_URL: url, TWILIO_AUTH_TOKEN: REAL_TOKEN });
+      expect(message).toMatch(
+        /^invalid environment:\n {2}PUBLIC_BASE_URL: is http:\/\/\S+, a local address Twilio cannot reach; in production set it to the public URL configured on the Twilio number$/,
+      );
+    }
+    // Outside production a local URL is the normal case.
+    expect(loadConfig({ PUBLIC_BASE_URL: 'http://0.0.0.0:3000' }).usingLocalAuthToken).toBe(true);
+  });
+
+  test('production refuses the development token, placeholders and tokens too short to be real, each with one line', () => {
+    const refused: [string, RegExp][] = [
+      [LOCAL_AUTH_TOKEN, /is the local development token, which is public;/],
+      ['your_auth_token', /is a placeholder \(it contains 'your'\);/],
+      ['changeme', /is a placeholder \(it contains 'change'\);/],
+      ['replace-me', /is a placeholder \(it contains 'replace'\);/],
+      ['x'.repeat(32), /is a placeholder \(it contains 'xxx'\);/],
+      ['0'.repeat(32), /is one character repeated, a placeholder;/],
+      ['abc123', /is 6 characters long, too short for a Twilio auth token;/],
+    ];
+    for (const [token, reason] of refused) {
+      const message = configError({ NODE_ENV: 'production', PUBLIC_BASE_URL: PUBLIC, TWILIO_AUTH_TOKEN: token });
+      expect(message.split('\n')).toEqual(['invalid environment:', expect.stringMatching(/^ {2}TWILIO_AUTH_TOKEN: is /)]);
+      expect(message).toMatch(reason);
+      expect(message).toContain('32 hexadecimal characters');
+    }
+    // Outside production any token may sign a local line's webhooks.
+    expect(loadConfig({ TWILIO_AUTH_TOKEN: 'changeme' }).TWILIO_AUTH_TOKEN).toBe('changeme');
+  });
+
+  test('the TWILIO_AUTH_TOKEN that .env.example gives is refused in production', () => {
+    const example = /^TWILIO_AUTH_TOKEN=(.*)$/m.exec(readFileSync('.env.example', 'utf8'))![1]!;
+    expect(configError({ NODE_ENV: 'production', PUBLIC_BASE_URL: PUBLIC, TWILIO_AUTH_TOKEN: example })).toMatch(/ {2}TWILIO_AUTH_TOKEN: /);
   });
 });
 

@@ -45,11 +45,24 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
   test('a target that does not exist, with a suggestion', () => {
     const text = edited((f) => (f.nodes.username.yes = 'username-tiket'));
     const found = problems(text);
-    expect(found[0]).toMatch(
-      /^call-flows\/bad\.yaml:\d+: node 'username', field 'yes': unknown node 'username-tiket'; did you mean 'username-ticket'\?$/,
-    );
-    // The node the typo meant is now unreachable, and that is said too.
-    expect(found[1]).toMatch(/node 'username-ticket', field 'type': node 'username-ticket' cannot be reached/);
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^call-flows\/bad\.yaml:\d+: node 'username', field 'yes': unknown node 'username-tiket'; did you mean 'username-ticket'\?$/,
+      ),
+    ]);
+  });
+
+  test('one misspelt target is one problem, not one more for every node cut off behind it', () => {
+    // mfa-changed-device leads to the whole rest of the MFA branch: with the typo, five nodes are unreachable.
+    const typo = edited((f) => (f.nodes['mfa-uninstalled-app'].no = 'mfa-changed-devise'));
+    expect(problems(typo)).toEqual([
+      expect.stringMatching(
+        /^call-flows\/bad\.yaml:\d+: node 'mfa-uninstalled-app', field 'no': unknown node 'mfa-changed-devise'; did you mean 'mfa-changed-device'\?$/,
+      ),
+    ]);
+    // Once the target is right, a node really cut off is still reported.
+    const orphan = edited((f) => (f.nodes.orphan = { type: 'end', say: 'Bye.' }));
+    expect(problems(orphan)).toEqual([expect.stringMatching(/node 'orphan', field 'type': node 'orphan' cannot be reached/)]);
   });
 
   test('a missing field', () => {
@@ -119,6 +132,43 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
     expect(found).toContainEqual(expect.stringMatching(/node 'loop-b'/));
   });
 
+  test('a character XML does not allow is refused, naming the file, the node and the field', () => {
+    const text = edited((f) => {
+      f.nodes.password.say = 'Reset it\u0007 now.';
+      f.nodes['main-menu'].options[1].label = 'For your password\uFFFE';
+      f.nodes.goodbye.say = 'Bye \uD800 now.';
+      f.phrases.yes = 'yes\u001B';
+      f.nodes.username.say = 'Tabs\tand\nnew lines\r\nare fine, and so is \u{1F600}.';
+    });
+    const found = problems(text);
+    const why = 'a character XML does not allow, so Twilio could not read the text; remove it';
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          new RegExp(`^call-flows/bad\\.yaml:\\d+: node 'password', field 'say': contains U\\+0007 at character 9, ${why}$`),
+        ),
+        expect.stringMatching(
+          /^call-flows\/bad\.yaml:\d+: node 'main-menu', field 'options\[1\]\.label': contains U\+FFFE at character 18, /,
+        ),
+        expect.stringMatching(/^call-flows\/bad\.yaml:\d+: node 'goodbye', field 'say': contains U\+D800 at character 5, /),
+        expect.stringMatching(/^call-flows\/bad\.yaml:\d+: field 'phrases\.yes': contains U\+001B at character 4, /),
+      ]),
+    );
+    expect(found).toHaveLength(4);
+    // A YAML escape in the file itself is refused too, with its line.
+    const escaped = source.replace('Goodbye.', 'Goodbye.\\uFFFF');
+    expect(escaped).not.toBe(source);
+    const line = source.split('\n').findIndex((l) => l.includes('afterDesk:')) + 1;
+    expect(problems(escaped)).toEqual([
+      expect.stringContaining(`bad.yaml:${line}: field 'system.afterDesk': contains U+FFFF at character 68, `),
+    ]);
+  });
+
+  test('loading the flows refuses a character XML does not allow', () => {
+    const dir = folderWith({ 'portal-login.yaml': edited((f) => (f.nodes.password.say = 'Reset\u0000 it.')) });
+    expect(() => loadFlows(dir)).toThrow(/portal-login\.yaml:\d+: node 'password', field 'say': contains U\+0000 /);
+  });
+
   test('a start node that does not exist', () => {
     const text = edited((f) => (f.start = 'main-manu'));
     expect(problems(text)[0]).toMatch(/^call-flows\/bad\.yaml:\d+: field 'start': unknown node 'main-manu'; did you mean 'main-menu'\?/);
@@ -126,7 +176,72 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
 
   test('YAML that does not parse names the line', () => {
     expect(problems('id: x\nnodes:\n  a: [unclosed\n')).toEqual([
-      expect.stringMatching(/^call-flows\/bad\.yaml:\d+: field '\(file\)': not valid YAML/),
+      expect.stringMatching(/^call-flows\/bad\.yaml:\d+: node 'a': not valid YAML/),
+    ]);
+    expect(problems('id: x\ntitle: [unclosed\n')).toEqual([
+      expect.stringMatching(/^call-flows\/bad\.yaml:\d+: field 'title': not valid YAML/),
+    ]);
+  });
+
+  test('YAML that does not parse names the line, the node and the field', () => {
+    const lineOf = (text: string, what: string) => text.split('\n').findIndex((l) => l.includes(what)) + 1;
+    const text = source
+      .replace('  patience: "Take your time, I\'ll wait."', "  patience: Take your time: I'll wait.")
+      .replace('        label: "For your password"', '        label: For your password: reset it');
+    expect(problems(text)).toEqual([
+      expect.stringMatching(
+        `^call-flows/bad.yaml:${lineOf(text, 'patience:')}: field 'phrases.patience': not valid YAML: the text has a colon followed by a space`,
+      ),
+      expect.stringMatching(`^call-flows/bad.yaml:${lineOf(text, 'password: reset')}: node 'main-menu', field 'options\\[1\\].label': `),
+    ]);
+  });
+
+  test('an unquoted colon in a text is explained, with the text quoted as it should be', () => {
+    const text = source.replace(
+      '    say: "The Business Support Desk can verify your user account and log a ticket."',
+      '    say: Press 1: yes',
+    );
+    expect(problems(text)).toEqual([
+      expect.stringMatching(
+        /^call-flows\/bad\.yaml:\d+: node 'username-verification', field 'say': not valid YAML: the text has a colon followed by a space, which YAML reads as the start of another field; put the whole text in double quotes: write it as say: "Press 1: yes"$/,
+      ),
+    ]);
+  });
+
+  test('an apostrophe or a quote that ends a quoted text early is explained, with the text quoted as it should be', () => {
+    const say = (line: string) =>
+      problems(source.replace('    say: "The Business Support Desk can verify your user account and log a ticket."', `    say: ${line}`));
+    expect(say("'It's quick.'")).toEqual([
+      expect.stringMatching(
+        /node 'username-verification', field 'say': not valid YAML: a text in single quotes ends at the next apostrophe; put it in double quotes instead, write it as say: "It's quick\." \(or write each apostrophe inside twice: 'It''s quick\.'\)$/,
+      ),
+    ]);
+    expect(say('"Press the "Forgot" link."')).toEqual([
+      expect.stringMatching(
+        /field 'say': not valid YAML: a text in double quotes ends at the next double quote; .* say: 'Press the "Forgot" link\.'/,
+      ),
+    ]);
+    expect(say('"Forgot" is the link.')).toEqual([expect.stringMatching(/write it as say: '"Forgot" is the link\.'/)]);
+    expect(say('"Press 1.')).toEqual([expect.stringMatching(/field 'say': not valid YAML: the text's closing double quote is missing/)]);
+    expect(say('{label} first')).toEqual([
+      expect.stringMatching(
+        /a text that starts with \{ is read as something else unless it is in quotes: write it as say: "\{label\} first"$/,
+      ),
+    ]);
+    // A text YAML reads as a map, a list or a number is named as such.
+    expect(say('{label}')).toEqual([
+      expect.stringMatching(
+        /node 'username-verification', field 'say': must be text, but YAML read a map of fields here; put the text in double quotes/,
+      ),
+    ]);
+  });
+
+  test('a tab in the indentation names its node, and the errors that follow from it are left out', () => {
+    const text = source.replace('    say: "The Business Support Desk can verify', '\tsay: "The Business Support Desk can verify');
+    expect(problems(text)).toEqual([
+      expect.stringMatching(
+        /^call-flows\/bad\.yaml:\d+: node 'username-verification', field 'say': not valid YAML: Tabs are not allowed as indentation: indent with spaces \(\d+ more YAML error\(s\) after this one are left out: fix it and check again\)$/,
+      ),
     ]);
   });
 
@@ -148,7 +263,7 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
       f.nodes.password.solved = 'nowhere-else';
       f.nodes['main-menu'].options[3].key = '0';
     });
-    expect(problems(meaning)).toHaveLength(4); // the three, and the node 'unsure' no longer reaches
+    expect(problems(meaning)).toHaveLength(3); // not the node 'unsure' no longer reaches: that waits for the targets
   });
 
   test('loading a folder with a bad flow throws one error listing every problem', () => {
