@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { buildApp } from './app';
 import { loadConfig } from './common/config';
 import { LineError } from './common/errors';
@@ -35,11 +34,23 @@ async function main(): Promise<void> {
   await storeAnswers(store, STORE_WAIT_MS, logger);
   let accepting = true;
   const app = buildApp({ config, store, flows, logger, accepting: () => accepting });
-  const server: Server = createLineServer(app).listen(config.PORT);
+  const server = createLineServer(app);
   server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_SECONDS * 1000;
   // A request's headers on a kept connection may arrive just before it closes: allow them past its idle time.
   server.headersTimeout = server.keepAliveTimeout + 1000;
-  await once(server, 'listening');
+  // During the drain every answer asks the client to close its connection: its next request goes on a new one,
+  // to an instance that is staying, never on a connection that the end of the drain closes under it.
+  server.prependListener('request', (_req, res) => {
+    if (!accepting) res.setHeader('Connection', 'close');
+  });
+  try {
+    await once(server.listen(config.PORT), 'listening');
+  } catch (error) {
+    process.stderr.write(`portal-line cannot start: ${cannotListen(error as NodeJS.ErrnoException, config.PORT)}\n`);
+    await store.close();
+    logger.flush(() => process.exit(1));
+    return;
+  }
   const address = server.address();
   logger.info(
     {
@@ -60,6 +71,9 @@ async function main(): Promise<void> {
     accepting = false;
     const drainMs = signal === 'SIGTERM' ? config.SHUTDOWN_DRAIN_SECONDS * 1000 : 0;
     logger.info({ signal, drainSeconds: drainMs / 1000 }, 'shutting down: readiness is 503, finishing in-flight webhooks');
+    // Connections idle now are closed at once (their clients open new ones for their next request); busy ones
+    // close after their answer, which says Connection: close.
+    server.closeIdleConnections();
     setTimeout(() => {
       // A connection is closed as soon as it is idle: one still answering a webhook when the server closes would
       // otherwise stay open, kept alive, for HTTP_KEEP_ALIVE_SECONDS after its answer.
@@ -80,6 +94,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Why the server could not listen on `port`, in one line that says what to do. */
+function cannotListen(error: NodeJS.ErrnoException, port: number): string {
+  if (error.code === 'EADDRINUSE') return `port ${port} is already in use (set PORT to another port)`;
+  if (error.code === 'EACCES') return `port ${port} needs privileges this process does not have (set PORT to a port above 1023)`;
+  return `port ${port} cannot be listened on: ${error.message}`;
 }
 
 /** How long start-up waits for the store to answer before listening anyway. */

@@ -11,6 +11,7 @@ import {
   type SessionStore,
   type StoredSession,
 } from './session-store';
+import { readinessProblem, redisAddress } from './redis-readiness';
 
 /*
  * A call's session is one hash: v = version, d = the JSON record while the call is live, e = '1' once it has
@@ -173,8 +174,18 @@ export class RedisStore implements SessionStore {
     return { ended: false, current: this.stored(result[0], result[1]) };
   }
 
+  /**
+   * A write, not PING: a Redis that is full under maxmemory with noeviction, or a read-only replica, answers PING
+   * but refuses every save, and a line on it transfers every caller. The probe key has a slot of its own
+   * ({ready}), so it works on Cluster, and expires at once, so it leaves nothing behind. Rejects with the reason
+   * in plain words (see readinessProblem).
+   */
   async ping(): Promise<void> {
-    await this.redis.ping();
+    try {
+      await this.redis.set(`${this.prefix}:{ready}:probe`, '1', 'PX', 1);
+    } catch (error) {
+      throw new Error(readinessProblem(error, redisAddress(this.redis)));
+    }
   }
 
   async close(): Promise<void> {

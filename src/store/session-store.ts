@@ -80,7 +80,7 @@ export type EndAtResult = { ended: true; already: boolean } | { ended: false; cu
  *   changes nothing and returns the session as it is (null when there is none), so that the caller can try
  *   again at that version without another round trip to read it.
  * - Nothing is ever stored without a time to live.
- * - `ping` resolves when the store answers and rejects when it does not.
+ * - `ping` resolves when the store answers and takes writes; otherwise it rejects with the reason in plain words.
  */
 export interface SessionStore {
   load(callSid: string): Promise<Found>;

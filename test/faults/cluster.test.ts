@@ -55,3 +55,7 @@ test("one call's keys share a slot; calls spread over the primaries; every key h
   }
   expect(holding).toBe(3);
 });
+
+test("readiness writes its probe on the cluster (the key's own slot, {ready}): /readyz is 200", async () => {
+  await request(line.app).get('/readyz').expect(200, { status: 'ready' });
+});

@@ -4,7 +4,7 @@ import { readTwiml } from '../../src/simulator/twiml-reader';
 import type { SessionStore } from '../../src/store/session-store';
 import { productionStore, startLine, type TestLine } from '../helpers/line';
 import { liveCall } from '../helpers/stored';
-import { startRedis, type RedisProcess } from '../helpers/redis-server';
+import { freePort, startRedis, type RedisProcess } from '../helpers/redis-server';
 
 /**
  * The store misbehaves under real conditions: a private redis-server is stopped, slowed (DEBUG SLEEP, CLIENT
@@ -124,4 +124,48 @@ test('Redis restarted mid-call without its data: the instance that has the call 
   const lost = await first.post('/voice/input?t=1', call(sid(7), { Digits: '1' })).expect(200);
   expect(readTwiml(lost.text)[0]).toMatchObject({ verb: 'Say', text: expect.stringContaining('I lost track of where we were') });
   expect(lost.text).toContain('Your reference number is');
+});
+
+describe('readiness: the store must take writes, and /readyz says why in plain words when it does not', () => {
+  const readiness = async () => {
+    const res = await request(first.app).get('/readyz');
+    return { status: res.status, reason: (res.body as { reason?: string }).reason };
+  };
+
+  test('a Redis full under maxmemory with noeviction answers PING but refuses writes: 503 with its OOM text, 200 again once it has room', async () => {
+    const admin = new Redis(redis.url);
+    try {
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.config('SET', 'maxmemory', '1');
+      expect(await admin.ping()).toBe('PONG');
+      const full = await readiness();
+      expect(full.status).toBe(503);
+      expect(full.reason).toMatch(/^Redis refuses writes: OOM command not allowed when used memory > 'maxmemory'/);
+      await admin.config('SET', 'maxmemory', '0');
+      expect(await readiness()).toEqual({ status: 200, reason: undefined });
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  test('a read-only replica refuses writes: 503 with its READONLY text, 200 again once it is a primary', async () => {
+    const admin = new Redis(redis.url);
+    try {
+      // A primary that is not there: the server turns replica (read-only by default) and keeps answering reads.
+      await admin.call('REPLICAOF', '127.0.0.1', String(await freePort()));
+      const replica = await readiness();
+      expect(replica.status).toBe(503);
+      expect(replica.reason).toMatch(/^Redis refuses writes: READONLY You can't write against a read only replica/);
+      await admin.call('REPLICAOF', 'NO', 'ONE');
+      await until(async () => (await readiness()).status === 200);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  test("a stopped Redis: 503 'cannot reach Redis at host:port', not the client library's internal message", async () => {
+    await redis.stop();
+    const down = await readiness();
+    expect(down).toEqual({ status: 503, reason: `cannot reach Redis at 127.0.0.1:${redis.port}` });
+  });
 });

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { getExpectedTwilioSignature } from 'twilio';
 import { AUTH_TOKEN } from '../helpers/line';
@@ -67,6 +68,92 @@ test('a webhook in flight when the server closes is answered before the process 
     expect(line.output().indexOf('"msg":"stopped"')).toBeGreaterThan(line.output().indexOf('"route":"/voice"'));
   } finally {
     admin.disconnect();
+    await line.stop();
+  }
+});
+
+/** A raw keep-alive connection: `send` writes one request and resolves with its answer's status and headers. */
+function keptConnection(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  let closedAt: number | null = null;
+  let received = '';
+  socket.on('data', (d) => (received += String(d)));
+  socket.on('close', () => (closedAt = Date.now()));
+  socket.on('error', () => undefined);
+  return {
+    closedAt: () => closedAt,
+    send: async (request: string): Promise<{ status: number; connection: string | undefined }> => {
+      received = '';
+      socket.write(request);
+      const deadline = Date.now() + 5_000;
+      for (;;) {
+        const head = received.indexOf('\r\n\r\n');
+        const length = Number(/\r\ncontent-length: (\d+)/i.exec(received)?.[1] ?? -1);
+        if (head !== -1 && length >= 0 && Buffer.byteLength(received) >= head + 4 + length) break;
+        if (Date.now() > deadline) throw new Error(`no whole answer within 5 s: ${JSON.stringify(received)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return {
+        status: Number(/^HTTP\/1\.1 (\d+)/.exec(received)?.[1] ?? 0),
+        connection: /\r\nconnection: ([^\r]+)/i.exec(received)?.[1]?.toLowerCase(),
+      };
+    },
+    end: () => socket.destroy(),
+  };
+}
+
+const getHealth = 'GET /healthz HTTP/1.1\r\nHost: line\r\nConnection: keep-alive\r\n\r\n';
+function postWebhook(params: Record<string, string>): string {
+  const body = new URLSearchParams(params).toString();
+  const signature = getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}/voice`, params);
+  return (
+    `POST /voice HTTP/1.1\r\nHost: line\r\nConnection: keep-alive\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+    `X-Twilio-Signature: ${signature}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
+}
+
+async function until(check: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+test('during the drain every answer says Connection: close, and its connection is closed after it', async () => {
+  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '3' });
+  try {
+    await ready(line);
+    // Before: connections are kept alive.
+    const before = keptConnection(line.port);
+    expect(await before.send(getHealth)).toEqual({ status: 200, connection: 'keep-alive' });
+    before.end();
+    const exited = line.stop('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    for (const request of [getHealth, postWebhook({ CallSid: `CA${'f'.repeat(32)}` })]) {
+      const conn = keptConnection(line.port);
+      expect(await conn.send(request)).toEqual({ status: 200, connection: 'close' });
+      await until(() => conn.closedAt() !== null, 1_000);
+      expect(conn.closedAt()).not.toBeNull();
+    }
+    expect(await exited).toBe(0);
+  } finally {
+    await line.stop();
+  }
+});
+
+test('a kept-alive connection idle when SIGTERM arrives is closed at once, not at the end of the drain', async () => {
+  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '3' });
+  try {
+    await ready(line);
+    const idle = keptConnection(line.port);
+    expect(await idle.send(getHealth)).toEqual({ status: 200, connection: 'keep-alive' });
+    const signalled = Date.now();
+    const exited = line.stop('SIGTERM');
+    await until(() => idle.closedAt() !== null, 2_500);
+    expect(idle.closedAt()).not.toBeNull();
+    expect(idle.closedAt()! - signalled).toBeLessThan(1_000);
+    // The line is still draining: a new connection is answered.
+    expect((await fetch(`http://127.0.0.1:${line.port}/healthz`)).status).toBe(200);
+    expect(await exited).toBe(0);
+  } finally {
     await line.stop();
   }
 });

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getExpectedTwilioSignature } from 'twilio';
@@ -109,6 +109,9 @@ test('without Redis, the line listens after a few seconds anyway: /readyz is 503
     expect(call.status).toBe(200);
     expect(call.verbs.map((v) => v.verb)).toEqual(['Say', 'Dial']);
     expect(call.verbs[1]).toMatchObject({ numbers: [{ number: '+18006052965' }] });
+    // Log lines are held for up to a quarter of a second (src/common/log.ts).
+    const logged = Date.now() + 2_000;
+    while (!line.output().includes('listening anyway') && Date.now() < logged) await new Promise((r) => setTimeout(r, 50));
     expect(line.output()).toContain('the store does not answer yet: listening anyway');
   } finally {
     await line.stop();
@@ -159,3 +162,117 @@ test('an idle keep-alive connection stays open for HTTP_KEEP_ALIVE_SECONDS, past
     await Promise.all([kept.stop(), short.stop()]);
   }
 }, 30_000);
+
+test('a port already in use stops start-up with one readable line and exit code 1, no stack trace', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const { port } = taken.address() as { port: number };
+  try {
+    const result = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, MAIN, {
+        env: { PATH: process.env.PATH, PORT: String(port) },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += String(d)));
+      child.on('exit', (status) => resolve({ status, stderr }));
+    });
+    expect(result).toEqual({ status: 1, stderr: `portal-line cannot start: port ${port} is already in use (set PORT to another port)\n` });
+  } finally {
+    await new Promise((resolve) => taken.close(resolve));
+  }
+});
+
+/** The newest modification time of the files under `dir`. */
+function newest(dir: string): number {
+  return Math.max(...readdirSync(dir, { recursive: true, withFileTypes: true }).map((e) => statSync(join(e.parentPath, e.name)).mtimeMs));
+}
+
+/** Every process below `pid`, from /proc. */
+function descendants(pid: number): { pid: number; command: string }[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: { pid: number; command: string }[] = [];
+  const visit = (p: number) => {
+    for (const child of children.get(p) ?? []) {
+      found.push({ pid: child, command: readFileSync(`/proc/${child}/cmdline`, 'utf8').replace(/\0/g, ' ') });
+      visit(child);
+    }
+  };
+  visit(pid);
+  return found;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const portFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.on('error', () => resolve(true));
+  });
+
+describe('`npm start`, stopped as a process manager or a terminal stops it', () => {
+  beforeAll(() => {
+    // npm start runs the build: make sure it is the build of this source.
+    if (!existsSync('dist/src/main.js') || statSync('dist/src/main.js').mtimeMs < newest('src')) {
+      const build = spawnSync('npm', ['run', 'build', '--silent'], { encoding: 'utf8', timeout: 120_000 });
+      if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+    }
+  }, 130_000);
+
+  test.each([
+    ['SIGTERM sent to the npm process alone', (npm: number) => process.kill(npm, 'SIGTERM')],
+    ['Ctrl-C (SIGINT to the whole process group)', (npm: number) => process.kill(-npm, 'SIGINT')],
+  ])(
+    '%s: the node process is gone and the port free within a few seconds',
+    async (_name, stop) => {
+      const port = await freePort();
+      const npm = spawn('npm', ['start', '--silent'], {
+        env: { PATH: process.env.PATH, PORT: String(port), SHUTDOWN_DRAIN_SECONDS: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, as a terminal gives a foreground job.
+        detached: true,
+      });
+      npm.stdout.resume();
+      npm.stderr.resume();
+      let node: number | undefined;
+      try {
+        const deadline = Date.now() + 20_000;
+        while (Date.now() < deadline && (await portFree(port))) await new Promise((r) => setTimeout(r, 100));
+        const line = descendants(npm.pid!).filter((p) => /^(\S*\/)?node dist\/src\/main\.js/.test(p.command));
+        expect(line).toHaveLength(1);
+        node = line[0]!.pid;
+        stop(npm.pid!);
+        const gone = Date.now() + 5_000;
+        while (Date.now() < gone && (alive(node!) || !(await portFree(port)))) await new Promise((r) => setTimeout(r, 50));
+        expect(alive(node!)).toBe(false);
+        expect(await portFree(port)).toBe(true);
+      } finally {
+        // A node process left behind by npm is no longer below it: it is killed by its own id.
+        for (const pid of [node, ...descendants(npm.pid!).map((p) => p.pid)])
+          if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
+        if (alive(npm.pid!)) process.kill(npm.pid!, 'SIGKILL');
+      }
+    },
+    40_000,
+  );
+});
