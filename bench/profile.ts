@@ -95,8 +95,8 @@ function summarize(profile: CpuProfile, webhooks: number): string {
       .map(([name, micros]) => `| ${name.replace(/\|/g, '\\|')} | ${share(micros)} | ${perWebhook(micros)} |`);
   const steps = timeUnder(profile, selfTime, {
     'express app and router, until the body is read': 'handle express/lib/application.js',
-    'reading the form body': 'readForm dist/src/http/form-body.js',
-    'parsing the form body': 'parseForm dist/src/http/form-body.js',
+    'reading the form body (body-parser)': 'urlencodedParser body-parser/lib/types/urlencoded.js',
+    'parsing the form body (qs)': 'parse body-parser/lib/types/urlencoded.js',
     'signature check': 'isSignedByTwilio dist/src/telephony/signature.js',
     'zod: webhook parameters': 'parseOr400 dist/src/http/webhook.js',
     'the turn: step, store, render': 'step dist/src/turn/call-turns.js',

@@ -76,8 +76,8 @@ export function buildApp(deps: AppDeps): express.Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/metrics', (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(metrics.render());
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.contentType).send(await metrics.render());
   });
   app.get('/readyz', async (_req, res) => {
     if (deps.accepting && !deps.accepting()) {

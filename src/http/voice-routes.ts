@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response } from 'express';
+import express, { type Request, type Router } from 'express';
 import { dialEvent, keyEvent } from '../telephony/events';
 import { spokenPhoneNumber } from '../flows/text';
 import { maskPhone, type Logger } from '../common/log';
@@ -7,7 +7,8 @@ import { lastResortTwiml, whisperTwiml, type RenderOptions } from '../telephony/
 import type { CallTurns } from '../turn/call-turns';
 import type { Metrics } from '../common/metrics';
 import type { Rescue } from '../turn/rescue';
-import { BadRequest, parseOr400, webhookGuard, type GuardOptions } from './webhook';
+import { BadRequest, parseOr400, refuseWebhook, webhookGuard, type GuardOptions } from './webhook';
+import { cut, pathOf, RefusalLog } from './refusal-log';
 
 export interface VoiceDeps {
   turns: CallTurns;
@@ -34,32 +35,21 @@ const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled'
 
 type Handler = (req: Request) => Promise<Answer>;
 
-/**
- * The /voice webhooks. Each answers with TwiML; a fault anywhere still answers with a transfer to the desk.
- * One dispatcher looks the path up in a map: express matches route layers one by one, which cost more per
- * webhook than the call's own step.
- */
-export function voiceRoutes(deps: VoiceDeps): RequestHandler {
-  const handlers = new Map<string, (req: Request, res: Response) => Promise<void>>();
-  const guard = webhookGuard(deps.guard, deps.logger);
-  const dispatch: RequestHandler = (req, res, next) => {
-    if (!req.path.startsWith('/voice')) {
-      next();
-      return;
-    }
-    guard(req, res, (error?: unknown) => {
-      if (error !== undefined) {
-        next(error);
-        return;
-      }
-      const handler = req.method === 'POST' ? handlers.get(req.path) : undefined;
-      if (handler === undefined) next();
-      else handler(req, res).catch(next);
-    });
-  };
+/** What a log line says of the keys a caller pressed: how many, never which (they may be an account number). */
+function keysPressed(digits: string | undefined): { event: string; extra?: Record<string, unknown> } {
+  const event = keyEvent(digits);
+  return event.type === 'KEY' ? { event: 'key', extra: { keys: event.key.length } } : { event: 'silence' };
+}
 
+/** The /voice webhooks. Each answers with TwiML; a fault anywhere still answers with a transfer to the desk. */
+export function voiceRoutes(deps: VoiceDeps): Router {
+  const router = express.Router();
+  const refusals = new RefusalLog(deps.logger);
+  const guard = webhookGuard(deps.guard, deps.logger, refusals);
+
+  /** A webhook at `route`, the URL path Twilio calls; the path is also its metrics label and its log's route. */
   const turn = (route: string, handle: Handler) =>
-    handlers.set(`/voice${route === '/' ? '' : route}`, async (req: Request, res: Response) => {
+    router.post(route, guard, async (req, res) => {
       const started = process.hrtime.bigint();
       const body = (req.body ?? {}) as Record<string, unknown>;
       let answer: Answer;
@@ -68,15 +58,11 @@ export function voiceRoutes(deps: VoiceDeps): RequestHandler {
       } catch (error) {
         const callSid = typeof body.CallSid === 'string' ? body.CallSid.slice(0, 40) : undefined;
         if (error instanceof BadRequest) {
-          res.status(error.status).type('text/plain').send(error.message);
-          deps.logger.warn(
-            { route: req.originalUrl.split('?')[0], callSid, status: error.status, reason: error.message },
-            'webhook refused',
-          );
+          refuseWebhook(req, res, refusals, error.status, error.message);
           return;
         }
         // A call starting when the line cannot answer hears a greeting and why, not "I lost track".
-        const opening = route === '/' ? 'technicalProblem' : 'stateLost';
+        const opening = route === '/voice' ? 'technicalProblem' : 'stateLost';
         answer = {
           twiml: rescueOrLastResort(callSid, opening),
           callSid,
@@ -84,23 +70,22 @@ export function voiceRoutes(deps: VoiceDeps): RequestHandler {
           extra: { error: (error as Error).message },
         };
       }
-      const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // The answer first: nothing after it (metrics, the log line) can keep the caller waiting.
-      // Node's own writeHead and end: express's send would look the type up, parse it back and re-encode the body.
-      if (answer.twiml === undefined) res.writeHead(answer.status ?? 204).end();
-      else res.writeHead(200, ['Content-Type', XML, 'Content-Length', String(Buffer.byteLength(answer.twiml))]).end(answer.twiml);
+      if (answer.twiml === undefined) res.status(answer.status ?? 204).end();
+      else res.status(200).type(XML).send(answer.twiml);
       deps.metrics.count('portal_line_webhooks_total', { route, outcome: answer.outcome });
-      deps.metrics.observeLatency(latencyMs);
+      deps.metrics.observeDuration(seconds);
       const level = answer.outcome.includes('rescued') || answer.outcome === 'state-lost' ? 'warn' : 'info';
       deps.logger[level](
         {
-          route: req.originalUrl.split('?')[0],
+          route,
           callSid: answer.callSid,
           node: answer.node,
           event: answer.event,
           outcome: answer.outcome,
           from: maskPhone(typeof body.From === 'string' ? body.From : undefined),
-          latencyMs: Math.round(latencyMs * 100) / 100,
+          latencyMs: Math.round(seconds * 1e5) / 100,
           ...answer.extra,
         },
         'webhook turn',
@@ -115,34 +100,33 @@ export function voiceRoutes(deps: VoiceDeps): RequestHandler {
     }
   };
 
-  turn('/', async (req) => {
+  turn('/voice', async (req) => {
     const { CallSid } = parseOr400(callParams, req.body, 'call parameters');
     const result = await deps.turns.handle(CallSid, null, null);
     return { ...result, callSid: CallSid, event: 'call' };
   });
 
-  turn('/input', async (req) => {
+  turn('/voice/input', async (req) => {
     const { CallSid, Digits } = parseOr400(inputParams, req.body, 'input parameters');
     const { t } = parseOr400(turnQuery, req.query, 'query');
-    const event = keyEvent(Digits);
-    const result = await deps.turns.handle(CallSid, event, t);
-    return { ...result, callSid: CallSid, event: event.type === 'KEY' ? `key ${event.key.slice(0, 8)}` : 'silence' };
+    const result = await deps.turns.handle(CallSid, keyEvent(Digits), t);
+    return { ...result, callSid: CallSid, ...keysPressed(Digits) };
   });
 
-  turn('/dial', async (req) => {
+  turn('/voice/dial', async (req) => {
     const { CallSid, DialCallStatus } = parseOr400(dialParams, req.body, 'dial parameters');
     const { t } = parseOr400(turnQuery, req.query, 'query');
     const result = await deps.turns.handle(CallSid, dialEvent(DialCallStatus), t);
     return { ...result, callSid: CallSid, event: `dial ${DialCallStatus}` };
   });
 
-  turn('/whisper', async (req) => {
+  turn('/voice/whisper', async (req) => {
     const { CallSid } = parseOr400(callParams, req.body, 'call parameters');
     const { w } = parseOr400(whisperQuery, req.query, 'query');
     return { twiml: whisperTwiml(w, deps.render), callSid: CallSid, event: 'agent answered', outcome: 'whispered' };
   });
 
-  turn('/fallback', async (req) => {
+  turn('/voice/fallback', async (req) => {
     const { CallSid } = parseOr400(callParams, req.body, 'call parameters');
     const body = req.body as Record<string, unknown>;
     return {
@@ -150,22 +134,26 @@ export function voiceRoutes(deps: VoiceDeps): RequestHandler {
       callSid: CallSid,
       event: 'fallback',
       outcome: 'fallback-rescued',
-      extra: { errorCode: body.ErrorCode, errorUrl: typeof body.ErrorUrl === 'string' ? body.ErrorUrl.split('?')[0] : undefined },
+      // The failed URL's path only: its query may carry what the caller entered.
+      extra: {
+        errorCode: typeof body.ErrorCode === 'string' ? cut(body.ErrorCode) : undefined,
+        errorUrl: typeof body.ErrorUrl === 'string' ? pathOf(body.ErrorUrl) : undefined,
+      },
     };
   });
 
-  turn('/rescue/dial', async (req) => {
+  turn('/voice/rescue/dial', async (req) => {
     const { CallSid, DialCallStatus } = parseOr400(dialParams, req.body, 'dial parameters');
     return { twiml: deps.rescue.dialed(CallSid, DialCallStatus), callSid: CallSid, event: `dial ${DialCallStatus}`, outcome: 'rescue' };
   });
 
-  turn('/rescue/choice', async (req) => {
+  turn('/voice/rescue/choice', async (req) => {
     const { CallSid, Digits } = parseOr400(inputParams, req.body, 'input parameters');
     const { n } = parseOr400(rescueQuery, req.query, 'query');
-    return { twiml: deps.rescue.choice(CallSid, Digits, n), callSid: CallSid, event: `key ${Digits ?? ''}`, outcome: 'rescue' };
+    return { twiml: deps.rescue.choice(CallSid, Digits, n), callSid: CallSid, ...keysPressed(Digits), outcome: 'rescue' };
   });
 
-  turn('/status', async (req) => {
+  turn('/voice/status', async (req) => {
     const { CallSid, CallStatus, CallDuration } = parseOr400(statusParams, req.body, 'status parameters');
     if (!TERMINAL.has(CallStatus)) return { callSid: CallSid, event: `status ${CallStatus}`, outcome: 'ignored' };
     try {
@@ -177,5 +165,5 @@ export function voiceRoutes(deps: VoiceDeps): RequestHandler {
     }
   });
 
-  return dispatch;
+  return router;
 }

@@ -1,9 +1,9 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../common/log';
 import { isSignedByTwilio } from '../telephony/signature';
-import { BodyRefused, readForm, type FormLimits, type FormParams } from './form-body';
 import { describeIssues, parseWith } from '../common/validation';
+import { pathOf, RefusalLog } from './refusal-log';
 
 export class BadRequest extends Error {
   constructor(
@@ -22,7 +22,7 @@ export function parseOr400<T>(schema: z.ZodType<T>, input: unknown, what: string
 }
 
 /** Twilio's webhooks are a few hundred bytes with a few dozen parameters. */
-const FORM_LIMITS: FormLimits = { bytes: 16 * 1024, parameters: 100 };
+export const FORM_LIMITS = { bytes: 16 * 1024, parameters: 100 };
 
 export interface GuardOptions {
   authToken: string;
@@ -31,43 +31,93 @@ export interface GuardOptions {
   accountSid?: string;
 }
 
-/** Answers a refused webhook with its status and reason, and logs it (the path only, never the query or body). */
-export function refuseWebhook(req: Request, res: Response, logger: Logger, status: number, reason: string): void {
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+const NOT_A_FORM = 'Twilio webhooks must be sent as application/x-www-form-urlencoded';
+const UNSUPPORTED_ENCODING = 'unsupported body encoding';
+
+/** The reason a body-parser error is answered with, by its `type`; any other 4xx is a malformed request. */
+const BODY_REFUSALS: Record<string, { status: number; reason: string }> = {
+  'charset.unsupported': { status: 415, reason: UNSUPPORTED_ENCODING },
+  'encoding.unsupported': { status: 415, reason: UNSUPPORTED_ENCODING },
+  'entity.too.large': { status: 413, reason: 'request body is too large' },
+  'parameters.too.many': { status: 413, reason: 'too many parameters' },
+};
+
+/** A charset other than UTF-8 stated in the content type (body-parser would also read ISO-8859-1). */
+function statesAnotherCharset(contentType: string): boolean {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType);
+  return charset !== null && !/^utf-?8$/i.test(charset[1]!);
+}
+
+/** Answers a refused webhook with its status and reason, and logs it, sampled (the path only, cut short). */
+export function refuseWebhook(req: Request, res: Response, refusals: RefusalLog, status: number, reason: string): void {
   res.status(status).type('text/plain').send(reason);
-  // The path only: a query could carry anything a caller of this URL chose to put there.
-  logger.warn({ route: req.originalUrl.split('?')[0], status, reason, remote: req.socket.remoteAddress }, 'webhook refused');
+  const callSid: unknown = (req.body as Record<string, unknown> | undefined)?.CallSid;
+  refusals.refused(status, reason, {
+    route: pathOf(req.originalUrl),
+    callSid: typeof callSid === 'string' ? callSid : undefined,
+    remote: req.socket.remoteAddress,
+  });
 }
 
 /**
- * In front of every webhook: the form body (its content type, size and parameter count), then the Twilio
- * signature. Nothing behind it runs, and no state is touched, for a request that fails either; `next` runs with
- * `req.body` holding the parameters.
+ * In front of every webhook: the form body (express.urlencoded: its content type, charset, size and parameter
+ * count), then the Twilio signature. Nothing behind it runs, and no state is touched, for a request that fails
+ * either; `next` runs with `req.body` holding the parameters (a repeated name carries its values in an array).
  */
-export function webhookGuard(options: GuardOptions, logger: Logger): RequestHandler {
-  const signed = (req: Request, res: Response, next: NextFunction, body: FormParams) => {
-    req.body = body;
+export function webhookGuard(options: GuardOptions, logger: Logger, refusals = new RefusalLog(logger)): RequestHandler {
+  const readForm = express.urlencoded({
+    extended: false,
+    limit: FORM_LIMITS.bytes,
+    parameterLimit: FORM_LIMITS.parameters,
+    // Twilio does not compress its webhooks; a compressed body is refused before it is inflated.
+    inflate: false,
+  });
+  const signed = (req: Request, res: Response, next: NextFunction) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
     const signature = req.headers['x-twilio-signature'];
     const given = typeof signature === 'string' ? signature : undefined;
     if (!isSignedByTwilio(options.authToken, options.publicBaseUrl, req.originalUrl, given, body)) {
-      refuseWebhook(req, res, logger, 403, given ? 'X-Twilio-Signature does not match this request' : 'missing X-Twilio-Signature');
+      refuseWebhook(req, res, refusals, 403, given ? 'X-Twilio-Signature does not match this request' : 'missing X-Twilio-Signature');
       return;
     }
     if (options.accountSid !== undefined && body.AccountSid !== undefined && body.AccountSid !== options.accountSid) {
-      refuseWebhook(req, res, logger, 403, 'this webhook is for another Twilio account');
+      refuseWebhook(req, res, refusals, 403, 'this webhook is for another Twilio account');
       return;
     }
     next();
   };
   return (req: Request, res: Response, next: NextFunction) => {
-    readForm(req, FORM_LIMITS)
-      .then(
-        (body) => signed(req, res, next, body),
-        (error: unknown) => {
-          if (error instanceof BodyRefused) refuseWebhook(req, res, logger, error.status, error.message);
-          else next(error);
-        },
-      )
-      // A fault here is the line's, not the request's: express's error handler answers it with TwiML to the desk.
-      .catch(next);
+    // express.urlencoded passes over a body that is not a form; a webhook must be one.
+    const contentType = req.headers['content-type'];
+    if (contentType === undefined || !req.is(FORM_TYPE)) {
+      refuseWebhook(req, res, refusals, 415, NOT_A_FORM);
+      return;
+    }
+    if (statesAnotherCharset(contentType)) {
+      refuseWebhook(req, res, refusals, 415, UNSUPPORTED_ENCODING);
+      return;
+    }
+    readForm(req, res, (error?: unknown) => {
+      if (error === undefined) {
+        // This runs from the body stream's callback, outside express's own try: a throw goes to express's
+        // error handler here.
+        try {
+          signed(req, res, next);
+        } catch (fault) {
+          next(fault);
+        }
+        return;
+      }
+      const status = (error as { status?: unknown }).status;
+      if (typeof status !== 'number' || status < 400 || status >= 500) {
+        // Not the request's fault: express's error handler answers it with TwiML to the desk.
+        next(error);
+        return;
+      }
+      const known = BODY_REFUSALS[String((error as { type?: unknown }).type)];
+      req.body = undefined;
+      refuseWebhook(req, res, refusals, known?.status ?? 400, known?.reason ?? 'malformed request');
+    });
   };
 }

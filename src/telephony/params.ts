@@ -23,9 +23,23 @@ export const dialParams = callParams.extend({
 });
 
 export const callStatus = z.enum(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled']);
-export const statusParams = callParams.extend({
+/**
+ * A status callback ends the call whatever else it carries: only what identifies the call (CallSid, CallStatus)
+ * must be valid. The rest is recorded when it parses, and left out otherwise.
+ */
+export const statusParams = z.object({
+  CallSid: callSid,
   CallStatus: callStatus,
-  CallDuration: z.coerce.number().int().min(0).optional(),
+  AccountSid: accountSid.optional().catch(undefined),
+  From: z.string().max(64).optional().catch(undefined),
+  To: z.string().max(64).optional().catch(undefined),
+  /** Whole seconds, as Twilio sends them: "75". Anything else ("1.5", "-1", "abc", "") is no duration. */
+  CallDuration: z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .transform(Number)
+    .optional()
+    .catch(undefined),
 });
 
 /** The turn a Gather or Dial action answers, from `?t=`: the session version the prompt was made at. */

@@ -1,10 +1,7 @@
+import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import type { Prompt } from '../engine/prompt';
 
-/**
- * TwiML is written here by hand rather than with the twilio package's builder: the line uses five verbs with a
- * handful of attributes, and the builder (xmlbuilder) cost more CPU per webhook than the whole call step. The
- * tests read every document back with an XML parser.
- */
+/** TwiML is built with the twilio package's VoiceResponse; the tests read every document back with an XML parser. */
 
 export interface Voice {
   voice?: string;
@@ -29,68 +26,82 @@ export interface Urls {
   dial: string;
 }
 
-const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?><Response>';
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+/**
+ * Characters XML 1.0 does not allow: C0 controls other than tab, newline and carriage return, U+FFFE and U+FFFF,
+ * and surrogates that are not part of a pair. The builder throws on them; a flow text or a whisper carrying one
+ * still speaks, without it.
+ */
+const NOT_XML =
+  // eslint-disable-next-line no-control-regex -- finding control characters is this expression's job
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** Escapes text and attribute values for XML. */
-export function xml(value: string | number): string {
-  return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+/** `value` without the characters XML does not allow. */
+export function xmlSafe(value: string): string {
+  return value.replace(NOT_XML, '');
 }
 
-function attributes(attrs: Record<string, string | number | undefined>): string {
-  let out = '';
-  for (const [name, value] of Object.entries(attrs)) if (value !== undefined) out += ` ${name}="${xml(value)}"`;
-  return out;
-}
-
-/** A TwiML document under construction. */
+/** A TwiML document under construction; every text and attribute goes through xmlSafe. */
 export class TwimlDocument {
-  private body = '';
+  private readonly response = new VoiceResponse();
 
   constructor(private readonly voice: Voice) {}
 
-  private sayTag(text: string): string {
-    return `<Say${attributes({ language: this.voice.language, voice: this.voice.voice })}>${xml(text)}</Say>`;
+  private sayAttributes(): VoiceResponse.SayAttributes {
+    const attributes: VoiceResponse.SayAttributes = { language: xmlSafe(this.voice.language) as VoiceResponse.SayAttributes['language'] };
+    if (this.voice.voice !== undefined) attributes.voice = xmlSafe(this.voice.voice) as VoiceResponse.SayAttributes['voice'];
+    return attributes;
   }
 
   say(text: string): this {
-    this.body += this.sayTag(text);
+    this.response.say(this.sayAttributes(), xmlSafe(text));
     return this;
   }
 
   /** One key, `#` included (finishOnKey is empty); no key also reaches `action` (actionOnEmptyResult). */
   gather(text: string, action: string, timeoutSeconds: number): this {
-    this.body += `<Gather${attributes({ input: 'dtmf', numDigits: 1, finishOnKey: '', timeout: timeoutSeconds, action, method: 'POST', actionOnEmptyResult: 'true' })}>${this.sayTag(text)}</Gather>`;
+    this.response
+      .gather({
+        input: ['dtmf'],
+        numDigits: 1,
+        finishOnKey: '',
+        timeout: timeoutSeconds,
+        action: xmlSafe(action),
+        method: 'POST',
+        actionOnEmptyResult: true,
+      })
+      .say(this.sayAttributes(), xmlSafe(text));
     return this;
   }
 
   redirect(url: string): this {
-    this.body += `<Redirect method="POST">${xml(url)}</Redirect>`;
+    this.response.redirect({ method: 'POST' }, xmlSafe(url));
     return this;
   }
 
   /** Dial one number; `whisperUrl` plays to whoever answers before the bridge. */
   dial(number: string, options: { action?: string; timeout: number; whisperUrl?: string }): this {
-    const target =
-      options.whisperUrl === undefined
-        ? xml(number)
-        : `<Number${attributes({ url: options.whisperUrl, method: 'POST' })}>${xml(number)}</Number>`;
-    this.body += `<Dial${attributes({ action: options.action, method: 'POST', timeout: options.timeout })}>${target}</Dial>`;
+    const attributes: VoiceResponse.DialAttributes = {};
+    // In this order: action first, as Twilio's own documents write it.
+    if (options.action !== undefined) attributes.action = xmlSafe(options.action);
+    attributes.method = 'POST';
+    attributes.timeout = options.timeout;
+    if (options.whisperUrl === undefined) this.response.dial(attributes, xmlSafe(number));
+    else this.response.dial(attributes).number({ url: xmlSafe(options.whisperUrl), method: 'POST' }, xmlSafe(number));
     return this;
   }
 
   pause(seconds: number): this {
-    this.body += `<Pause length="${seconds}"/>`;
+    this.response.pause({ length: seconds });
     return this;
   }
 
   hangup(): this {
-    this.body += '<Hangup/>';
+    this.response.hangup();
     return this;
   }
 
   toString(): string {
-    return `${XML_HEAD}${this.body}</Response>`;
+    return this.response.toString();
   }
 }
 
@@ -138,34 +149,12 @@ export function renderPrompt(prompt: Prompt, urls: Urls, options: RenderOptions)
   }
 }
 
-/** Stands for the version while a shared prompt is rendered once; XML escaping leaves it as it is. */
-const VERSION_MARK = '\u0001v\u0001';
-
-/**
- * A turn's TwiML: its prompt, with action URLs that carry the session version the prompt was made at. A prompt
- * shared by every call (frozen: promptFor's memo) is rendered once, around where the version goes, and then only
- * joined with each turn's version.
- */
+/** A turn's TwiML: its prompt, with action URLs that carry the session version the prompt was made at. */
 export class PromptRenderer {
-  private readonly shared = new WeakMap<Prompt, string[] | null>();
-
   constructor(private readonly options: RenderOptions) {}
 
   render(prompt: Prompt, version: number): string {
-    if (!Object.isFrozen(prompt)) return this.renderAt(prompt, String(version));
-    let parts = this.shared.get(prompt);
-    if (parts === undefined) {
-      const split = this.renderAt(prompt, VERSION_MARK).split(VERSION_MARK);
-      // Kept only when it renders exactly as the prompt does (a flow text holding the mark would not).
-      parts = split.join(String(version)) === this.renderAt(prompt, String(version)) ? split : null;
-      this.shared.set(prompt, parts);
-    }
-    return parts === null ? this.renderAt(prompt, String(version)) : parts.join(String(version));
-  }
-
-  private renderAt(prompt: Prompt, version: string): string {
     const base = this.options.baseUrl;
-    // The version is a number: nothing in these URLs needs escaping.
     return renderPrompt(prompt, { input: `${base}/voice/input?t=${version}`, dial: `${base}/voice/dial?t=${version}` }, this.options);
   }
 }

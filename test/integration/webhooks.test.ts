@@ -182,6 +182,21 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       });
     });
 
+    test.each(['1.5', '-1', 'abc', ''])(
+      'a terminal status callback with a malformed CallDuration (%j) still ends the call, with no duration',
+      async (duration) => {
+        await line.post('/voice', call()).expect(200);
+        await line.post('/voice/status', call({ CallStatus: 'completed', CallDuration: duration, From: 'x'.repeat(100) })).expect(204);
+        expect(await line.store.load(CALL)).toBeNull();
+        expect(await line.store.loadSummary(CALL)).toMatchObject({ callStatus: 'completed', durationSeconds: null });
+      },
+    );
+
+    test('a status callback without a valid CallSid or CallStatus is still refused', async () => {
+      expect((await line.post('/voice/status', call({ CallStatus: 'finished' }))).status).toBe(400);
+      expect((await line.post('/voice/status', { CallSid: 'CA1', CallStatus: 'completed' })).status).toBe(400);
+    });
+
     test('a turn still in flight when the status callback ends the call does not start it again', async () => {
       const other = await startLine(kind, {}, line);
       await line.post('/voice', call()).expect(200);
@@ -250,6 +265,43 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
     });
   });
 
+  test('no log line holds the digits a caller entered, on any route, refused requests included', async () => {
+    const digits = '5551234567';
+    await line.post('/voice', call({ Digits: digits })).expect(200);
+    await line.post('/voice/input?t=1', call({ Digits: digits })).expect(200);
+    await line.post('/voice/input?t=2', call({ Digits: digits })).expect(200);
+    await line.post('/voice/dial?t=3', call({ DialCallStatus: 'busy', Digits: digits })).expect(200);
+    await line.post(`/voice/whisper?w=${digits}`, call({ Digits: digits })).expect(200);
+    await line.post('/voice/rescue/dial', call({ DialCallStatus: 'busy', Digits: digits })).expect(200);
+    await line.post('/voice/rescue/choice?n=0', call({ Digits: digits })).expect(200);
+    await line.post('/voice/rescue/choice?n=0', call({ Digits: '1' })).expect(200);
+    const errorUrl = `${BASE_URL}/voice/input?t=4&Digits=${digits}`;
+    await line.post('/voice/fallback', call({ ErrorCode: '11200', ErrorUrl: errorUrl, Digits: digits })).expect(200);
+    await line.post('/voice/status', call({ CallStatus: 'completed', Digits: digits })).expect(204);
+    // Refused: a forged signature, a bad query, a bad parameter; each with the digits in the query and the body.
+    await line.post(`/voice/input?t=1&d=${digits}`, call({ Digits: digits }), { signature: 'forged' }).expect(403);
+    await line.post(`/voice/input?t=${digits}x`, call({ Digits: digits })).expect(400);
+    await line.post('/voice/input?t=1', call({ Digits: `${digits}`.repeat(30) })).expect(400);
+    const turns = line.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(turns.filter((l) => l.msg === 'webhook turn')).toHaveLength(10);
+    expect(turns.filter((l) => l.msg === 'webhook turn' && l.event === 'key')).toHaveLength(4);
+    expect(turns.find((l) => l.route === '/voice/fallback')).toMatchObject({ errorUrl: `${BASE_URL}/voice/input` });
+    for (const logged of line.logs) expect(logged).not.toContain(digits);
+  });
+
+  test('a flood of forged webhooks leaves a bounded number of short log lines', async () => {
+    for (let i = 0; i < 1000; i += 50) {
+      const batch = await Promise.all(Array.from({ length: 50 }, () => line.post('/voice', call(), { signature: 'forged' })));
+      for (const res of batch) expect(res.status).toBe(403);
+    }
+    await line.post(`/voice/input?t=1&pad=${'p'.repeat(5000)}`, call(), { signature: 'forged' }).expect(403);
+    const refused = line.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'webhook refused');
+    // The first of the kind; the rest are counted into one line when the sampling window ends.
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ route: '/voice', status: 403, reason: 'X-Twilio-Signature does not match this request' });
+    for (const logged of line.logs) expect(logged.length).toBeLessThan(500);
+  });
+
   test('health and readiness', async () => {
     const { default: request } = await import('supertest');
     await request(line.app).get('/healthz').expect(200, { status: 'ok' });
@@ -265,7 +317,7 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
         expect.objectContaining({ callSid: expect.stringMatching(/^CA/), outcome: expect.any(String), latencyMs: expect.any(Number) }),
       );
     }
-    expect(turns[1]).toMatchObject({ node: 'username', event: 'key 1', outcome: 'advanced' });
+    expect(turns[1]).toMatchObject({ node: 'username', event: 'key', keys: 1, outcome: 'advanced' });
     const all = line.logs.join('');
     expect(all).not.toContain('5555550123');
     expect(all).not.toContain(AUTH_TOKEN);
@@ -326,7 +378,8 @@ describe('faults inside the line still answer with TwiML that reaches the desk',
     // The incoming call saves; five keys save once each; the status callback ends the call at the version this
     // instance saved last. One round trip a webhook, and no load at all.
     expect({ load: count('load'), save: count('save'), end: count('end') }).toEqual({ load: 0, save: 6, end: 1 });
-    expect(metrics).toMatch(/portal_line_webhooks_total\{route="\/input",outcome="advanced"\} 5/);
     await line.close();
+    // Labelled with the URL path Twilio called, as the logs are.
+    expect(metrics).toMatch(/portal_line_webhooks_total\{route="\/voice\/input",outcome="advanced"\} 5/);
   });
 });

@@ -3,8 +3,6 @@ import { composePrompt, promptFor } from '../../src/engine/prompt';
 import { referenceFor } from '../../src/engine/step';
 import { SYSTEM } from '../../src/engine/compile';
 import { portalLogin, SPEAKING } from '../helpers/flows';
-import { PromptRenderer, renderPrompt, type RenderOptions } from '../../src/telephony/twiml';
-import type { Prompt } from '../../src/engine/prompt';
 
 const flow = portalLogin();
 const states = [...Object.keys(flow.flow.nodes), ...Object.values(SYSTEM)];
@@ -52,33 +50,4 @@ test('kept prompts are frozen: no call can change another call’s words', () =>
   const kept = promptFor(flow, flow.flow.start, c, SPEAKING);
   expect(Object.isFrozen(kept)).toBe(true);
   expect(Object.isFrozen(kept.say)).toBe(true);
-});
-
-const RENDER: RenderOptions = {
-  baseUrl: 'https://line.example.org',
-  voice: { language: 'en-US', voice: 'Polly.Joanna' },
-  bsdNumber: SPEAKING.bsdNumber,
-  gatherTimeoutSeconds: 7,
-  stepsTimeoutSeconds: 30,
-  dialTimeoutSeconds: 25,
-};
-const urlsAt = (t: number) => ({ input: `${RENDER.baseUrl}/voice/input?t=${t}`, dial: `${RENDER.baseUrl}/voice/dial?t=${t}` });
-
-test('a shared prompt rendered once gives, at every version, the document rendered afresh', () => {
-  const renderer = new PromptRenderer(RENDER);
-  let shared = 0;
-  for (const state of states)
-    for (const notice of notices)
-      for (const problem of problems) {
-        const prompt = promptFor(flow, state, context('123456', notice, problem), SPEAKING);
-        if (Object.isFrozen(prompt)) shared++;
-        for (const t of [1, 2, 10, 4321]) expect(renderer.render(prompt, t)).toBe(renderPrompt(prompt, urlsAt(t), RENDER));
-      }
-  expect(shared).toBeGreaterThan(50);
-});
-
-test('a flow text that holds the renderer’s own mark is still rendered as written', () => {
-  const renderer = new PromptRenderer(RENDER);
-  const prompt = Object.freeze({ kind: 'ask', node: 'odd', say: ['Press \u0001v\u0001 now.'], patient: false }) as Prompt;
-  for (const t of [3, 4]) expect(renderer.render(prompt, t)).toBe(renderPrompt(prompt, urlsAt(t), RENDER));
 });

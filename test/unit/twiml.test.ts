@@ -1,5 +1,4 @@
-import { getExpectedTwilioSignature } from 'twilio';
-import { isSignedByTwilio, twilioSignature } from '../../src/telephony/signature';
+import { XMLValidator } from 'fast-xml-parser';
 import { readTwiml } from '../../src/simulator/twiml-reader';
 import { lastResortTwiml, renderPrompt, whisperTwiml, type RenderOptions } from '../../src/telephony/twiml';
 
@@ -84,24 +83,38 @@ test('the last resort dials the desk with nothing else to go on, and is not sile
   ]);
 });
 
-describe('signatures', () => {
-  const params = { CallSid: `CA${'1'.repeat(32)}`, Digits: '1', From: '+16045551234', Empty: '', Odd: 'é & ü=?' };
+/** The characters of `text` that XML 1.0 does not allow, by code point. */
+function notXml(text: string): string[] {
+  const found: string[] = [];
+  for (const c of text) {
+    const code = c.codePointAt(0)!;
+    const allowed =
+      code === 0x9 ||
+      code === 0xa ||
+      code === 0xd ||
+      (code >= 0x20 && code <= 0xd7ff) ||
+      (code >= 0xe000 && code <= 0xfffd) ||
+      code >= 0x10000;
+    if (!allowed) found.push(`U+${code.toString(16)}`);
+  }
+  return found;
+}
 
-  test('agree with the twilio package, parameters in any order, odd characters included', () => {
-    const url = 'https://line.example.org/voice/input?t=3';
-    expect(twilioSignature('token', url, params)).toBe(getExpectedTwilioSignature('token', url, params));
-    expect(
-      isSignedByTwilio('token', 'https://line.example.org', '/voice/input?t=3', getExpectedTwilioSignature('token', url, params), params),
-    ).toBe(true);
-  });
-
-  test('refuse another token, URL, parameter value, or a missing signature', () => {
-    const url = 'https://line.example.org/voice';
-    const good = getExpectedTwilioSignature('token', url, params);
-    expect(isSignedByTwilio('other', 'https://line.example.org', '/voice', good, params)).toBe(false);
-    expect(isSignedByTwilio('token', 'https://line.example.org', '/voice?x=1', good, params)).toBe(false);
-    expect(isSignedByTwilio('token', 'https://line.example.org', '/voice', good, { ...params, Digits: '2' })).toBe(false);
-    expect(isSignedByTwilio('token', 'https://line.example.org', '/voice', undefined, params)).toBe(false);
-    expect(isSignedByTwilio('token', 'https://line.example.org', '/voice', 'short', params)).toBe(false);
-  });
+test('characters XML does not allow never reach TwiML, from a text or from an attribute', () => {
+  const bad = 'a\u0000b\u0001c\u0008d\u000Be\u001Ff\uFFFEg\uFFFFh\uD800i\uDC00j';
+  const kept = 'tab\tnewline\n emoji \uD83D\uDE00 é';
+  const odd: RenderOptions = { ...options, baseUrl: `${options.baseUrl}\u0002`, bsdNumber: `+1800\u0003605` };
+  const documents = [
+    renderPrompt({ kind: 'ask', node: 'n', say: [bad, kept], patient: false }, { ...urls, input: `${urls.input}\u0004` }, odd),
+    renderPrompt({ kind: 'transfer', node: 'n', say: [bad], whisper: bad }, { ...urls, dial: `${urls.dial}\uFFFF` }, odd),
+    renderPrompt({ kind: 'end', node: 'n', say: [bad] }, urls, odd),
+    whisperTwiml(bad, odd),
+    lastResortTwiml(odd.bsdNumber, bad),
+  ];
+  for (const xml of documents) {
+    expect(notXml(xml)).toEqual([]);
+    expect(XMLValidator.validate(xml)).toBe(true);
+  }
+  expect(readTwiml(documents[0]!)[0]).toMatchObject({ verb: 'Gather', says: [`abcdefghij ${kept}`] });
+  expect(readTwiml(documents[3]!)[0]).toEqual({ verb: 'Say', text: 'abcdefghij' });
 });

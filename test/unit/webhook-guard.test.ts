@@ -3,16 +3,17 @@ import pino from 'pino';
 import request from 'supertest';
 import { getExpectedTwilioSignature } from 'twilio';
 import { webhookGuard } from '../../src/http/webhook';
+import { RefusalLog } from '../../src/http/refusal-log';
 import { createLogger } from '../../src/common/log';
 
 const TOKEN = 'guard-test-token';
 const BASE = 'https://line.example.test';
 
 /** An app with the guard in front of `then`, and an error handler that says what reached it. */
-function appWith(then: (req: Request, res: Response) => void) {
+function appWith(then: (req: Request, res: Response) => void, refusals?: (logger: pino.Logger) => RefusalLog) {
   const logs: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) } as pino.DestinationStream);
-  const guard = webhookGuard({ authToken: TOKEN, publicBaseUrl: BASE }, logger);
+  const guard = webhookGuard({ authToken: TOKEN, publicBaseUrl: BASE }, logger, refusals?.(logger));
   const calls: unknown[] = [];
   const app = express();
   app.use((req, res, next) =>
@@ -68,4 +69,46 @@ test('a fault in what follows the check reaches the error handler once; it neith
   });
   await request(app).post('/voice').type('form').set('X-Twilio-Signature', signed('/voice')).send(params).expect(200, 'rescued: boom');
   expect(calls).toHaveLength(1);
+});
+
+test('a flood of 1,000 forged requests logs the first, then one line with the count of the rest', async () => {
+  let now = 0;
+  const pending: (() => void)[] = [];
+  const { app, calls, logs } = appWith(
+    (_req, res) => void res.send('ok'),
+    (logger) => new RefusalLog(logger, { windowMs: 10_000, now: () => now, schedule: (flush) => void pending.push(flush) }),
+  );
+  const agent = request.agent(app);
+  for (let i = 0; i < 1000; i += 100)
+    await Promise.all(
+      Array.from({ length: 100 }, () => agent.post('/voice').type('form').set('X-Twilio-Signature', 'forged').send(params).expect(403)),
+    );
+  expect(calls).toEqual([]);
+  expect(logs).toHaveLength(1);
+  // The window ends: one line says how many were left out.
+  now = 10_000;
+  expect(pending).toHaveLength(1);
+  pending.shift()!();
+  const lines = logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(lines).toEqual([
+    expect.objectContaining({ msg: 'webhook refused', status: 403, route: '/voice' }),
+    expect.objectContaining({ msg: 'webhook refused', status: 403, route: '/voice', suppressed: 999 }),
+  ]);
+  // Another kind is logged at once; after a quiet window, the first kind is logged at once again.
+  await agent.post('/voice').type('form').send(params).expect(403);
+  now = 30_000;
+  await agent.post('/voice').type('form').set('X-Twilio-Signature', 'forged').send(params).expect(403);
+  expect(logs.map((l) => (JSON.parse(l) as { reason: string }).reason).slice(2)).toEqual([
+    'missing X-Twilio-Signature',
+    'X-Twilio-Signature does not match this request',
+  ]);
+});
+
+test('a refused request’s path is cut short in its log line, and its query left out', async () => {
+  const { app, logs } = appWith((_req, res) => void res.send('ok'));
+  const long = `/voice/${'a'.repeat(5000)}`;
+  await request(app).post(`${long}?Digits=5551234567`).type('form').set('X-Twilio-Signature', 'forged').send(params).expect(403);
+  const [line] = logs.map((l) => JSON.parse(l) as { route: string });
+  expect(line!.route).toBe(`${long.slice(0, 100)}…`);
+  expect(logs.join('')).not.toContain('5551234567');
 });
