@@ -171,7 +171,9 @@ async function main(): Promise<void> {
     ...(accountSid === undefined ? {} : { accountSid }),
     transport,
     next: steps === undefined ? terminal!.next : scripted(steps),
-    callSid: simulatedCallSid(values.seed ?? (steps === undefined ? undefined : 'portal-line-demo')),
+    // A scripted call on the line in this process uses the documented calls' CallSid (their reference); a running
+    // line remembers an ended call as ended, so each call to it gets a CallSid of its own unless --seed is given.
+    callSid: simulatedCallSid(values.seed ?? (steps === undefined || values.url !== undefined ? undefined : 'portal-line-demo')),
     fallbackUrl: `${baseUrl}/voice/fallback`,
     // Printed as the call goes, so an interactive caller hears each prompt before answering it.
     onLine: (line) => process.stdout.write(`${formatTranscript([line], width)}\n`),

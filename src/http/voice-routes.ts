@@ -76,7 +76,9 @@ export function voiceRoutes(deps: VoiceDeps): Router {
       else res.status(200).type(XML).send(answer.twiml);
       deps.metrics.count('portal_line_webhooks_total', { route, outcome: answer.outcome });
       deps.metrics.observeDuration(seconds);
-      const level = answer.outcome.includes('rescued') || answer.outcome === 'state-lost' ? 'warn' : 'info';
+      // A call put back after the store lost it is unusual too: an operator should see it.
+      const level =
+        answer.outcome.includes('rescued') || answer.outcome === 'state-lost' || answer.outcome === 'restored' ? 'warn' : 'info';
       deps.logger[level](
         {
           route,

@@ -1,5 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { referenceFor } from '../../src/engine/step';
+import { spokenCode } from '../../src/flows/text';
+import { simulatedCallSid } from '../../src/simulator/caller';
 
 /** docs/transcripts/*.txt: the calls the README quotes. Each starts with the npm run call command that makes it. */
 export const TRANSCRIPTS_DIR = 'docs/transcripts';
@@ -23,4 +26,13 @@ export function documentedCallFiles(): string[] {
   return readdirSync(TRANSCRIPTS_DIR)
     .filter((f) => f.endsWith('.txt'))
     .sort();
+}
+
+/**
+ * A transcript of a call placed with another CallSid, read as the documented calls are: with the reference of
+ * the documented CallSid. A spoken reference is always as long, so the lines wrap the same.
+ */
+export function asDocumented(transcript: string, callSid: string): string {
+  const spoken = (sid: string) => spokenCode(referenceFor(sid));
+  return transcript.split(spoken(callSid)).join(spoken(simulatedCallSid('portal-line-demo')));
 }
