@@ -76,7 +76,18 @@ test('npm run call --url calls a running line and prints the same transcript', a
     const out = await new Promise<string>((resolve, reject) =>
       execFile(
         process.execPath,
-        [require.resolve('tsx/cli'), 'src/cli/call.ts', '--url', `http://127.0.0.1:${port}`, '--token', AUTH_TOKEN, '--keys', keys],
+        [
+          require.resolve('tsx/cli'),
+          'src/cli/call.ts',
+          '--url',
+          `http://127.0.0.1:${port}`,
+          '--token',
+          AUTH_TOKEN,
+          '--keys',
+          keys,
+          '--seed',
+          'portal-line-demo',
+        ],
         { encoding: 'utf8' },
         (error, stdout) => (error ? reject(error) : resolve(stdout)),
       ),
