@@ -35,8 +35,4 @@ export class RecentCalls {
   delete(callSid: string): void {
     this.entries.delete(callSid);
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }
