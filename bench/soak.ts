@@ -80,7 +80,10 @@ async function main(): Promise<void> {
       }),
     );
     clearInterval(sampler);
-    const liveSessions = (await redis.keys('portal-line:*:session')).length;
+    // A call that ended keeps only the mark that it ended (field e); a live call still has its record (field d).
+    const sessionKeys = await redis.keys('portal-line:*:session');
+    let liveSessions = 0;
+    for (const key of sessionKeys) if ((await redis.hexists(key, 'd')) === 1) liveSessions++;
     const keys = await redis.keys('portal-line:*');
     let withoutTtl = 0;
     for (const key of keys) if ((await redis.ttl(key)) < 0) withoutTtl++;
@@ -99,7 +102,8 @@ async function main(): Promise<void> {
       errorSamples: recorder.errorSamples,
       sessionsLeftInRedis: liveSessions,
       keysWithoutTtl: withoutTtl,
-      summariesKept: keys.length - liveSessions,
+      endedCallsRemembered: sessionKeys.length - liveSessions,
+      summariesKept: keys.length - sessionKeys.length,
       rssGrowthOverSecondHalfMb: growthMb,
       samples,
     };
