@@ -186,29 +186,34 @@ export class CallTurns {
     return found;
   }
 
-  private async save(callSid: string, compiled: CompiledFlow, turn: Turn, expected: number): Promise<boolean> {
-    this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'save' });
-    const record = this.recordOf(compiled, turn);
-    const saved = await withDeadline(
-      this.deps.store.save(callSid, record, expected, this.ttlFor(turn)),
-      this.deps.storeTimeoutMs,
-      'saving the call',
-    );
-    if (saved) this.recent.set(callSid, { version: expected + 1, record });
-    else this.recent.delete(callSid);
-    return saved;
+  /** Saves a turn with compare-and-set on `expected`; false when another instance moved the call on, or it ended. */
+  private save(callSid: string, compiled: CompiledFlow, turn: Turn, expected: number): Promise<boolean> {
+    return this.write(callSid, compiled, turn, 'save', expected + 1, (record, ttl) => this.deps.store.save(callSid, record, expected, ttl));
   }
 
-  private async restore(callSid: string, compiled: CompiledFlow, turn: Turn, version: number): Promise<boolean> {
-    this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'restore' });
+  /** Puts a copy the store lost back at `version`; false when the store holds a newer one, or the call ended. */
+  private restore(callSid: string, compiled: CompiledFlow, turn: Turn, version: number): Promise<boolean> {
+    return this.write(callSid, compiled, turn, 'restore', version, (record, ttl) => this.deps.store.restore(callSid, record, version, ttl));
+  }
+
+  private async write(
+    callSid: string,
+    compiled: CompiledFlow,
+    turn: Turn,
+    operation: 'save' | 'restore',
+    version: number,
+    store: (record: SessionRecord, ttlSeconds: number) => Promise<boolean>,
+  ): Promise<boolean> {
+    this.deps.metrics.count('portal_line_store_round_trips_total', { operation });
     const record = this.recordOf(compiled, turn);
-    const restored = await withDeadline(
-      this.deps.store.restore(callSid, record, version, this.ttlFor(turn)),
+    const written = await withDeadline(
+      store(record, this.ttlFor(turn)),
       this.deps.storeTimeoutMs,
-      'restoring the call',
+      `${operation === 'save' ? 'saving' : 'restoring'} the call`,
     );
-    if (restored) this.recent.set(callSid, { version, record });
-    return restored;
+    if (written) this.recent.set(callSid, { version, record });
+    else this.recent.delete(callSid);
+    return written;
   }
 
   /**

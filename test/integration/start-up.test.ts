@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getExpectedTwilioSignature } from 'twilio';
 import { readTwiml } from '../../src/simulator/twiml-reader';
+import { getHealth, keptConnection } from '../helpers/kept-connection';
 import { AUTH_TOKEN } from '../helpers/line';
 import { startLineProcess } from '../helpers/processes';
 import { freePort, startRedis } from '../helpers/redis-server';
@@ -118,27 +119,6 @@ test('without Redis, the line listens after a few seconds anyway: /readyz is 503
   }
 }, 30_000);
 
-/** A raw keep-alive connection: each `get` sends one request on it and waits for its whole answer. */
-function keptConnection(port: number) {
-  const socket = connect(port, '127.0.0.1');
-  let closedAt: number | null = null;
-  let received = '';
-  socket.on('data', (d) => (received += String(d)));
-  socket.on('close', () => (closedAt = Date.now()));
-  socket.on('error', () => undefined);
-  return {
-    closedAt: () => closedAt,
-    get: async (): Promise<number> => {
-      received = '';
-      socket.write('GET /healthz HTTP/1.1\r\nHost: line\r\nConnection: keep-alive\r\n\r\n');
-      const deadline = Date.now() + 5_000;
-      while (!/\r\n\r\n[\s\S]*\}/.test(received) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      return Number(/^HTTP\/1\.1 (\d+)/.exec(received)?.[1] ?? 0);
-    },
-    end: () => socket.destroy(),
-  };
-}
-
 test('an idle keep-alive connection stays open for HTTP_KEEP_ALIVE_SECONDS, past Node’s own 5 s, then closes', async () => {
   const [kept, short] = await Promise.all([
     startLineProcess({ HTTP_KEEP_ALIVE_SECONDS: '8' }),
@@ -147,12 +127,12 @@ test('an idle keep-alive connection stays open for HTTP_KEEP_ALIVE_SECONDS, past
   try {
     const a = keptConnection(kept.port);
     const b = keptConnection(short.port);
-    expect([await a.get(), await b.get()]).toEqual([200, 200]);
+    expect([(await a.send(getHealth)).status, (await b.send(getHealth)).status]).toEqual([200, 200]);
     const idleFrom = Date.now();
     await new Promise((r) => setTimeout(r, 6_000));
     // Still open after 6 s idle, and the next request on it is answered.
     expect(a.closedAt()).toBeNull();
-    expect(await a.get()).toBe(200);
+    expect((await a.send(getHealth)).status).toBe(200);
     // The other closed it after about a second.
     expect(b.closedAt()).not.toBeNull();
     expect(b.closedAt()! - idleFrom).toBeLessThan(3_000);
