@@ -2,7 +2,7 @@ import express, { type Request, type Router } from 'express';
 import { dialEvent, keyEvent } from '../telephony/events';
 import { spokenPhoneNumber } from '../flows/text';
 import { maskPhone, type Logger } from '../common/log';
-import { callParams, dialParams, inputParams, rescueQuery, statusParams, turnQuery, whisperQuery } from '../telephony/params';
+import { callParams, dialParams, inputParams, rescueDialQuery, rescueQuery, statusParams, turnQuery, whisperQuery } from '../telephony/params';
 import { lastResortTwiml, whisperTwiml, type RenderOptions } from '../telephony/twiml';
 import type { CallTurns } from '../turn/call-turns';
 import type { Metrics } from '../common/metrics';
@@ -96,7 +96,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
 
   const rescueOrLastResort = (callSid: string | undefined, opening: 'technicalProblem' | 'stateLost'): string => {
     try {
-      return deps.rescue.transfer(callSid ?? 'unknown', null, opening);
+      return deps.rescue.transfer(callSid ?? 'unknown', opening);
     } catch {
       return lastResortTwiml(deps.render.bsdNumber, spokenPhoneNumber(deps.render.bsdNumber));
     }
@@ -132,7 +132,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
     const { CallSid } = parseOr400(callParams, req.body, 'call parameters');
     const body = req.body as Record<string, unknown>;
     return {
-      twiml: deps.rescue.transfer(CallSid, null, 'technicalProblem'),
+      twiml: deps.rescue.transfer(CallSid, 'technicalProblem'),
       callSid: CallSid,
       event: 'fallback',
       outcome: 'fallback-rescued',
@@ -146,13 +146,14 @@ export function voiceRoutes(deps: VoiceDeps): Router {
 
   turn('/voice/rescue/dial', async (req) => {
     const { CallSid, DialCallStatus } = parseOr400(dialParams, req.body, 'dial parameters');
-    return { twiml: deps.rescue.dialed(CallSid, DialCallStatus), callSid: CallSid, event: `dial ${DialCallStatus}`, outcome: 'rescue' };
+    const { d } = parseOr400(rescueDialQuery, req.query, 'query');
+    return { twiml: deps.rescue.dialed(CallSid, DialCallStatus, d), callSid: CallSid, event: `dial ${DialCallStatus}`, outcome: 'rescue' };
   });
 
   turn('/voice/rescue/choice', async (req) => {
     const { CallSid, Digits } = parseOr400(inputParams, req.body, 'input parameters');
-    const { n } = parseOr400(rescueQuery, req.query, 'query');
-    return { twiml: deps.rescue.choice(CallSid, Digits, n), callSid: CallSid, ...keysPressed(Digits), outcome: 'rescue' };
+    const query = parseOr400(rescueQuery, req.query, 'query');
+    return { twiml: deps.rescue.choice(CallSid, Digits, query), callSid: CallSid, ...keysPressed(Digits), outcome: 'rescue' };
   });
 
   turn('/voice/status', async (req) => {

@@ -95,7 +95,7 @@ export class CallTurns {
       const extra = { error: (error as Error).message };
       if (event?.type === 'DIAL' && event.outcome === 'connected') return { ...this.afterDesk(callSid), outcome: 'fault-rescued', extra };
       const opening = event === null ? 'technicalProblem' : 'stateLost';
-      return { twiml: this.deps.rescue.transfer(callSid, null, opening), node: '(none)', outcome: 'fault-rescued', extra };
+      return { twiml: this.deps.rescue.transfer(callSid, opening), node: '(none)', outcome: 'fault-rescued', extra };
     }
   }
 
@@ -150,7 +150,7 @@ export class CallTurns {
         case 'afterDesk':
           return this.afterDesk(callSid);
         case 'rescue':
-          return { twiml: this.deps.rescue.transfer(callSid, decision.history), node: '(none)', outcome: decision.why };
+          return { twiml: this.deps.rescue.transfer(callSid), node: '(none)', outcome: decision.why };
       }
       // A compare-and-set was lost (another instance moved the call on, or it ended): read it and decide again.
       stored = await this.load(callSid);
