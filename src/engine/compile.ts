@@ -55,7 +55,13 @@ type StateConfig = {
 const key = (k: string) => ({ type: 'keyIs' as const, params: { key: k } });
 
 /** A real choice: the next state starts with a clean failure count and no notice; `after` runs once it has. */
-function go(keyPressed: string, target: string, actions: Transition['actions'] = [], reenter = false, after: Transition['actions'] = []): Transition {
+function go(
+  keyPressed: string,
+  target: string,
+  actions: Transition['actions'] = [],
+  reenter = false,
+  after: Transition['actions'] = [],
+): Transition {
   return { guard: key(keyPressed), target, reenter, actions: [...(actions ?? []), 'enterNode', ...(after ?? [])] };
 }
 
@@ -75,7 +81,10 @@ function keypad(
   const silence: Transition[] =
     quietTimes === undefined
       ? failure
-      : [{ guard: { type: 'tooQuiet', params: { times: quietTimes } }, target: SYSTEM.quiet, actions: ['enterNode'] }, { actions: ['countQuiet'] }];
+      : [
+          { guard: { type: 'tooQuiet', params: { times: quietTimes } }, target: SYSTEM.quiet, actions: ['enterNode'] },
+          { actions: ['countQuiet'] },
+        ];
   return {
     KEY: [
       ...choices,
@@ -146,7 +155,11 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
   states[SYSTEM.deskUnavailable] = {
     // Star repeats the number and the reference, 9 goes back to the menu; anything else, or silence, says goodbye.
     on: {
-      KEY: [go(GLOBAL_KEYS.repeat, SYSTEM.deskUnavailable, [], true), go(GLOBAL_KEYS.mainMenu, flow.start, [], true), { target: SYSTEM.goodbye }],
+      KEY: [
+        go(GLOBAL_KEYS.repeat, SYSTEM.deskUnavailable, [], true),
+        go(GLOBAL_KEYS.mainMenu, flow.start, [], true),
+        { target: SYSTEM.goodbye },
+      ],
       SILENCE: [{ target: SYSTEM.goodbye }],
     },
   };

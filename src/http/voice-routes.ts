@@ -2,7 +2,16 @@ import express, { type Request, type Router } from 'express';
 import { dialEvent, keyEvent } from '../telephony/events';
 import { spokenPhoneNumber } from '../flows/text';
 import { maskPhone, type Logger } from '../common/log';
-import { callParams, dialParams, inputParams, rescueDialQuery, rescueQuery, statusParams, turnQuery, whisperQuery } from '../telephony/params';
+import {
+  callParams,
+  dialParams,
+  inputParams,
+  rescueDialQuery,
+  rescueQuery,
+  statusParams,
+  turnQuery,
+  whisperQuery,
+} from '../telephony/params';
 import { lastResortTwiml, whisperTwiml, type RenderOptions } from '../telephony/twiml';
 import type { CallTurns } from '../turn/call-turns';
 import type { Metrics } from '../common/metrics';

@@ -38,10 +38,7 @@ export class Rescue {
     const reference = referenceFor(callSid);
     const say = speaker({ reference }, this.speaking());
     const why = opening === 'technicalProblem' ? flow.system.technicalProblem : flow.system.stateLost;
-    const words = [
-      ...(opening === 'none' ? [] : [say(why.say), say(flow.phrases.reference)]),
-      say(flow.system.holdOn),
-    ];
+    const words = [...(opening === 'none' ? [] : [say(why.say), say(flow.phrases.reference)]), say(flow.system.holdOn)];
     const whisper = whisperFor(flow, reference, why.reason, this.speaking());
     const action = `${this.options.baseUrl}${withQuery('/voice/rescue/dial', { d: deskTries })}`;
     return transferTwiml(this.doc(), words, whisper, action, this.options).toString();

@@ -88,7 +88,10 @@ test('the line listens once Redis answers, so the first call is answered from th
   try {
     const first = await incomingCall(port);
     expect(first.status).toBe(200);
-    expect(first.verbs[0]).toMatchObject({ verb: 'Gather', says: [expect.stringMatching(/^Customer Portal login help\. .* What's your login problem\?/)] });
+    expect(first.verbs[0]).toMatchObject({
+      verb: 'Gather',
+      says: [expect.stringMatching(/^Customer Portal login help\. .* What's your login problem\?/)],
+    });
   } finally {
     await line.stop();
     await redis.stop();

@@ -256,7 +256,11 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       expect(silent[0]).toMatchObject({ verb: 'Gather', action: choice('s=f&n=2&d=1&p=busy') });
       expect(silent[0]!.says![0]).toMatch(/^Sorry, I didn't hear a key\..*9 for the main menu\.$/);
       const repeat = readTwiml((await line.post('/voice/rescue/choice?s=f&n=1&d=1&p=busy', call({ Digits: '*' })).expect(200)).text);
-      expect(repeat[0]).toMatchObject({ verb: 'Gather', action: choice('s=f&n=0&d=1&p=busy'), says: [expect.stringMatching(/busy right now/)] });
+      expect(repeat[0]).toMatchObject({
+        verb: 'Gather',
+        action: choice('s=f&n=0&d=1&p=busy'),
+        says: [expect.stringMatching(/busy right now/)],
+      });
       // "End the call", and the third failed answer: the desk's number and the reference, which star repeats.
       for (const [query, digits] of [
         ['s=f&n=0&d=1&p=busy', '2'],
@@ -264,7 +268,9 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       ] as const) {
         const end = readTwiml((await line.post(`/voice/rescue/choice?${query}`, call({ Digits: digits })).expect(200)).text);
         expect(end[0]).toMatchObject({ verb: 'Gather', action: choice('s=u&n=0&d=1&p=busy') });
-        expect(end[0]!.says![0]).toMatch(/^Please call the Business Support Desk at 1, 8 0 0, 6 0 5, 2 9 6 5, and give them your reference number, \d/);
+        expect(end[0]!.says![0]).toMatch(
+          /^Please call the Business Support Desk at 1, 8 0 0, 6 0 5, 2 9 6 5, and give them your reference number, \d/,
+        );
       }
       const starred = readTwiml((await line.post('/voice/rescue/choice?s=u&n=0&d=1&p=busy', call({ Digits: '*' })).expect(200)).text);
       expect(starred[0]!.says![0]).toMatch(/^Please call the Business Support Desk at/);
@@ -273,7 +279,9 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       // The third dial that fails ends with the number and the reference: no fourth.
       const last = readTwiml((await line.post('/voice/rescue/dial?d=2', call({ DialCallStatus: 'no-answer' })).expect(200)).text);
       expect(last[0]).toMatchObject({ verb: 'Gather', action: choice('s=u&n=0&d=3&p=noAnswer') });
-      expect(last[0]!.says![0]).toMatch(/^I'm sorry, nobody at the Business Support Desk answered\. Please call the Business Support Desk at/);
+      expect(last[0]!.says![0]).toMatch(
+        /^I'm sorry, nobody at the Business Support Desk answered\. Please call the Business Support Desk at/,
+      );
       // 9 starts the call again at the main menu, as a new call starts.
       const menu = readTwiml((await line.post('/voice/rescue/choice?s=f&n=0&d=1', call({ Digits: '9' })).expect(200)).text);
       expect(menu).toMatchObject([{ verb: 'Redirect', url: `${BASE_URL}/voice` }]);

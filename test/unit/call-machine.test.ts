@@ -313,7 +313,9 @@ describe('the desk', () => {
     const turn = last(key('3'), key('2'), key('1'));
     expect(turn.prompt.kind).toBe('transfer');
     if (turn.prompt.kind !== 'transfer') return;
-    expect(turn.prompt.whisper).toBe(`Portal login transfer, reference ${spokenReference}. M F A: changed mobile device. Request an M F A reset.`);
+    expect(turn.prompt.whisper).toBe(
+      `Portal login transfer, reference ${spokenReference}. M F A: changed mobile device. Request an M F A reset.`,
+    );
     // 175 words a minute: ten seconds is 29 words.
     expect(turn.prompt.whisper.split(/\s+/).length).toBeLessThanOrEqual(29);
     expect(turn.call.context.history).toEqual([
@@ -389,7 +391,9 @@ describe('self-service steps are patient', () => {
 
   test('a check-in during a step is short: it does not read the steps again', () => {
     const waiting = last(key('4'), silence);
-    expect(waiting.prompt.say.join(' ')).toBe("I'm still here. If that solved it, press 1. If the problem persists, press 3. To hear the steps again, press 2.");
+    expect(waiting.prompt.say.join(' ')).toBe(
+      "I'm still here. If that solved it, press 1. If the problem persists, press 3. To hear the steps again, press 2.",
+    );
   });
 
   test('wrong keys still count', () => {

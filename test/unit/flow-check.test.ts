@@ -197,10 +197,7 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
   });
 
   test('an unquoted colon in a text is explained, with the text quoted as it should be', () => {
-    const text = source.replace(
-      '    say: "The Business Support Desk can verify your account and log a ticket."',
-      '    say: Press 1: yes',
-    );
+    const text = source.replace('    say: "The Business Support Desk can verify your account and log a ticket."', '    say: Press 1: yes');
     expect(problems(text)).toEqual([
       expect.stringMatching(
         /^call-flows\/bad\.yaml:\d+: node 'username-verification', field 'say': not valid YAML: the text has a colon followed by a space, which YAML reads as the start of another field; put the whole text in double quotes: write it as say: "Press 1: yes"$/,
