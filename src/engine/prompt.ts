@@ -1,6 +1,6 @@
 import { SYSTEM, type CompiledFlow } from './compile';
 import type { FlowFile } from '../flows/schema';
-import { fill, spokenCode, spokenPhoneNumber, tidy } from '../flows/text';
+import { fill, spokenCode, spokenPhoneNumber } from '../flows/text';
 import type { CallContext } from './call-machine';
 
 /** What the caller hears next, independent of how it is sent to the phone network. */

@@ -327,6 +327,11 @@ describe('the desk', () => {
   });
 });
 
+test('replay says the current prompt again without changing the call', () => {
+  const turn = last(key('1'));
+  expect(replay(flow, saved(turn), SPEAKING)).toEqual(turn);
+});
+
 describe('a call saved on another version of its flow', () => {
   const atUsername = last(key('1'));
 
