@@ -33,6 +33,12 @@ export function documentedCallFiles(): string[] {
  * the documented CallSid. A spoken reference is always as long, so the lines wrap the same.
  */
 export function asDocumented(transcript: string, callSid: string): string {
-  const spoken = (sid: string) => spokenCode(referenceFor(sid));
-  return transcript.split(spoken(callSid)).join(spoken(simulatedCallSid('portal-line-demo')));
+  const ours = spokenCode(referenceFor(callSid));
+  const documented = referenceFor(simulatedCallSid('portal-line-demo'));
+  // A reference may be wrapped across two lines: any white space may stand between its digits.
+  const wrapped = new RegExp(ours.replace(/ /g, '\\s+'), 'g');
+  return transcript.replace(wrapped, (found) => {
+    let i = 0;
+    return found.replace(/\d/g, () => documented[i++]!);
+  });
 }
