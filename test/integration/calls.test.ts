@@ -28,7 +28,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   test('greeting and main menu', async () => {
     const result = await line.call('hangup');
     expect(heard(result)).toBe(
-      "Customer Portal login help. You can press a key at any time. What's your login problem? Username, press 1. Password, press 2. Multi-factor authentication, or a passcode that did not arrive, press 3. A black screen, or freezing, press 4. At any time, press 0 for the desk, star to repeat, 9 for the main menu.",
+      'Customer Portal login help. Press a key at any time. Which login problem? Username, press 1. Password, press 2. Multi-factor authentication, or a missing passcode, press 3. Black screen or freezing, press 4. At any time, press 0 for the desk, star to repeat, 9 for the main menu.',
     );
     expect(result.ending).toBe('caller hung up');
     await expectClean(result);
@@ -39,7 +39,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
     expect(heard(result)).toContain(
       "Your username is the email address you used to set up your Customer Portal account. Did you enter that email address? If yes, press 1. If no, press 2. If you're not sure, press 3.",
     );
-    expect(heard(result)).toContain('Physician Registry and Support email addresses can differ');
+    expect(heard(result)).toContain('Physician Registry and Support emails can differ');
     expect(heard(result)).toContain('The Business Support Desk will log a ticket for you');
     expect(heard(result, 'agent hears')).toContain('Username: entered the set-up email and still cannot log in. Log a ticket.');
     expect(await told(result)).toEqual(['Problem: username', 'Entered the email address used at set-up: yes']);
@@ -50,9 +50,9 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   test('username, no: re-enter the set-up email, with the PRSS note; solved ends with a goodbye', async () => {
     const result = await line.call('1,2,1');
     const said = heard(result);
-    expect(said).toContain('Re-enter the email address you used when you first set up your account.');
+    expect(said).toContain('Re-enter the email address you used at set-up.');
     expect(said).toContain(
-      'Note: your Customer Portal and Physician Registry and Support email addresses can differ. To use the same one for both, tell Physician Registry and Support when you update your information.',
+      'Note: your Customer Portal and Physician Registry and Support emails can differ. To use one for both, tell the registry when you update your information.',
     );
     expect(said).toContain('If that solved it, press 1. To hear the steps again, press 2.');
     expect(said).toMatch(/I'm glad that helped\..*Goodbye\.$/);
@@ -62,7 +62,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
 
   test('username, unsure: transfer for user verification', async () => {
     const result = await line.call('1,3,answer');
-    expect(heard(result)).toContain('Physician Registry and Support email addresses can differ');
+    expect(heard(result)).toContain('Physician Registry and Support emails can differ');
     expect(heard(result)).toContain('verify your account');
     expect(heard(result, 'agent hears')).toContain('Log a ticket for user verification.');
     expect(await told(result)).toEqual(['Problem: username', 'Entered the email address used at set-up: not sure']);
@@ -75,14 +75,14 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
       'If you\'ve forgotten or mistyped your password, reset it yourself: on the login screen, click "Don\'t remember my password?", and follow the prompts. A reset link will be sent to you by email.',
     );
     expect(said.match(/reset it yourself/g)).toHaveLength(2);
-    expect(said).toMatch(/What's your login problem\?[^\n]*$/);
+    expect(said).toMatch(/Which login problem\?[^\n]*$/);
   });
 
   test('MFA: when it starts and where the passcode goes, then reinstall the app', async () => {
     const result = await line.call('3,1,1');
     const said = heard(result);
     expect(said).toContain(
-      'When you log in from a new device, a one-time passcode is sent to the authenticator app, or by text message to the mobile number, you chose at set-up.',
+      'A passcode is sent when you log in from a new device, to the authenticator app or by text to the mobile number you chose at set-up.',
     );
     expect(said).toContain(
       'Reinstall the app on your mobile device, and request another one-time passcode. Then follow the prompts on the screen to finish logging in.',
@@ -104,9 +104,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
     expect(solved.ending).toBe('line hung up');
 
     const unavailable = await line.call('3,2,2,1,3,answer');
-    expect(heard(unavailable, 'agent hears')).toContain(
-      "using someone else's login, and the owner is not available. Request an M F A reset.",
-    );
+    expect(heard(unavailable, 'agent hears')).toContain("using someone else's login; the owner isn't available. Request an M F A reset.");
     expect((await told(unavailable)).at(-1)).toBe("Tried to get the passcode from the credentials' owner; they are not available");
   });
 
@@ -132,13 +130,13 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
     ].map((s) => said.indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(heard(result, 'agent hears')).toContain("I T support says it's not internal. Log a ticket.");
+    expect(heard(result, 'agent hears')).toContain("I T says it's not internal. Log a ticket.");
     expect((await told(result)).at(-1)).toBe('Checked with their I T support: not an internal issue');
   });
 
   test('0 reaches the desk from a question, * repeats it', async () => {
     const result = await line.call('3,*,0,answer');
-    expect(heard(result).match(/have you uninstalled the authenticator app\?/g)).toHaveLength(2);
+    expect(heard(result).match(/Have you uninstalled the authenticator app\?/g)).toHaveLength(2);
     expect(heard(result, 'agent hears')).toContain('The caller asked for the desk.');
     expect(await told(result)).toEqual(['Problem: multi-factor authentication']);
   });
@@ -156,8 +154,8 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
     expect(said).toContain(
       "Sorry, I didn't hear a key. Did you enter that email address? If yes, press 1. If no, press 2. If you're not sure, press 3. At any time, press 0 for the desk, star to repeat, 9 for the main menu.",
     );
-    expect(said).toContain('Sorry, that key is not one of the choices.');
-    expect(said).toContain("I'm having trouble with the keys you pressed");
+    expect(said).toContain("Sorry, that key isn't a choice.");
+    expect(said).toContain("The keys aren't working");
     expect(heard(result, 'agent hears')).toContain('could not use the keypad menu');
     expect(result.ending).toBe('line hung up');
   });

@@ -90,7 +90,7 @@ test('the line listens once Redis answers, so the first call is answered from th
     expect(first.status).toBe(200);
     expect(first.verbs[0]).toMatchObject({
       verb: 'Gather',
-      says: [expect.stringMatching(/^Customer Portal login help\. .* What's your login problem\?/)],
+      says: [expect.stringMatching(/^Customer Portal login help\. .* Which login problem\?/)],
     });
   } finally {
     await line.stop();

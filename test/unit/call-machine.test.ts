@@ -31,7 +31,7 @@ test('a call starts at the main menu with the greeting, and a reference from its
   expect(first.call.context.reference).toBe(referenceFor(CALL));
   expect(first.call.context.reference).toMatch(/^\d{6}$/);
   expect(first.prompt.kind).toBe('ask');
-  expect(first.prompt.say[0]).toBe('Customer Portal login help. You can press a key at any time.');
+  expect(first.prompt.say[0]).toBe('Customer Portal login help. Press a key at any time.');
 });
 
 describe('the keys that work everywhere are said once, after the main menu, and in every reprompt', () => {
@@ -75,8 +75,8 @@ describe('the Physician Registry and Support note', () => {
   ])('is heard after answering %s at the username question', (_, answer, next) => {
     const turn = last(key('1'), key(answer));
     expect(turn.call.value).toBe(next);
-    expect(turn.prompt.say[0]).toMatch(/^Note: your Customer Portal and Physician Registry and Support email addresses can differ\./);
-    expect(turn.prompt.say[0]).toContain('tell Physician Registry and Support when you update your information');
+    expect(turn.prompt.say[0]).toMatch(/^Note: your Customer Portal and Physician Registry and Support emails can differ\./);
+    expect(turn.prompt.say[0]).toContain('tell the registry when you update your information');
   });
 
   test('once: not again when the step is repeated, nor in a reprompt', () => {
@@ -93,7 +93,7 @@ describe('the Physician Registry and Support note', () => {
 test('the multi-factor question is asked in the first prompt of its branch, after what the caller needs to answer it', () => {
   const turn = last(key('3'));
   const said = turn.prompt.say.join(' ');
-  expect(said).toContain('have you uninstalled the authenticator app? If yes, press 1. If no, press 2.');
+  expect(said).toContain('Have you uninstalled the authenticator app? If yes, press 1. If no, press 2.');
   expect(said.split(/\s+/).length).toBeLessThan(50);
 });
 
@@ -217,7 +217,7 @@ test('no key and a wrong key reprompt with the keys that work; the third failure
   // The question again, without its preamble, then the keys that work.
   expect(turns[2]!.prompt.say[1]).toBe('Did you enter that email address?');
   expect(turns[2]!.prompt.say.join(' ')).toContain('If yes, press 1. If no, press 2.');
-  expect(turns[3]!.prompt.say[0]).toBe('Sorry, that key is not one of the choices.');
+  expect(turns[3]!.prompt.say[0]).toBe("Sorry, that key isn't a choice.");
   expect(turns[3]!.call.context.failures).toBe(2);
   expect(turns[4]!.call.value).toBe(SYSTEM.keypadTrouble);
   expect(turns[4]!.prompt.kind).toBe('transfer');
@@ -385,7 +385,7 @@ describe('self-service steps are patient', () => {
 
   test('each step says up front that the line waits, and waits as long as the step says', () => {
     const restart = last(key('4'));
-    expect(restart.prompt.say[0]).toBe("Take your time, I'll wait.");
+    expect(restart.prompt.say[0]).toBe("No rush: I'll wait.");
     expect(restart.prompt).toMatchObject({ kind: 'ask', patient: true, waitSeconds: 120 });
     // "Wait a few minutes, then refresh": minutes of silence, and four of them before the desk.
     const refresh = last(key('4'), key('3'));
