@@ -1,5 +1,6 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { signWebhook, type SignedWebhook } from '../src/telephony/signature';
 
 /** Webhook latencies and counts gathered by the load generator. */
 export class Recorder {
@@ -25,33 +26,28 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Posts signed webhooks over keep-alive connections, as Twilio's webhook client does. */
+/**
+ * Posts signed webhooks over keep-alive connections, as Twilio's webhook client does. Each is signed for the URL
+ * Twilio would call, under `base`, and sent to the address `to` gives for it (itself, by default).
+ */
 export class WebhookClient {
   private readonly agent: http.Agent;
 
   constructor(
-    private readonly baseUrl: string,
+    readonly base: string,
     private readonly token: string,
     sockets: number,
+    private readonly to: (url: string) => string = (url) => url,
   ) {
     this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
   }
 
-  sign(url: string, params: Record<string, string>): string {
-    const data = Object.keys(params)
-      .sort()
-      .reduce((acc, key) => acc + key + params[key], url);
-    return createHmac('sha1', this.token).update(data).digest('base64');
-  }
-
   post(url: string, params: Record<string, string>): Promise<{ status: number; body: string }> {
-    return this.postSigned(url, params, this.sign(url, params));
+    return this.send(signWebhook(this.token, url, params));
   }
 
-  /** Posts with a signature made for another URL: the public one, when the request goes to an instance directly. */
-  postSigned(url: string, params: Record<string, string>, signature: string): Promise<{ status: number; body: string }> {
-    const body = new URLSearchParams(params).toString();
-    const target = new URL(url);
+  send({ url, body, headers }: SignedWebhook): Promise<{ status: number; body: string }> {
+    const target = new URL(this.to(url));
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
@@ -60,11 +56,7 @@ export class WebhookClient {
           port: target.port,
           path: target.pathname + target.search,
           method: 'POST',
-          headers: {
-            'Content-Type': 'application/x-www-form-urlencoded',
-            'Content-Length': Buffer.byteLength(body),
-            'X-Twilio-Signature': signature,
-          },
+          headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -80,10 +72,6 @@ export class WebhookClient {
 
   close(): void {
     this.agent.destroy();
-  }
-
-  get base(): string {
-    return this.baseUrl;
   }
 }
 

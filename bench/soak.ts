@@ -33,18 +33,6 @@ const instances = Number(values.instances);
 const TOKEN = 'soak-auth-token';
 const PUBLIC = 'http://line.soak.test';
 
-/** Sends each request to the next process in turn: one call's webhooks alternate between instances. */
-class RoundRobin extends WebhookClient {
-  private turn = 0;
-  constructor(private readonly clients: WebhookClient[]) {
-    super(PUBLIC, TOKEN, 1);
-  }
-  override post(url: string, params: Record<string, string>) {
-    const client = this.clients[this.turn++ % this.clients.length]!;
-    return client.postSigned(url.replace(PUBLIC, client.base), params, this.sign(url, params));
-  }
-}
-
 async function main(): Promise<void> {
   const redisServer = await startRedis();
   const redis = new Redis(redisServer.url);
@@ -61,7 +49,9 @@ async function main(): Promise<void> {
       );
       lines.push({ pid: child.pid!, child, base });
     }
-    const client = new RoundRobin(lines.map((l) => new WebhookClient(l.base, TOKEN, concurrency)));
+    // Each request goes to the next process in turn: one call's webhooks alternate between instances.
+    let turn = 0;
+    const client = new WebhookClient(PUBLIC, TOKEN, concurrency, (url) => url.replace(PUBLIC, lines[turn++ % lines.length]!.base));
     const recorder = new Recorder();
     const samples: { second: number; rssMb: number[]; webhooks: number }[] = [];
     const started = Date.now();

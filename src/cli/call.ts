@@ -7,6 +7,7 @@ import { loadConfig, LOCAL_AUTH_TOKEN, normalBaseUrl } from '../common/config';
 import { FlowRegistry } from '../engine/registry';
 import { createLogger } from '../common/log';
 import {
+  fetchTransport,
   formatTranscript,
   parseSteps,
   placeCall,
@@ -154,15 +155,11 @@ async function main(): Promise<void> {
   }
 
   let advice: string | undefined;
-  const transport: Transport = async (url, params, signature) => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
-      body: new URLSearchParams(params).toString(),
-    });
-    const body = await res.text();
-    if (res.status === 403 && signedWith !== undefined) advice ??= refusedAdvice(baseUrl, signedWith, body);
-    return { status: res.status, body };
+  const send = fetchTransport();
+  const transport: Transport = async (webhook) => {
+    const reply = await send(webhook);
+    if (reply.status === 403 && signedWith !== undefined) advice ??= refusedAdvice(baseUrl, signedWith, reply.body);
+    return reply;
   };
   const terminal = steps === undefined ? interactive() : undefined;
   const result = await placeCall({

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { getExpectedTwilioSignature } from 'twilio';
+import { signWebhook, type SignedWebhook } from '../telephony/signature';
 import { readTwimlChecked, type Verb } from './twiml-reader';
 
 /** What the caller does when the line waits: press a key, stay silent; or how the desk answers a transfer. */
@@ -42,7 +42,15 @@ export interface Reply {
 }
 
 /** Sends one signed webhook, as Twilio would. */
-export type Transport = (url: string, params: Record<string, string>, signature: string) => Promise<Reply>;
+export type Transport = (webhook: SignedWebhook) => Promise<Reply>;
+
+/** Sends webhooks with fetch, to the URL Twilio would call or, through `to`, to another address for it. */
+export function fetchTransport(to: (url: string) => string = (url) => url): Transport {
+  return async ({ url, body, headers }) => {
+    const res = await fetch(to(url), { method: 'POST', headers, body });
+    return { status: res.status, body: await res.text() };
+  };
+}
 
 export interface TranscriptLine {
   who: 'line' | 'caller' | 'transfer' | 'agent hears' | 'desk' | 'call' | 'error';
@@ -106,10 +114,9 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
   const post = async (url: string, extra: Record<string, string>): Promise<Verb[] | null> => {
     requests++;
     const params = { ...common, CallStatus: 'in-progress', ...extra };
-    const signature = getExpectedTwilioSignature(options.authToken, url, params);
     let reply: Reply;
     try {
-      reply = await options.transport(url, params, signature);
+      reply = await options.transport(signWebhook(options.authToken, url, params));
       if (reply.status !== 200) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
       const reading = readTwimlChecked(reply.body);
       for (const problem of reading.problems) {
@@ -216,7 +223,7 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
   const statusParams = { ...common, CallStatus: 'completed', CallDuration: '60' };
   requests++;
   try {
-    const reply = await options.transport(statusUrl, statusParams, getExpectedTwilioSignature(options.authToken, statusUrl, statusParams));
+    const reply = await options.transport(signWebhook(options.authToken, statusUrl, statusParams));
     if (reply.status < 200 || reply.status > 299) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
   } catch (error) {
     errors.push(`/voice/status: ${(error as Error).message}`);

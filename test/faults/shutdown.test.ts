@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { getExpectedTwilioSignature } from 'twilio';
+import { signWebhook } from '../../src/telephony/signature';
 import { getHealth, keptConnection } from '../helpers/kept-connection';
 import { AUTH_TOKEN } from '../helpers/line';
 import { startLineProcess, type LineProcess } from '../helpers/processes';
@@ -18,15 +18,10 @@ afterEach(async () => {
 });
 
 function poster(line: LineProcess) {
-  return (path: string, params: Record<string, string>) =>
-    fetch(`http://127.0.0.1:${line.port}${path}`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        'X-Twilio-Signature': getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}${path}`, params),
-      },
-      body: new URLSearchParams(params).toString(),
-    });
+  return (path: string, params: Record<string, string>) => {
+    const { headers, body } = signWebhook(AUTH_TOKEN, `${PUBLIC}${path}`, params);
+    return fetch(`http://127.0.0.1:${line.port}${path}`, { method: 'POST', headers, body });
+  };
 }
 
 async function ready(line: LineProcess): Promise<void> {
@@ -73,8 +68,7 @@ test('a webhook in flight when the server closes is answered before the process 
 });
 
 function postWebhook(params: Record<string, string>): string {
-  const body = new URLSearchParams(params).toString();
-  const signature = getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}/voice`, params);
+  const { signature, body } = signWebhook(AUTH_TOKEN, `${PUBLIC}/voice`, params);
   return (
     `POST /voice HTTP/1.1\r\nHost: line\r\nConnection: keep-alive\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
     `X-Twilio-Signature: ${signature}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
