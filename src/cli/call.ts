@@ -48,10 +48,10 @@ function interactive(): { next: CallOptions['next']; close: () => void } {
   const rl = createInterface({ input: process.stdin, terminal: false });
   // The line iterator buffers, so keys typed (or piped) ahead of a prompt are not lost.
   const lines = rl[Symbol.asyncIterator]();
-  const next: CallOptions['next'] = async (waitingFor) => {
+  const next: CallOptions['next'] = async (at) => {
     for (;;) {
       const question =
-        waitingFor === 'desk'
+        at.verb === 'Dial'
           ? '  the desk: [a]nswers, [b]usy, [n]o answer, [f]ails? '
           : '  press a key (0-9, *, #), Enter for no key, q to hang up: ';
       process.stdout.write(question);
@@ -59,7 +59,7 @@ function interactive(): { next: CallOptions['next']; close: () => void } {
       if (read.done === true) return null; // stdin closed: the caller hangs up
       const answer = String(read.value).trim().toLowerCase();
       if (!process.stdin.isTTY) process.stdout.write(`${answer}\n`);
-      if (waitingFor === 'desk') {
+      if (at.verb === 'Dial') {
         const step = DESK_KEYS[answer.slice(0, 1) || 'a'];
         if (step) return step;
       } else if (answer === 'q') return { kind: 'hangup' };

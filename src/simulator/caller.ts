@@ -52,6 +52,9 @@ export function fetchTransport(to: (url: string) => string = (url) => url): Tran
   };
 }
 
+/** Where the line waits for the caller: a <Gather> for a key (or none), a <Dial> for how the desk answers. */
+export type Waiting = Extract<Verb, { verb: 'Gather' | 'Dial' }>;
+
 export interface TranscriptLine {
   who: 'line' | 'caller' | 'transfer' | 'agent hears' | 'desk' | 'call' | 'error';
   text: string;
@@ -61,8 +64,8 @@ export interface CallOptions {
   baseUrl: string;
   authToken: string;
   transport: Transport;
-  /** The next thing the caller does; null means the caller hangs up. */
-  next: (waitingFor: 'key' | 'desk') => Promise<Step | null> | Step | null;
+  /** The next thing the caller does where the line waits; null means the caller hangs up. */
+  next: (at: Waiting) => Promise<Step | null> | Step | null;
   callSid?: string;
   from?: string;
   to?: string;
@@ -163,7 +166,7 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
         break;
       } else if (verb.verb === 'Gather') {
         for (const text of verb.says) say('line', text);
-        const step = await options.next('key');
+        const step = await options.next(verb);
         if (step === null || step.kind === 'hangup') {
           say('caller', 'hangs up');
           ending = 'caller hung up';
@@ -184,7 +187,7 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
       } else if (verb.verb === 'Dial') {
         const number = verb.numbers[0]!;
         say('transfer', `dialling ${number.number}`);
-        const step = await options.next('desk');
+        const step = await options.next(verb);
         const outcome = step?.kind === 'desk' ? step.outcome : step === null ? null : 'answered';
         if (outcome === null) {
           say('caller', 'hangs up');
@@ -237,8 +240,8 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
  */
 export function scripted(steps: Step[]): CallOptions['next'] {
   const queue = [...steps];
-  return (waitingFor) => {
-    if (waitingFor === 'desk') return queue[0]?.kind === 'desk' ? queue.shift()! : { kind: 'desk', outcome: 'answered' };
+  return (at) => {
+    if (at.verb === 'Dial') return queue[0]?.kind === 'desk' ? queue.shift()! : { kind: 'desk', outcome: 'answered' };
     return queue.shift() ?? null;
   };
 }
