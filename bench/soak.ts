@@ -2,9 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort, startRedis } from '../test/helpers/redis-server';
+import { startLineProcess, type LineProcess } from '../test/helpers/processes';
+import { startRedis } from '../test/helpers/redis-server';
 import { Recorder, simulatedCall, WebhookClient } from './driver';
-import { processUsage, startServer, stop } from './processes';
+import { processUsage } from './process-usage';
 
 const USAGE = `Usage: npm run soak -- [--seconds S] [--concurrency N] [--instances K] [--out DIR]
 
@@ -36,18 +37,15 @@ const PUBLIC = 'http://line.soak.test';
 async function main(): Promise<void> {
   const redisServer = await startRedis();
   const redis = new Redis(redisServer.url);
-  const lines: { pid: number; child: Awaited<ReturnType<typeof startServer>>; base: string }[] = [];
+  const lines: { child: LineProcess; base: string }[] = [];
   let ok = false;
   try {
     for (let i = 0; i < instances; i++) {
-      const port = await freePort();
-      const base = `http://127.0.0.1:${port}`;
-      const child = await startServer(
-        [process.execPath, 'dist/src/main.js'],
-        { PORT: String(port), REDIS_URL: redisServer.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '0' },
-        `${base}/readyz`,
+      const child = await startLineProcess(
+        { REDIS_URL: redisServer.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: PUBLIC },
+        { command: [process.execPath, 'dist/src/main.js'], ready: '/readyz', output: 'discard' },
       );
-      lines.push({ pid: child.pid!, child, base });
+      lines.push({ child, base: `http://127.0.0.1:${child.port}` });
     }
     // Each request goes to the next process in turn: one call's webhooks alternate between instances.
     let turn = 0;
@@ -60,7 +58,7 @@ async function main(): Promise<void> {
     const sampler = setInterval(() => {
       samples.push({
         second: Math.round((Date.now() - started) / 1000),
-        rssMb: lines.map((l) => Math.round(processUsage(l.pid).rssMb * 10) / 10),
+        rssMb: lines.map((l) => Math.round(processUsage(l.child.pid).rssMb * 10) / 10),
         webhooks: recorder.webhooks,
       });
     }, sampleEvery * 1000);
@@ -109,7 +107,7 @@ async function main(): Promise<void> {
     );
     if (recorder.errors > 0) process.stderr.write(`errors: ${recorder.errorSamples.join('; ')}\n`);
   } finally {
-    for (const l of lines) await stop(l.child);
+    for (const l of lines) await l.child.stop('SIGTERM');
     redis.disconnect();
     await redisServer.stop();
   }

@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchTransport, formatTranscript, parseSteps, placeCall, scripted, simulatedCallSid } from '../../src/simulator/caller';
-import { AUTH_TOKEN } from '../helpers/line';
-import { startLineProcess, type LineProcess } from '../helpers/processes';
+import { AUTH_TOKEN, startLineProcess, type LineProcess } from '../helpers/processes';
 import { freePort, startRedis, type RedisProcess } from '../helpers/redis-server';
 import { documentedCall, documentedCallFiles, TRANSCRIPT_WIDTH } from '../helpers/transcripts';
 

@@ -2,8 +2,7 @@ import { Redis } from 'ioredis';
 import { readTwiml } from '../../src/simulator/twiml-reader';
 import { signWebhook } from '../../src/telephony/signature';
 import { getHealth, keptConnection } from '../helpers/kept-connection';
-import { AUTH_TOKEN } from '../helpers/line';
-import { startLineProcess, type LineProcess } from '../helpers/processes';
+import { AUTH_TOKEN, startLineProcess, type LineProcess } from '../helpers/processes';
 import { startRedis, type RedisProcess } from '../helpers/redis-server';
 
 /** SIGTERM: readiness turns 503 during the drain; a webhook in flight when the server closes is answered; exit 0. */

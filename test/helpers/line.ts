@@ -14,8 +14,9 @@ import { createStore } from '../../src/store/connect';
 import type { SessionStore } from '../../src/store/session-store';
 import { signWebhook } from '../../src/telephony/signature';
 import { placeCall, scripted, parseSteps, simulatedCallSid, type CallResult, type Transport } from '../../src/simulator/caller';
+import { AUTH_TOKEN } from './processes';
 
-export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+export { AUTH_TOKEN };
 export const BASE_URL = 'https://line.example.test';
 
 /** A store exactly as main.ts builds it from the environment (command timeout, no offline queue, bounded retries). */

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { readTwiml } from '../../src/simulator/twiml-reader';
 import { signWebhook } from '../../src/telephony/signature';
 import { getHealth, keptConnection } from '../helpers/kept-connection';
-import { AUTH_TOKEN } from '../helpers/line';
-import { startLineProcess } from '../helpers/processes';
+import { AUTH_TOKEN, startLineProcess } from '../helpers/processes';
 import { freePort, startRedis } from '../helpers/redis-server';
 
 /** The line's real entry point, as `npm start` runs it, from source. */
