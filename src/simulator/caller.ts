@@ -53,7 +53,7 @@ export function fetchTransport(to: (url: string) => string = (url) => url): Tran
 }
 
 /** Where the line waits for the caller: a <Gather> for a key (or none), a <Dial> for how the desk answers. */
-export type Waiting = Extract<Verb, { verb: 'Gather' | 'Dial' }>;
+type Waiting = Extract<Verb, { verb: 'Gather' | 'Dial' }>;
 
 export interface TranscriptLine {
   who: 'line' | 'caller' | 'transfer' | 'agent hears' | 'desk' | 'call' | 'error';
@@ -67,8 +67,6 @@ export interface CallOptions {
   /** The next thing the caller does where the line waits; null means the caller hangs up. */
   next: (at: Waiting) => Promise<Step | null> | Step | null;
   callSid?: string;
-  from?: string;
-  to?: string;
   accountSid?: string;
   /** Twilio's fallback URL; requested when a webhook fails, as Twilio does. */
   fallbackUrl?: string;
@@ -81,7 +79,6 @@ export interface CallResult {
   transcript: TranscriptLine[];
   /** How the call ended. */
   ending: 'line hung up' | 'end of document' | 'caller hung up' | 'too many requests' | 'error';
-  requests: number;
   errors: string[];
 }
 
@@ -97,8 +94,8 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
   const common = {
     CallSid: callSid,
     AccountSid: options.accountSid ?? `AC${'0'.repeat(32)}`,
-    From: options.from ?? '+15555550123',
-    To: options.to ?? '+15555550100',
+    From: '+15555550123',
+    To: '+15555550100',
     Direction: 'inbound',
     ApiVersion: '2010-04-01',
   };
@@ -224,14 +221,13 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
   // The status callback: Twilio wants any 2xx and reads no TwiML from it.
   const statusUrl = `${options.baseUrl}/voice/status`;
   const statusParams = { ...common, CallStatus: 'completed', CallDuration: '60' };
-  requests++;
   try {
     const reply = await options.transport(signWebhook(options.authToken, statusUrl, statusParams));
     if (reply.status < 200 || reply.status > 299) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
   } catch (error) {
     errors.push(`/voice/status: ${(error as Error).message}`);
   }
-  return { callSid, transcript, ending, requests, errors };
+  return { callSid, transcript, ending, errors };
 }
 
 /**

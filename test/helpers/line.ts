@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import pino from 'pino';
 import { buildApp } from '../../src/app';
 import { createLineServer } from '../../src/http/server';
-import { loadConfig, type Config } from '../../src/common/config';
+import { loadConfig } from '../../src/common/config';
 import { FlowRegistry } from '../../src/engine/registry';
 import { createLogger, type Logger } from '../../src/common/log';
 import { MemoryStore } from '../../src/store/memory-store';
@@ -37,7 +37,6 @@ export type StoreKind = 'redis' | 'memory' | { store: SessionStore };
 export interface TestLine {
   app: Express;
   store: SessionStore;
-  config: Config;
   logs: string[];
   redis?: Redis;
   prefix: string;
@@ -89,7 +88,6 @@ export async function startLine(kind: StoreKind, env: Record<string, string> = {
   return {
     app,
     store,
-    config,
     logs,
     ...(redis === undefined ? {} : { redis }),
     prefix,
