@@ -24,14 +24,9 @@ function poster(line: LineProcess) {
   };
 }
 
-async function ready(line: LineProcess): Promise<void> {
-  while ((await fetch(`http://127.0.0.1:${line.port}/readyz`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
-}
-
 test('during the drain /readyz is 503 while webhooks are still answered', async () => {
-  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '2' });
+  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '2' }, { ready: '/readyz' });
   try {
-    await ready(line);
     const exited = line.stop('SIGTERM');
     await new Promise((r) => setTimeout(r, 200));
     expect((await fetch(`http://127.0.0.1:${line.port}/readyz`)).status).toBe(503);
@@ -46,10 +41,9 @@ test('during the drain /readyz is 503 while webhooks are still answered', async 
 
 test('a webhook in flight when the server closes is answered before the process exits', async () => {
   // No drain: the server closes at once, while Redis holds the webhook up.
-  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '0' });
+  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '0' }, { ready: '/readyz' });
   const admin = new Redis(redis.url);
   try {
-    await ready(line);
     void admin.call('DEBUG', 'SLEEP', '0.4').catch(() => undefined);
     await new Promise((r) => setTimeout(r, 30));
     const inFlight = poster(line)('/voice', { CallSid: `CA${'d'.repeat(32)}` });
@@ -81,9 +75,8 @@ async function until(check: () => boolean, ms: number): Promise<void> {
 }
 
 test('during the drain every answer says Connection: close, and its connection is closed after it', async () => {
-  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '3' });
+  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '3' }, { ready: '/readyz' });
   try {
-    await ready(line);
     // Before: connections are kept alive.
     const before = keptConnection(line.port);
     expect(await before.send(getHealth)).toEqual({ status: 200, connection: 'keep-alive' });
@@ -103,9 +96,8 @@ test('during the drain every answer says Connection: close, and its connection i
 });
 
 test('a kept-alive connection idle when SIGTERM arrives is closed at once, not at the end of the drain', async () => {
-  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '3' });
+  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '3' }, { ready: '/readyz' });
   try {
-    await ready(line);
     const idle = keptConnection(line.port);
     expect(await idle.send(getHealth)).toEqual({ status: 200, connection: 'keep-alive' });
     const signalled = Date.now();
