@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { placeCall, type CallOptions, type Step } from '../src/simulator/caller';
+import { placeCall, type CallOptions, type Reply, type Step } from '../src/simulator/caller';
 import { signWebhook, type SignedWebhook } from '../src/telephony/signature';
 
 /** Webhook latencies and counts gathered by the load generator. */
@@ -42,11 +42,11 @@ export class WebhookClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
   }
 
-  post(url: string, params: Record<string, string>): Promise<{ status: number; body: string }> {
+  post(url: string, params: Record<string, string>): Promise<Reply> {
     return this.send(signWebhook(this.token, url, params));
   }
 
-  send({ url, body, headers }: SignedWebhook): Promise<{ status: number; body: string }> {
+  send({ url, body, headers }: SignedWebhook): Promise<Reply> {
     const target = new URL(this.to(url));
     return new Promise((resolve, reject) => {
       const req = http.request(
