@@ -9,7 +9,6 @@ export const TRANSCRIPTS_DIR = 'docs/transcripts';
 export const TRANSCRIPT_WIDTH = 110;
 
 export interface DocumentedCall {
-  file: string;
   command: string;
   keys: string;
   body: string;
@@ -19,7 +18,7 @@ export function documentedCall(file: string): DocumentedCall {
   const [command, ...rest] = readFileSync(join(TRANSCRIPTS_DIR, file), 'utf8').trimEnd().split('\n');
   const keys = /--keys (\S+)/.exec(command!)?.[1];
   if (keys === undefined) throw new Error(`${file}: the first line must be the npm run call command with --keys`);
-  return { file, command: command!, keys, body: rest.join('\n') };
+  return { command: command!, keys, body: rest.join('\n') };
 }
 
 export function documentedCallFiles(): string[] {

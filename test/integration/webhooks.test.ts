@@ -1,6 +1,6 @@
-import { getExpectedTwilioSignature } from 'twilio';
 import { readTwiml } from '../../src/simulator/twiml-reader';
 import type { SessionStore } from '../../src/store/session-store';
+import { signWebhook } from '../../src/telephony/signature';
 import { AUTH_TOKEN, BASE_URL, startLine, type StoreKind, type TestLine } from '../helpers/line';
 import { endedSummary, liveCall } from '../helpers/stored';
 
@@ -26,16 +26,16 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
 
     test('a wrong signature gets 403', async () => {
       const res = await line.post('/voice', call(), {
-        signature: getExpectedTwilioSignature('another-token', `${BASE_URL}/voice`, call()),
+        signature: signWebhook('another-token', `${BASE_URL}/voice`, call()).signature,
       });
       expect(res.status).toBe(403);
       expect(await line.store.load(CALL)).toBeNull();
     });
 
     test('a signature for other parameters, or another URL, gets 403', async () => {
-      const sig = getExpectedTwilioSignature(AUTH_TOKEN, `${BASE_URL}/voice`, call());
+      const sig = signWebhook(AUTH_TOKEN, `${BASE_URL}/voice`, call()).signature;
       expect((await line.post('/voice', call({ Digits: '1' }), { signature: sig })).status).toBe(403);
-      const inputSig = getExpectedTwilioSignature(AUTH_TOKEN, `${BASE_URL}/voice/input?t=1`, call({ Digits: '1' }));
+      const inputSig = signWebhook(AUTH_TOKEN, `${BASE_URL}/voice/input?t=1`, call({ Digits: '1' })).signature;
       expect((await line.post('/voice/input?t=2', call({ Digits: '1' }), { signature: inputSig })).status).toBe(403);
     });
 
