@@ -5,7 +5,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { didYouMean, LineError } from '../common/errors';
 import { formatPath, parseWith, type Issue } from '../common/validation';
 import { charactersNotInXml, checkFlow } from './check';
-import { flowFile, type FlowFile } from './schema';
+import { budgets, flowFile, type FlowFile } from './schema';
 import { explainSyntax } from './yaml-errors';
 
 /** A flow file that parsed and passed every check. */
@@ -39,6 +39,7 @@ const FIELD_NAMES = [
   ...Object.keys(flowFile.shape.phrases.shape),
   ...Object.keys(flowFile.shape.system.shape),
   ...Object.keys(flowFile.shape.system.shape.dialFailed.shape),
+  ...Object.keys(budgets.shape),
   'type',
   'say',
   'note',

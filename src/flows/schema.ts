@@ -80,6 +80,32 @@ export const flowNode = z.discriminatedUnion('type', [menuNode, questionNode, in
 
 const systemTransfer = z.strictObject({ say: text, reason: text });
 
+/** A number of seconds a path, a prompt or a whisper may take to say; see `npm run flows:timing`. */
+const seconds = z
+  .number({ error: 'must be a number of seconds, such as 20' })
+  .positive({ error: 'must be a number of seconds greater than 0' })
+  .max(3600, { error: 'must be at most 3600 seconds' });
+
+/**
+ * How long a new caller listens, estimated at `wordsPerMinute`. `npm run flows:check` fails a flow that breaks
+ * one; a budget left out is not checked.
+ */
+export const budgets = z.strictObject({
+  wordsPerMinute: z
+    .number({ error: 'must be a number of words a minute, such as 175' })
+    .min(60, { error: 'must be at least 60 words a minute' })
+    .max(400, { error: 'must be at most 400 words a minute' })
+    .default(175),
+  /** Listening from the start of the call to each outcome, on the paths where each prompt is heard once. */
+  outcomeSeconds: seconds.optional(),
+  /** The median of those. */
+  medianOutcomeSeconds: seconds.optional(),
+  /** Any one prompt (one answer of the line), anywhere. */
+  promptSeconds: seconds.optional(),
+  /** What the agent hears before the caller is connected. */
+  whisperSeconds: seconds.optional(),
+});
+
 export const flowFile = z.strictObject({
   id: nodeId,
   title: text,
@@ -116,11 +142,13 @@ export const flowFile = z.strictObject({
     afterDesk: text,
     goodbye: text,
   }),
+  budgets: budgets.optional(),
   nodes: z.record(nodeId, flowNode).refine((nodes) => Object.keys(nodes).length > 0, 'a flow needs at least one node'),
 });
 
 export type FlowFile = z.infer<typeof flowFile>;
 export type FlowNode = z.infer<typeof flowNode>;
+export type Budgets = z.infer<typeof budgets>;
 
 /** The keys that work at every question, whatever the flow says. */
 export const GLOBAL_KEYS = { bsd: '0', repeat: '*', mainMenu: '9' } as const;
