@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what the tests need and this machine lacks: redis-server and redis-cli (the
-# private Redis servers), haproxy (the balancer test) and promtool (the /metrics check). Run by `npm test` and CI.
+# private Redis servers), haproxy (the balancer test), promtool (the /metrics check), and espeak-ng and sox (the
+# listening times measured from audio; soxi checks the WAV reader). Run by `npm test` and CI.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+command -v soxi >/dev/null 2>&1 || missing+=(sox)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "missing: ${missing[*]}: installing from Debian's packages"
   SUDO=""
