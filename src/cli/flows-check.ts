@@ -1,11 +1,15 @@
-import { formatProblem, readFlowDir } from '../flows/load';
+import { DEFAULT_BSD_NUMBER } from '../common/config';
+import { formatProblem, readFlowDir, type FileProblem } from '../flows/load';
+import { summaryLine } from '../timing/report';
+import { timeFlow } from '../timing/time-flow';
 import { fail, parseOptions } from './args';
 
 const USAGE = `Usage: npm run flows:check [-- FOLDER]
 
 Checks every flow file in FOLDER (default: FLOWS_DIR, else call-flows): its shape, and what a person editing it
 can get wrong (targets that do not exist, unreachable nodes, nodes with no way to a transfer or an end, keys
-used twice or taken from 0, * and 9, unknown placeholders). Lists every problem; exits 1 if there is any.`;
+used twice or taken from 0, * and 9, unknown placeholders), and the listening-time budgets in its \`budgets\`
+(npm run flows:timing shows every path). Lists every problem; exits 1 if there is any.`;
 
 const { values, positionals } = parseOptions({}, USAGE);
 if (values.help) {
@@ -19,10 +23,17 @@ try {
 } catch (error) {
   fail((error as Error).message);
 }
-for (const loaded of result.flows)
+const problems: FileProblem[] = [...result.problems];
+for (const loaded of result.flows) {
   process.stdout.write(
     `ok   ${loaded.file}: flow '${loaded.flow.id}', version ${loaded.version}, ${Object.keys(loaded.flow.nodes).length} nodes\n`,
   );
-for (const problem of result.problems) process.stdout.write(`FAIL ${formatProblem(problem)}\n`);
-if (result.problems.length > 0) fail(`\n${result.problems.length} problem(s) in ${dir}`);
+  if (loaded.flow.budgets === undefined) continue;
+  const timed = timeFlow(loaded, { bsdNumber: DEFAULT_BSD_NUMBER });
+  if (timed.problems.length === 0)
+    process.stdout.write(`ok   ${loaded.file}: listening times keep its budgets: ${summaryLine(timed.timing)}\n`);
+  problems.push(...timed.problems.map((p) => ({ file: loaded.file, ...p })));
+}
+for (const problem of problems) process.stdout.write(`FAIL ${formatProblem(problem)}\n`);
+if (problems.length > 0) fail(`\n${problems.length} problem(s) in ${dir}`);
 process.stdout.write(`\nall ${result.flows.length} flow(s) in ${dir} are sound\n`);

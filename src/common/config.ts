@@ -45,6 +45,9 @@ export function notARealToken(token: string): string | undefined {
   return undefined;
 }
 
+/** The Business Support Desk, 1-800-605-2965. */
+export const DEFAULT_BSD_NUMBER = '+18006052965';
+
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +18006052965');
 const optionalString = z
   .string()
@@ -100,7 +103,7 @@ const schema = z
     // Longer than any balancer's or proxy's idle timeout in front (HAProxy here 15 s, AWS's ALB 60 s): otherwise
     // the line may close a connection just as the proxy sends the next webhook on it, and that webhook fails.
     HTTP_KEEP_ALIVE_SECONDS: z.coerce.number().int().min(1).max(240).default(65),
-    BSD_NUMBER: e164.default('+18006052965'),
+    BSD_NUMBER: e164.default(DEFAULT_BSD_NUMBER),
     FLOWS_DIR: z.string().min(1).default('call-flows'),
     ENTRY_FLOW: z.string().min(1).default('portal-login'),
     // How long a call's state lives after its last webhook. A live call sends one at least every few minutes (the

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { espeakInstalled } from '../../src/timing/audio';
 
 /** Runs one of the package's tsx commands; returns its exit status and output. */
 function run(script: string, args: string[]): { status: number; stdout: string; stderr: string } {
@@ -19,6 +20,18 @@ describe('npm run flows:check', () => {
     const result = run('src/cli/flows-check.ts', ['call-flows']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^ok {3}call-flows\/portal-login\.yaml: flow 'portal-login', version [0-9a-f]{12}, \d+ nodes/m);
+  });
+
+  test('fails a flow that breaks a listening-time budget, naming the file, the budget, the path and the prompt', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flows-'));
+    const text = readFileSync(FIXTURE, 'utf8').replace('say: "Are you sure?"', `say: "${'Are you sure about that? '.repeat(13)}"`);
+    writeFileSync(join(dir, 'short-line.yaml'), text);
+    const result = run('src/cli/flows-check.ts', [dir]);
+    expect(result.status).toBe(1);
+    expect(result.stdout.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([
+      `FAIL ${join(dir, 'short-line.yaml')}: field 'budgets.promptSeconds': prompt 'sure' ("Are you sure about that? Are …") takes 23.7 s, over 20 s; heard on path 1,1 (transfer: ticket)`,
+    ]);
+    expect(result.stderr).toMatch(/1 problem\(s\) in /);
   });
 
   test('lists every problem and exits 1', () => {
@@ -44,6 +57,101 @@ describe('npm run flows:check', () => {
     );
     expect(result.stderr).toMatch(/\d+ problem\(s\) in /);
   });
+});
+
+const FIXTURE = 'test/fixtures/flows/short-line.yaml';
+
+describe('npm run flows:timing', () => {
+  test('prints a row for every path, and exits 0 when the flow keeps its budgets', () => {
+    const result = run('src/cli/flows-timing.ts', [FIXTURE]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('### short-line');
+    expect(result.stdout).toContain('| Outcome | Keys | Listening, s | Longest prompt, s | Whisper, s |');
+    expect(result.stdout).toMatch(
+      /^\| transfer: ticket \| 1,1 \| \d+\.\d \| 'ticket' \("The desk will help\. Reference 9 …"\) \d+\.\d \| \d+\.\d \|$/m,
+    );
+    expect(result.stdout).toMatch(/^\| bye after restart \| 2,1 \| \d+\.\d \| 'restart' \(".+"\) \d+\.\d \| {2}\|$/m);
+    expect(result.stdout).toMatch(/^\| desk busy: goodbye \| 0,busy,2,_ \| /m);
+    expect(result.stdout).toMatch(/^\| transfer: keypad trouble at menu \| _,_,_ \| /m);
+    expect(result.stdout).toMatch(/the listening times of 1 flow\(s\) keep their budgets\n$/);
+  });
+
+  test('exits 1 when a flow breaks a budget, and lists each', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'timing-'));
+    writeFileSync(join(dir, 'short-line.yaml'), readFileSync(FIXTURE, 'utf8').replace('whisperSeconds: 10', 'whisperSeconds: 4'));
+    const result = run('src/cli/flows-timing.ts', [dir]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /^FAIL .*short-line\.yaml: field 'budgets\.whisperSeconds': the whisper of 'ticket' \(.*\) takes 4\.4 s, over 4 s; on path 1,1 /m,
+    );
+  });
+
+  test('--wpm gives the figures at another rate, without holding the budgets', () => {
+    const slow = run('src/cli/flows-timing.ts', ['--wpm', '60', FIXTURE]);
+    expect(slow.status).toBe(0);
+    expect(slow.stdout).toContain('spoken at 60 words a minute');
+    expect(slow.stdout).toContain('not at 60 words a minute');
+    expect(run('src/cli/flows-timing.ts', ['--wpm', 'fast', FIXTURE]).status).toBe(2);
+  });
+
+  test('--write fills the page and the README between their markers; --check fails when a flow changed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'timing-'));
+    const flows = join(dir, 'flows');
+    mkdirSync(flows);
+    copyFileSync(FIXTURE, join(flows, 'short-line.yaml'));
+    const doc = join(dir, 'times.md');
+    const readme = join(dir, 'README.md');
+    writeFileSync(doc, 'How it is made.\n<!-- listening-times:start -->\n<!-- listening-times:end -->\nAfter.\n');
+    writeFileSync(readme, 'Intro\n<!-- listening-times-summary:start -->\n<!-- listening-times-summary:end -->\nEnd\n');
+    const args = ['--doc', doc, '--readme', readme, flows];
+    expect(run('src/cli/flows-timing.ts', [...args, '--check']).status).toBe(1);
+    expect(run('src/cli/flows-timing.ts', [...args, '--write']).stdout).toBe(`wrote ${doc}, ${readme}\n`);
+    expect(run('src/cli/flows-timing.ts', [...args, '--check']).status).toBe(0);
+    expect(readFileSync(doc, 'utf8')).toMatch(
+      /^How it is made\.\n<!-- listening-times:start -->\n[\s\S]*### short-line[\s\S]*\| 1,1 \|[\s\S]*<!-- listening-times:end -->\nAfter\.\n$/,
+    );
+    expect(readFileSync(readme, 'utf8')).toMatch(
+      /^Intro\n<!-- listening-times-summary:start -->\n- `short-line`: 7 outcomes reached hearing each prompt once take [\d.]+–[\d.]+ s of listening, median [\d.]+ s; .* It keeps them\.\n<!-- listening-times-summary:end -->\nEnd\n$/,
+    );
+
+    writeFileSync(
+      join(flows, 'short-line.yaml'),
+      readFileSync(FIXTURE, 'utf8').replace('"Are you sure?"', '"Are you quite sure about that?"'),
+    );
+    const stale = run('src/cli/flows-timing.ts', [...args, '--check']);
+    expect(stale.status).toBe(1);
+    expect(stale.stderr).toBe(`out of date with the flows: ${doc}, ${readme}\nrun: npm run flows:timing -- --write\n`);
+
+    // A page with no place for the tables is an error that says what to add.
+    writeFileSync(doc, 'No markers.\n');
+    const noPlace = run('src/cli/flows-timing.ts', [...args, '--write']);
+    expect(noPlace.status).toBe(1);
+    expect(noPlace.stderr).toContain('<!-- listening-times:start -->');
+  });
+
+  test('a flow that does not load is reported as flows:check reports it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'timing-'));
+    writeFileSync(join(dir, 'bad.yaml'), readFileSync(FIXTURE, 'utf8').replace('promptSeconds: 20', 'promptSeconds: twenty'));
+    const result = run('src/cli/flows-timing.ts', [join(dir, 'bad.yaml')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^FAIL .*bad\.yaml:\d+: field 'budgets\.promptSeconds': must be a number of seconds, such as 20$/m);
+  });
+
+  (espeakInstalled() ? test : test.skip)(
+    '--audio shows the audio next to the estimate, and how close they come (espeak-ng installed)',
+    () => {
+      const result = run('src/cli/flows-timing.ts', ['--audio', FIXTURE]);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain('| Outcome | Keys | Listening, s (estimate / audio) |');
+      expect(result.stdout).toMatch(/^\| transfer: ticket \| 1,1 \| \d+\.\d \/ \d+\.\d \| /m);
+      expect(result.stdout).toMatch(
+        /^Paths \(\d+\): the estimate is off the audio by [+−]\d+\.\d s \([+−]\d+%\) on average, by [+−]\d+\.\d s and [+−]\d+% at most\.$/m,
+      );
+      expect(result.stdout).toMatch(/^Prompts \(\d+\): /m);
+      expect(result.stdout).toMatch(/^Whispers \(\d+\): /m);
+    },
+  );
 });
 
 describe('npm run flows:diagram', () => {

@@ -3,6 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { audioSeconds, espeakInstalled, wavSeconds } from '../../src/timing/audio';
+import { measureFlow, spokenTexts, withAudio } from '../../src/timing/measure';
+import { estimateAgainstAudio } from '../../src/timing/report';
+import { portalLogin, SPEAKING } from '../helpers/flows';
 
 const soxi = spawnSync('soxi', ['-V0', '--help'], { stdio: 'ignore' }).error === undefined;
 const soxiSeconds = (file: string) => Number(execFileSync('soxi', ['-D', file], { encoding: 'utf8' }));
@@ -75,4 +78,13 @@ describe('the seconds of a WAV file', () => {
     execFileSync('espeak-ng', ['-s', '175', '-v', 'en-us', '-w', file, 'Your reference number is 3 6 1, 1 9 5.']);
     expect(wavSeconds(readFileSync(file))).toBeCloseTo(soxiSeconds(file), 3);
   });
+
+  test('the estimate of the committed flow comes within a fifth of the audio on every path, and close on average', async () => {
+    const timing = measureFlow(portalLogin(), { speaking: SPEAKING });
+    const audio = withAudio(timing, await audioSeconds(spokenTexts(timing), { wordsPerMinute: 175, language: 'en-US' }));
+    const d = estimateAgainstAudio(audio);
+    expect(Math.abs(d.paths.meanShare)).toBeLessThan(0.1);
+    expect(Math.abs(d.paths.maxShare)).toBeLessThan(0.2);
+    expect(Math.abs(d.prompts.meanShare)).toBeLessThan(0.1);
+  }, 60_000);
 });
