@@ -16,10 +16,12 @@ function run(script: string, args: string[]): { status: number; stdout: string; 
 }
 
 describe('npm run flows:check', () => {
-  test('passes on the committed flows', () => {
+  test('passes on the committed flows, their listening-time budgets included', () => {
     const result = run('src/cli/flows-check.ts', ['call-flows']);
-    expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^ok {3}call-flows\/portal-login\.yaml: flow 'portal-login', version [0-9a-f]{12}, \d+ nodes/m);
+    expect(result.stdout.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
+    expect(result.stdout).toMatch(/^ok {3}call-flows\/portal-login\.yaml: listening times keep its budgets: \d+ outcomes/m);
+    expect(result.status).toBe(0);
   });
 
   test('fails a flow that breaks a listening-time budget, naming the file, the budget, the path and the prompt', () => {
@@ -93,6 +95,13 @@ describe('npm run flows:timing', () => {
     expect(slow.stdout).toContain('spoken at 60 words a minute');
     expect(slow.stdout).toContain('not at 60 words a minute');
     expect(run('src/cli/flows-timing.ts', ['--wpm', 'fast', FIXTURE]).status).toBe(2);
+  });
+
+  test('--check passes on the committed page and README', () => {
+    const result = run('src/cli/flows-timing.ts', ['--check']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('listening times of 1 flow(s) are up to date\n');
+    expect(result.status).toBe(0);
   });
 
   test('--write fills the page and the README between their markers; --check fails when a flow changed', () => {
