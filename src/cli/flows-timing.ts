@@ -11,8 +11,8 @@ const USAGE = `Usage: npm run flows:timing [-- [options] [FILE or FOLDER ...]]
 
 Walks every path of each flow (default: every flow file in FLOWS_DIR, else call-flows) from the greeting to
 each outcome, driving the call engine as calls do, and reports per path the keys pressed, the seconds the caller
-listens until the outcome, the longest prompt and the seconds of the agent's whisper. A caller is taken to hear
-every prompt in full: words at the flow's budgets.wordsPerMinute (175 if it states none), each digit a word, and
+listens until the outcome, the longest prompt and the seconds of the agent's whisper. A caller presses a key once
+the sentence naming it is said, else hears the prompt in full: words at the flow's budgets.wordsPerMinute (175 if it states none), each digit a word, and
 the pauses in the TwiML. Exits 1 when a flow breaks one of its budgets (npm run flows:check holds them too).
 
   --audio        also time each prompt as espeak-ng says it (Debian package espeak-ng), and compare

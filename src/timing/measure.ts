@@ -26,6 +26,8 @@ export interface TimedPath {
   /** Held to the outcome budgets: each prompt heard once (no reprompt, wait or retry). */
   answeredOnce: boolean;
   heard: TimedPrompt[];
+  /** What of each prompt the caller hears before answering it: `heard`, up to the sentence naming the key pressed. */
+  listened: TimedPrompt[];
   whisper?: TimedPrompt;
   seconds: number;
   audioSeconds?: number;
@@ -118,16 +120,30 @@ export function measureFlow(compiled: CompiledFlow, options: MeasureOptions): Fl
   };
   const prompt = (state: string, p: Prompt) => timed(state, renderPrompt(p, urls, render));
 
+  /**
+   * How much of a prompt the caller hears before answering it: a key is pressed as soon as the sentence naming it
+   * has been said (the greeting says a key can be pressed at any time, and the Gather stops speaking at a key);
+   * anything else (no key, the desk's dial) hears the whole prompt.
+   */
+  const listenedTo = (p: Prompt, move: Move | undefined): Prompt => {
+    if (move?.kind !== 'key' || p.kind !== 'ask') return p;
+    const named = `press ${move.key === '*' ? 'star' : move.key}`;
+    const at = p.say.findIndex((sentence) => sentence.includes(named));
+    return at < 0 ? p : { ...p, say: p.say.slice(0, at + 1) };
+  };
+
   const paths = walkFlow(compiled, options.speaking).map((path): TimedPath => {
     const heard = path.heard.map((h) => prompt(h.state, h.prompt));
+    const listened = path.heard.map((h, i) => prompt(h.state, listenedTo(h.prompt, path.moves[i])));
     return {
       keys: keysOf(path.moves),
       outcome: outcomeOf(path),
       ending: path.ending,
       answeredOnce: path.answeredOnce,
       heard,
+      listened,
       ...(path.whisper === undefined ? {} : { whisper: timed(path.final, whisperTwiml(path.whisper, render)) }),
-      seconds: heard.reduce((sum, h) => sum + h.seconds, 0),
+      seconds: listened.reduce((sum, h) => sum + h.seconds, 0),
     };
   });
   return { file: compiled.file, flowId: compiled.flow.id, version: compiled.version, wordsPerMinute, paths };
@@ -137,7 +153,7 @@ export function measureFlow(compiled: CompiledFlow, options: MeasureOptions): Fl
 export function spokenTexts(timing: FlowTiming): string[] {
   const texts = new Set<string>();
   for (const path of timing.paths)
-    for (const p of [...path.heard, ...(path.whisper ? [path.whisper] : [])])
+    for (const p of [...path.heard, ...path.listened, ...(path.whisper ? [path.whisper] : [])])
       for (const part of p.parts) if ('say' in part) texts.add(part.say);
   return [...texts];
 }
@@ -159,11 +175,13 @@ export function withAudio(timing: FlowTiming, audio: ReadonlyMap<string, number>
     ...timing,
     paths: timing.paths.map((path) => {
       const heard = path.heard.map(add);
+      const listened = path.listened.map(add);
       return {
         ...path,
         heard,
+        listened,
         ...(path.whisper === undefined ? {} : { whisper: add(path.whisper) }),
-        audioSeconds: heard.reduce((sum, h) => sum + h.audioSeconds!, 0),
+        audioSeconds: listened.reduce((sum, h) => sum + h.audioSeconds!, 0),
       };
     }),
   };

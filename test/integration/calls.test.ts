@@ -104,7 +104,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
     expect(solved.ending).toBe('line hung up');
 
     const unavailable = await line.call('3,2,2,1,3,answer');
-    expect(heard(unavailable, 'agent hears')).toContain("using someone else's login; the owner isn't available. Request an M F A reset.");
+    expect(heard(unavailable, 'agent hears')).toContain("someone else's login, owner unavailable. Request an M F A reset.");
     expect((await told(unavailable)).at(-1)).toBe("Tried to get the passcode from the credentials' owner; they are not available");
   });
 

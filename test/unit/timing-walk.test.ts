@@ -143,3 +143,22 @@ describe('a small flow', () => {
     expect(timing.paths.some((p) => /(^|,)2,2/.test(p.keys) || /[4-8]/.test(p.keys))).toBe(false);
   });
 });
+
+describe('a caller presses a key as soon as it is named', () => {
+  const timing = measureFlow(portalLogin(), { speaking: SPEAKING });
+  const path = (keys: string) => timing.paths.find((p) => p.keys === keys)!;
+
+  test('the menu is heard up to the option taken, the outcome in full', () => {
+    const username = path('1,1');
+    const sayOf = (p: (typeof username.heard)[number]) => p.parts.flatMap((part) => ('say' in part ? [part.say] : [])).join(' ');
+    expect(sayOf(username.listened[0]!)).toMatch(/Username, press 1\.$/);
+    expect(sayOf(username.heard[0]!)).toMatch(/9 for the main menu\.$/);
+    expect(username.listened.at(-1)).toBe(username.heard.at(-1));
+    expect(username.seconds).toBeLessThan(username.heard.reduce((sum, h) => sum + h.seconds, 0));
+  });
+
+  test('a prompt answered with no key is heard in full', () => {
+    const quiet = path('1,_,_,_');
+    expect(quiet.listened.slice(1)).toEqual(quiet.heard.slice(1));
+  });
+});
