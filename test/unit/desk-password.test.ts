@@ -30,7 +30,13 @@ describe('desk password hashes', () => {
   });
 
   test('a malformed hash verifies nothing, and does not throw', async () => {
-    for (const hash of ['', 'scrypt', 'bcrypt$2b$10$abc', 'scrypt.10.8.1.short.short', 'scrypt.30.8.1.' + 'A'.repeat(22) + '.' + 'A'.repeat(43)])
+    for (const hash of [
+      '',
+      'scrypt',
+      'bcrypt$2b$10$abc',
+      'scrypt.10.8.1.short.short',
+      'scrypt.30.8.1.' + 'A'.repeat(22) + '.' + 'A'.repeat(43),
+    ])
       expect(await verifyPassword('anything at all', hash)).toBe(false);
   });
 
