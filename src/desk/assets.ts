@@ -44,6 +44,7 @@ li.transfer h3 { margin: 0 0 .25rem; font-size: 1.05rem; display: flex; gap: .75
 .reason-label { color: var(--transferred); font-weight: 600; }
 h3 time { margin-left: auto; color: var(--muted); font-weight: 400; font-variant-numeric: tabular-nums; }
 p.reason { margin: 0 0 .5rem; }
+li.transfer p.muted, article.found p.muted { margin: 0; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: 0 0 .5rem; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
@@ -63,7 +64,8 @@ form .row input { flex: 1; min-width: 0; }
 .notice { color: var(--solved); }
 article.found { border-top: 1px solid var(--line); margin-top: .75rem; padding-top: .5rem; }
 article.found h3 { margin: 0 0 .25rem; font-size: 1rem; }
-svg.chart { display: block; max-width: 100%; height: auto; font-size: 13px; }
+svg.chart { display: block; max-width: 100%; height: auto; font-size: 14px; }
+svg.chart .count { font-weight: 600; font-variant-numeric: tabular-nums; }
 svg.chart text { fill: var(--ink); }
 svg.chart .bar-solved rect { fill: var(--solved); }
 svg.chart .bar-transferred rect { fill: var(--transferred); }
@@ -121,10 +123,13 @@ export const DESK_JS = `'use strict';
     if (line) line.outerHTML = d.html;
   });
   source.addEventListener('outcomes', function (e) { chart.innerHTML = data(e).html; });
+  // A form this page sends (sign out, search) leaves the page by itself: the stream's end is no news then.
+  var leaving = false;
+  document.addEventListener('submit', function () { leaving = true; source.close(); });
   source.addEventListener('signed-out', function () {
     source.close();
     list.innerHTML = '';
-    window.location.assign(base + '/sign-in');
+    if (!leaving) window.location.assign(base + '/sign-in?signed-out=1');
   });
   source.addEventListener('error', function () {
     if (source.readyState === EventSource.CLOSED) {

@@ -22,10 +22,12 @@ export function barsOf(counts: Record<string, number>): Bar[] {
   ];
 }
 
-const ROW = 30;
-const LABEL_WIDTH = 300;
-const BAR_WIDTH = 300;
-const WIDTH = LABEL_WIDTH + BAR_WIDTH + 60;
+// Each bar under its label, so that long labels need no room beside the bars: the chart fits the page's side column
+// at its natural size (one SVG unit, one CSS pixel), and shrinks with it on a narrow screen.
+const ROW = 46;
+const BAR_HEIGHT = 16;
+const WIDTH = 420;
+const BAR_WIDTH = WIDTH - 50;
 
 /** The day's outcomes as an inline SVG bar chart, with the same counts as a table for anyone who cannot see it. */
 export function outcomeChart(counts: Record<string, number>): Html {
@@ -33,15 +35,15 @@ export function outcomeChart(counts: Record<string, number>): Html {
   const max = Math.max(1, ...bars.map((b) => b.count));
   const total = bars.reduce((sum, b) => sum + b.count, 0);
   const transferred = bars.filter((b) => b.kind === 'transferred').reduce((sum, b) => sum + b.count, 0);
-  const height = bars.length * ROW + 10;
+  const height = bars.length * ROW + 4;
   const summary = bars.map((b) => `${b.label}: ${b.count}.`).join(' ');
   const rows = bars.map((bar, i) => {
-    const y = 5 + i * ROW;
-    const width = bar.count === 0 ? 0 : Math.max(2, Math.round((bar.count / max) * BAR_WIDTH));
+    const y = 4 + i * ROW;
+    const width = bar.count === 0 ? 0 : Math.max(3, Math.round((bar.count / max) * BAR_WIDTH));
     return html`<g class="bar bar-${bar.kind}">
-      <text x="${LABEL_WIDTH - 10}" y="${y + ROW / 2}" text-anchor="end" dominant-baseline="middle">${bar.label}</text>
-      <rect x="${LABEL_WIDTH}" y="${y + 4}" width="${width}" height="${ROW - 8}" rx="3"></rect>
-      <text class="count" x="${LABEL_WIDTH + width + 8}" y="${y + ROW / 2}" dominant-baseline="middle">${bar.count}</text>
+      <text x="0" y="${y + 14}">${bar.label}</text>
+      <rect x="0" y="${y + 22}" width="${width}" height="${BAR_HEIGHT}" rx="3"></rect>
+      <text class="count" x="${width + 8}" y="${y + 35}">${bar.count}</text>
     </g>`;
   });
   return html`<p class="totals">
@@ -52,7 +54,8 @@ export function outcomeChart(counts: Record<string, number>): Html {
       role="img"
       aria-labelledby="chart-title chart-desc"
       viewBox="0 0 ${WIDTH} ${height}"
-      width="100%"
+      width="${WIDTH}"
+      height="${height}"
       preserveAspectRatio="xMinYMin meet"
       xmlns="http://www.w3.org/2000/svg"
     >

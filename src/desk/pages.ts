@@ -155,7 +155,7 @@ function foundCall(ctx: PageContext, found: FoundCall, flows: FlowRegistry): Htm
       ? html`Ended ${dateTimeOf(summary.endedAt, ctx.timeZone)}
         (${summary.callStatus}${summary.durationSeconds === null ? '' : `, ${minutes(summary.durationSeconds)}`})`
       : live !== null
-        ? html`In progress: at ${labelOf(live.call.value)}`
+        ? html`In progress, now at: ${labelOf(live.call.value)}`
         : html`Transferred ${dateTimeOf(card!.at, ctx.timeZone)}`;
   return html`<article class="found" aria-labelledby="found-${found.callSid}">
     <h3 id="found-${found.callSid}">Reference ${reference}</h3>

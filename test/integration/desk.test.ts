@@ -311,7 +311,7 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
     expect(posted.status).toBe(303);
     expect(posted.headers.location).toBe(`/desk?reference=${reference}#find`);
     let page = await agent.get(`/desk?reference=${reference}`);
-    expect(page.text).toContain('In progress: at username verification');
+    expect(page.text).toContain('In progress, now at: username verification');
     expect(page.text).toContain('Entered the email address used at account set-up: not sure');
     await line.post(`/voice/dial?t=${t}`, { CallSid: sid, DialCallStatus: 'completed' }).expect(200);
     await line.post('/voice/status', { CallSid: sid, CallStatus: 'completed', CallDuration: '312' }).expect(204);
