@@ -132,7 +132,7 @@ export class LiveHub {
 
   private startTimer(): void {
     if (this.timer !== undefined) return;
-    const heartbeatTicks = Math.max(1, Math.round((this.deps.heartbeatMs ?? 15_000) / 1000));
+    const heartbeatTicks = Math.max(1, Math.round((this.deps.heartbeatMs ?? 10_000) / 1000));
     this.timer = setInterval(() => {
       // A process shutting down closes its pages: their browsers reconnect, through the balancer, to another.
       if (this.deps.accepting !== undefined && !this.deps.accepting()) {
