@@ -102,3 +102,23 @@ test('a transfer made on instance A appears within 2 s on a page served by insta
     stream.close();
   }
 });
+
+test('an instance shutting down closes its open desk pages (they reconnect elsewhere) and exits cleanly', async () => {
+  const line = await startLineProcess({
+    REDIS_URL: redis.url,
+    PUBLIC_BASE_URL: PUBLIC,
+    DESK_USERS: await deskUsers(),
+    SHUTDOWN_DRAIN_SECONDS: '1',
+  });
+  try {
+    const stream = await openEvents(url(line, '/desk/events'), await signIn(line));
+    await stream.next((e) => e.event === 'snapshot');
+    const started = Date.now();
+    const exited = line.stop('SIGTERM');
+    await stream.ended;
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await exited).toBe(0);
+  } finally {
+    await line.stop();
+  }
+});
