@@ -40,7 +40,7 @@ export function buildApp(deps: AppDeps): express.Express {
   const rescue = new Rescue(flows.entry, render);
   const metrics = new Metrics();
   // The desk page, when DESK_USERS names accounts; otherwise nothing of it exists and /desk is a 404.
-  const desk = createDesk({ config, store, flows, logger, metrics, storeTimeoutMs, ...(deps.accepting && { accepting: deps.accepting }) });
+  const desk = createDesk({ config, store, flows, logger, metrics, ...(deps.accepting && { accepting: deps.accepting }) });
   const turns = new CallTurns({
     store,
     flows,

@@ -53,7 +53,6 @@ export interface DeskOptions {
   flows: FlowRegistry;
   logger: Logger;
   metrics: Metrics;
-  storeTimeoutMs: number;
   accepting?: () => boolean;
 }
 
@@ -73,7 +72,7 @@ export function createDesk(options: DeskOptions): DeskParts | undefined {
     timeZone: config.DESK_TIME_ZONE,
     summaryTtlSeconds: config.SUMMARY_TTL_SECONDS,
     liveCallTtlSeconds: config.DESK_SESSION_TTL_SECONDS,
-    storeTimeoutMs: options.storeTimeoutMs,
+    storeTimeoutMs: config.STORE_TIMEOUT_MS,
   });
   const signIns = new SignIns(store, users, config.DESK_SIGN_IN_TTL_SECONDS);
   const hub = new LiveHub({

@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { getExpectedTwilioSignature } from 'twilio';
 import { referenceFor } from '../../src/engine/step';
 import { DESK_PASSWORD, deskUsers } from '../helpers/desk';
+import { portalLogin } from '../helpers/flows';
 import { AUTH_TOKEN, testRedisUrl } from '../helpers/line';
 import { startLineProcess, type LineProcess } from '../helpers/processes';
 import { freePort } from '../helpers/redis-server';
@@ -116,7 +117,7 @@ test('sign in, see a transfer arrive without reloading, find it by its reference
     expect(await page.evaluate('window.sameDocument')).toBe(true);
     expect(await card.getByRole('heading', { level: 3 }).textContent()).toContain(`Reference ${spaced(reference)}`);
     expect(await card.getByRole('link', { name: '+1 555 555 0123' }).getAttribute('href')).toBe('tel:+15555550123');
-    expect(await card.textContent()).toContain('Changed mobile device: yes');
+    expect(await card.textContent()).toContain(`${(portalLogin().flow.nodes['mfa-changed-device'] as { note: string }).note}: yes`);
     // The newest is first, and a screen reader hears of it.
     expect(await page.locator('#transfer-list > li').first().getAttribute('id')).toBe(`call-${sid}`);
     const announced = `New transfer: reference ${spaced(reference)}, mfa reset new device.`;

@@ -60,7 +60,7 @@ describe('the reason of a transfer', () => {
     });
     expect(reasonFor(flows, { kind: 'flow', flowId: 'portal-login', state: '_bsd_request', redial: true }, '1')).toEqual({
       id: '_bsd_request',
-      text: 'The caller pressed 0 to speak with the desk.',
+      text: flow.system.bsdRequest.reason,
     });
     expect(reasonFor(flows, { kind: 'rescue', why: 'technicalProblem' }, '1').id).toBe('technical-problem');
     expect(reasonFor(flows, { kind: 'rescue', why: 'stateLost' }, '1').text).toContain('lost the caller');
@@ -80,7 +80,7 @@ const card = (over: Partial<TransferCard> = {}): TransferCard => ({
   reference: '361195',
   at: '2026-11-27T14:02:31.000Z',
   reasonId: '_bsd_request',
-  reason: 'The caller pressed 0 to speak with the desk.',
+  reason: 'The caller asked for the desk.',
   notes: [],
   path: ['main-menu', '_bsd_request'],
   from: '+15555550123',
