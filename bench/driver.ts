@@ -1,5 +1,6 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { placeCall, type CallOptions, type Reply, type Step } from '../src/simulator/caller';
+import { signWebhook, type SignedWebhook } from '../src/telephony/signature';
 
 /** Webhook latencies and counts gathered by the load generator. */
 export class Recorder {
@@ -25,33 +26,28 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Posts signed webhooks over keep-alive connections, as Twilio's webhook client does. */
+/**
+ * Posts signed webhooks over keep-alive connections, as Twilio's webhook client does. Each is signed for the URL
+ * Twilio would call, under `base`, and sent to the address `to` gives for it (itself, by default).
+ */
 export class WebhookClient {
   private readonly agent: http.Agent;
 
   constructor(
-    private readonly baseUrl: string,
-    private readonly token: string,
+    readonly base: string,
+    readonly token: string,
     sockets: number,
+    private readonly to: (url: string) => string = (url) => url,
   ) {
     this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
   }
 
-  sign(url: string, params: Record<string, string>): string {
-    const data = Object.keys(params)
-      .sort()
-      .reduce((acc, key) => acc + key + params[key], url);
-    return createHmac('sha1', this.token).update(data).digest('base64');
+  post(url: string, params: Record<string, string>): Promise<Reply> {
+    return this.send(signWebhook(this.token, url, params));
   }
 
-  post(url: string, params: Record<string, string>): Promise<{ status: number; body: string }> {
-    return this.postSigned(url, params, this.sign(url, params));
-  }
-
-  /** Posts with a signature made for another URL: the public one, when the request goes to an instance directly. */
-  postSigned(url: string, params: Record<string, string>, signature: string): Promise<{ status: number; body: string }> {
-    const body = new URLSearchParams(params).toString();
-    const target = new URL(url);
+  send({ url, body, headers }: SignedWebhook): Promise<Reply> {
+    const target = new URL(this.to(url));
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
@@ -60,11 +56,7 @@ export class WebhookClient {
           port: target.port,
           path: target.pathname + target.search,
           method: 'POST',
-          headers: {
-            'Content-Type': 'application/x-www-form-urlencoded',
-            'Content-Length': Buffer.byteLength(body),
-            'X-Twilio-Signature': signature,
-          },
+          headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -81,68 +73,40 @@ export class WebhookClient {
   close(): void {
     this.agent.destroy();
   }
-
-  get base(): string {
-    return this.baseUrl;
-  }
 }
 
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
-const decode = (s: string) =>
-  s
-    .replace(/&amp;/g, '&')
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>');
 
 /**
- * One whole simulated call: the incoming webhook, then the caller's keys (random among the keys the prompt
- * offers, sometimes no key or a wrong key), the desk's outcome at transfers (sometimes busy), the whisper, and
- * the status callback. Follows the TwiML the line returns; each webhook's latency is recorded.
+ * A caller who presses one of the keys the prompt offers (never 9, the main menu), sometimes no key (8%) or a
+ * wrong key (5%); the desk answers 80% of transfers, and is otherwise busy, not answering or failing.
  */
-export async function simulatedCall(client: WebhookClient, recorder: Recorder, maxTurns = 20): Promise<void> {
-  const callSid = `CA${randomBytes(16).toString('hex')}`;
-  const common = {
-    CallSid: callSid,
-    AccountSid: `AC${'0'.repeat(32)}`,
-    From: '+16045550123',
-    To: '+16045550100',
-    CallStatus: 'in-progress',
-  };
-  const send = async (url: string, extra: Record<string, string> = {}): Promise<string | null> => {
-    const started = performance.now();
-    try {
-      const res = await client.post(url, { ...common, ...extra });
-      recorder.record(performance.now() - started);
-      if (res.status < 200 || res.status > 299) {
-        recorder.error(`HTTP ${res.status} from ${url.split('?')[0]}`);
-        return null;
-      }
-      return res.body;
-    } catch (error) {
-      recorder.error((error as Error).message);
-      return null;
-    }
-  };
+const randomCaller: CallOptions['next'] = (at): Step => {
+  if (at.verb === 'Dial')
+    return { kind: 'desk', outcome: Math.random() < 0.8 ? 'answered' : pick(['busy', 'no-answer', 'failed'] as const) };
+  const keys = [...at.says.join(' ').matchAll(/press (\d)/g)].map((m) => m[1]!).filter((k) => k !== '9');
+  const roll = Math.random();
+  return roll < 0.08 ? { kind: 'silence' } : { kind: 'key', key: roll < 0.13 ? '7' : pick(keys.length > 0 ? keys : ['1']) };
+};
 
-  let twiml = await send(`${client.base}/voice`);
-  for (let turn = 0; twiml !== null && turn < maxTurns; turn++) {
-    if (twiml.includes('<Hangup')) break;
-    const dial = /<Dial action="([^"]+)"[^>]*><Number url="([^"]+)"/.exec(twiml);
-    if (dial) {
-      const answered = Math.random() < 0.8;
-      if (answered) await send(decode(dial[2]!), { CallSid: `CA${randomBytes(16).toString('hex')}`, ParentCallSid: callSid });
-      twiml = await send(decode(dial[1]!), { DialCallStatus: answered ? 'completed' : pick(['busy', 'no-answer', 'failed']) });
-      continue;
-    }
-    const action = /<Gather[^>]* action="([^"]+)"/.exec(twiml);
-    if (!action) break;
-    const keys = [...twiml.matchAll(/press (\d)/g)].map((m) => m[1]!).filter((k) => k !== '9');
-    const roll = Math.random();
-    const extra: Record<string, string> =
-      roll < 0.08 ? {} : roll < 0.13 ? { Digits: '7' } : { Digits: pick(keys.length > 0 ? keys : ['1']) };
-    twiml = await send(decode(action[1]!), extra);
-  }
-  await send(`${client.base}/voice/status`, { CallStatus: 'completed', CallDuration: '90' });
+/**
+ * One whole simulated call, followed as Twilio follows the TwiML the line returns (the simulator's placeCall): the
+ * incoming webhook, the random caller's keys, the desk's outcome at transfers, the whisper, and the status
+ * callback, at most `maxRequests` webhooks before it. Each webhook's latency is recorded.
+ */
+export async function simulatedCall(client: WebhookClient, recorder: Recorder, maxRequests = 21): Promise<void> {
+  const result = await placeCall({
+    baseUrl: client.base,
+    authToken: client.token,
+    transport: async (webhook) => {
+      const started = performance.now();
+      const reply = await client.send(webhook);
+      recorder.record(performance.now() - started);
+      return reply;
+    },
+    next: randomCaller,
+    maxRequests,
+  });
+  for (const error of result.errors) recorder.error(error);
   recorder.calls++;
 }

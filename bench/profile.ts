@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startLineProcess } from '../test/helpers/processes';
 import { freePort, startRedis } from '../test/helpers/redis-server';
 import { Recorder, simulatedCall, WebhookClient } from './driver';
-import { startServer, stop } from './processes';
 
 const USAGE = `Usage: npm run bench:profile -- [--duration S] [--concurrency N] [--out DIR]
 
@@ -139,10 +139,13 @@ async function main(): Promise<void> {
   try {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const line = await startServer(
-      [process.execPath, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, 'dist/src/main.js'],
-      { PORT: String(port), REDIS_URL: redis.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: base, SHUTDOWN_DRAIN_SECONDS: '0' },
-      `${base}/readyz`,
+    const line = await startLineProcess(
+      { PORT: String(port), REDIS_URL: redis.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: base },
+      {
+        command: [process.execPath, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, 'dist/src/main.js'],
+        ready: '/readyz',
+        output: 'discard',
+      },
     );
     const client = new WebhookClient(base, TOKEN, Number(values.concurrency) * 2);
     const recorder = new Recorder();
@@ -153,7 +156,7 @@ async function main(): Promise<void> {
       }),
     );
     client.close();
-    await stop(line); // the profile is written as the process exits
+    await line.stop('SIGTERM'); // the profile is written as the process exits
     const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
     if (file === undefined) throw new Error('the line wrote no profile');
     renameSync(join(profileDir, file), join(out, 'profile.cpuprofile'));

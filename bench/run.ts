@@ -1,13 +1,14 @@
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { processUsage, startServer, stop } from './processes';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { startLineProcess, type LineProcess, type LineProcessOptions } from '../test/helpers/processes';
 import { freePort, startRedis, type RedisProcess } from '../test/helpers/redis-server';
 import { benchDeskUsers, openDeskPages } from './desk-pages';
 import { percentile, Recorder, simulatedCall, WebhookClient } from './driver';
+import { processUsage } from './process-usage';
 
 const USAGE = `Usage: npm run bench -- [--duration S] [--rounds N] [--concurrency N] [--calls-in-memory N] [--desk-pages N] [--short] [--out DIR]
 
@@ -233,24 +234,27 @@ async function main(): Promise<void> {
   const redisServer: RedisProcess = await startRedis();
   const redis = new Redis(redisServer.url);
   const results: Record<string, unknown> = {};
-  const children: ChildProcess[] = [];
+  const children: LineProcess[] = [];
+  /** A server of the benchmark's: its log lines dropped, its errors shown. */
+  const start = (env: Record<string, string>, options: LineProcessOptions) => startLineProcess(env, { output: 'discard', ...options });
   try {
     // Start-up: from process start to a 200 from /readyz.
     const startup: Record<string, number[]> = { node: [], npmStart: [] };
+    const starts: Record<string, LineProcessOptions> = {
+      node: { command: [process.execPath, 'dist/src/main.js'] },
+      // Its own process group, so that stopping npm also stops the node process it started.
+      npmStart: { command: ['npm', 'start', '--silent'], group: true },
+    };
     for (let i = 0; i < (short ? 1 : 5); i++) {
-      for (const [name, command] of [
-        ['node', [process.execPath, 'dist/src/main.js']],
-        ['npmStart', ['npm', 'start', '--silent']],
-      ] as const) {
+      for (const [name, options] of Object.entries(starts)) {
         const port = await freePort();
         const t0 = performance.now();
-        const child = await startServer(
-          [...command],
+        const child = await start(
           { PORT: String(port), REDIS_URL: redisServer.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
-          `http://127.0.0.1:${port}/readyz`,
+          { ...options, ready: '/readyz' },
         );
         startup[name]!.push(Math.round(performance.now() - t0));
-        await stop(child);
+        await child.stop('SIGTERM');
       }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -259,8 +263,7 @@ async function main(): Promise<void> {
     // The line and the ceiling under the same closed-loop load, in alternating rounds.
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const line = await startServer(
-      [process.execPath, 'dist/src/main.js'],
+    const line = await start(
       {
         PORT: String(port),
         REDIS_URL: redisServer.url,
@@ -269,22 +272,16 @@ async function main(): Promise<void> {
         LOG_LEVEL: 'info',
         ...(deskPages > 0 ? { DESK_USERS: await benchDeskUsers() } : {}),
       },
-      `${base}/readyz`,
+      { command: [process.execPath, 'dist/src/main.js'], ready: '/readyz' },
     );
     children.push(line);
     // Desk pages held open through the closed and open loops: each transfer is written to every one of them.
     const pages = deskPages > 0 ? await openDeskPages(base, deskPages) : undefined;
     /** The ceiling's endpoint in a process of its own, and a client for it. */
     const startCeiling = async (env: Record<string, string>) => {
-      const ceilingPort = await freePort();
-      const ceilingBase = `http://127.0.0.1:${ceilingPort}`;
-      const child = await startServer(
-        [process.execPath, 'dist/bench/plain-server.js'],
-        { PORT: String(ceilingPort), ...env },
-        `${ceilingBase}/healthz`,
-      );
+      const child = await start(env, { command: [process.execPath, 'dist/bench/plain-server.js'] });
       children.push(child);
-      return { child, client: new WebhookClient(ceilingBase, TOKEN, concurrency * 2) };
+      return { child, client: new WebhookClient(`http://127.0.0.1:${child.port}`, TOKEN, concurrency * 2) };
     };
     const { child: plain, client: plainClient } = await startCeiling({});
     // The same endpoint served as the line is, for a like-for-like comparison (not the target's ceiling).
@@ -294,16 +291,16 @@ async function main(): Promise<void> {
     // paths take longer than the ceiling's one). Warming up in short turns instead leaves each side idle between
     // them, which is no warm-up for the line: its heap shrinks while idle and grows back under load. The warm-up's
     // own rates, in 2 s windows, are kept in the report to show where they settled.
-    const lineWarm = target(client, line.pid!);
-    const plainWarm = target(plainClient, plain.pid!);
-    const sameWarm = target(sameClient, same.pid!);
+    const lineWarm = target(client, line.pid);
+    const plainWarm = target(plainClient, plain.pid);
+    const sameWarm = target(sameClient, same.pid);
     const warmSeconds = short ? 0.5 : WARM_UP_SECONDS;
     const warmWindow = short ? 0.5 : 2;
     for (const t of [lineWarm, plainWarm, sameWarm]) await alternate([t], Math.round(warmSeconds / warmWindow), warmSeconds, concurrency);
     results.warmUp = { secondsEach: warmSeconds, lineWebhooksPerSecond: lineWarm.rounds, ceilingWebhooksPerSecond: plainWarm.rounds };
-    const lineTarget = target(client, line.pid!);
-    const plainTarget = target(plainClient, plain.pid!);
-    const sameTarget = target(sameClient, same.pid!);
+    const lineTarget = target(client, line.pid);
+    const plainTarget = target(plainClient, plain.pid);
+    const sameTarget = target(sameClient, same.pid);
     const commandsBefore = await commandCount(redis);
     const tripsBefore = await roundTrips(base);
     await alternate([lineTarget, plainTarget, sameTarget], rounds, duration, concurrency);
@@ -313,7 +310,7 @@ async function main(): Promise<void> {
     const ceiling = summarizeTarget(plainTarget);
     const sameCeiling = summarizeTarget(sameTarget);
     sameClient.close();
-    await stop(same);
+    await same.stop('SIGTERM');
     results.ceilingServedAsTheLine = sameCeiling;
     results.throughputRatioServedAlike = Math.round((closed.webhooksPerSecond / sameCeiling.webhooksPerSecond) * 1000) / 1000;
     // Counted over every webhook of the rounds, tails included, as the commands and round trips are.
@@ -329,16 +326,16 @@ async function main(): Promise<void> {
 
     const webhooksPerCall = lineTarget.recorder.webhooks / Math.max(1, lineTarget.recorder.calls);
     const halfRateCalls = closed.webhooksPerSecond / 2 / webhooksPerCall;
-    const openLine = await openLoop(client, line.pid!, duration, Math.max(1, Math.round(halfRateCalls)));
+    const openLine = await openLoop(client, line.pid, duration, Math.max(1, Math.round(halfRateCalls)));
     results.openLoop = openLine;
     client.close();
     if (pages !== undefined) results.deskPages = pages.close();
     // For comparison, not a target: the ceiling at the same webhook rate (its calls are longer, so fewer of them).
     const ceilingWebhooksPerCall = plainTarget.recorder.webhooks / Math.max(1, plainTarget.recorder.calls);
     const ceilingCalls = Math.max(1, Math.round(openLine.webhooksPerSecond / ceilingWebhooksPerCall));
-    results.openLoopCeiling = await openLoop(plainClient, plain.pid!, duration, ceilingCalls);
+    results.openLoopCeiling = await openLoop(plainClient, plain.pid, duration, ceilingCalls);
     plainClient.close();
-    await stop(plain);
+    await plain.stop('SIGTERM');
 
     // Redis memory per live call: calls left in progress after a few turns.
     await redis.flushall();
@@ -368,9 +365,9 @@ async function main(): Promise<void> {
       bytesPerLiveCall: Math.round((used - baseline) / live.length),
       memoryUsagePerKeySample: Math.round(usages.reduce((a: number, b) => a + Number(b ?? 0), 0) / Math.max(1, usages.length)),
     };
-    await stop(line);
+    await line.stop('SIGTERM');
   } finally {
-    for (const c of children) await stop(c);
+    for (const c of children) await c.stop('SIGTERM');
     redis.disconnect();
     await redisServer.stop();
   }

@@ -2,9 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort, startRedis } from '../test/helpers/redis-server';
+import { startLineProcess, type LineProcess } from '../test/helpers/processes';
+import { startRedis } from '../test/helpers/redis-server';
 import { Recorder, simulatedCall, WebhookClient } from './driver';
-import { processUsage, startServer, stop } from './processes';
+import { processUsage } from './process-usage';
 
 const USAGE = `Usage: npm run soak -- [--seconds S] [--concurrency N] [--instances K] [--out DIR]
 
@@ -33,35 +34,22 @@ const instances = Number(values.instances);
 const TOKEN = 'soak-auth-token';
 const PUBLIC = 'http://line.soak.test';
 
-/** Sends each request to the next process in turn: one call's webhooks alternate between instances. */
-class RoundRobin extends WebhookClient {
-  private turn = 0;
-  constructor(private readonly clients: WebhookClient[]) {
-    super(PUBLIC, TOKEN, 1);
-  }
-  override post(url: string, params: Record<string, string>) {
-    const client = this.clients[this.turn++ % this.clients.length]!;
-    return client.postSigned(url.replace(PUBLIC, client.base), params, this.sign(url, params));
-  }
-}
-
 async function main(): Promise<void> {
   const redisServer = await startRedis();
   const redis = new Redis(redisServer.url);
-  const lines: { pid: number; child: Awaited<ReturnType<typeof startServer>>; base: string }[] = [];
+  const lines: { child: LineProcess; base: string }[] = [];
   let ok = false;
   try {
     for (let i = 0; i < instances; i++) {
-      const port = await freePort();
-      const base = `http://127.0.0.1:${port}`;
-      const child = await startServer(
-        [process.execPath, 'dist/src/main.js'],
-        { PORT: String(port), REDIS_URL: redisServer.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '0' },
-        `${base}/readyz`,
+      const child = await startLineProcess(
+        { REDIS_URL: redisServer.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: PUBLIC },
+        { command: [process.execPath, 'dist/src/main.js'], ready: '/readyz', output: 'discard' },
       );
-      lines.push({ pid: child.pid!, child, base });
+      lines.push({ child, base: `http://127.0.0.1:${child.port}` });
     }
-    const client = new RoundRobin(lines.map((l) => new WebhookClient(l.base, TOKEN, concurrency)));
+    // Each request goes to the next process in turn: one call's webhooks alternate between instances.
+    let turn = 0;
+    const client = new WebhookClient(PUBLIC, TOKEN, concurrency, (url) => url.replace(PUBLIC, lines[turn++ % lines.length]!.base));
     const recorder = new Recorder();
     const samples: { second: number; rssMb: number[]; webhooks: number }[] = [];
     const started = Date.now();
@@ -70,7 +58,7 @@ async function main(): Promise<void> {
     const sampler = setInterval(() => {
       samples.push({
         second: Math.round((Date.now() - started) / 1000),
-        rssMb: lines.map((l) => Math.round(processUsage(l.pid).rssMb * 10) / 10),
+        rssMb: lines.map((l) => Math.round(processUsage(l.child.pid).rssMb * 10) / 10),
         webhooks: recorder.webhooks,
       });
     }, sampleEvery * 1000);
@@ -119,7 +107,7 @@ async function main(): Promise<void> {
     );
     if (recorder.errors > 0) process.stderr.write(`errors: ${recorder.errorSamples.join('; ')}\n`);
   } finally {
-    for (const l of lines) await stop(l.child);
+    for (const l of lines) await l.child.stop('SIGTERM');
     redis.disconnect();
     await redisServer.stop();
   }

@@ -19,15 +19,11 @@ export interface AppDeps {
   logger: Logger;
   /** Turns false when the process is shutting down, so that /readyz sends traffic elsewhere. */
   accepting?: () => boolean;
-  storeTimeoutMs?: number;
-  turnTimeoutMs?: number;
 }
 
 /** The express app, without listening: main.ts listens, tests drive it directly. */
 export function buildApp(deps: AppDeps): express.Express {
   const { config, store, flows, logger } = deps;
-  const storeTimeoutMs = deps.storeTimeoutMs ?? config.STORE_TIMEOUT_MS;
-  const turnTimeoutMs = deps.turnTimeoutMs ?? config.TURN_TIMEOUT_MS;
   const entry = flows.entry.flow;
   const render: RenderOptions = {
     baseUrl: config.PUBLIC_BASE_URL,
@@ -50,8 +46,8 @@ export function buildApp(deps: AppDeps): express.Express {
     sessionTtlSeconds: config.SESSION_TTL_SECONDS,
     deskSessionTtlSeconds: config.DESK_SESSION_TTL_SECONDS,
     summaryTtlSeconds: config.SUMMARY_TTL_SECONDS,
-    storeTimeoutMs,
-    turnTimeoutMs,
+    storeTimeoutMs: config.STORE_TIMEOUT_MS,
+    turnTimeoutMs: config.TURN_TIMEOUT_MS,
   });
 
   const app = express();
@@ -89,7 +85,7 @@ export function buildApp(deps: AppDeps): express.Express {
       return;
     }
     try {
-      await withDeadline(store.ping(), storeTimeoutMs, 'store ping');
+      await withDeadline(store.ping(), config.STORE_TIMEOUT_MS, 'store ping');
       res.json({ status: 'ready' });
     } catch (error) {
       res.status(503).json({ status: 'store unavailable', reason: (error as Error).message });

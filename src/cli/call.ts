@@ -7,6 +7,7 @@ import { loadConfig, LOCAL_AUTH_TOKEN, normalBaseUrl } from '../common/config';
 import { FlowRegistry } from '../engine/registry';
 import { createLogger } from '../common/log';
 import {
+  fetchTransport,
   formatTranscript,
   parseSteps,
   placeCall,
@@ -47,10 +48,10 @@ function interactive(): { next: CallOptions['next']; close: () => void } {
   const rl = createInterface({ input: process.stdin, terminal: false });
   // The line iterator buffers, so keys typed (or piped) ahead of a prompt are not lost.
   const lines = rl[Symbol.asyncIterator]();
-  const next: CallOptions['next'] = async (waitingFor) => {
+  const next: CallOptions['next'] = async (at) => {
     for (;;) {
       const question =
-        waitingFor === 'desk'
+        at.verb === 'Dial'
           ? '  the desk: [a]nswers, [b]usy, [n]o answer, [f]ails? '
           : '  press a key (0-9, *, #), Enter for no key, q to hang up: ';
       process.stdout.write(question);
@@ -58,7 +59,7 @@ function interactive(): { next: CallOptions['next']; close: () => void } {
       if (read.done === true) return null; // stdin closed: the caller hangs up
       const answer = String(read.value).trim().toLowerCase();
       if (!process.stdin.isTTY) process.stdout.write(`${answer}\n`);
-      if (waitingFor === 'desk') {
+      if (at.verb === 'Dial') {
         const step = DESK_KEYS[answer.slice(0, 1) || 'a'];
         if (step) return step;
       } else if (answer === 'q') return { kind: 'hangup' };
@@ -154,15 +155,11 @@ async function main(): Promise<void> {
   }
 
   let advice: string | undefined;
-  const transport: Transport = async (url, params, signature) => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
-      body: new URLSearchParams(params).toString(),
-    });
-    const body = await res.text();
-    if (res.status === 403 && signedWith !== undefined) advice ??= refusedAdvice(baseUrl, signedWith, body);
-    return { status: res.status, body };
+  const send = fetchTransport();
+  const transport: Transport = async (webhook) => {
+    const reply = await send(webhook);
+    if (reply.status === 403 && signedWith !== undefined) advice ??= refusedAdvice(baseUrl, signedWith, reply.body);
+    return reply;
   };
   const terminal = steps === undefined ? interactive() : undefined;
   const result = await placeCall({

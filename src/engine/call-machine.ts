@@ -5,14 +5,16 @@ import { z } from 'zod';
 export const MAX_FAILURES = 3;
 /**
  * How many times the line waits in silence at self-service steps (the caller may be restarting a computer) before
- * it transfers the caller; each wait is the longer steps timeout.
+ * it transfers the caller, where the step does not say (its `wait.times`).
  */
 export const MAX_QUIET = 6;
+/** Dials to the desk in one call: the first, and at most two more tries when it is busy or does not answer. */
+export const MAX_DESK_DIALS = 3;
 /** Notes kept for the agent: the most recent ones, so a caller who wanders cannot grow the call without bound. */
 export const MAX_HISTORY = 12;
 
 /** Why the current prompt is said the way it is. */
-export const notice = z.enum(['greeting', 'noInput', 'invalidKey', 'waiting', 'flowChanged']).nullable();
+export const notice = z.enum(['greeting', 'noInput', 'invalidKey', 'waiting', 'flowChanged', 'dialEnded']).nullable();
 export type Notice = z.infer<typeof notice>;
 
 /** What the Business Support Desk's dial reported when the caller was not connected. */
@@ -38,6 +40,10 @@ export const callContext = z.object({
   dialProblem: dialProblem.nullable(),
   /** True once the call was led back to the main menu because its flow changed under it. */
   flowRestarted: z.boolean().default(false),
+  /** The question the caller just answered, whose `afterAnswer` opens the next prompt; null once it was said. */
+  answered: z.string().nullable().default(null),
+  /** Dials to the desk that did not connect. */
+  deskTries: z.number().int().min(0).default(0),
 });
 export type CallContext = z.infer<typeof callContext>;
 
@@ -57,12 +63,17 @@ export const callMachineSetup = setup({
   guards: {
     keyIs: ({ event }, params: { key: string }) => event.type === 'KEY' && event.key === params.key,
     tooManyFailures: ({ context }) => context.failures + 1 >= MAX_FAILURES,
-    tooQuiet: ({ context }) => context.quiet + 1 >= MAX_QUIET,
+    tooQuiet: ({ context }, params: { times: number }) => context.quiet + 1 >= params.times,
     connected: ({ event }) => event.type === 'DIAL' && event.outcome === 'connected',
+    deskGivesUp: ({ context }) => context.deskTries + 1 >= MAX_DESK_DIALS,
   },
   actions: {
     /** A real choice was made: start the next question afresh. */
-    enterNode: assign({ failures: 0, quiet: 0, notice: null }),
+    enterNode: assign({ failures: 0, quiet: 0, notice: null, answered: null }),
+    /** The caller answered a question that has words for after any answer. */
+    answered: assign({ answered: (_, params: { node: string }) => params.node }),
+    /** The desk's dial ended without a conversation: the next prompt says how. */
+    dialEnded: assign({ notice: 'dialEnded' as Notice, deskTries: ({ context }) => context.deskTries + 1 }),
     countFailure: assign({
       failures: ({ context }) => context.failures + 1,
       notice: ({ event }): Notice => (event.type === 'SILENCE' ? 'noInput' : 'invalidKey'),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AnyStateMachine } from 'xstate';
-import { callMachineSetup, type CallContext, type CallInput } from './call-machine';
+import { callMachineSetup, MAX_QUIET, type CallContext, type CallInput } from './call-machine';
 import { edgesOf } from '../flows/graph';
 import type { LoadedFlow } from '../flows/load';
 import { GLOBAL_KEYS, type FlowFile, type FlowNode } from '../flows/schema';
@@ -12,6 +12,7 @@ export const SYSTEM = {
   quiet: '_quiet',
   redial: '_redial',
   dialFailed: '_dial_failed',
+  deskUnavailable: '_desk_unavailable',
   afterDesk: '_after_desk',
   goodbye: '_goodbye',
 } as const;
@@ -28,13 +29,20 @@ export interface CompiledFlow extends LoadedFlow {
 type Transition = {
   target?: string;
   reenter?: boolean;
-  guard?: { type: 'keyIs'; params: { key: string } } | 'tooManyFailures' | 'tooQuiet' | 'connected';
+  guard?:
+    | { type: 'keyIs'; params: { key: string } }
+    | { type: 'tooQuiet'; params: { times: number } }
+    | 'tooManyFailures'
+    | 'connected'
+    | 'deskGivesUp';
   actions?: (
     | 'enterNode'
     | 'countFailure'
     | 'countQuiet'
     | 'rememberDialProblem'
+    | 'dialEnded'
     | { type: 'record'; params: { note: string } }
+    | { type: 'answered'; params: { node: string } }
     | { type: 'rememberTransfer'; params: { state: string } }
   )[];
 };
@@ -46,14 +54,20 @@ type StateConfig = {
 
 const key = (k: string) => ({ type: 'keyIs' as const, params: { key: k } });
 
-/** A real choice: the next state starts with a clean failure count and no notice. */
-function go(keyPressed: string, target: string, actions: Transition['actions'] = [], reenter = false): Transition {
-  return { guard: key(keyPressed), target, reenter, actions: [...(actions ?? []), 'enterNode'] };
+/** A real choice: the next state starts with a clean failure count and no notice; `after` runs once it has. */
+function go(
+  keyPressed: string,
+  target: string,
+  actions: Transition['actions'] = [],
+  reenter = false,
+  after: Transition['actions'] = [],
+): Transition {
+  return { guard: key(keyPressed), target, reenter, actions: [...(actions ?? []), 'enterNode', ...(after ?? [])] };
 }
 
 /**
- * 0, * and 9 at an interactive state, then the failure path for anything else. With `patient`, silence is not a
- * failure: the caller may be busy with the steps just read out; the line waits, a bounded number of times.
+ * 0, * and 9 at an interactive state, then the failure path for anything else. With `quietTimes`, silence is not
+ * a failure: the caller may be busy with the steps just read out; the line waits, that many times.
  */
 function keypad(
   self: string,
@@ -61,12 +75,16 @@ function keypad(
   choices: Transition[],
   onTooMany: string,
   onZero: string,
-  patient = false,
+  quietTimes?: number,
 ): StateConfig['on'] {
   const failure: Transition[] = [{ guard: 'tooManyFailures', target: onTooMany, actions: ['enterNode'] }, { actions: ['countFailure'] }];
-  const silence: Transition[] = patient
-    ? [{ guard: 'tooQuiet', target: SYSTEM.quiet, actions: ['enterNode'] }, { actions: ['countQuiet'] }]
-    : failure;
+  const silence: Transition[] =
+    quietTimes === undefined
+      ? failure
+      : [
+          { guard: { type: 'tooQuiet', params: { times: quietTimes } }, target: SYSTEM.quiet, actions: ['enterNode'] },
+          { actions: ['countQuiet'] },
+        ];
   return {
     KEY: [
       ...choices,
@@ -90,7 +108,9 @@ function choicesOf(id: string, node: FlowNode): Transition[] {
     } else if (node.type === 'instructions' && edge.field === 'more.goto' && node.note !== undefined) {
       actions.push({ type: 'record', params: { note: node.note } });
     }
-    choices.push(go(edge.key, edge.to, actions));
+    const after: Transition['actions'] =
+      node.type === 'question' && node.afterAnswer !== undefined ? [{ type: 'answered', params: { node: id } }] : [];
+    choices.push(go(edge.key, edge.to, actions, false, after));
   }
   if (node.type === 'instructions') choices.push(go('2', id, [], true));
   return choices;
@@ -102,7 +122,9 @@ function transferState(state: string): StateConfig {
     on: {
       DIAL: [
         { guard: 'connected', target: SYSTEM.afterDesk },
-        { target: SYSTEM.dialFailed, actions: ['rememberDialProblem', 'enterNode'] },
+        // The desk did not answer: try again at most twice more, then give the caller its number and the reference.
+        { guard: 'deskGivesUp', target: SYSTEM.deskUnavailable, actions: ['rememberDialProblem', 'enterNode', 'dialEnded'] },
+        { target: SYSTEM.dialFailed, actions: ['rememberDialProblem', 'enterNode', 'dialEnded'] },
       ],
     },
   };
@@ -115,10 +137,10 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
   for (const [id, node] of Object.entries(flow.nodes)) {
     if (node.type === 'transfer') states[id] = transferState(id);
     else if (node.type === 'end') states[id] = { type: 'final' };
-    else
-      states[id] = {
-        on: keypad(id, flow, choicesOf(id, node), SYSTEM.keypadTrouble, SYSTEM.bsdRequest, node.type === 'instructions'),
-      };
+    else {
+      const quietTimes = node.type === 'instructions' ? (node.wait?.times ?? MAX_QUIET) : undefined;
+      states[id] = { on: keypad(id, flow, choicesOf(id, node), SYSTEM.keypadTrouble, SYSTEM.bsdRequest, quietTimes) };
+    }
   }
   states[SYSTEM.bsdRequest] = transferState(SYSTEM.bsdRequest);
   states[SYSTEM.keypadTrouble] = transferState(SYSTEM.keypadTrouble);
@@ -126,8 +148,20 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
   // A redial keeps the transfer it repeats, so the agent hears the same reason.
   states[SYSTEM.redial] = { on: transferState(SYSTEM.redial).on! };
   states[SYSTEM.dialFailed] = {
-    // Three failed answers here transfer again, as everywhere: a caller is never hung up on.
-    on: keypad(SYSTEM.dialFailed, flow, [go('1', SYSTEM.redial), go('2', SYSTEM.goodbye)], SYSTEM.redial, SYSTEM.redial),
+    // Three failed answers here end as "end the call" does, with the desk's number and the reference: the desk
+    // is only dialled again when the caller asks.
+    on: keypad(SYSTEM.dialFailed, flow, [go('1', SYSTEM.redial), go('2', SYSTEM.deskUnavailable)], SYSTEM.deskUnavailable, SYSTEM.redial),
+  };
+  states[SYSTEM.deskUnavailable] = {
+    // Star repeats the number and the reference, 9 goes back to the menu; anything else, or silence, says goodbye.
+    on: {
+      KEY: [
+        go(GLOBAL_KEYS.repeat, SYSTEM.deskUnavailable, [], true),
+        go(GLOBAL_KEYS.mainMenu, flow.start, [], true),
+        { target: SYSTEM.goodbye },
+      ],
+      SILENCE: [{ target: SYSTEM.goodbye }],
+    },
   };
   states[SYSTEM.afterDesk] = { type: 'final' };
   states[SYSTEM.goodbye] = { type: 'final' };
@@ -144,6 +178,8 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
       transfer: null,
       dialProblem: null,
       flowRestarted: false,
+      answered: null,
+      deskTries: 0,
     }),
     states,
   });

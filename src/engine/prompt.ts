@@ -1,12 +1,15 @@
 import { SYSTEM, type CompiledFlow } from './compile';
 import type { FlowFile } from '../flows/schema';
-import { fill, spokenCode, spokenPhoneNumber, tidy } from '../flows/text';
+import { fill, spokenCode, spokenPhoneNumber } from '../flows/text';
 import type { CallContext } from './call-machine';
 
 /** What the caller hears next, independent of how it is sent to the phone network. */
 export type Prompt =
-  /** Speak, then wait for one key; `patient` waits longer (self-service steps take time). */
-  | { kind: 'ask'; node: string; say: string[]; patient: boolean }
+  /**
+   * Speak, then wait for one key; `patient` waits longer (self-service steps take time), `waitSeconds` as long as
+   * the step says.
+   */
+  | { kind: 'ask'; node: string; say: string[]; patient: boolean; waitSeconds?: number }
   /** Speak, then warm-transfer to the desk; `whisper` is what the agent hears before the caller is connected. */
   | { kind: 'transfer'; node: string; say: string[]; whisper: string }
   /** Speak, then end the call. */
@@ -16,9 +19,6 @@ export interface SpeakingContext {
   /** The desk's number, E.164. */
   bsdNumber: string;
 }
-
-/** The whisper is read to an agent waiting to help: about half a minute at most. */
-export const MAX_WHISPER_CHARS = 900;
 
 /** Fills a flow text's placeholders; flow texts are already tidied when the flow is loaded. */
 export function speaker(context: { reference: string }, speaking: SpeakingContext) {
@@ -31,27 +31,11 @@ export function speaker(context: { reference: string }, speaking: SpeakingContex
 }
 
 /**
- * The whisper: the reference, the reason, what the caller told the line (history; null when it is not known or
- * would add nothing), and the reference again for the agent's notes. The oldest notes give way when it is long.
+ * The whisper: the reference and the reason, within the flow's whisper budget. What the caller told the line is
+ * on the desk's page and in the call's summary, not read to an agent waiting to help.
  */
-export function whisperFor(
-  flow: FlowFile,
-  context: { reference: string; history: string[] | null },
-  reason: string,
-  speaking: SpeakingContext,
-): string {
-  const say = speaker(context, speaking);
-  const intro = say(flow.phrases.agentIntro);
-  const core = [intro, say(reason)];
-  let tried: string[] = [];
-  if (context.history !== null && context.history.length === 0) tried = [say(flow.phrases.agentNothingTried)];
-  else if (context.history !== null) {
-    const notes = context.history.map((h) => `${tidy(h)}.`);
-    const room = MAX_WHISPER_CHARS - [...core, intro, flow.phrases.agentTried].join(' ').length - notes.length;
-    while (notes.length > 1 && notes.join(' ').length > room) notes.shift();
-    tried = [`${say(flow.phrases.agentTried)} ${notes.join(' ')}`];
-  }
-  return [...core, ...tried, intro].join(' ').slice(0, MAX_WHISPER_CHARS * 2);
+export function whisperFor(flow: FlowFile, reference: string, reason: string, speaking: SpeakingContext): string {
+  return speaker({ reference }, speaking)(flow.phrases.whisper, { reason });
 }
 
 /** The transfer a state stands for: its words to the caller and its reason for the agent. */
@@ -77,23 +61,24 @@ function choices(flow: FlowFile, state: string, say: ReturnType<typeof speaker>)
     case 'question':
       return [say(p.yes), say(p.no), ...(node.unsure === undefined ? [] : [say(p.unsure)])];
     case 'instructions':
-      return [say(p.solved), say(p.repeatSteps), ...(node.more === undefined ? [] : [say(p.more, { label: node.more.label })])];
+      // 1 and 3 first: a caller who is done need not hear how to hear the steps again.
+      return [say(p.solved), ...(node.more === undefined ? [] : [say(p.more, { label: node.more.label })]), say(p.repeatSteps)];
     default:
       return [];
   }
 }
 
-/** The keys that work everywhere, worded for where the caller is. */
-function globalsFor(flow: FlowFile, state: string): string {
-  if (state === flow.start) return flow.phrases.globalsAtStart;
-  if (state === SYSTEM.dialFailed) return flow.phrases.globalsAtDeskRetry;
-  if (flow.nodes[state]?.type === 'instructions') return flow.phrases.globalsAtSteps;
-  return flow.phrases.globals;
+/** The question of a question or menu: its last sentence that asks one, else its last; what a reprompt asks again. */
+function theQuestion(text: string): string {
+  const sentences = text.split(/(?<=[.?!])\s+/);
+  return [...sentences].reverse().find((sentence) => sentence.endsWith('?')) ?? sentences.at(-1)!;
 }
 
-/** The last sentence of a question or menu: what a reprompt asks again, without the preamble. */
-function theQuestion(text: string): string {
-  return text.split(/(?<=[.?!])\s+/).at(-1)!;
+/** What the caller is told after answering a question, whatever the answer: said once, at the next prompt. */
+function afterAnswer(flow: FlowFile, context: CallContext, say: ReturnType<typeof speaker>): string[] {
+  if (context.answered === null || context.notice !== null) return [];
+  const node = flow.nodes[context.answered];
+  return node?.type === 'question' && node.afterAnswer !== undefined ? [say(node.afterAnswer)] : [];
 }
 
 /**
@@ -109,7 +94,7 @@ export function promptFor(compiled: CompiledFlow, state: string, context: CallCo
   if (!asksForKey(compiled.flow, state)) return composePrompt(compiled, state, context, speaking);
   let memo = askMemo.get(compiled);
   if (memo === undefined) askMemo.set(compiled, (memo = new Map()));
-  const key = `${state}\n${context.notice}\n${context.dialProblem}\n${speaking.bsdNumber}`;
+  const key = `${state}\n${context.notice}\n${context.dialProblem}\n${context.answered}\n${speaking.bsdNumber}`;
   const known = memo.get(key);
   if (known) return known;
   const prompt = composePrompt(compiled, state, context, speaking);
@@ -124,7 +109,7 @@ export function promptFor(compiled: CompiledFlow, state: string, context: CallCo
 
 /** Whether `state` is one where the caller is asked for a key (not a transfer, nor an end). */
 function asksForKey(flow: FlowFile, state: string): boolean {
-  if (state === SYSTEM.dialFailed) return true;
+  if (state === SYSTEM.dialFailed || state === SYSTEM.deskUnavailable) return true;
   const type = flow.nodes[state]?.type;
   return type === 'menu' || type === 'question' || type === 'instructions';
 }
@@ -132,42 +117,54 @@ function asksForKey(flow: FlowFile, state: string): boolean {
 /** What to say in `state`, composed from the flow's texts: promptFor without its memo. */
 export function composePrompt(compiled: CompiledFlow, state: string, context: CallContext, speaking: SpeakingContext): Prompt {
   const { flow } = compiled;
+  const p = flow.phrases;
   const say = speaker(context, speaking);
   const node = flow.nodes[state];
+  const aside = afterAnswer(flow, context, say);
 
   if (state === SYSTEM.afterDesk) return { kind: 'end', node: state, say: [say(flow.system.afterDesk)] };
   if (state === SYSTEM.goodbye) return { kind: 'end', node: state, say: [say(flow.system.goodbye)] };
-  if (node?.type === 'end') return { kind: 'end', node: state, say: [say(node.say)] };
+  if (node?.type === 'end') return { kind: 'end', node: state, say: [...aside, say(node.say)] };
 
-  if (node?.type === 'transfer' || TRANSFER_STATES.has(state) || (node === undefined && state !== SYSTEM.dialFailed)) {
+  const interactive = state === SYSTEM.dialFailed || state === SYSTEM.deskUnavailable;
+  if (node?.type === 'transfer' || TRANSFER_STATES.has(state) || (node === undefined && !interactive)) {
     const transferState = state === SYSTEM.redial ? (context.transfer ?? SYSTEM.bsdRequest) : state;
     const transfer = transferOf(flow, transferState);
-    const opening = state === SYSTEM.redial ? [] : [say(transfer.say)];
-    // "Went straight to the desk" is only true when the caller chose the desk.
-    const history = context.history.length === 0 && transferState !== SYSTEM.bsdRequest ? null : context.history;
+    // A redial: the caller has heard why and the reference already.
+    const opening = state === SYSTEM.redial ? [] : [...aside, say(transfer.say), say(p.reference)];
     return {
       kind: 'transfer',
       node: state,
-      say: [...opening, say(flow.phrases.reference), say(flow.system.holdOn)],
-      whisper: whisperFor(flow, { reference: context.reference, history }, transfer.reason, speaking),
+      say: [...opening, say(flow.system.holdOn)],
+      whisper: whisperFor(flow, context.reference, transfer.reason, speaking),
     };
   }
 
+  const dialProblem = flow.system.dialFailed[context.dialProblem ?? 'failed'];
+  if (state === SYSTEM.deskUnavailable) {
+    const opening = context.notice === 'dialEnded' ? [say(dialProblem)] : [];
+    return { kind: 'ask', node: state, say: [...opening, say(flow.system.deskUnavailable)], patient: false };
+  }
+
   const keys = choices(flow, state, say);
-  const globals = say(globalsFor(flow, state));
-  const patient = node?.type === 'instructions';
+  const reprompt = context.notice === 'noInput' || context.notice === 'invalidKey';
+  // The keys that work everywhere: after the main menu, and whenever the caller seems not to know what to press.
+  const globals = reprompt || state === flow.start ? [say(p.globals)] : [];
   let opening: string[];
-  if (context.notice === 'noInput' || context.notice === 'invalidKey') {
-    const apology = say(context.notice === 'noInput' ? flow.phrases.noInput : flow.phrases.invalidKey);
+  if (reprompt) {
+    const apology = say(context.notice === 'noInput' ? p.noInput : p.invalidKey);
     opening = node?.type === 'menu' || node?.type === 'question' ? [apology, say(theQuestion(node.say))] : [apology];
   } else if (context.notice === 'waiting') {
-    opening = [say(flow.phrases.patience)];
+    opening = [say(p.patience)];
   } else if (state === SYSTEM.dialFailed) {
-    opening = [say(flow.system.dialFailed[context.dialProblem ?? 'failed'])];
+    opening = [say(dialProblem)];
   } else {
     const lead =
       context.notice === 'greeting' ? [say(flow.greeting)] : context.notice === 'flowChanged' ? [say(flow.system.flowChanged)] : [];
-    opening = [...lead, ...(node === undefined ? [] : [say(node.say)])];
+    const steps = node?.type === 'instructions' ? [say(p.willWait), say(node.say)] : node === undefined ? [] : [say(node.say)];
+    opening = [...lead, ...aside, ...steps];
   }
-  return { kind: 'ask', node: state, say: [...opening, ...keys, globals], patient };
+  const ask: Prompt = { kind: 'ask', node: state, say: [...opening, ...keys, ...globals], patient: node?.type === 'instructions' };
+  if (node?.type === 'instructions' && node.wait !== undefined) ask.waitSeconds = node.wait.seconds;
+  return ask;
 }

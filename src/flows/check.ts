@@ -15,6 +15,7 @@ const SPOKEN = ['reference', 'bsdNumber'];
 const ALLOWED_PLACEHOLDERS: Record<string, string[]> = {
   'phrases.option': ['label', 'key'],
   'phrases.more': ['label'],
+  'phrases.whisper': ['reason', ...SPOKEN],
 };
 
 function fieldPath(field: string): (string | number)[] {
@@ -40,6 +41,7 @@ function texts(flow: FlowFile): { node?: string; field: string; value: string }[
   for (const [id, node] of Object.entries(flow.nodes)) {
     out.push({ node: id, field: 'say', value: node.say });
     if (node.type === 'transfer') out.push({ node: id, field: 'reason', value: node.reason });
+    if (node.type === 'question' && node.afterAnswer) out.push({ node: id, field: 'afterAnswer', value: node.afterAnswer });
     if (node.type === 'menu') node.options.forEach((o, i) => out.push({ node: id, field: `options[${i}].label`, value: o.label }));
     if (node.type === 'instructions' && node.more) out.push({ node: id, field: 'more.label', value: node.more.label });
   }

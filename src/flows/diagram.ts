@@ -58,11 +58,13 @@ export function flowDiagram(loaded: LoadedFlow): string {
   lines.push(
     '  anywhere[/"At every question: 0 the desk · * repeat · 9 main menu<br/>no key or a wrong key: reprompt · 3 failures: transfer to the desk"/]:::note',
     '  subgraph desk["Every transfer"]',
-    '    dial[["Say why, the reference and the desk number<br/>dial the desk with a whisper for the agent"]]:::transfer',
+    '    dial[["Say why and the reference<br/>dial the desk with a whisper of the reason and the reference"]]:::transfer',
     '    dial -->|answered| afterDesk(["Thanks, goodbye"]):::finish',
     '    dial -->|"busy, no answer, failed"| unavailable{{"The desk did not answer"}}',
-    '    unavailable -->|"1 or 0: try again"| dial',
-    '    unavailable -->|"2, or 3 failures"| bye(["Goodbye, with the desk number and reference"]):::finish',
+    '    unavailable -->|"1 or 0: try again, at most twice"| dial',
+    '    unavailable -->|"2, or 3 failures"| bye{{"The desk number and the reference<br/>* repeats them"}}',
+    '    dial -->|"the third dial fails"| bye',
+    '    bye -->|"anything else, or no key"| goodbye(["Goodbye"]):::finish',
     '  end',
   );
   return `${lines.join('\n')}\n`;

@@ -38,15 +38,27 @@ const questionNode = z.strictObject({
   type: z.literal('question'),
   say: text,
   note: text,
+  /** Said after the caller answers, whatever the answer, before what comes next. */
+  afterAnswer: text.optional(),
   yes: branch('key 1 (yes)'),
   no: branch('key 2 (no)'),
   unsure: branch('key 3 (unsure)').optional(),
+});
+
+/**
+ * How long the line waits in silence while the caller does a step before it checks in, and how many such waits
+ * before it transfers the caller as gone quiet. "Wait a few minutes, then refresh" needs minutes, not seconds.
+ */
+const wait = z.strictObject({
+  seconds: z.number().int().min(5, 'must be 5 seconds or more').max(600, 'must be 600 seconds (10 minutes) or less'),
+  times: z.number().int().min(1, 'must be 1 or more').max(10, 'must be 10 or fewer'),
 });
 
 const instructionsNode = z.strictObject({
   type: z.literal('instructions'),
   say: text,
   note: text.optional(),
+  wait: wait.optional(),
   solved: branch('key 1 (solved)'),
   more: z.strictObject({ label: text, goto: branch('key 3') }).optional(),
 });
@@ -84,16 +96,12 @@ export const flowFile = z.strictObject({
     repeatSteps: text,
     more: text,
     globals: text,
-    globalsAtStart: text,
-    globalsAtSteps: text,
-    globalsAtDeskRetry: text,
+    willWait: text,
     patience: text,
     noInput: text,
     invalidKey: text,
     reference: text,
-    agentIntro: text,
-    agentTried: text,
-    agentNothingTried: text,
+    whisper: text,
   }),
   system: z.strictObject({
     bsdRequest: systemTransfer,
@@ -103,6 +111,7 @@ export const flowFile = z.strictObject({
     technicalProblem: systemTransfer,
     holdOn: text,
     dialFailed: z.strictObject({ busy: text, noAnswer: text, failed: text, choices: text }),
+    deskUnavailable: text,
     flowChanged: text,
     afterDesk: text,
     goodbye: text,

@@ -8,9 +8,8 @@ import type { Express } from 'express';
  *
  * Express gives every request those prototypes as it takes it (`Object.setPrototypeOf` on the request and on the
  * response); on objects that have them already, that is a no-op. Changing the prototype of an object after it is
- * built is costly in V8: measured on a bare Node server, it more than doubled the CPU per request and made about a
- * fifth of the young objects of each request survive their first collections, so that they filled the old
- * generation and brought a full collection every few seconds. Express itself still handles every request.
+ * built is costly in V8: each request takes more CPU, and its young objects survive their first collections, fill
+ * the old generation and bring full collections. Express itself still handles every request.
  */
 // Kept over plain http.createServer(app): 173-188 against 260-285 µs of CPU per webhook (docs/performance.md).
 export function createLineServer(app: Express): Server {

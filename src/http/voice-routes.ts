@@ -6,6 +6,7 @@ import {
   callParams,
   dialParams,
   inputParams,
+  rescueDialQuery,
   rescueQuery,
   statusParams,
   turnQuery,
@@ -114,7 +115,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
 
   const rescueOrLastResort = (callSid: string | undefined, opening: 'technicalProblem' | 'stateLost'): string => {
     try {
-      return deps.rescue.transfer(callSid ?? 'unknown', null, opening);
+      return deps.rescue.transfer(callSid ?? 'unknown', opening);
     } catch {
       return lastResortTwiml(deps.render.bsdNumber, spokenPhoneNumber(deps.render.bsdNumber));
     }
@@ -150,7 +151,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
     const { CallSid } = parseOr400(callParams, req.body, 'call parameters');
     const body = req.body as Record<string, unknown>;
     return {
-      twiml: deps.rescue.transfer(CallSid, null, 'technicalProblem'),
+      twiml: deps.rescue.transfer(CallSid, 'technicalProblem'),
       callSid: CallSid,
       event: 'fallback',
       outcome: 'fallback-rescued',
@@ -165,8 +166,9 @@ export function voiceRoutes(deps: VoiceDeps): Router {
 
   turn('/voice/rescue/dial', async (req) => {
     const { CallSid, DialCallStatus } = parseOr400(dialParams, req.body, 'dial parameters');
+    const { d } = parseOr400(rescueDialQuery, req.query, 'query');
     return {
-      twiml: deps.rescue.dialed(CallSid, DialCallStatus),
+      twiml: deps.rescue.dialed(CallSid, DialCallStatus, d),
       callSid: CallSid,
       event: `dial ${DialCallStatus}`,
       outcome: 'rescue',
@@ -176,8 +178,8 @@ export function voiceRoutes(deps: VoiceDeps): Router {
 
   turn('/voice/rescue/choice', async (req) => {
     const { CallSid, Digits } = parseOr400(inputParams, req.body, 'input parameters');
-    const { n } = parseOr400(rescueQuery, req.query, 'query');
-    return { twiml: deps.rescue.choice(CallSid, Digits, n), callSid: CallSid, ...keysPressed(Digits), outcome: 'rescue' };
+    const query = parseOr400(rescueQuery, req.query, 'query');
+    return { twiml: deps.rescue.choice(CallSid, Digits, query), callSid: CallSid, ...keysPressed(Digits), outcome: 'rescue' };
   });
 
   turn('/voice/status', async (req) => {

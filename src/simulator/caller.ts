@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { getExpectedTwilioSignature } from 'twilio';
+import { signWebhook, type SignedWebhook } from '../telephony/signature';
 import { readTwimlChecked, type Verb } from './twiml-reader';
 
 /** What the caller does when the line waits: press a key, stay silent; or how the desk answers a transfer. */
@@ -42,7 +42,18 @@ export interface Reply {
 }
 
 /** Sends one signed webhook, as Twilio would. */
-export type Transport = (url: string, params: Record<string, string>, signature: string) => Promise<Reply>;
+export type Transport = (webhook: SignedWebhook) => Promise<Reply>;
+
+/** Sends webhooks with fetch, to the URL Twilio would call or, through `to`, to another address for it. */
+export function fetchTransport(to: (url: string) => string = (url) => url): Transport {
+  return async ({ url, body, headers }) => {
+    const res = await fetch(to(url), { method: 'POST', headers, body });
+    return { status: res.status, body: await res.text() };
+  };
+}
+
+/** Where the line waits for the caller: a <Gather> for a key (or none), a <Dial> for how the desk answers. */
+type Waiting = Extract<Verb, { verb: 'Gather' | 'Dial' }>;
 
 export interface TranscriptLine {
   who: 'line' | 'caller' | 'transfer' | 'agent hears' | 'desk' | 'call' | 'error';
@@ -53,11 +64,9 @@ export interface CallOptions {
   baseUrl: string;
   authToken: string;
   transport: Transport;
-  /** The next thing the caller does; null means the caller hangs up. */
-  next: (waitingFor: 'key' | 'desk') => Promise<Step | null> | Step | null;
+  /** The next thing the caller does where the line waits; null means the caller hangs up. */
+  next: (at: Waiting) => Promise<Step | null> | Step | null;
   callSid?: string;
-  from?: string;
-  to?: string;
   accountSid?: string;
   /** Twilio's fallback URL; requested when a webhook fails, as Twilio does. */
   fallbackUrl?: string;
@@ -70,7 +79,6 @@ export interface CallResult {
   transcript: TranscriptLine[];
   /** How the call ended. */
   ending: 'line hung up' | 'end of document' | 'caller hung up' | 'too many requests' | 'error';
-  requests: number;
   errors: string[];
 }
 
@@ -86,8 +94,8 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
   const common = {
     CallSid: callSid,
     AccountSid: options.accountSid ?? `AC${'0'.repeat(32)}`,
-    From: options.from ?? '+15555550123',
-    To: options.to ?? '+15555550100',
+    From: '+15555550123',
+    To: '+15555550100',
     Direction: 'inbound',
     ApiVersion: '2010-04-01',
   };
@@ -106,10 +114,9 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
   const post = async (url: string, extra: Record<string, string>): Promise<Verb[] | null> => {
     requests++;
     const params = { ...common, CallStatus: 'in-progress', ...extra };
-    const signature = getExpectedTwilioSignature(options.authToken, url, params);
     let reply: Reply;
     try {
-      reply = await options.transport(url, params, signature);
+      reply = await options.transport(signWebhook(options.authToken, url, params));
       if (reply.status !== 200) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
       const reading = readTwimlChecked(reply.body);
       for (const problem of reading.problems) {
@@ -156,7 +163,7 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
         break;
       } else if (verb.verb === 'Gather') {
         for (const text of verb.says) say('line', text);
-        const step = await options.next('key');
+        const step = await options.next(verb);
         if (step === null || step.kind === 'hangup') {
           say('caller', 'hangs up');
           ending = 'caller hung up';
@@ -177,7 +184,7 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
       } else if (verb.verb === 'Dial') {
         const number = verb.numbers[0]!;
         say('transfer', `dialling ${number.number}`);
-        const step = await options.next('desk');
+        const step = await options.next(verb);
         const outcome = step?.kind === 'desk' ? step.outcome : step === null ? null : 'answered';
         if (outcome === null) {
           say('caller', 'hangs up');
@@ -214,14 +221,13 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
   // The status callback: Twilio wants any 2xx and reads no TwiML from it.
   const statusUrl = `${options.baseUrl}/voice/status`;
   const statusParams = { ...common, CallStatus: 'completed', CallDuration: '60' };
-  requests++;
   try {
-    const reply = await options.transport(statusUrl, statusParams, getExpectedTwilioSignature(options.authToken, statusUrl, statusParams));
+    const reply = await options.transport(signWebhook(options.authToken, statusUrl, statusParams));
     if (reply.status < 200 || reply.status > 299) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
   } catch (error) {
     errors.push(`/voice/status: ${(error as Error).message}`);
   }
-  return { callSid, transcript, ending, requests, errors };
+  return { callSid, transcript, ending, errors };
 }
 
 /**
@@ -230,8 +236,8 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
  */
 export function scripted(steps: Step[]): CallOptions['next'] {
   const queue = [...steps];
-  return (waitingFor) => {
-    if (waitingFor === 'desk') return queue[0]?.kind === 'desk' ? queue.shift()! : { kind: 'desk', outcome: 'answered' };
+  return (at) => {
+    if (at.verb === 'Dial') return queue[0]?.kind === 'desk' ? queue.shift()! : { kind: 'desk', outcome: 'answered' };
     return queue.shift() ?? null;
   };
 }

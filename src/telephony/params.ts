@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dialProblem } from '../engine/call-machine';
 
 /** Webhook parameters, as Twilio posts them. Unknown parameters are ignored; Twilio adds new ones over time. */
 
@@ -51,8 +52,19 @@ export const whisperQuery = z.object({
   w: z.string().min(1).max(2000),
 });
 
+/** What the rescue's desk-retry dialog remembers without a store: see turn/rescue.ts. */
 export const rescueQuery = z.object({
+  /** Which question: "try again?" (f) or the last words with the desk's number (u). */
+  s: z.enum(['f', 'u']).default('f'),
+  /** Failed answers at it. */
   n: z.coerce.number().int().min(0).max(10).default(0),
+  /** Dials to the desk that did not connect. */
+  d: z.coerce.number().int().min(0).max(10).default(0),
+  /** Why the last dial ended. */
+  p: dialProblem.optional(),
 });
+export type RescueQuery = z.infer<typeof rescueQuery>;
+
+export const rescueDialQuery = rescueQuery.pick({ d: true });
 
 export type DialStatus = z.infer<typeof dialStatus>;

@@ -141,7 +141,12 @@ export function renderPrompt(prompt: Prompt, urls: Urls, options: RenderOptions)
   const doc = new TwimlDocument(options.voice);
   switch (prompt.kind) {
     case 'ask':
-      return askTwiml(doc, prompt.say, urls.input, prompt.patient ? options.stepsTimeoutSeconds : options.gatherTimeoutSeconds).toString();
+      return askTwiml(
+        doc,
+        prompt.say,
+        urls.input,
+        prompt.waitSeconds ?? (prompt.patient ? options.stepsTimeoutSeconds : options.gatherTimeoutSeconds),
+      ).toString();
     case 'transfer':
       return transferTwiml(doc, prompt.say, prompt.whisper, urls.dial, options).toString();
     case 'end':

@@ -99,7 +99,7 @@ export class CallTurns {
       if (event?.type === 'DIAL' && event.outcome === 'connected') return { ...this.afterDesk(callSid), outcome: 'fault-rescued', extra };
       const opening = event === null ? 'technicalProblem' : 'stateLost';
       const transfer = rescueTransfer(opening, null);
-      return { twiml: this.deps.rescue.transfer(callSid, null, opening), node: '(none)', outcome: 'fault-rescued', extra, transfer };
+      return { twiml: this.deps.rescue.transfer(callSid, opening), node: '(none)', outcome: 'fault-rescued', extra, transfer };
     }
   }
 
@@ -158,7 +158,7 @@ export class CallTurns {
           return this.afterDesk(callSid);
         case 'rescue':
           return {
-            twiml: this.deps.rescue.transfer(callSid, decision.history),
+            twiml: this.deps.rescue.transfer(callSid),
             node: '(none)',
             outcome: decision.why,
             transfer: rescueTransfer(decision.why === 'state-lost' ? 'stateLost' : 'unknownFlow', decision.history),

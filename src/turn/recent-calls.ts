@@ -9,8 +9,8 @@ export class RecentCalls {
   private readonly entries = new Map<string, { session: StoredSession; at: number }>();
 
   constructor(
-    // About 2.5 KB an entry: at most some 12 MB. A call's next turn comes within seconds, or 30 s at
-    // self-service steps; after five minutes an entry is more likely stale than useful.
+    // Bounded, so that memory stays flat however many calls pass (docs/performance.md). A call's next turn comes
+    // within seconds, or 30 s at self-service steps; after five minutes an entry is more likely stale than useful.
     private readonly maxEntries = 5_000,
     private readonly maxAgeMs = 5 * 60_000,
     private readonly now: () => number = Date.now,

@@ -1,11 +1,11 @@
-import { speaker, whisperFor, type SpeakingContext } from '../engine/prompt';
-import { referenceFor } from '../engine/step';
-import type { CompiledFlow } from '../engine/compile';
-import type { DialStatus } from '../telephony/params';
+import { whisperFor, speaker, type Prompt, type SpeakingContext } from '../engine/prompt';
+import { advance, referenceFor, startCall, type SavedCall } from '../engine/step';
+import { SYSTEM, type CompiledFlow } from '../engine/compile';
+import type { CallEvent } from '../engine/call-machine';
+import { GLOBAL_KEYS } from '../flows/schema';
+import { dialEvent, keyEvent } from '../telephony/events';
+import type { DialStatus, RescueQuery } from '../telephony/params';
 import { askTwiml, endTwiml, transferTwiml, TwimlDocument, withQuery, type RenderOptions } from '../telephony/twiml';
-
-/** Failed answers at the rescue's "try again?" question before it dials the desk again, as everywhere. */
-const RESCUE_ATTEMPTS = 3;
 
 /** How the rescue opens: a call that could not start, a call whose state is gone, or a redial (no opening). */
 export type RescueOpening = 'technicalProblem' | 'stateLost' | 'none';
@@ -13,6 +13,10 @@ export type RescueOpening = 'technicalProblem' | 'stateLost' | 'none';
 /**
  * The rescue path: a transfer to the desk that needs no call state. It answers the fallback URL, a call whose
  * state is lost or unreadable, and any internal fault, so that every caller still reaches a person.
+ *
+ * When the desk does not answer, the rescue asks "try again?" exactly as a call with state does: the flow's own
+ * machine decides, from its desk-retry states, and the little it needs to remember (which question, failed
+ * answers, dials so far, why the dial ended) travels in the webhook URLs instead of the store.
  */
 export class Rescue {
   constructor(
@@ -28,28 +32,16 @@ export class Rescue {
     return { bsdNumber: this.options.bsdNumber };
   }
 
-  private say(template: string, callSid: string): string {
-    return speaker({ reference: referenceFor(callSid) }, this.speaking())(template);
-  }
-
-  /** Tell the caller, then dial the desk; the agent hears the reference and, when known, what the caller said. */
-  transfer(callSid: string, history: string[] | null = null, opening: RescueOpening = 'stateLost'): string {
+  /** Tell the caller, then dial the desk; the agent hears the reference and why. `deskTries`: dials that failed. */
+  transfer(callSid: string, opening: RescueOpening = 'stateLost', deskTries = 0): string {
     const { flow } = this.flow;
+    const reference = referenceFor(callSid);
+    const say = speaker({ reference }, this.speaking());
     const why = opening === 'technicalProblem' ? flow.system.technicalProblem : flow.system.stateLost;
-    const say = [
-      ...(opening === 'none' ? [] : [this.say(why.say, callSid)]),
-      this.say(flow.phrases.reference, callSid),
-      this.say(flow.system.holdOn, callSid),
-    ];
-    const whisper = whisperFor(flow, { reference: referenceFor(callSid), history }, why.reason, this.speaking());
-    return transferTwiml(this.doc(), say, whisper, `${this.options.baseUrl}/voice/rescue/dial`, this.options).toString();
-  }
-
-  private retryQuestion(callSid: string, lead: string[], attempt: number): string {
-    const { flow } = this.flow;
-    const say = [...lead, this.say(flow.system.dialFailed.choices, callSid)];
-    const action = `${this.options.baseUrl}${withQuery('/voice/rescue/choice', { n: attempt })}`;
-    return askTwiml(this.doc(), say, action, this.options.gatherTimeoutSeconds).toString();
+    const words = [...(opening === 'none' ? [] : [say(why.say), say(flow.phrases.reference)]), say(flow.system.holdOn)];
+    const whisper = whisperFor(flow, reference, why.reason, this.speaking());
+    const action = `${this.options.baseUrl}${withQuery('/voice/rescue/dial', { d: deskTries })}`;
+    return transferTwiml(this.doc(), words, whisper, action, this.options).toString();
   }
 
   /** The answer to a webhook for a call that has ended: nothing more to say. */
@@ -57,25 +49,44 @@ export class Rescue {
     return this.doc().hangup().toString();
   }
 
-  /** The desk's dial ended: goodbye after a conversation, otherwise offer to try again. */
-  dialed(callSid: string, status: DialStatus): string {
-    const { flow } = this.flow;
-    if (status === 'completed' || status === 'answered') return endTwiml(this.doc(), [this.say(flow.system.afterDesk, callSid)]).toString();
-    const problem = status === 'busy' ? 'busy' : status === 'no-answer' ? 'noAnswer' : 'failed';
-    return this.retryQuestion(callSid, [this.say(flow.system.dialFailed[problem], callSid)], 0);
+  /** The desk's dial ended: goodbye after a conversation, otherwise what the flow says when the desk did not answer. */
+  dialed(callSid: string, status: DialStatus, deskTries = 0): string {
+    return this.step(callSid, SYSTEM.redial, { n: 0, d: deskTries }, dialEvent(status));
   }
 
-  /**
-   * The caller's answer to "try again?": 1 or 0 dials again, 2 ends, * repeats the question; no key or another
-   * key asks again, and the third such answer dials again: a caller is never hung up on.
-   */
-  choice(callSid: string, digits: string | undefined, failures: number): string {
-    const { flow } = this.flow;
-    if (digits === '1' || digits === '0') return this.transfer(callSid, null, 'none');
-    if (digits === '2') return endTwiml(this.doc(), [this.say(flow.system.goodbye, callSid)]).toString();
-    if (digits === '*') return this.retryQuestion(callSid, [], failures);
-    if (failures + 1 >= RESCUE_ATTEMPTS) return this.transfer(callSid, null, 'none');
-    const apology = digits === undefined || digits === '' ? flow.phrases.noInput : flow.phrases.invalidKey;
-    return this.retryQuestion(callSid, [this.say(apology, callSid)], failures + 1);
+  /** The caller's answer at the rescue's "try again?" question, or at its last words with the desk's number. */
+  choice(callSid: string, digits: string | undefined, query: RescueQuery): string {
+    const at = query.s === 'u' ? SYSTEM.deskUnavailable : SYSTEM.dialFailed;
+    // The main menu needs a call with state: start the call again, as a new call starts.
+    if (digits?.trim() === GLOBAL_KEYS.mainMenu) return this.doc().redirect(`${this.options.baseUrl}/voice`).toString();
+    return this.step(callSid, at, query, keyEvent(digits));
+  }
+
+  /** One step of the flow's machine from `at`, with the context the URL carried, rendered with rescue URLs. */
+  private step(callSid: string, at: string, query: Omit<RescueQuery, 's'>, event: CallEvent): string {
+    const fresh = startCall(this.flow, callSid, this.speaking()).call;
+    const saved: SavedCall = {
+      flowVersion: this.flow.version,
+      nodeVersion: this.flow.nodeVersions[at] ?? '',
+      call: {
+        value: at,
+        context: { ...fresh.context, notice: null, failures: query.n, deskTries: query.d, dialProblem: query.p ?? null },
+      },
+    };
+    const turn = advance(this.flow, saved, event, this.speaking());
+    const { context } = turn.call;
+    if (turn.call.value === SYSTEM.redial) return this.transfer(callSid, 'none', context.deskTries);
+    return this.render(turn.prompt, {
+      s: turn.call.value === SYSTEM.deskUnavailable ? 'u' : 'f',
+      n: context.failures,
+      d: context.deskTries,
+      ...(context.dialProblem === null ? {} : { p: context.dialProblem }),
+    });
+  }
+
+  private render(prompt: Prompt, query: RescueQuery): string {
+    if (prompt.kind !== 'ask') return endTwiml(this.doc(), prompt.say).toString();
+    const action = `${this.options.baseUrl}${withQuery('/voice/rescue/choice', query)}`;
+    return askTwiml(this.doc(), prompt.say, action, this.options.gatherTimeoutSeconds).toString();
   }
 }

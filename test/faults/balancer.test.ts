@@ -2,9 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatTranscript, parseSteps, placeCall, scripted, simulatedCallSid, type Transport } from '../../src/simulator/caller';
-import { AUTH_TOKEN } from '../helpers/line';
-import { startLineProcess, type LineProcess } from '../helpers/processes';
+import { fetchTransport, formatTranscript, parseSteps, placeCall, scripted, simulatedCallSid } from '../../src/simulator/caller';
+import { AUTH_TOKEN, startLineProcess, type LineProcess } from '../helpers/processes';
 import { freePort, startRedis, type RedisProcess } from '../helpers/redis-server';
 import { documentedCall, documentedCallFiles, TRANSCRIPT_WIDTH } from '../helpers/transcripts';
 
@@ -75,14 +74,7 @@ afterAll(async () => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-const throughBalancer: Transport = async (url, params, signature) => {
-  const res = await fetch(url.replace(PUBLIC, front), {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
-    body: new URLSearchParams(params).toString(),
-  });
-  return { status: res.status, body: await res.text() };
-};
+const throughBalancer = fetchTransport((url) => url.replace(PUBLIC, front));
 
 async function metricsOf(line: LineProcess): Promise<{ webhooks: number; trips: Record<string, number> }> {
   const text = await (await fetch(`http://127.0.0.1:${line.port}/metrics`)).text();

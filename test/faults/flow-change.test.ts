@@ -46,7 +46,7 @@ test('a call on an unchanged question carries on across versions', async () => {
   const next = await renewed.post('/voice/input?t=1', params({ Digits: '3' })).expect(200);
   expect(sayOf(next.text)).toContain('Have you uninstalled the authenticator app?');
   const after = await old.post('/voice/input?t=2', params({ Digits: '1' })).expect(200);
-  expect(sayOf(after.text)).toContain('Reinstall the authenticator app');
+  expect(sayOf(after.text)).toContain('Reinstall the app');
 });
 
 test('a call on a changed question is led back to the main menu once, then goes on whichever instance answers', async () => {
@@ -55,7 +55,7 @@ test('a call on a changed question is led back to the main menu once, then goes 
   await old.post('/voice/input?t=2', params({ Digits: '2' })).expect(200); // now at the old changed-device question
   // The caller presses 1 ("yes, changed device") on the old wording; the new instance must not read it as "new phone: yes".
   const led = await renewed.post('/voice/input?t=3', params({ Digits: '1' })).expect(200);
-  expect(sayOf(led.text)).toMatch(/^This phone menu was just updated, so let's start again from the main menu\. Which problem/);
+  expect(sayOf(led.text)).toMatch(/^This phone menu was just updated, so let's start again from the main menu\. Which login problem\?/);
   // Back and forth between versions from here on: no second "menu was updated", the call goes on.
   const t = Number(/t=(\d+)/.exec(led.text)![1]);
   const a = await old.post(`/voice/input?t=${t}`, params({ Digits: '2' })).expect(200);

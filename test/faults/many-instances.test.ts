@@ -1,6 +1,5 @@
-import { formatTranscript, parseSteps, placeCall, scripted, simulatedCallSid, type Transport } from '../../src/simulator/caller';
-import { AUTH_TOKEN } from '../helpers/line';
-import { startLineProcess, type LineProcess } from '../helpers/processes';
+import { fetchTransport, formatTranscript, parseSteps, placeCall, scripted, simulatedCallSid } from '../../src/simulator/caller';
+import { AUTH_TOKEN, startLineProcess, type LineProcess } from '../helpers/processes';
 import { startRedis, type RedisProcess } from '../helpers/redis-server';
 import { asDocumented, documentedCall, documentedCallFiles, TRANSCRIPT_WIDTH } from '../helpers/transcripts';
 
@@ -28,16 +27,11 @@ test.each(documentedCallFiles())('%s, alternating between two processes', async 
   const sid = simulatedCallSid(`portal-line-demo-${file}`);
   let next = 0;
   const served: number[] = [];
-  const transport: Transport = async (url, params, signature) => {
+  const transport = fetchTransport((url) => {
     const which = next++ % lines.length;
     served.push(which);
-    const res = await fetch(url.replace(PUBLIC, `http://127.0.0.1:${lines[which]!.port}`), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
-      body: new URLSearchParams(params).toString(),
-    });
-    return { status: res.status, body: await res.text() };
-  };
+    return url.replace(PUBLIC, `http://127.0.0.1:${lines[which]!.port}`);
+  });
   const result = await placeCall({
     baseUrl: PUBLIC,
     authToken: AUTH_TOKEN,

@@ -87,7 +87,7 @@ test('calls survive the primary being killed', async () => {
   for (let n = 0; n < 20; n++) {
     const res = await line.post(`/voice/input?t=${version.get(n) ?? 1}`, params(n, { Digits: '1' }));
     expect(res.status).toBe(200);
-    if (readTwiml(res.text)[0]?.verb === 'Gather' && /Did you enter the email address/.test(res.text)) carriedOn++;
+    if (readTwiml(res.text)[0]?.verb === 'Gather' && /Did you enter that email address/.test(res.text)) carriedOn++;
   }
   expect(carriedOn).toBeGreaterThanOrEqual(15);
 });

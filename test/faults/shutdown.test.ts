@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
-import { getExpectedTwilioSignature } from 'twilio';
+import { readTwiml } from '../../src/simulator/twiml-reader';
+import { signWebhook } from '../../src/telephony/signature';
 import { getHealth, keptConnection } from '../helpers/kept-connection';
-import { AUTH_TOKEN } from '../helpers/line';
-import { startLineProcess, type LineProcess } from '../helpers/processes';
+import { AUTH_TOKEN, startLineProcess, type LineProcess } from '../helpers/processes';
 import { startRedis, type RedisProcess } from '../helpers/redis-server';
 
 /** SIGTERM: readiness turns 503 during the drain; a webhook in flight when the server closes is answered; exit 0. */
@@ -18,31 +18,21 @@ afterEach(async () => {
 });
 
 function poster(line: LineProcess) {
-  return (path: string, params: Record<string, string>) =>
-    fetch(`http://127.0.0.1:${line.port}${path}`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        'X-Twilio-Signature': getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}${path}`, params),
-      },
-      body: new URLSearchParams(params).toString(),
-    });
-}
-
-async function ready(line: LineProcess): Promise<void> {
-  while ((await fetch(`http://127.0.0.1:${line.port}/readyz`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
+  return (path: string, params: Record<string, string>) => {
+    const { headers, body } = signWebhook(AUTH_TOKEN, `${PUBLIC}${path}`, params);
+    return fetch(`http://127.0.0.1:${line.port}${path}`, { method: 'POST', headers, body });
+  };
 }
 
 test('during the drain /readyz is 503 while webhooks are still answered', async () => {
-  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '2' });
+  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '2' }, { ready: '/readyz' });
   try {
-    await ready(line);
     const exited = line.stop('SIGTERM');
     await new Promise((r) => setTimeout(r, 200));
     expect((await fetch(`http://127.0.0.1:${line.port}/readyz`)).status).toBe(503);
     const answer = await poster(line)('/voice', { CallSid: `CA${'e'.repeat(32)}` });
     expect(answer.status).toBe(200);
-    expect(await answer.text()).toContain('<Gather');
+    expect(readTwiml(await answer.text())[0]).toMatchObject({ verb: 'Gather' });
     expect(await exited).toBe(0);
   } finally {
     await line.stop();
@@ -51,10 +41,9 @@ test('during the drain /readyz is 503 while webhooks are still answered', async 
 
 test('a webhook in flight when the server closes is answered before the process exits', async () => {
   // No drain: the server closes at once, while Redis holds the webhook up.
-  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '0' });
+  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '0' }, { ready: '/readyz' });
   const admin = new Redis(redis.url);
   try {
-    await ready(line);
     void admin.call('DEBUG', 'SLEEP', '0.4').catch(() => undefined);
     await new Promise((r) => setTimeout(r, 30));
     const inFlight = poster(line)('/voice', { CallSid: `CA${'d'.repeat(32)}` });
@@ -62,7 +51,7 @@ test('a webhook in flight when the server closes is answered before the process 
     const exited = line.stop('SIGTERM');
     const answer = await inFlight;
     expect(answer.status).toBe(200);
-    expect(await answer.text()).toContain('<Gather');
+    expect(readTwiml(await answer.text())[0]).toMatchObject({ verb: 'Gather' });
     expect(await exited).toBe(0);
     // The server had stopped taking connections while the webhook was still being answered.
     expect(line.output().indexOf('"msg":"stopped"')).toBeGreaterThan(line.output().indexOf('"route":"/voice"'));
@@ -73,8 +62,7 @@ test('a webhook in flight when the server closes is answered before the process 
 });
 
 function postWebhook(params: Record<string, string>): string {
-  const body = new URLSearchParams(params).toString();
-  const signature = getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}/voice`, params);
+  const { signature, body } = signWebhook(AUTH_TOKEN, `${PUBLIC}/voice`, params);
   return (
     `POST /voice HTTP/1.1\r\nHost: line\r\nConnection: keep-alive\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
     `X-Twilio-Signature: ${signature}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
@@ -87,9 +75,8 @@ async function until(check: () => boolean, ms: number): Promise<void> {
 }
 
 test('during the drain every answer says Connection: close, and its connection is closed after it', async () => {
-  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '3' });
+  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '3' }, { ready: '/readyz' });
   try {
-    await ready(line);
     // Before: connections are kept alive.
     const before = keptConnection(line.port);
     expect(await before.send(getHealth)).toEqual({ status: 200, connection: 'keep-alive' });
@@ -109,9 +96,8 @@ test('during the drain every answer says Connection: close, and its connection i
 });
 
 test('a kept-alive connection idle when SIGTERM arrives is closed at once, not at the end of the drain', async () => {
-  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '3' });
+  const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '3' }, { ready: '/readyz' });
   try {
-    await ready(line);
     const idle = keptConnection(line.port);
     expect(await idle.send(getHealth)).toEqual({ status: 200, connection: 'keep-alive' });
     const signalled = Date.now();

@@ -1,21 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { getExpectedTwilioSignature } from 'twilio';
 import type { Express } from 'express';
 import pino from 'pino';
 import { buildApp } from '../../src/app';
 import { createLineServer } from '../../src/http/server';
-import { loadConfig, type Config } from '../../src/common/config';
+import { loadConfig } from '../../src/common/config';
 import { FlowRegistry } from '../../src/engine/registry';
 import { createLogger, type Logger } from '../../src/common/log';
 import { MemoryStore } from '../../src/store/memory-store';
 import { RedisStore } from '../../src/store/redis-store';
 import { createStore } from '../../src/store/connect';
 import type { SessionStore } from '../../src/store/session-store';
+import { signWebhook } from '../../src/telephony/signature';
 import { placeCall, scripted, parseSteps, simulatedCallSid, type CallResult, type Transport } from '../../src/simulator/caller';
+import { AUTH_TOKEN } from './processes';
 
-export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+export { AUTH_TOKEN };
 export const BASE_URL = 'https://line.example.test';
 
 /** A store exactly as main.ts builds it from the environment (command timeout, no offline queue, bounded retries). */
@@ -36,7 +37,6 @@ export type StoreKind = 'redis' | 'memory' | { store: SessionStore };
 export interface TestLine {
   app: Express;
   store: SessionStore;
-  config: Config;
   logs: string[];
   redis?: Redis;
   prefix: string;
@@ -81,14 +81,13 @@ export async function startLine(kind: StoreKind, env: Record<string, string> = {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   // A test that leaves a second instance unclosed must not keep the test run from ending.
   server.unref();
-  const transport: Transport = async (url, params, signature) => {
-    const res = await request(server).post(url.replace(BASE_URL, '')).type('form').set('X-Twilio-Signature', signature).send(params);
+  const transport: Transport = async ({ url, headers, body }) => {
+    const res = await request(server).post(url.replace(BASE_URL, '')).set(headers).send(body);
     return { status: res.status, body: res.text };
   };
   return {
     app,
     store,
-    config,
     logs,
     ...(redis === undefined ? {} : { redis }),
     prefix,
@@ -102,11 +101,10 @@ export async function startLine(kind: StoreKind, env: Record<string, string> = {
         fallbackUrl: `${BASE_URL}/voice/fallback`,
       }),
     post: (path, params, options = {}) => {
-      const signature =
-        options.signature === undefined ? getExpectedTwilioSignature(AUTH_TOKEN, BASE_URL + path, params) : options.signature;
+      const { signature, body } = signWebhook(AUTH_TOKEN, BASE_URL + path, params);
       const req = request(server).post(path).type('form');
-      if (signature !== null) req.set('X-Twilio-Signature', signature);
-      return req.send(params);
+      if (options.signature !== null) req.set('X-Twilio-Signature', options.signature ?? signature);
+      return req.send(body);
     },
     close: async () => {
       server.closeAllConnections();

@@ -1,18 +1,43 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { freePort } from './redis-server';
-import { AUTH_TOKEN } from './line';
+
+/** The Twilio auth token of the lines the tests start, in their own process or in the test's. */
+export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 
 export interface LineProcess {
   port: number;
-  process: ChildProcess;
-  output: () => string;
+  pid: number;
+  /** What the process has written to stdout and stderr (nothing when started with `output: 'discard'`). */
+  output(): string;
+  /** Sends `signal` (to its whole group, when it has one) and resolves with the exit code; at once if it has exited. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts the line as its own process (src/main.ts through tsx), as a deployment runs it; resolves when ready. */
-export async function startLineProcess(env: Record<string, string>): Promise<LineProcess> {
+export interface LineProcessOptions {
+  /** The command that runs the line; by default its source, through tsx. */
+  command?: string[];
+  /** The path that answers 200 once the process is ready: /healthz when it listens, /readyz when its store answers too. */
+  ready?: '/healthz' | '/readyz';
+  /** 'keep' gathers stdout and stderr for output(); 'discard' drops stdout and passes stderr on, for long runs. */
+  output?: 'keep' | 'discard';
+  /** A process group of its own, so that stop() also reaches what the command starts (`npm start` starts node). */
+  group?: boolean;
+}
+
+/** How often readiness is asked for: often enough for the benchmark's start-up times to mean something. */
+const POLL_MS = 5;
+const START_TIMEOUT_MS = 20_000;
+
+/**
+ * Starts the line as its own process, as a deployment runs it, with the tests' token, and resolves once it answers
+ * `ready`. Its environment is `env` over those defaults, with PATH and nothing else of this process's: what the
+ * shell running the tests or the benchmark has set does not leak in. Tests, the benchmark and the soak start their
+ * processes with it (the benchmark's ceiling too, with its own command).
+ */
+export async function startLineProcess(env: Record<string, string>, options: LineProcessOptions = {}): Promise<LineProcess> {
+  const { command = [process.execPath, '--import', 'tsx', 'src/main.ts'], ready = '/healthz', output = 'keep', group = false } = options;
   const port = env.PORT === undefined ? await freePort() : Number(env.PORT);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(command[0]!, command.slice(1), {
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
@@ -21,31 +46,36 @@ export async function startLineProcess(env: Record<string, string>): Promise<Lin
       SHUTDOWN_DRAIN_SECONDS: '0',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', output === 'keep' ? 'pipe' : 'ignore', output === 'keep' ? 'pipe' : 'inherit'],
+    detached: group,
   });
   let out = '';
-  child.stdout!.on('data', (d) => (out += String(d)));
-  child.stderr!.on('data', (d) => (out += String(d)));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the line exited with ${child.exitCode}:\n${out}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the line did not start within 20 s:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
+  child.stdout?.on('data', (d) => (out += String(d)));
+  child.stderr?.on('data', (d) => (out += String(d)));
+  const line: LineProcess = {
     port,
-    process: child,
+    pid: child.pid!,
     output: () => out,
     stop: async (signal = 'SIGKILL') => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      child.kill(signal);
+      if (group) process.kill(-child.pid!, signal);
+      else child.kill(signal);
       return exited;
     },
   };
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${command.join(' ')} exited with ${child.exitCode}:\n${out}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}${ready}`)).status === 200) return line;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await line.stop();
+      throw new Error(`${command.join(' ')} did not answer ${ready} within ${START_TIMEOUT_MS / 1000} s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
 }

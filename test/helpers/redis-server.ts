@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -35,7 +35,6 @@ export function answersPing(port: number, host = '127.0.0.1'): Promise<boolean> 
 export interface RedisProcess {
   port: number;
   url: string;
-  process: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -63,7 +62,6 @@ export async function startRedis(extraArgs: string[] = [], port?: number): Promi
   return {
     port: chosen,
     url,
-    process: child,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

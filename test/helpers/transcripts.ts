@@ -9,7 +9,6 @@ export const TRANSCRIPTS_DIR = 'docs/transcripts';
 export const TRANSCRIPT_WIDTH = 110;
 
 export interface DocumentedCall {
-  file: string;
   command: string;
   keys: string;
   body: string;
@@ -19,7 +18,7 @@ export function documentedCall(file: string): DocumentedCall {
   const [command, ...rest] = readFileSync(join(TRANSCRIPTS_DIR, file), 'utf8').trimEnd().split('\n');
   const keys = /--keys (\S+)/.exec(command!)?.[1];
   if (keys === undefined) throw new Error(`${file}: the first line must be the npm run call command with --keys`);
-  return { file, command: command!, keys, body: rest.join('\n') };
+  return { command: command!, keys, body: rest.join('\n') };
 }
 
 export function documentedCallFiles(): string[] {
@@ -33,6 +32,12 @@ export function documentedCallFiles(): string[] {
  * the documented CallSid. A spoken reference is always as long, so the lines wrap the same.
  */
 export function asDocumented(transcript: string, callSid: string): string {
-  const spoken = (sid: string) => spokenCode(referenceFor(sid));
-  return transcript.split(spoken(callSid)).join(spoken(simulatedCallSid('portal-line-demo')));
+  const ours = spokenCode(referenceFor(callSid));
+  const documented = referenceFor(simulatedCallSid('portal-line-demo'));
+  // A reference may be wrapped across two lines: any white space may stand between its digits.
+  const wrapped = new RegExp(ours.replace(/ /g, '\\s+'), 'g');
+  return transcript.replace(wrapped, (found) => {
+    let i = 0;
+    return found.replace(/\d/g, () => documented[i++]!);
+  });
 }

@@ -12,6 +12,13 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
     await line.close();
   });
 
+  /** What the caller told the line, as the call's summary keeps it for the desk. */
+  const told = async (result: Awaited<ReturnType<TestLine['call']>>): Promise<string[]> => {
+    const stored = await line.store.load(result.callSid);
+    if (stored === null || !('ended' in stored) || stored.summary === null) throw new Error('expected an ended call with a summary');
+    return stored.summary.history;
+  };
+
   const expectClean = async (result: Awaited<ReturnType<TestLine['call']>>) => {
     expect(result.errors).toEqual([]);
     // The status callback ended the call's session.
@@ -20,8 +27,8 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
 
   test('greeting and main menu', async () => {
     const result = await line.call('hangup');
-    expect(heard(result)).toMatch(
-      /^Thank you for calling the Customer Portal login help line for medical services claims\. Which problem .*For your username, press 1\. For your password, press 2\. For multi-factor authentication, or a one-time passcode that did not arrive, press 3\. For a black screen, or a portal that freezes, press 4\. To speak with the Business Support Desk, press 0\./,
+    expect(heard(result)).toBe(
+      'Customer Portal login help. Press a key at any time. Which login problem? Username, press 1. Password, press 2. Multi-factor authentication, or a missing passcode, press 3. Black screen or freezing, press 4. At any time, press 0 for the desk, star to repeat, 9 for the main menu.',
     );
     expect(result.ending).toBe('caller hung up');
     await expectClean(result);
@@ -30,11 +37,12 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   test('username, yes: transfer to log a ticket, with a whisper', async () => {
     const result = await line.call('1,1,answer');
     expect(heard(result)).toContain(
-      "Did you enter the email address you used when you set up your account? If yes, press 1. If no, press 2. If you're not sure, press 3.",
+      "Your username is the email address you used to set up your Customer Portal account. Did you enter that email address? If yes, press 1. If no, press 2. If you're not sure, press 3.",
     );
-    expect(heard(result)).toContain('the Business Support Desk will log a ticket for you');
-    expect(heard(result, 'agent hears')).toContain('Please log a ticket.');
-    expect(heard(result, 'agent hears')).toContain('Entered the email address used at account set-up: yes.');
+    expect(heard(result)).toContain('Physician Registry and Support emails can differ');
+    expect(heard(result)).toContain('The Business Support Desk will log a ticket for you');
+    expect(heard(result, 'agent hears')).toContain('Username: entered the set-up email and still cannot log in. Log a ticket.');
+    expect(await told(result)).toEqual(['Problem: username', 'Entered the email address used at set-up: yes']);
     expect(result.ending).toBe('line hung up');
     await expectClean(result);
   });
@@ -42,11 +50,11 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   test('username, no: re-enter the set-up email, with the PRSS note; solved ends with a goodbye', async () => {
     const result = await line.call('1,2,1');
     const said = heard(result);
-    expect(said).toContain('Please re-enter the email address you used when you first set up your Customer Portal account.');
+    expect(said).toContain('Re-enter the email address you used at set-up.');
     expect(said).toContain(
-      "can be different. If you'd like to use the same email address for both, tell P R S S when you update your information.",
+      'Note: your Customer Portal and Physician Registry and Support emails can differ. To use one for both, tell the registry when you update your information.',
     );
-    expect(said).toContain('If that solved your problem, press 1. To hear these steps again, press 2.');
+    expect(said).toContain('If that solved it, press 1. To hear the steps again, press 2.');
     expect(said).toMatch(/I'm glad that helped\..*Goodbye\.$/);
     expect(result.ending).toBe('line hung up');
     await expectClean(result);
@@ -54,30 +62,30 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
 
   test('username, unsure: transfer for user verification', async () => {
     const result = await line.call('1,3,answer');
-    expect(heard(result)).toContain('verify your user account');
-    expect(heard(result, 'agent hears')).toContain('Please log a ticket for user verification.');
-    expect(heard(result, 'agent hears')).toContain('Entered the email address used at account set-up: not sure.');
+    expect(heard(result)).toContain('Physician Registry and Support emails can differ');
+    expect(heard(result)).toContain('verify your account');
+    expect(heard(result, 'agent hears')).toContain('Log a ticket for user verification.');
+    expect(await told(result)).toEqual(['Problem: username', 'Entered the email address used at set-up: not sure']);
   });
 
   test('password: the self-service reset, heard again, then main menu', async () => {
     const result = await line.call('2,2,9,hangup');
     const said = heard(result);
     expect(said).toContain(
-      'On the Customer Portal login screen, click "Don\'t remember my password?". Then follow the prompts, and a password reset link will be sent to you by email.',
+      'If you\'ve forgotten or mistyped your password, reset it yourself: on the login screen, click "Don\'t remember my password?", and follow the prompts. A reset link will be sent to you by email.',
     );
     expect(said.match(/reset it yourself/g)).toHaveLength(2);
-    expect(said).toMatch(/Which problem are you having[^\n]*$/);
+    expect(said).toMatch(/Which login problem\?[^\n]*$/);
   });
 
   test('MFA: when it starts and where the passcode goes, then reinstall the app', async () => {
     const result = await line.call('3,1,1');
     const said = heard(result);
-    expect(said).toContain('It usually starts only when you log in from a new device, such as a different laptop or desktop computer.');
     expect(said).toContain(
-      'a one-time passcode is sent to the authentication app, or by text message to the mobile phone number, that you chose at set-up.',
+      'A passcode is sent when you log in from a new device, to the authenticator app or by text to the mobile number you chose at set-up.',
     );
     expect(said).toContain(
-      'Reinstall the authenticator app on your mobile device, and request another one-time passcode. Then follow the prompts on the screen to finish logging in.',
+      'Reinstall the app on your mobile device, and request another one-time passcode. Then follow the prompts on the screen to finish logging in.',
     );
     expect(result.ending).toBe('line hung up');
   });
@@ -85,63 +93,70 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   test('MFA: changed mobile device: transfer for an MFA reset', async () => {
     const result = await line.call('3,2,1,answer');
     expect(heard(result)).toContain('Have you changed your mobile device?');
-    expect(heard(result, 'agent hears')).toContain('Please request an MFA reset.');
+    expect(heard(result, 'agent hears')).toContain('Request an M F A reset.');
   });
 
   test("MFA: someone else's credentials: get the passcode from them; unavailable: transfer for an MFA reset", async () => {
     const solved = await line.call('3,2,2,1,1');
     expect(heard(solved)).toContain("Are you using someone else's username and password?");
-    expect(heard(solved)).toContain("The one-time passcode was sent to that person's mobile device. Try getting the passcode from them");
-    expect(heard(solved)).toContain('If they are not available, press 3.');
+    expect(heard(solved)).toContain('The passcode was sent to their mobile device. Try getting it from them, and finish logging in.');
+    expect(heard(solved)).toContain("If they're not available, press 3.");
     expect(solved.ending).toBe('line hung up');
 
     const unavailable = await line.call('3,2,2,1,3,answer');
-    expect(heard(unavailable, 'agent hears')).toContain("Tried to get the passcode from the credentials' owner; they are not available.");
-    expect(heard(unavailable, 'agent hears')).toContain('Please request an MFA reset.');
+    expect(heard(unavailable, 'agent hears')).toContain("using someone else's login; the owner isn't available. Request an M F A reset.");
+    expect((await told(unavailable)).at(-1)).toBe("Tried to get the passcode from the credentials' owner; they are not available");
   });
 
   test('MFA: none of the causes apply: transfer with what was ruled out', async () => {
     const result = await line.call('3,2,2,2,answer');
-    expect(heard(result, 'agent hears')).toContain(
-      "Uninstalled the authenticator app: no. Changed mobile device: no. Using someone else's credentials: no.",
-    );
+    expect(heard(result, 'agent hears')).toContain('passcode not arriving; app installed, same device, own login.');
+    expect(await told(result)).toEqual([
+      'Problem: multi-factor authentication',
+      'Uninstalled the authenticator app: no',
+      'Changed mobile device: no',
+      "Using someone else's credentials: no",
+    ]);
   });
 
   test('black screen: restart, wait and refresh, IT support, then a ticket', async () => {
     const result = await line.call('4,3,3,3,answer');
     const said = heard(result);
     const order = [
-      'restart your computer',
+      'Restart your computer',
       'Wait a few minutes, then refresh your browser.',
       'Check with your I T support',
       "Since it's not an internal issue",
     ].map((s) => said.indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(heard(result, 'agent hears')).toContain('Checked with their I T support: not an internal issue.');
+    expect(heard(result, 'agent hears')).toContain("I T says it's not internal. Log a ticket.");
+    expect((await told(result)).at(-1)).toBe('Checked with their I T support: not an internal issue');
   });
 
   test('0 reaches the desk from a question, * repeats it', async () => {
     const result = await line.call('3,*,0,answer');
     expect(heard(result).match(/Have you uninstalled the authenticator app\?/g)).toHaveLength(2);
-    expect(heard(result, 'agent hears')).toContain('The caller pressed 0 to speak with the desk.');
-    expect(heard(result, 'agent hears')).toContain('Problem: multi-factor authentication.');
+    expect(heard(result, 'agent hears')).toContain('The caller asked for the desk.');
+    expect(await told(result)).toEqual(['Problem: multi-factor authentication']);
   });
 
-  test('0 at the main menu: the agent hears the caller went straight to the desk', async () => {
+  test('0 at the main menu: the agent hears the reference and that the caller asked for the desk, within ten seconds', async () => {
     const result = await line.call('0,answer');
-    expect(heard(result, 'agent hears')).toContain('The caller went straight to the desk from the main menu.');
+    const whisper = heard(result, 'agent hears');
+    expect(whisper).toMatch(/^Portal login transfer, reference \d \d \d, \d \d \d\. The caller asked for the desk\.$/);
+    expect(await told(result)).toEqual([]);
   });
 
   test('three failures at one question transfer the caller, never hang up', async () => {
     const result = await line.call('1,_,5,_,answer');
     const said = heard(result);
     expect(said).toContain(
-      "Sorry, I didn't hear a key. Did you enter the email address you used when you set up your account? If yes, press 1. If no, press 2. If you're not sure, press 3.",
+      "Sorry, I didn't hear a key. Did you enter that email address? If yes, press 1. If no, press 2. If you're not sure, press 3. At any time, press 0 for the desk, star to repeat, 9 for the main menu.",
     );
-    expect(said).toContain('Sorry, that key is not one of the choices.');
-    expect(said).toContain("I'm having trouble understanding the keys you pressed");
-    expect(heard(result, 'agent hears')).toContain('could not get through the phone menu');
+    expect(said).toContain("Sorry, that key isn't a choice.");
+    expect(said).toContain("The keys aren't working");
+    expect(heard(result, 'agent hears')).toContain('could not use the keypad menu');
     expect(result.ending).toBe('line hung up');
   });
 
@@ -152,22 +167,35 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   ])('desk %s: told, then try again and reach the desk', async (outcome, said) => {
     const result = await line.call(`1,1,${outcome},1,answer`);
     expect(heard(result)).toContain(said);
-    expect(heard(result)).toContain(`give them reference ${referenceFor(result.callSid).slice(0, 3).split('').join(' ')}`);
-    expect(heard(result, 'agent hears')).toContain('Please log a ticket.');
+    expect(heard(result)).toContain('To try again, press 1. To end the call, press 2.');
+    expect(heard(result, 'agent hears')).toContain('Log a ticket.');
     expect(result.ending).toBe('line hung up');
     await expectClean(result);
   });
 
-  test('desk busy, end the call: goodbye with the desk number', async () => {
-    const result = await line.call('1,1,busy,2');
-    expect(heard(result)).toMatch(/call the Business Support Desk at 1, 8 0 0, 6 0 5, 2 9 6 5\. Goodbye\.$/);
+  test('desk busy, end the call: the desk number and the reference, star repeats them, then goodbye', async () => {
+    const result = await line.call('1,1,busy,2,*,_');
+    const reference = referenceFor(result.callSid).split('');
+    const ending = `Please call the Business Support Desk at 1, 8 0 0, 6 0 5, 2 9 6 5, and give them your reference number, ${reference.slice(0, 3).join(' ')}, ${reference.slice(3).join(' ')}. To hear this again, press star.`;
+    expect(heard(result).split(ending)).toHaveLength(3);
+    expect(heard(result)).toMatch(/Thank you for calling\. Goodbye\.$/);
     expect(result.ending).toBe('line hung up');
+    await expectClean(result);
+  });
+
+  test('the desk never answers: two more tries, then the number and the reference, and the call ends', async () => {
+    const result = await line.call('0,busy,1,no-answer,1,busy,_');
+    expect(result.transcript.filter((l) => l.who === 'transfer')).toHaveLength(3);
+    expect(heard(result)).toContain('Please call the Business Support Desk at 1, 8 0 0, 6 0 5, 2 9 6 5');
+    expect(heard(result)).toMatch(/Goodbye\.$/);
+    expect(result.ending).toBe('line hung up');
+    await expectClean(result);
   });
 
   test('waiting at self-service steps, then solved', async () => {
     const result = await line.call('4,_,_,1');
-    expect(heard(result)).toContain("Take your time, I'll wait. If that solved your problem, press 1.");
-    expect(result.transcript.filter((l) => l.who === 'caller')[1]!.text).toBe('presses nothing for 30 seconds');
+    expect(heard(result)).toContain("I'm still here. If that solved it, press 1.");
+    expect(result.transcript.filter((l) => l.who === 'caller')[1]!.text).toBe('presses nothing for 120 seconds');
     expect(result.ending).toBe('line hung up');
   });
 

@@ -40,7 +40,7 @@ describe('npm run flows:check', () => {
       expect.stringMatching(/node 'main-menu', field 'options\[3\]\.key': key 1 is already used by options\[0\]/),
     );
     expect(fails).toContainEqual(
-      expect.stringMatching(/field 'system\.afterDesk': contains U\+0007 at character 68, a character XML does not allow/),
+      expect.stringMatching(/field 'system\.afterDesk': contains U\+0007 at character 59, a character XML does not allow/),
     );
     expect(result.stderr).toMatch(/\d+ problem\(s\) in /);
   });

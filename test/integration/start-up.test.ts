@@ -3,11 +3,10 @@ import { connect, createServer } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getExpectedTwilioSignature } from 'twilio';
 import { readTwiml } from '../../src/simulator/twiml-reader';
+import { signWebhook } from '../../src/telephony/signature';
 import { getHealth, keptConnection } from '../helpers/kept-connection';
-import { AUTH_TOKEN } from '../helpers/line';
-import { startLineProcess } from '../helpers/processes';
+import { AUTH_TOKEN, startLineProcess } from '../helpers/processes';
 import { freePort, startRedis } from '../helpers/redis-server';
 
 /** The line's real entry point, as `npm start` runs it, from source. */
@@ -61,15 +60,8 @@ test('with nothing configured the line starts, answers /readyz, and stops on SIG
 
 const incomingCall = async (port: number) => {
   const url = `http://127.0.0.1:${port}/voice`;
-  const params = { CallSid: `CA${'d'.repeat(32)}`, From: '+16045550123', To: '+18005550100' };
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'X-Twilio-Signature': getExpectedTwilioSignature(AUTH_TOKEN, url, params),
-    },
-    body: new URLSearchParams(params).toString(),
-  });
+  const { headers, body } = signWebhook(AUTH_TOKEN, url, { CallSid: `CA${'d'.repeat(32)}`, From: '+16045550123', To: '+18005550100' });
+  const res = await fetch(url, { method: 'POST', headers, body });
   return { status: res.status, verbs: readTwiml(await res.text()) };
 };
 
@@ -88,7 +80,10 @@ test('the line listens once Redis answers, so the first call is answered from th
   try {
     const first = await incomingCall(port);
     expect(first.status).toBe(200);
-    expect(first.verbs[0]).toMatchObject({ verb: 'Gather', says: [expect.stringMatching(/^Thank you for calling .* Which problem/)] });
+    expect(first.verbs[0]).toMatchObject({
+      verb: 'Gather',
+      says: [expect.stringMatching(/^Customer Portal login help\. .* Which login problem\?/)],
+    });
   } finally {
     await line.stop();
     await redis.stop();

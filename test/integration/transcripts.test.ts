@@ -54,7 +54,7 @@ test('npm run call prints the same transcript', () => {
 test('npm run call without --keys reads the keys from the terminal, and asks how the desk answers', () => {
   const out = execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/call.ts', '--width', '0'], {
     encoding: 'utf8',
-    input: '1\n\n3\nb\n2\n',
+    input: '1\n\n3\nb\n2\n\n',
   });
   const lines = out.split('\n');
   expect(lines.filter((l) => l.startsWith('CALLER')).map((l) => l.slice(12))).toEqual([
@@ -62,6 +62,7 @@ test('npm run call without --keys reads the keys from the terminal, and asks how
     'presses nothing for 7 seconds',
     'presses 3',
     'presses 2',
+    'presses nothing for 7 seconds',
   ]);
   expect(out).toContain('  the desk: [a]nswers, [b]usy, [n]o answer, [f]ails? b');
   expect(out).toContain('DESK        busy');

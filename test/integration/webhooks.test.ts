@@ -1,6 +1,6 @@
-import { getExpectedTwilioSignature } from 'twilio';
 import { readTwiml } from '../../src/simulator/twiml-reader';
 import type { SessionStore } from '../../src/store/session-store';
+import { signWebhook } from '../../src/telephony/signature';
 import { AUTH_TOKEN, BASE_URL, startLine, type StoreKind, type TestLine } from '../helpers/line';
 import { endedSummary, liveCall } from '../helpers/stored';
 
@@ -26,16 +26,16 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
 
     test('a wrong signature gets 403', async () => {
       const res = await line.post('/voice', call(), {
-        signature: getExpectedTwilioSignature('another-token', `${BASE_URL}/voice`, call()),
+        signature: signWebhook('another-token', `${BASE_URL}/voice`, call()).signature,
       });
       expect(res.status).toBe(403);
       expect(await line.store.load(CALL)).toBeNull();
     });
 
     test('a signature for other parameters, or another URL, gets 403', async () => {
-      const sig = getExpectedTwilioSignature(AUTH_TOKEN, `${BASE_URL}/voice`, call());
+      const sig = signWebhook(AUTH_TOKEN, `${BASE_URL}/voice`, call()).signature;
       expect((await line.post('/voice', call({ Digits: '1' }), { signature: sig })).status).toBe(403);
-      const inputSig = getExpectedTwilioSignature(AUTH_TOKEN, `${BASE_URL}/voice/input?t=1`, call({ Digits: '1' }));
+      const inputSig = signWebhook(AUTH_TOKEN, `${BASE_URL}/voice/input?t=1`, call({ Digits: '1' })).signature;
       expect((await line.post('/voice/input?t=2', call({ Digits: '1' }), { signature: inputSig })).status).toBe(403);
     });
 
@@ -154,7 +154,7 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       const res = await line.post('/voice/input?t=4', call({ Digits: '1' })).expect(200);
       const verbs = readTwiml(res.text);
       expect(verbs[0]).toMatchObject({ verb: 'Say', text: expect.stringContaining('I lost track of where we were') });
-      expect(verbs[1]).toMatchObject({ verb: 'Dial', action: `${BASE_URL}/voice/rescue/dial` });
+      expect(verbs[1]).toMatchObject({ verb: 'Dial', action: `${BASE_URL}/voice/rescue/dial?d=0` });
     });
 
     test('garbage in Digits is a wrong key, answered with a reprompt', async () => {
@@ -162,7 +162,7 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       const res = await line.post('/voice/input?t=1', call({ Digits: '%%<script>' })).expect(200);
       expect(readTwiml(res.text)[0]).toMatchObject({
         verb: 'Gather',
-        says: [expect.stringMatching(/^Sorry, that key is not one of the choices\./)],
+        says: [expect.stringMatching(/^Sorry, that key isn't a choice\./)],
       });
     });
 
@@ -241,26 +241,63 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       expect(verbs[1]).toMatchObject({ numbers: [{ number: '+18006052965', url: expect.stringContaining('/voice/whisper?w=') }] });
     });
 
-    test('the rescue offers to try again when the desk does not answer, and ends politely', async () => {
-      const busy = readTwiml((await line.post('/voice/rescue/dial', call({ DialCallStatus: 'busy' })).expect(200)).text);
-      expect(busy[0]).toMatchObject({ verb: 'Gather', says: [expect.stringContaining('To try again, press 1')] });
-      const again = readTwiml((await line.post('/voice/rescue/choice?n=1', call({ Digits: '1' })).expect(200)).text);
+    test('the rescue asks "try again?" as a call with state does, and ends politely', async () => {
+      const choice = (query: string) => `${BASE_URL}/voice/rescue/choice?${query}`;
+      const busy = readTwiml((await line.post('/voice/rescue/dial?d=0', call({ DialCallStatus: 'busy' })).expect(200)).text);
+      expect(busy[0]).toMatchObject({
+        verb: 'Gather',
+        action: choice('s=f&n=0&d=1&p=busy'),
+        says: ["I'm sorry, the Business Support Desk is busy right now. To try again, press 1. To end the call, press 2."],
+      });
+      const again = readTwiml((await line.post('/voice/rescue/choice?s=f&n=0&d=1&p=busy', call({ Digits: '1' })).expect(200)).text);
       expect(again.map((v) => v.verb)).toEqual(['Say', 'Dial']);
-      const silent = readTwiml((await line.post('/voice/rescue/choice?n=1', call()).expect(200)).text);
-      expect(silent[0]).toMatchObject({ verb: 'Gather', action: `${BASE_URL}/voice/rescue/choice?n=2` });
-      const repeat = readTwiml((await line.post('/voice/rescue/choice?n=1', call({ Digits: '*' })).expect(200)).text);
+      expect(again[1]).toMatchObject({ action: `${BASE_URL}/voice/rescue/dial?d=1` });
+      const silent = readTwiml((await line.post('/voice/rescue/choice?s=f&n=1&d=1&p=busy', call()).expect(200)).text);
+      expect(silent[0]).toMatchObject({ verb: 'Gather', action: choice('s=f&n=2&d=1&p=busy') });
+      expect(silent[0]).toMatchObject({ says: [expect.stringMatching(/^Sorry, I didn't hear a key\..*9 for the main menu\.$/)] });
+      const repeat = readTwiml((await line.post('/voice/rescue/choice?s=f&n=1&d=1&p=busy', call({ Digits: '*' })).expect(200)).text);
       expect(repeat[0]).toMatchObject({
         verb: 'Gather',
-        action: `${BASE_URL}/voice/rescue/choice?n=1`,
-        says: [expect.stringMatching(/^To try again, press 1/)],
+        action: choice('s=f&n=0&d=1&p=busy'),
+        says: [expect.stringMatching(/busy right now/)],
       });
-      const bye = readTwiml((await line.post('/voice/rescue/choice?n=2', call({ Digits: '2' })).expect(200)).text);
-      expect(bye.map((v) => v.verb)).toEqual(['Say', 'Hangup']);
-      // The third failed answer dials again: never a hang-up.
-      const third = readTwiml((await line.post('/voice/rescue/choice?n=2', call({ Digits: '8' })).expect(200)).text);
-      expect(third.map((v) => v.verb)).toEqual(['Say', 'Dial']);
+      // "End the call", and the third failed answer: the desk's number and the reference, which star repeats.
+      for (const [query, digits] of [
+        ['s=f&n=0&d=1&p=busy', '2'],
+        ['s=f&n=2&d=1&p=busy', '8'],
+      ] as const) {
+        const end = readTwiml((await line.post(`/voice/rescue/choice?${query}`, call({ Digits: digits })).expect(200)).text);
+        expect(end[0]).toMatchObject({ verb: 'Gather', action: choice('s=u&n=0&d=1&p=busy') });
+        expect(end[0]).toMatchObject({
+          says: [
+            expect.stringMatching(
+              /^Please call the Business Support Desk at 1, 8 0 0, 6 0 5, 2 9 6 5, and give them your reference number, \d/,
+            ),
+          ],
+        });
+      }
+      const starred = readTwiml((await line.post('/voice/rescue/choice?s=u&n=0&d=1&p=busy', call({ Digits: '*' })).expect(200)).text);
+      expect(starred[0]).toMatchObject({ says: [expect.stringMatching(/^Please call the Business Support Desk at/)] });
+      const bye = readTwiml((await line.post('/voice/rescue/choice?s=u&n=0&d=1&p=busy', call()).expect(200)).text);
+      expect(bye).toMatchObject([{ verb: 'Say', text: 'Thank you for calling. Goodbye.' }, { verb: 'Hangup' }]);
+      // The third dial that fails ends with the number and the reference: no fourth.
+      const last = readTwiml((await line.post('/voice/rescue/dial?d=2', call({ DialCallStatus: 'no-answer' })).expect(200)).text);
+      expect(last[0]).toMatchObject({ verb: 'Gather', action: choice('s=u&n=0&d=3&p=noAnswer') });
+      expect(last[0]).toMatchObject({
+        says: [
+          expect.stringMatching(/^I'm sorry, nobody at the Business Support Desk answered\. Please call the Business Support Desk at/),
+        ],
+      });
+      // 9 starts the call again at the main menu, as a new call starts.
+      const menu = readTwiml((await line.post('/voice/rescue/choice?s=f&n=0&d=1', call({ Digits: '9' })).expect(200)).text);
+      expect(menu).toMatchObject([{ verb: 'Redirect', url: `${BASE_URL}/voice` }]);
       const done = readTwiml((await line.post('/voice/rescue/dial', call({ DialCallStatus: 'completed' })).expect(200)).text);
       expect(done.map((v) => v.verb)).toEqual(['Say', 'Hangup']);
+    });
+
+    test('a rescue URL with a made-up state is refused with the reason', async () => {
+      const res = await line.post('/voice/rescue/choice?s=x&d=99', call({ Digits: '1' })).expect(400);
+      expect(res.text).toMatch(/query/);
     });
   });
 
@@ -352,7 +389,7 @@ describe('faults inside the line still answer with TwiML that reaches the desk',
     const fresh = await line.post('/voice', call({ CallSid: `CA${'b'.repeat(32)}` })).expect(200);
     if (name === 'a load that throws') {
       // An incoming call is saved without a load: it starts as usual.
-      expect(readTwiml(fresh.text)[0]).toMatchObject({ verb: 'Gather', says: [expect.stringMatching(/^Thank you for calling/)] });
+      expect(readTwiml(fresh.text)[0]).toMatchObject({ verb: 'Gather', says: [expect.stringMatching(/^Customer Portal login help\./)] });
     } else {
       // A call that cannot even start hears a greeting and why, not "I lost track of where we were".
       expect(readTwiml(fresh.text)[0]).toMatchObject({

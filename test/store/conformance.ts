@@ -17,7 +17,18 @@ export const record = (value: string, history: string[] = []): SessionRecord => 
   nodeVersion: 'def456',
   call: {
     value,
-    context: { reference: '123456', failures: 0, quiet: 0, notice: null, history, transfer: null, dialProblem: null, flowRestarted: false },
+    context: {
+      reference: '123456',
+      failures: 0,
+      quiet: 0,
+      notice: null,
+      history,
+      transfer: null,
+      dialProblem: null,
+      flowRestarted: false,
+      answered: null,
+      deskTries: 0,
+    },
   },
 });
 

@@ -31,7 +31,70 @@ test('a call starts at the main menu with the greeting, and a reference from its
   expect(first.call.context.reference).toBe(referenceFor(CALL));
   expect(first.call.context.reference).toMatch(/^\d{6}$/);
   expect(first.prompt.kind).toBe('ask');
-  expect(first.prompt.say[0]).toMatch(/^Thank you for calling the Customer Portal login help line/);
+  expect(first.prompt.say[0]).toBe('Customer Portal login help. Press a key at any time.');
+});
+
+describe('the keys that work everywhere are said once, after the main menu, and in every reprompt', () => {
+  const GLOBALS = 'At any time, press 0 for the desk, star to repeat, 9 for the main menu.';
+  const said = (turn: Turn) => turn.prompt.say.join(' ');
+
+  test('after the main menu, on the first hearing and on a repeat', () => {
+    expect(startCall(flow, CALL, SPEAKING).prompt.say.at(-1)).toBe(GLOBALS);
+    expect(last(key('*')).prompt.say.at(-1)).toBe(GLOBALS);
+  });
+
+  test.each([
+    ['a question', [key('1')]],
+    ['a self-service step', [key('4')]],
+    ['a question deeper in', [key('3'), key('2')]],
+    ['the desk did not answer', [key('0'), { type: 'DIAL', outcome: 'busy' } as CallEvent]],
+  ])('not in %s', (_, events) => {
+    const turn = last(...events);
+    expect(turn.prompt.kind).toBe('ask');
+    expect(said(turn)).not.toContain('press 0');
+    expect(said(turn)).not.toMatch(/\bstar\b/);
+    expect(said(turn)).not.toContain('9 for the main menu');
+  });
+
+  test.each([
+    ['no key at a question', [key('1'), silence]],
+    ['a wrong key at a question', [key('1'), key('7')]],
+    ['a wrong key at a step', [key('4'), key('7')]],
+    ['no key at the main menu', [silence]],
+    ['no key when the desk did not answer', [key('0'), { type: 'DIAL', outcome: 'busy' } as CallEvent, silence]],
+  ])('again after %s', (_, events) => {
+    expect(last(...events).prompt.say.at(-1)).toBe(GLOBALS);
+  });
+});
+
+describe('the Physician Registry and Support note', () => {
+  test.each([
+    ['yes', '1', 'username-ticket'],
+    ['no', '2', 'username-reenter'],
+    ['not sure', '3', 'username-verification'],
+  ])('is heard after answering %s at the username question', (_, answer, next) => {
+    const turn = last(key('1'), key(answer));
+    expect(turn.call.value).toBe(next);
+    expect(turn.prompt.say[0]).toMatch(/^Note: your Customer Portal and Physician Registry and Support emails can differ\./);
+    expect(turn.prompt.say[0]).toContain('tell the registry when you update your information');
+  });
+
+  test('once: not again when the step is repeated, nor in a reprompt', () => {
+    expect(last(key('1'), key('2'), key('2')).prompt.say.join(' ')).not.toContain('Physician Registry');
+    expect(last(key('1'), key('2'), key('7')).prompt.say.join(' ')).not.toContain('Physician Registry');
+  });
+
+  test('not by a caller who leaves the question another way', () => {
+    expect(last(key('1'), key('0')).prompt.say.join(' ')).not.toContain('Physician Registry');
+    expect(last(key('1'), key('9')).prompt.say.join(' ')).not.toContain('Physician Registry');
+  });
+});
+
+test('the multi-factor question is asked in the first prompt of its branch, after what the caller needs to answer it', () => {
+  const turn = last(key('3'));
+  const said = turn.prompt.say.join(' ');
+  expect(said).toContain('Have you uninstalled the authenticator app? If yes, press 1. If no, press 2.');
+  expect(said.split(/\s+/).length).toBeLessThan(50);
 });
 
 test('the snapshot survives a JSON round trip and steps the same afterwards', () => {
@@ -135,14 +198,14 @@ test('0 reaches the desk from any question; * repeats; 9 goes to the main menu',
   expect(last(key('3'), key('0')).call.value).toBe(SYSTEM.bsdRequest);
   const repeated = last(key('1'), key('*'));
   expect(repeated.call.value).toBe('username');
-  expect(repeated.prompt.say[0]).toMatch(/^To log in, you need two things/);
+  expect(repeated.prompt.say[0]).toMatch(/^Your username is the email address/);
   expect(last(key('3'), key('2'), key('9')).call.value).toBe('main-menu');
 });
 
 test('at self-service steps 2 repeats them, 1 ends with a goodbye', () => {
   const again = last(key('2'), key('2'));
   expect(again.call.value).toBe('password');
-  expect(again.prompt.say[0]).toMatch(/reset it yourself/);
+  expect(again.prompt.say[1]).toMatch(/reset it yourself/);
   const solved = last(key('2'), key('1'));
   expect(solved.done).toBe(true);
   expect(solved.prompt).toMatchObject({ kind: 'end', node: 'goodbye' });
@@ -152,9 +215,9 @@ test('no key and a wrong key reprompt with the keys that work; the third failure
   const turns = run(key('1'), silence, key('7'), silence);
   expect(turns[2]!.prompt.say[0]).toBe("Sorry, I didn't hear a key.");
   // The question again, without its preamble, then the keys that work.
-  expect(turns[2]!.prompt.say[1]).toBe('Did you enter the email address you used when you set up your account?');
+  expect(turns[2]!.prompt.say[1]).toBe('Did you enter that email address?');
   expect(turns[2]!.prompt.say.join(' ')).toContain('If yes, press 1. If no, press 2.');
-  expect(turns[3]!.prompt.say[0]).toBe('Sorry, that key is not one of the choices.');
+  expect(turns[3]!.prompt.say[0]).toBe("Sorry, that key isn't a choice.");
   expect(turns[3]!.call.context.failures).toBe(2);
   expect(turns[4]!.call.value).toBe(SYSTEM.keypadTrouble);
   expect(turns[4]!.prompt.kind).toBe('transfer');
@@ -179,6 +242,10 @@ describe('the desk', () => {
     expect(turn.prompt).toMatchObject({ kind: 'end', node: SYSTEM.afterDesk });
   });
 
+  const busy: CallEvent = { type: 'DIAL', outcome: 'busy' };
+  const reference = referenceFor(CALL).split('');
+  const spokenReference = `${reference.slice(0, 3).join(' ')}, ${reference.slice(3).join(' ')}`;
+
   test.each([
     ['busy', /busy right now/],
     ['noAnswer', /nobody at the Business Support Desk answered/],
@@ -188,31 +255,74 @@ describe('the desk', () => {
     expect(failed.call.value).toBe(SYSTEM.dialFailed);
     expect(failed.prompt.say[0]).toMatch(said);
     expect(failed.prompt.say.join(' ')).toContain('To try again, press 1. To end the call, press 2.');
-    expect(failed.prompt.say.join(' ')).not.toContain('press 0');
     const retried = advance(flow, saved(failed), key('1'), SPEAKING);
     expect(retried.prompt.kind).toBe('transfer');
-    if (retried.prompt.kind === 'transfer') expect(retried.prompt.whisper).toContain('log a ticket');
+    if (retried.prompt.kind === 'transfer') expect(retried.prompt.whisper).toContain('Log a ticket.');
     const ended = advance(flow, saved(failed), key('2'), SPEAKING);
-    expect(ended.prompt).toMatchObject({ kind: 'end', node: SYSTEM.goodbye });
-    expect(ended.prompt.say[0]).toContain('1, 8 0 0, 6 0 5, 2 9 6 5');
+    expect(ended.call.value).toBe(SYSTEM.deskUnavailable);
+    expect(ended.prompt.say.join(' ')).toContain('1, 8 0 0, 6 0 5, 2 9 6 5');
+    expect(ended.prompt.say.join(' ')).toContain(spokenReference);
   });
 
-  test('three failed answers after a failed transfer try the desk again: never a hang-up', () => {
-    const turn = last(...toDesk, { type: 'DIAL', outcome: 'busy' }, silence, key('5'), silence);
-    expect(turn.call.value).toBe(SYSTEM.redial);
-    expect(turn.prompt.kind).toBe('transfer');
+  test('at most two more tries: the third failed dial ends with the desk number and the reference', () => {
+    const turns = run(...toDesk, busy, key('1'), busy, key('1'), busy);
+    expect(turns.map((t) => t.call.value).slice(2)).toEqual([
+      'username-ticket',
+      SYSTEM.dialFailed,
+      SYSTEM.redial,
+      SYSTEM.dialFailed,
+      SYSTEM.redial,
+      SYSTEM.deskUnavailable,
+    ]);
+    const end = turns.at(-1)!;
+    expect(end.prompt.say[0]).toMatch(/busy right now/);
+    expect(end.prompt.say.join(' ')).toContain('1, 8 0 0, 6 0 5, 2 9 6 5');
+    expect(end.prompt.say.join(' ')).toContain(spokenReference);
+    // Silence there says goodbye and ends the call.
+    const bye = advance(flow, saved(end), silence, SPEAKING);
+    expect(bye.prompt).toMatchObject({ kind: 'end', node: SYSTEM.goodbye });
+    expect(bye.done).toBe(true);
   });
 
-  test('the whisper names the reason, what the caller said and the reference', () => {
+  test('0 at "try again?" counts as a try: no more than three dials, whatever the caller presses', () => {
+    const turns = run(...toDesk, busy, key('0'), busy, key('0'), busy, key('0'));
+    expect(turns.filter((t) => t.prompt.kind === 'transfer')).toHaveLength(3);
+    expect(turns.at(-1)!.done).toBe(true);
+  });
+
+  test('no key or a wrong key at "try again?" counts as a failure and ends with the number and the reference: never a redial', () => {
+    const turns = run(...toDesk, busy, silence, key('5'), silence);
+    expect(turns.slice(3).map((t) => t.prompt.kind)).toEqual(['ask', 'ask', 'ask', 'ask']);
+    const end = turns.at(-1)!;
+    expect(end.call.value).toBe(SYSTEM.deskUnavailable);
+    expect(end.prompt.say.join(' ')).toContain(spokenReference);
+    expect(advance(flow, saved(end), silence, SPEAKING).done).toBe(true);
+  });
+
+  test('before the call ends, star repeats the reference and the desk number; 9 goes back to the main menu', () => {
+    const end = last(...toDesk, busy, key('2'));
+    const again = advance(flow, saved(end), key('*'), SPEAKING);
+    expect(again.call.value).toBe(SYSTEM.deskUnavailable);
+    expect(again.prompt.say.join(' ')).toContain(spokenReference);
+    expect(again.prompt.say.join(' ')).toContain('1, 8 0 0, 6 0 5, 2 9 6 5');
+    expect(advance(flow, saved(end), key('9'), SPEAKING).call.value).toBe('main-menu');
+    expect(advance(flow, saved(end), key('1'), SPEAKING).prompt).toMatchObject({ kind: 'end', node: SYSTEM.goodbye });
+  });
+
+  test('the whisper is the reason and the reference, within ten seconds; the answers stay with the call', () => {
     const turn = last(key('3'), key('2'), key('1'));
     expect(turn.prompt.kind).toBe('transfer');
     if (turn.prompt.kind !== 'transfer') return;
-    const ref = referenceFor(CALL).split('');
-    expect(turn.prompt.whisper).toContain(`Reference ${ref.slice(0, 3).join(' ')}, ${ref.slice(3).join(' ')}`);
-    expect(turn.prompt.whisper).toContain('Please request an MFA reset.');
-    expect(turn.prompt.whisper).toContain(
-      'Problem: multi-factor authentication. Uninstalled the authenticator app: no. Changed mobile device: yes.',
+    expect(turn.prompt.whisper).toBe(
+      `Portal login transfer, reference ${spokenReference}. M F A: changed mobile device. Request an M F A reset.`,
     );
+    // 175 words a minute: ten seconds is 29 words.
+    expect(turn.prompt.whisper.split(/\s+/).length).toBeLessThanOrEqual(29);
+    expect(turn.call.context.history).toEqual([
+      'Problem: multi-factor authentication',
+      'Uninstalled the authenticator app: no',
+      'Changed mobile device: yes',
+    ]);
     expect(turn.prompt.say.join(' ')).toContain('Your reference number is');
   });
 });
@@ -263,14 +373,32 @@ describe('self-service steps are patient', () => {
     expect(waiting.call.value).toBe('black-screen-restart');
     expect(waiting.call.context.failures).toBe(0);
     expect(waiting.prompt).toMatchObject({ kind: 'ask', patient: true });
-    expect(waiting.prompt.say[0]).toBe("Take your time, I'll wait.");
+    expect(waiting.prompt.say[0]).toBe("I'm still here.");
   });
 
   test('after a long quiet the caller is transferred with a reason that fits', () => {
-    const turn = last(key('4'), ...Array.from({ length: 6 }, () => silence));
+    const turn = last(key('4'), ...Array.from({ length: 5 }, () => silence));
     expect(turn.call.value).toBe(SYSTEM.quiet);
-    if (turn.prompt.kind === 'transfer') expect(turn.prompt.whisper).toContain('went quiet during the self-service steps');
+    if (turn.prompt.kind === 'transfer') expect(turn.prompt.whisper).toContain('went quiet during self-service steps');
     else throw new Error('expected a transfer');
+  });
+
+  test('each step says up front that the line waits, and waits as long as the step says', () => {
+    const restart = last(key('4'));
+    expect(restart.prompt.say[0]).toBe("No rush: I'll wait.");
+    expect(restart.prompt).toMatchObject({ kind: 'ask', patient: true, waitSeconds: 120 });
+    // "Wait a few minutes, then refresh": minutes of silence, and four of them before the desk.
+    const refresh = last(key('4'), key('3'));
+    expect(refresh.prompt).toMatchObject({ kind: 'ask', waitSeconds: 240 });
+    expect(last(key('4'), key('3'), silence, silence, silence).call.value).toBe('black-screen-refresh');
+    expect(last(key('4'), key('3'), silence, silence, silence, silence).call.value).toBe(SYSTEM.quiet);
+  });
+
+  test('a check-in during a step is short: it does not read the steps again', () => {
+    const waiting = last(key('4'), silence);
+    expect(waiting.prompt.say.join(' ')).toBe(
+      "I'm still here. If that solved it, press 1. If the problem persists, press 3. To hear the steps again, press 2.",
+    );
   });
 
   test('wrong keys still count', () => {
@@ -279,24 +407,15 @@ describe('self-service steps are patient', () => {
 
   test('instructions offer one way to repeat: 2, not also star', () => {
     const said = last(key('2')).prompt.say.join(' ');
-    expect(said).toContain('To hear these steps again, press 2.');
+    expect(said).toContain('To hear the steps again, press 2.');
     expect(said).not.toContain('star');
   });
 });
 
-describe('the whisper stays short', () => {
-  test('a caller who wandered gets only the latest notes, within the limit', () => {
-    const wander = Array.from({ length: 15 }, () => [key('3'), key('2'), key('2'), key('9')]).flat();
-    const turn = last(...wander, key('0'));
-    expect(turn.call.context.history.length).toBeLessThanOrEqual(12);
-    if (turn.prompt.kind !== 'transfer') throw new Error('expected a transfer');
-    expect(turn.prompt.whisper.length).toBeLessThanOrEqual(900);
-    expect(turn.prompt.whisper).toMatch(/Reference .*Reference/);
-  });
-
-  test('keypad trouble at the main menu does not claim the caller went straight to the desk', () => {
-    const turn = last(key('7'), key('7'), key('7'));
-    if (turn.prompt.kind !== 'transfer') throw new Error('expected a transfer');
-    expect(turn.prompt.whisper).not.toContain('went straight to the desk');
-  });
+test('a caller who wanders keeps only the latest notes for the desk', () => {
+  const wander = Array.from({ length: 15 }, () => [key('3'), key('2'), key('2'), key('9')]).flat();
+  const turn = last(...wander, key('0'));
+  expect(turn.call.context.history.length).toBeLessThanOrEqual(12);
+  if (turn.prompt.kind !== 'transfer') throw new Error('expected a transfer');
+  expect(turn.prompt.whisper).toMatch(/^Portal login transfer, reference [\d ,]+\. The caller asked for the desk\.$/);
 });

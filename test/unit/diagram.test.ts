@@ -22,7 +22,8 @@ test('keys are on the edges', () => {
 
 test('the shared parts are drawn once: global keys and the desk outcomes', () => {
   expect(diagram.match(/0 the desk · \* repeat · 9 main menu/g)).toHaveLength(1);
-  expect(diagram).toContain('unavailable -->|"1 or 0: try again"| dial');
+  expect(diagram).toContain('unavailable -->|"1 or 0: try again, at most twice"| dial');
+  expect(diagram).toContain('dial -->|"the third dial fails"| bye');
 });
 
 test('quotes in text cannot break the diagram', () => {

@@ -160,7 +160,7 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
     expect(escaped).not.toBe(source);
     const line = source.split('\n').findIndex((l) => l.includes('afterDesk:')) + 1;
     expect(problems(escaped)).toEqual([
-      expect.stringContaining(`bad.yaml:${line}: field 'system.afterDesk': contains U+FFFF at character 68, `),
+      expect.stringContaining(`bad.yaml:${line}: field 'system.afterDesk': contains U+FFFF at character 59, `),
     ]);
   });
 
@@ -186,21 +186,18 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
   test('YAML that does not parse names the line, the node and the field', () => {
     const lineOf = (text: string, what: string) => text.split('\n').findIndex((l) => l.includes(what)) + 1;
     const text = source
-      .replace('  patience: "Take your time, I\'ll wait."', "  patience: Take your time: I'll wait.")
-      .replace('        label: "For your password"', '        label: For your password: reset it');
+      .replace('  patience: "I\'m still here."', "  patience: Still here: I'll wait.")
+      .replace('        label: "Password"', '        label: Password: reset it');
     expect(problems(text)).toEqual([
       expect.stringMatching(
         `^call-flows/bad.yaml:${lineOf(text, 'patience:')}: field 'phrases.patience': not valid YAML: the text has a colon followed by a space`,
       ),
-      expect.stringMatching(`^call-flows/bad.yaml:${lineOf(text, 'password: reset')}: node 'main-menu', field 'options\\[1\\].label': `),
+      expect.stringMatching(`^call-flows/bad.yaml:${lineOf(text, 'Password: reset')}: node 'main-menu', field 'options\\[1\\].label': `),
     ]);
   });
 
   test('an unquoted colon in a text is explained, with the text quoted as it should be', () => {
-    const text = source.replace(
-      '    say: "The Business Support Desk can verify your user account and log a ticket."',
-      '    say: Press 1: yes',
-    );
+    const text = source.replace('    say: "The Business Support Desk can verify your account and log a ticket."', '    say: Press 1: yes');
     expect(problems(text)).toEqual([
       expect.stringMatching(
         /^call-flows\/bad\.yaml:\d+: node 'username-verification', field 'say': not valid YAML: the text has a colon followed by a space, which YAML reads as the start of another field; put the whole text in double quotes: write it as say: "Press 1: yes"$/,
@@ -210,7 +207,7 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
 
   test('an apostrophe or a quote that ends a quoted text early is explained, with the text quoted as it should be', () => {
     const say = (line: string) =>
-      problems(source.replace('    say: "The Business Support Desk can verify your user account and log a ticket."', `    say: ${line}`));
+      problems(source.replace('    say: "The Business Support Desk can verify your account and log a ticket."', `    say: ${line}`));
     expect(say("'It's quick.'")).toEqual([
       expect.stringMatching(
         /node 'username-verification', field 'say': not valid YAML: a text in single quotes ends at the next apostrophe; put it in double quotes instead, write it as say: "It's quick\." \(or write each apostrophe inside twice: 'It''s quick\.'\)$/,

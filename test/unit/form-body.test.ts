@@ -2,9 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import express from 'express';
-import { getExpectedTwilioSignature } from 'twilio';
 import { webhookGuard } from '../../src/http/webhook';
 import { createLogger } from '../../src/common/log';
+import { signWebhook, type WebhookParams } from '../../src/telephony/signature';
 
 /** The webhook guard's form reading, through a real server: its limits are Twilio's (16 KB, 100 parameters). */
 const TOKEN = 'form-test-token';
@@ -33,8 +33,8 @@ afterAll(async () => {
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
 /** Posts `body`, signed for the parameters it should be read as (`signedFor`, or none). */
-const post = async (body: string, headers: Record<string, string> = FORM, signedFor: Record<string, unknown> = {}) => {
-  const signature = getExpectedTwilioSignature(TOKEN, `${base}/voice`, signedFor);
+const post = async (body: string, headers: Record<string, string> = FORM, signedFor: WebhookParams = {}) => {
+  const { signature } = signWebhook(TOKEN, `${base}/voice`, signedFor);
   const res = await fetch(`${base}/voice`, { method: 'POST', body, headers: { ...headers, 'X-Twilio-Signature': signature } });
   return { status: res.status, text: await res.text() };
 };

@@ -6,10 +6,16 @@ import { portalLogin, SPEAKING } from '../helpers/flows';
 
 const flow = portalLogin();
 const states = [...Object.keys(flow.flow.nodes), ...Object.values(SYSTEM)];
-const notices: CallContext['notice'][] = [null, 'greeting', 'noInput', 'invalidKey', 'waiting', 'flowChanged'];
+const notices: CallContext['notice'][] = [null, 'greeting', 'noInput', 'invalidKey', 'waiting', 'flowChanged', 'dialEnded'];
+const answers: CallContext['answered'][] = [null, 'username', 'main-menu'];
 const problems: CallContext['dialProblem'][] = [null, 'busy', 'noAnswer', 'failed'];
 
-const context = (reference: string, notice: CallContext['notice'], dialProblem: CallContext['dialProblem']): CallContext => ({
+const context = (
+  reference: string,
+  notice: CallContext['notice'],
+  dialProblem: CallContext['dialProblem'],
+  answered: CallContext['answered'] = null,
+): CallContext => ({
   reference,
   failures: 0,
   quiet: 0,
@@ -18,9 +24,11 @@ const context = (reference: string, notice: CallContext['notice'], dialProblem: 
   transfer: null,
   dialProblem,
   flowRestarted: false,
+  answered,
+  deskTries: 0,
 });
 
-test('a kept prompt is the prompt composed afresh, for every state, notice, dial problem and reference', () => {
+test('a kept prompt is the prompt composed afresh, for every state, notice, dial problem, answered question and reference', () => {
   const references = ['000000', ...['CA1', 'CA2', 'CA3'].map(referenceFor)];
   let compared = 0;
   // Twice over, so that the second pass is answered from what the first kept.
@@ -28,20 +36,21 @@ test('a kept prompt is the prompt composed afresh, for every state, notice, dial
     for (const state of states)
       for (const notice of notices)
         for (const problem of problems)
-          for (const reference of references) {
-            const c = context(reference, notice, problem);
-            expect(promptFor(flow, state, c, SPEAKING)).toEqual(composePrompt(flow, state, c, SPEAKING));
-            compared++;
-          }
-  expect(compared).toBe(2 * states.length * notices.length * problems.length * references.length);
+          for (const answered of answers)
+            for (const reference of references) {
+              const c = context(reference, notice, problem, answered);
+              expect(promptFor(flow, state, c, SPEAKING)).toEqual(composePrompt(flow, state, c, SPEAKING));
+              compared++;
+            }
+  expect(compared).toBe(2 * states.length * notices.length * problems.length * answers.length * references.length);
 });
 
 test('a prompt that speaks the reference speaks each call its own', () => {
   const [a, b] = ['CA1', 'CA2'].map(referenceFor);
-  const say = (reference: string) => promptFor(flow, SYSTEM.dialFailed, context(reference, null, 'busy'), SPEAKING).say.join(' ');
+  const say = (reference: string) => promptFor(flow, SYSTEM.deskUnavailable, context(reference, null, 'busy'), SPEAKING).say.join(' ');
   say(a!);
   expect(say(b!)).not.toBe(say(a!));
-  expect(say(b!)).toBe(composePrompt(flow, SYSTEM.dialFailed, context(b!, null, 'busy'), SPEAKING).say.join(' '));
+  expect(say(b!)).toBe(composePrompt(flow, SYSTEM.deskUnavailable, context(b!, null, 'busy'), SPEAKING).say.join(' '));
 });
 
 test('kept prompts are frozen: no call can change another call’s words', () => {

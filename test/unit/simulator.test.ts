@@ -1,14 +1,18 @@
+import { validateRequest } from 'twilio';
 import { parseSteps, placeCall, scripted, type Reply, type Transport } from '../../src/simulator/caller';
+import type { WebhookParams } from '../../src/telephony/signature';
 
 const BASE = 'https://sim.example.test';
 
 /** A fake line: answers each URL path with the given TwiML, and records what was requested. */
 function fakeLine(documents: Record<string, string>): {
   transport: Transport;
-  requests: { path: string; params: Record<string, string> }[];
+  requests: { path: string; params: WebhookParams }[];
 } {
-  const requests: { path: string; params: Record<string, string> }[] = [];
-  const transport: Transport = async (url, params): Promise<Reply> => {
+  const requests: { path: string; params: WebhookParams }[] = [];
+  const transport: Transport = async ({ url, params, signature, body: form }): Promise<Reply> => {
+    // Signed as Twilio signs, over the URL and the parameters the form carries.
+    if (!validateRequest('x', signature, url, Object.fromEntries(new URLSearchParams(form)))) return { status: 403, body: 'forged' };
     const path = url.replace(BASE, '');
     requests.push({ path, params });
     if (path === '/voice/status') return { status: 204, body: '' };

@@ -1,10 +1,10 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import pino from 'pino';
 import request from 'supertest';
-import { getExpectedTwilioSignature } from 'twilio';
 import { webhookGuard } from '../../src/http/webhook';
 import { RefusalLog } from '../../src/http/refusal-log';
 import { createLogger } from '../../src/common/log';
+import { signWebhook } from '../../src/telephony/signature';
 
 const TOKEN = 'guard-test-token';
 const BASE = 'https://line.example.test';
@@ -33,7 +33,7 @@ function appWith(then: (req: Request, res: Response) => void, refusals?: (logger
 }
 
 const params = { CallSid: `CA${'c'.repeat(32)}`, Digits: '1' };
-const signed = (path: string) => getExpectedTwilioSignature(TOKEN, `${BASE}${path}`, params);
+const signed = (path: string) => signWebhook(TOKEN, `${BASE}${path}`, params).signature;
 
 test('a signed form reaches what follows with its parameters', async () => {
   const { app, calls } = appWith((_req, res) => void res.send('ok'));
