@@ -4,6 +4,14 @@ import type { DialResult, TransferCard } from './live-messages';
 import { timeOf } from './time';
 import { labelOf } from './transfer-facts';
 
+/**
+ * A text written to be spoken, as it reads: letters spelled out for the voice ("M F A", "I T", "P R S S") are an
+ * abbreviation again on the page.
+ */
+export function forReading(spoken: string): string {
+  return spoken.replace(/\b[A-Z](?: [A-Z]\b)+/g, (letters) => letters.replace(/ /g, ''));
+}
+
 /** "361195" -> "361 195", as the caller reads it out. */
 export function groupedReference(reference: string): string {
   return reference.length === 6 ? `${reference.slice(0, 3)} ${reference.slice(3)}` : reference;
@@ -50,7 +58,7 @@ export function callStory(notes: string[] | null, path: string[], headingLevel: 
       : notes.length === 0
         ? html`<p class="muted">Nothing: the caller went straight to the desk.</p>`
         : html`<ul class="notes">
-            ${notes.map((n) => html`<li>${n}</li>`)}
+            ${notes.map((n) => html`<li>${forReading(n)}</li>`)}
           </ul>`;
   return html`${heading('What the caller told the line')}${told}
   ${
@@ -72,7 +80,7 @@ export function transferCardHtml(card: TransferCard, timeZone: string): Html {
         <span class="reference">Reference ${groupedReference(card.reference)}</span>
         <span class="reason-label">${labelOf(card.reasonId)}</span> <time datetime="${card.at}">${timeOf(card.at, timeZone)}</time>
       </h3>
-      <p class="reason">${card.reason}</p>
+      <p class="reason">${forReading(card.reason)}</p>
       <dl class="facts">
         <dt>Caller's number</dt>
         <dd class="number">

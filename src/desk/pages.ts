@@ -1,4 +1,4 @@
-import { callStory, groupedReference, readableNumber, transferList } from './cards';
+import { callStory, forReading, groupedReference, readableNumber, transferList } from './cards';
 import type { Day, FoundCall } from './desk';
 import { html, type Html } from './html';
 import { outcomeChart } from './outcome-chart';
@@ -168,7 +168,7 @@ function foundCall(ctx: PageContext, found: FoundCall, flows: FlowRegistry): Htm
         card?.reason === undefined
           ? ''
           : html`<dt>Reason</dt>
-              <dd>${card.reason}</dd>`
+              <dd>${forReading(card.reason)}</dd>`
       }
       ${
         card?.from === null || card?.from === undefined

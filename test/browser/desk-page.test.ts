@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { getExpectedTwilioSignature } from 'twilio';
+import { forReading } from '../../src/desk/cards';
 import { referenceFor } from '../../src/engine/step';
 import { DESK_PASSWORD, deskUsers } from '../helpers/desk';
 import { portalLogin } from '../helpers/flows';
@@ -117,7 +118,9 @@ test('sign in, see a transfer arrive without reloading, find it by its reference
     expect(await page.evaluate('window.sameDocument')).toBe(true);
     expect(await card.getByRole('heading', { level: 3 }).textContent()).toContain(`Reference ${spaced(reference)}`);
     expect(await card.getByRole('link', { name: '+1 555 555 0123' }).getAttribute('href')).toBe('tel:+15555550123');
-    expect(await card.textContent()).toContain(`${(portalLogin().flow.nodes['mfa-changed-device'] as { note: string }).note}: yes`);
+    expect(await card.textContent()).toContain(
+      `${forReading((portalLogin().flow.nodes['mfa-changed-device'] as { note: string }).note)}: yes`,
+    );
     // The newest is first, and a screen reader hears of it.
     expect(await page.locator('#transfer-list > li').first().getAttribute('id')).toBe(`call-${sid}`);
     const announced = `New transfer: reference ${spaced(reference)}, mfa reset new device.`;

@@ -1,4 +1,5 @@
 import { getExpectedTwilioSignature } from 'twilio';
+import { forReading } from '../../src/desk/cards';
 import { referenceFor } from '../../src/engine/step';
 import { portalLogin } from '../helpers/flows';
 import { csrfOf, DESK_PASSWORD, deskUsers, openEvents, setCookies } from '../helpers/desk';
@@ -78,7 +79,7 @@ test('a transfer made on instance A appears within 2 s on a page served by insta
     expect(data.html).toContain(`Reference ${referenceFor(sid).slice(0, 3)} ${referenceFor(sid).slice(3)}`);
     expect(data.html).toContain('+1 555 555 0142');
     // What the caller told the line: the note of the last steps the caller went past.
-    expect(data.html).toContain(`<li>${(portalLogin().flow.nodes['black-screen-it-support'] as { note: string }).note}</li>`);
+    expect(data.html).toContain(`<li>${forReading((portalLogin().flow.nodes['black-screen-it-support'] as { note: string }).note)}</li>`);
     // The desk answers; B's page hears that too.
     await webhook(a, '/voice/dial?t=5', { ...call, DialCallStatus: 'completed' });
     expect((await stream.next((e) => e.event === 'dial', 2000)).data).toContain('Answered by the desk');

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { forReading } from '../../src/desk/cards';
 import { deskStoreFor } from '../../src/desk/create-desk';
 import { tokenId } from '../../src/desk/tokens';
 import { createLogger } from '../../src/common/log';
@@ -245,9 +246,9 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
       expect(data.id).toBe(`call-${sid}`);
       expect(data.announce).toBe(`New transfer: reference ${reference.slice(0, 3)} ${reference.slice(3)}, mfa reset new device.`);
       expect(data.html).toContain(`Reference ${reference.slice(0, 3)} ${reference.slice(3)}`);
-      expect(data.html).toContain(reasonOf('mfa-reset-new-device'));
+      expect(data.html).toContain(forReading(reasonOf('mfa-reset-new-device')));
       expect(data.html).toContain('<a href="tel:+15555550123">+1 555 555 0123</a>');
-      expect(data.html).toContain(`<li>${noteOf('mfa-changed-device')}: yes</li>`);
+      expect(data.html).toContain(`<li>${forReading(noteOf('mfa-changed-device'))}: yes</li>`);
       expect(data.html).toContain('Ringing the desk');
       await line.post(`/voice/dial?t=${t}`, { CallSid: sid, From: CALLER, DialCallStatus: 'no-answer' }).expect(200);
       const dial = JSON.parse((await stream.next((e) => e.event === 'dial')).data) as { id: string; html: string };
@@ -320,7 +321,7 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
     expect(posted.headers.location).toBe(`/desk?reference=${reference}#find`);
     let page = await agent.get(`/desk?reference=${reference}`);
     expect(page.text).toContain('In progress, now at: username verification');
-    expect(page.text).toContain(`${noteOf('username')}: not sure`);
+    expect(page.text).toContain(`${forReading(noteOf('username'))}: not sure`);
     await line.post(`/voice/dial?t=${t}`, { CallSid: sid, DialCallStatus: 'completed' }).expect(200);
     await line.post('/voice/status', { CallSid: sid, CallStatus: 'completed', CallDuration: '312' }).expect(204);
     const ended = await eventually(async () => {

@@ -1,6 +1,6 @@
 import { FlowRegistry } from '../../src/engine/registry';
 import { barsOf, outcomeChart } from '../../src/desk/outcome-chart';
-import { announcement, groupedReference, readableNumber, transferCardHtml } from '../../src/desk/cards';
+import { announcement, forReading, groupedReference, readableNumber, transferCardHtml } from '../../src/desk/cards';
 import { escapeHtml, html } from '../../src/desk/html';
 import { foldDay, type TransferCard } from '../../src/desk/live-messages';
 import { retentionWords } from '../../src/desk/pages';
@@ -125,6 +125,9 @@ describe('what the page shows', () => {
   });
 
   test("the reference as the caller reads it, numbers readable, times in the desk's time zone", () => {
+    expect(forReading('M F A: changed mobile device. Request an M F A reset. Ask I T, or P R S S. A caller, I think.')).toBe(
+      'MFA: changed mobile device. Request an MFA reset. Ask IT, or PRSS. A caller, I think.',
+    );
     expect(groupedReference('361195')).toBe('361 195');
     expect(readableNumber('+15555550123')).toBe('+1 555 555 0123');
     expect(readableNumber('+442079460000')).toBe('+442079460000');
