@@ -6,10 +6,11 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { startLineProcess, type LineProcess, type LineProcessOptions } from '../test/helpers/processes';
 import { freePort, startRedis, type RedisProcess } from '../test/helpers/redis-server';
+import { benchDeskUsers, openDeskPages } from './desk-pages';
 import { percentile, Recorder, simulatedCall, WebhookClient } from './driver';
 import { processUsage } from './process-usage';
 
-const USAGE = `Usage: npm run bench -- [--duration S] [--rounds N] [--concurrency N] [--calls-in-memory N] [--short] [--out DIR]
+const USAGE = `Usage: npm run bench -- [--duration S] [--rounds N] [--concurrency N] [--calls-in-memory N] [--desk-pages N] [--short] [--out DIR]
 
 Starts the line (node dist/src/main.js) on a private redis-server and drives whole simulated calls through it:
   closed loop  N concurrent callers, each placing calls back to back: the maximum rate
@@ -22,6 +23,8 @@ Starts the line (node dist/src/main.js) on a private redis-server and drives who
                by coordinated omission; then the ceiling at the same webhook rate, for comparison
   memory       Redis memory per live call, with N calls left in progress
   start-up     time from starting the process to a 200 from /readyz
+--desk-pages N  the line runs with its desk page, and N pages stay connected to it for live transfers through the
+               closed and open loops (default 0: no desk page)
 --short runs each phase for a second or two (CI keeps the script working with it; read targets from a full run).`;
 
 const { values } = parseArgs({
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '15' },
     'calls-in-memory': { type: 'string', default: '2000' },
+    'desk-pages': { type: 'string', default: '0' },
     short: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results' },
     help: { type: 'boolean', short: 'h' },
@@ -44,6 +48,7 @@ const duration = short ? 2 : Number(values.duration);
 const concurrency = Number(values.concurrency);
 const rounds = short ? 2 : Math.max(1, Number(values.rounds));
 const callsInMemory = short ? 200 : Number(values['calls-in-memory']);
+const deskPages = Math.max(0, Number(values['desk-pages']));
 const TOKEN = 'bench-auth-token';
 /** Warm-up of each side before the measured rounds. */
 const WARM_UP_SECONDS = 15;
@@ -259,10 +264,19 @@ async function main(): Promise<void> {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const line = await start(
-      { PORT: String(port), REDIS_URL: redisServer.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: base, LOG_LEVEL: 'info' },
+      {
+        PORT: String(port),
+        REDIS_URL: redisServer.url,
+        TWILIO_AUTH_TOKEN: TOKEN,
+        PUBLIC_BASE_URL: base,
+        LOG_LEVEL: 'info',
+        ...(deskPages > 0 ? { DESK_USERS: await benchDeskUsers() } : {}),
+      },
       { command: [process.execPath, 'dist/src/main.js'], ready: '/readyz' },
     );
     children.push(line);
+    // Desk pages held open through the closed and open loops: each transfer is written to every one of them.
+    const pages = deskPages > 0 ? await openDeskPages(base, deskPages) : undefined;
     /** The ceiling's endpoint in a process of its own, and a client for it. */
     const startCeiling = async (env: Record<string, string>) => {
       const child = await start(env, { command: [process.execPath, 'dist/bench/plain-server.js'] });
@@ -315,6 +329,7 @@ async function main(): Promise<void> {
     const openLine = await openLoop(client, line.pid, duration, Math.max(1, Math.round(halfRateCalls)));
     results.openLoop = openLine;
     client.close();
+    if (pages !== undefined) results.deskPages = pages.close();
     // For comparison, not a target: the ceiling at the same webhook rate (its calls are longer, so fewer of them).
     const ceilingWebhooksPerCall = plainTarget.recorder.webhooks / Math.max(1, plainTarget.recorder.calls);
     const ceilingCalls = Math.max(1, Math.round(openLine.webhooksPerSecond / ceilingWebhooksPerCall));
@@ -421,6 +436,7 @@ function table(report: Record<string, unknown>): string {
     `- Store round trips per webhook: ${c.storeRoundTripsPerWebhook} (Redis commands per webhook, those inside the compare-and-set script included: ${c.redisCommandsPerWebhook}).`,
     `- Redis memory per live call: ${m.bytesPerLiveCall} bytes (${m.liveCalls} calls in progress).`,
     `- Start to ready (/readyz 200): ${s.node} ms with node dist/src/main.js, ${s.npmStart} ms with npm start (median).`,
+    ...(report.deskPages === undefined ? [] : [`- Desk pages open through the loops: ${JSON.stringify(report.deskPages)}.`]),
     '',
   ].join('\n');
 }

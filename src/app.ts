@@ -7,6 +7,7 @@ import { Metrics } from './common/metrics';
 import { withDeadline } from './common/deadline';
 import { Rescue } from './turn/rescue';
 import { voiceRoutes } from './http/voice-routes';
+import { createDesk } from './desk/create-desk';
 import type { Logger } from './common/log';
 import type { SessionStore } from './store/session-store';
 import { lastResortTwiml, type RenderOptions } from './telephony/twiml';
@@ -34,6 +35,8 @@ export function buildApp(deps: AppDeps): express.Express {
   };
   const rescue = new Rescue(flows.entry, render);
   const metrics = new Metrics();
+  // The desk page, when DESK_USERS names accounts; otherwise nothing of it exists and /desk is a 404.
+  const desk = createDesk({ config, store, flows, logger, metrics, ...(deps.accepting && { accepting: deps.accepting }) });
   const turns = new CallTurns({
     store,
     flows,
@@ -66,6 +69,7 @@ export function buildApp(deps: AppDeps): express.Express {
         ...(config.TWILIO_ACCOUNT_SID === undefined ? {} : { accountSid: config.TWILIO_ACCOUNT_SID }),
       },
       logger,
+      ...(desk && { observer: desk.observer }),
     }),
   );
 
@@ -87,6 +91,8 @@ export function buildApp(deps: AppDeps): express.Express {
       res.status(503).json({ status: 'store unavailable', reason: (error as Error).message });
     }
   });
+
+  if (desk !== undefined) app.use('/desk', desk.app);
 
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');

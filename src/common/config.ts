@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deskUsers, timeZone, trustProxy } from './desk-config';
 import { LineError } from './errors';
 import { formatPath, parseWith } from './validation';
 
@@ -128,6 +129,16 @@ const schema = z
     GATHER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(7),
     STEPS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(30),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // The desk page (src/desk): unset DESK_USERS leaves it off, and /desk answers 404.
+    DESK_USERS: optionalString.pipe(deskUsers),
+    DESK_SIGN_IN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 60 * 60)
+      .default(12 * 60 * 60),
+    DESK_TIME_ZONE: timeZone,
+    DESK_TRUST_PROXY: optionalString.pipe(trustProxy),
   })
   .superRefine((env, ctx) => {
     if (env.STORE_TIMEOUT_MS >= env.TURN_TIMEOUT_MS)

@@ -11,8 +11,10 @@ import {
   statusParams,
   turnQuery,
   whisperQuery,
+  type DialStatus,
 } from '../telephony/params';
 import { lastResortTwiml, whisperTwiml, type RenderOptions } from '../telephony/twiml';
+import { rescueTransfer, type CallObserver, type CallEnd, type TransferFacts } from '../turn/call-observer';
 import type { CallTurns } from '../turn/call-turns';
 import type { Metrics } from '../common/metrics';
 import type { Rescue } from '../turn/rescue';
@@ -26,6 +28,8 @@ export interface VoiceDeps {
   guard: GuardOptions;
   logger: Logger;
   metrics: Metrics;
+  /** Told of transfers, dial outcomes and ends of calls, after each answer (the desk page). */
+  observer?: CallObserver;
 }
 
 /** What a handler answers with, and what its log line says. */
@@ -37,6 +41,10 @@ interface Answer {
   event?: string;
   outcome: string;
   extra?: Record<string, unknown>;
+  /** For the observer: a transfer this answer starts, the desk's dial that ended, the call that ended. */
+  transfer?: TransferFacts;
+  dial?: DialStatus;
+  ended?: CallEnd;
 }
 
 const XML = 'text/xml; charset=utf-8';
@@ -77,6 +85,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
           callSid,
           outcome: 'fault-rescued',
           extra: { error: (error as Error).message },
+          transfer: rescueTransfer(opening, null),
         };
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -101,6 +110,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
         },
         'webhook turn',
       );
+      if (deps.observer !== undefined && answer.callSid !== undefined) observe(deps.observer, answer, answer.callSid, body.From);
     });
 
   const rescueOrLastResort = (callSid: string | undefined, opening: 'technicalProblem' | 'stateLost'): string => {
@@ -128,7 +138,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
     const { CallSid, DialCallStatus } = parseOr400(dialParams, req.body, 'dial parameters');
     const { t } = parseOr400(turnQuery, req.query, 'query');
     const result = await deps.turns.handle(CallSid, dialEvent(DialCallStatus), t);
-    return { ...result, callSid: CallSid, event: `dial ${DialCallStatus}` };
+    return { ...result, callSid: CallSid, event: `dial ${DialCallStatus}`, dial: DialCallStatus };
   });
 
   turn('/voice/whisper', async (req) => {
@@ -145,6 +155,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
       callSid: CallSid,
       event: 'fallback',
       outcome: 'fallback-rescued',
+      transfer: rescueTransfer('technicalProblem', null),
       // The failed URL's path only: its query may carry what the caller entered.
       extra: {
         errorCode: typeof body.ErrorCode === 'string' ? cut(body.ErrorCode) : undefined,
@@ -156,7 +167,13 @@ export function voiceRoutes(deps: VoiceDeps): Router {
   turn('/voice/rescue/dial', async (req) => {
     const { CallSid, DialCallStatus } = parseOr400(dialParams, req.body, 'dial parameters');
     const { d } = parseOr400(rescueDialQuery, req.query, 'query');
-    return { twiml: deps.rescue.dialed(CallSid, DialCallStatus, d), callSid: CallSid, event: `dial ${DialCallStatus}`, outcome: 'rescue' };
+    return {
+      twiml: deps.rescue.dialed(CallSid, DialCallStatus, d),
+      callSid: CallSid,
+      event: `dial ${DialCallStatus}`,
+      outcome: 'rescue',
+      dial: DialCallStatus,
+    };
   });
 
   turn('/voice/rescue/choice', async (req) => {
@@ -170,7 +187,8 @@ export function voiceRoutes(deps: VoiceDeps): Router {
     if (!TERMINAL.has(CallStatus)) return { callSid: CallSid, event: `status ${CallStatus}`, outcome: 'ignored' };
     try {
       const { outcome, summary } = await deps.turns.end(CallSid, CallStatus, CallDuration ?? null);
-      return { callSid: CallSid, node: summary?.lastNode, event: `status ${CallStatus}`, outcome };
+      const ended = outcome === 'already-ended' ? undefined : { callSid: CallSid, summary };
+      return { callSid: CallSid, node: summary?.lastNode, event: `status ${CallStatus}`, outcome, ended };
     } catch (error) {
       // The caller is gone; the session's own time to live removes it later.
       return { callSid: CallSid, event: `status ${CallStatus}`, outcome: 'end-failed', extra: { error: (error as Error).message } };
@@ -178,4 +196,16 @@ export function voiceRoutes(deps: VoiceDeps): Router {
   });
 
   return router;
+}
+
+/** Tells the observer what an answer did; a fault there is the observer's own and never reaches the caller. */
+function observe(observer: CallObserver, answer: Answer, callSid: string, from: unknown): void {
+  try {
+    if (answer.transfer !== undefined)
+      observer.transferStarted({ ...answer.transfer, callSid, from: typeof from === 'string' ? from.slice(0, 64) : undefined });
+    if (answer.dial !== undefined) observer.dialEnded({ callSid, status: answer.dial });
+    if (answer.ended !== undefined) observer.callEnded(answer.ended);
+  } catch {
+    // An observer must not throw; if it does, the webhook has been answered all the same.
+  }
 }

@@ -116,13 +116,18 @@ export class RedisStore implements SessionStore {
 
   constructor(
     client: Client,
-    private readonly prefix: string,
+    readonly prefix: string,
   ) {
     client.defineCommand('loadCall', { numberOfKeys: 2, lua: LOAD });
     client.defineCommand('casSave', { numberOfKeys: 1, lua: CAS_SAVE });
     client.defineCommand('restoreCall', { numberOfKeys: 1, lua: RESTORE });
     client.defineCommand('endCall', { numberOfKeys: 2, lua: END });
     this.redis = client as Scripted;
+  }
+
+  /** The connection, for what shares this Redis and its key prefix (the desk page's store). */
+  get client(): Client {
+    return this.redis;
   }
 
   sessionKey(callSid: string): string {

@@ -21,6 +21,8 @@ export const callSummary = z.object({
   callStatus: z.string(),
   durationSeconds: z.number().int().min(0).nullable(),
   endedAt: z.string(),
+  /** The transfer the call made or last tried (its state), null when it made none; absent in older summaries. */
+  transfer: z.string().nullable().optional(),
 });
 export type CallSummary = z.infer<typeof callSummary>;
 

@@ -15,6 +15,7 @@ import {
   type StoredSession,
 } from '../store/session-store';
 import { PromptRenderer, type RenderOptions } from '../telephony/twiml';
+import { flowTransfer, rescueTransfer, type TransferFacts } from './call-observer';
 import { decide, type Decision } from './decide';
 import { RecentCalls } from './recent-calls';
 import type { Rescue } from './rescue';
@@ -55,6 +56,8 @@ export interface TurnResult {
   outcome: Outcome;
   /** What the log line adds: why a fault was rescued, which versions a restore crossed. */
   extra?: Record<string, unknown>;
+  /** Set when this turn started a transfer to the desk (not when it repeated one for a retried webhook). */
+  transfer?: TransferFacts;
 }
 
 /** How often a turn retries after losing a compare-and-set race before answering with what won it. */
@@ -95,7 +98,8 @@ export class CallTurns {
       const extra = { error: (error as Error).message };
       if (event?.type === 'DIAL' && event.outcome === 'connected') return { ...this.afterDesk(callSid), outcome: 'fault-rescued', extra };
       const opening = event === null ? 'technicalProblem' : 'stateLost';
-      return { twiml: this.deps.rescue.transfer(callSid, opening), node: '(none)', outcome: 'fault-rescued', extra };
+      const transfer = rescueTransfer(opening, null);
+      return { twiml: this.deps.rescue.transfer(callSid, opening), node: '(none)', outcome: 'fault-rescued', extra, transfer };
     }
   }
 
@@ -128,7 +132,7 @@ export class CallTurns {
           const compiled = this.flowOf(decision.from);
           const next = advance(compiled, decision.from.record, event!, this.speaking);
           if (await this.save(callSid, compiled, next, decision.from.version))
-            return this.render(next, decision.from.version + 1, 'advanced');
+            return this.render(next, decision.from.version + 1, 'advanced', compiled);
           break;
         }
         case 'restore': {
@@ -138,7 +142,10 @@ export class CallTurns {
           const next = decision.step ? advance(compiled, from.record, event!, this.speaking) : replay(compiled, from.record, this.speaking);
           const version = Math.max(from.version, decision.over) + 1;
           if (await this.restore(callSid, compiled, next, version))
-            return { ...this.render(next, version, 'restored'), extra: { restoredFrom: from.version, storeHad: decision.over } };
+            return {
+              ...this.render(next, version, 'restored', decision.step ? compiled : undefined),
+              extra: { restoredFrom: from.version, storeHad: decision.over },
+            };
           break;
         }
         case 'replay': {
@@ -150,7 +157,12 @@ export class CallTurns {
         case 'afterDesk':
           return this.afterDesk(callSid);
         case 'rescue':
-          return { twiml: this.deps.rescue.transfer(callSid), node: '(none)', outcome: decision.why };
+          return {
+            twiml: this.deps.rescue.transfer(callSid),
+            node: '(none)',
+            outcome: decision.why,
+            transfer: rescueTransfer(decision.why === 'state-lost' ? 'stateLost' : 'unknownFlow', decision.history),
+          };
       }
       // A compare-and-set was lost (another instance moved the call on, or it ended): read it and decide again.
       stored = await this.load(callSid);
@@ -165,8 +177,10 @@ export class CallTurns {
     return this.deps.flows.get(session.record.flowId)!;
   }
 
-  private render(turn: Turn, version: number, outcome: Outcome): TurnResult {
-    return { twiml: this.renderer.render(turn.prompt, version), node: turn.prompt.node, outcome };
+  /** The turn's answer; `stepped` is the flow a new step was taken on, whose transfer, if it is one, has just begun. */
+  private render(turn: Turn, version: number, outcome: Outcome, stepped?: CompiledFlow): TurnResult {
+    const transfer = stepped === undefined ? undefined : flowTransfer(stepped, turn);
+    return { twiml: this.renderer.render(turn.prompt, version), node: turn.prompt.node, outcome, ...(transfer && { transfer }) };
   }
 
   private recordOf(compiled: CompiledFlow, turn: Turn): SessionRecord {
@@ -263,5 +277,6 @@ function summaryOf(callSid: string, stored: StoredSession, callStatus: string, d
     callStatus,
     durationSeconds,
     endedAt: new Date().toISOString(),
+    transfer: stored.record.call.context.transfer,
   };
 }

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * The desk page's variables, part of the one schema in config.ts. The password hash is checked here for its shape
+ * only (src/desk/password.ts reads it); a hash is `scrypt.<log2 N>.<r>.<p>.<salt>.<key>`, salt and key in base64url,
+ * so that it needs no quoting in an env file, a shell, a compose file or a Kubernetes manifest.
+ */
+export const PASSWORD_HASH = /^scrypt\.(1[0-9]|20)\.([1-9]|1[0-6])\.([1-9]|1[0-6])\.[A-Za-z0-9_-]{22,}\.[A-Za-z0-9_-]{43,}$/;
+
+/** A desk agent's sign-in name: letters, digits and . _ @ - (an email address will do). */
+export const DESK_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+
+export interface DeskUser {
+  name: string;
+  hash: string;
+}
+
+/** `name:hash,name:hash` -> the accounts; every entry that is not one is reported, by position and name. */
+export const deskUsers = z
+  .string()
+  .transform((list, ctx): DeskUser[] => {
+    const users: DeskUser[] = [];
+    list.split(',').forEach((raw, i) => {
+      const entry = raw.trim();
+      const colon = entry.indexOf(':');
+      const name = colon < 0 ? entry : entry.slice(0, colon);
+      const hash = colon < 0 ? '' : entry.slice(colon + 1);
+      const which = `entry ${i + 1}${DESK_NAME.test(name) ? ` ('${name}')` : ''}`;
+      if (colon < 0 || !DESK_NAME.test(name))
+        ctx.addIssue({ code: 'custom', message: `${which} must be name:hash, the name made of letters, digits and . _ @ -` });
+      else if (!PASSWORD_HASH.test(hash))
+        ctx.addIssue({
+          code: 'custom',
+          message: `${which}: the hash is not one that npm run desk:hash-password prints (scrypt.N.r.p.salt.key)`,
+        });
+      else if (users.some((u) => u.name === name)) ctx.addIssue({ code: 'custom', message: `${which}: the name is given twice` });
+      else users.push({ name, hash });
+    });
+    return users;
+  })
+  .optional();
+
+/** The time zone whose day "today" means on the desk page, as the browser's Intl knows them. */
+export const timeZone = z
+  .string()
+  .min(1)
+  .default('UTC')
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en-CA', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone such as America/Toronto or UTC');
+
+/**
+ * Which proxies in front may say who the client is (X-Forwarded-For), for the per-address sign-in limit: a number
+ * of hops, or addresses and subnets separated by commas (`loopback`, `10.0.0.0/8`), as express reads them.
+ */
+export const trustProxy = z
+  .string()
+  .regex(
+    /^(\d{1,2}|[0-9A-Za-z.:/_-]+(,\s*[0-9A-Za-z.:/_-]+)*)$/,
+    'must be a number of proxies, or addresses and subnets separated by commas',
+  )
+  .transform((v): number | string => (/^\d+$/.test(v) ? Number(v) : v))
+  .optional();

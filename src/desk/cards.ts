@@ -1,0 +1,108 @@
+import { SYSTEM } from '../engine/compile';
+import { html, type Html } from './html';
+import type { DialResult, TransferCard } from './live-messages';
+import { timeOf } from './time';
+import { labelOf } from './transfer-facts';
+
+/**
+ * A text written to be spoken, as it reads: letters spelled out for the voice ("M F A", "I T", "P R S S") are an
+ * abbreviation again on the page.
+ */
+export function forReading(spoken: string): string {
+  return spoken.replace(/\b[A-Z](?: [A-Z]\b)+/g, (letters) => letters.replace(/ /g, ''));
+}
+
+/** "361195" -> "361 195", as the caller reads it out. */
+export function groupedReference(reference: string): string {
+  return reference.length === 6 ? `${reference.slice(0, 3)} ${reference.slice(3)}` : reference;
+}
+
+/** "+15555550123" -> "+1 555 555 0123" for North American numbers; others as they came. */
+export function readableNumber(e164: string): string {
+  const m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
+  return m === null ? e164 : `+1 ${m[1]} ${m[2]} ${m[3]}`;
+}
+
+const DIAL_WORDS: Record<DialResult, string> = {
+  answered: 'Answered by the desk',
+  busy: 'The desk was busy',
+  'no-answer': 'Nobody at the desk answered',
+  failed: 'The dial failed',
+  canceled: 'The caller hung up before an answer',
+};
+
+/** A node of a path, as the page names it. */
+function step(id: string): string {
+  return id === SYSTEM.bsdRequest ? 'the desk (0)' : labelOf(id);
+}
+
+/** A card's DOM id: a CallSid is letters and digits only. */
+export const cardId = (callSid: string) => `call-${callSid}`;
+export const dialId = (callSid: string) => `dial-${callSid}`;
+
+/** The line that says how the desk's dial went; replaced on the page when the dial ends. */
+export function dialLine(card: Pick<TransferCard, 'callSid' | 'dial' | 'attempt'>, timeZone: string): Html {
+  const attempt = card.attempt > 1 ? ` (attempt ${card.attempt})` : '';
+  if (card.dial === null) return html`<dd id="${dialId(card.callSid)}" class="dial dial-ringing">Ringing the desk${attempt}…</dd>`;
+  return html`<dd id="${dialId(card.callSid)}" class="dial dial-${card.dial.result}">
+    ${DIAL_WORDS[card.dial.result]}${attempt}, <time datetime="${card.dial.at}">${timeOf(card.dial.at, timeZone)}</time>
+  </dd>`;
+}
+
+/** What the caller told the line, and the path it took, for a card or a found call. */
+export function callStory(notes: string[] | null, path: string[], headingLevel: 'h3' | 'h4'): Html {
+  const heading = (text: string) => (headingLevel === 'h3' ? html`<h3>${text}</h3>` : html`<h4>${text}</h4>`);
+  const told =
+    notes === null
+      ? html`<p class="muted">Not known: the line lost the call's place.</p>`
+      : notes.length === 0
+        ? html`<p class="muted">Nothing: the caller went straight to the desk.</p>`
+        : html`<ul class="notes">
+            ${notes.map((n) => html`<li>${forReading(n)}</li>`)}
+          </ul>`;
+  return html`${heading('What the caller told the line')}${told}
+  ${
+    path.length === 0
+      ? ''
+      : html`${heading('Path through the flow')}
+          <ol class="path">
+            ${path.map((p) => html`<li>${step(p)}</li>`)}
+          </ol>`
+  }`;
+}
+
+/** One transfer on the live list. */
+export function transferCardHtml(card: TransferCard, timeZone: string): Html {
+  const headingId = `h-${card.callSid}`;
+  return html`<li id="${cardId(card.callSid)}" class="transfer">
+    <article aria-labelledby="${headingId}">
+      <h3 id="${headingId}">
+        <span class="reference">Reference ${groupedReference(card.reference)}</span>
+        <span class="reason-label">${labelOf(card.reasonId)}</span> <time datetime="${card.at}">${timeOf(card.at, timeZone)}</time>
+      </h3>
+      <p class="reason">${forReading(card.reason)}</p>
+      <dl class="facts">
+        <dt>Caller's number</dt>
+        <dd class="number">
+          ${card.from === null ? html`<span class="muted">not given</span>` : html`<a href="tel:${card.from}">${readableNumber(card.from)}</a>`}
+        </dd>
+        <dt>Desk</dt>
+        ${dialLine(card, timeZone)}
+      </dl>
+      ${callStory(card.notes, card.path, 'h4' as const)}
+    </article>
+  </li>`;
+}
+
+/** The live list's content: the cards, or a line saying there are none yet. */
+export function transferList(cards: readonly TransferCard[], timeZone: string): Html {
+  if (cards.length === 0)
+    return html`<li class="empty" id="no-transfers">No transfers yet today. New ones appear here as they happen.</li>`;
+  return html`${cards.map((c) => transferCardHtml(c, timeZone))}`;
+}
+
+/** What a screen reader announces for a new transfer. */
+export function announcement(card: TransferCard): string {
+  const again = card.attempt > 1 ? ', dialling again' : '';
+  return `New transfer: reference ${groupedReference(card.reference)}, ${labelOf(card.reasonId)}${again}.`;
+}

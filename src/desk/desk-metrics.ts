@@ -1,0 +1,49 @@
+import { Counter, Gauge } from 'prom-client';
+import type { Metrics } from '../common/metrics';
+
+/** How a call ended, as the desk page's picture counts it. */
+export type CallOutcome = 'solved' | 'transferred' | 'hung-up';
+
+/**
+ * The desk's metrics, in the line's registry (/metrics). Each call is counted once, by the instance that saw its
+ * outcome: summed over the instances, the counts since midnight are the page's picture of the day.
+ */
+export class DeskMetrics {
+  private readonly outcomes: Counter;
+  private readonly pages: Gauge;
+  private readonly problems: Counter;
+
+  constructor(metrics: Metrics) {
+    const registers = [metrics.registry];
+    this.outcomes = new Counter({
+      name: 'portal_line_call_outcomes_total',
+      help: 'Calls by how they ended: solved by self-service, transferred to the desk (by reason), or hung up mid-way.',
+      labelNames: ['outcome', 'reason'],
+      registers,
+    });
+    for (const outcome of ['solved', 'hung-up'] as const) this.outcomes.inc({ outcome }, 0);
+    this.pages = new Gauge({
+      name: 'portal_line_desk_live_pages',
+      help: 'Desk pages connected to this instance for live transfers.',
+      registers,
+    });
+    this.problems = new Counter({
+      name: 'portal_line_desk_store_problems_total',
+      help: 'Desk records or reads that the store did not take (the calls themselves went on).',
+      labelNames: ['operation'],
+      registers,
+    });
+  }
+
+  counted(outcome: CallOutcome, reason?: string): void {
+    this.outcomes.inc(reason === undefined ? { outcome } : { outcome, reason });
+  }
+
+  livePages(count: number): void {
+    this.pages.set(count);
+  }
+
+  problem(operation: string): void {
+    this.problems.inc({ operation });
+  }
+}

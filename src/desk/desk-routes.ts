@@ -1,0 +1,259 @@
+import { createHash } from 'node:crypto';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Logger } from '../common/log';
+import type { FlowRegistry } from '../engine/registry';
+import { DESK_CSS, DESK_JS } from './assets';
+import type { Desk } from './desk';
+import type { LiveHub } from './live-hub';
+import { deskPage, retentionWords, signInPage, type PageContext } from './pages';
+import type { SignedIn, SignIns } from './sign-in';
+import { newToken, sameToken } from './tokens';
+
+export interface DeskRoutesDeps {
+  desk: Desk;
+  hub: LiveHub;
+  signIns: SignIns;
+  flows: FlowRegistry;
+  logger: Logger;
+  /** PUBLIC_BASE_URL: its scheme says whether cookies are Secure, its path where the desk is. */
+  publicBaseUrl: string;
+  timeZone: string;
+  signInTtlSeconds: number;
+  summaryTtlSeconds: number;
+  /** DESK_TRUST_PROXY, for the address a sign-in comes from. */
+  trustProxy?: number | string;
+}
+
+const SESSION_COOKIE = 'desk_session';
+const FORM_COOKIE = 'desk_form';
+const REFERENCE = /^\d{6}$/;
+
+/** Cookie header -> name/value pairs; the first of a repeated name wins. */
+function cookies(req: Request): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (!(name in found)) found[name] = part.slice(eq + 1).trim();
+  }
+  return found;
+}
+
+/** An unknown name is logged by a short digest: it may be a password typed in the wrong box. */
+function nameForLog(name: string, known: boolean): Record<string, string> {
+  return known ? { user: name } : { unknownName: createHash('sha256').update(name).digest('hex').slice(0, 12) };
+}
+
+type SignedInRequest = Request & { signedIn: SignedIn };
+
+/**
+ * The desk page at /desk, an express app of its own (its own proxy trust, for the address of a sign-in). Pages
+ * without a sign-in redirect to the sign-in form; data (the live stream, the JSON) answers 401; every form carries
+ * a CSRF token; every answer says not to store it, so that nothing is left in the browser after signing out.
+ */
+export function deskApp(deps: DeskRoutesDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
+  const url = new URL(deps.publicBaseUrl);
+  const base = `${url.pathname.replace(/\/+$/, '')}/desk`;
+  const secure = url.protocol === 'https:';
+  const ctx: PageContext = { base, timeZone: deps.timeZone };
+  const retention = retentionWords(deps.summaryTtlSeconds);
+  const { signIns, logger } = deps;
+  const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
+  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure, path: base };
+
+  app.use((_req, res, next) => {
+    res.set({
+      'Cache-Control': 'no-store',
+      'Content-Security-Policy':
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+    });
+    next();
+  });
+
+  app.get('/assets/desk.css', (_req, res) => {
+    res.type('text/css').set('Cache-Control', 'no-cache').send(DESK_CSS);
+  });
+  app.get('/assets/desk.js', (_req, res) => {
+    res.type('text/javascript').set('Cache-Control', 'no-cache').send(DESK_JS);
+  });
+
+  /** The request's sign-in, or: a redirect to the form (pages), 401 (data). */
+  const signedIn =
+    (kind: 'page' | 'data'): RequestHandler =>
+    async (req, res, next) => {
+      const found = await signIns.find(cookies(req)[SESSION_COOKIE]);
+      if (found === null) {
+        if (kind === 'page') res.redirect(303, `${base}/sign-in`);
+        else res.status(401).type('text/plain').send('sign in first');
+        return;
+      }
+      (req as SignedInRequest).signedIn = found;
+      next();
+    };
+
+  /** A form of a signed-in page: its CSRF token must be the sign-in's. */
+  const withToken: RequestHandler = (req, res, next) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!sameToken(body.csrf, (req as SignedInRequest).signedIn.session.csrf)) {
+      res.status(403).type('text/plain').send('this form has expired: reload the page and try again');
+      return;
+    }
+    next();
+  };
+
+  /** No form is posted from another site, whatever its token (the browser says where a request comes from). */
+  const sameSite: RequestHandler = (req, res, next) => {
+    if (req.headers['sec-fetch-site'] === 'cross-site') {
+      res.status(403).type('text/plain').send('forms are only taken from the desk page itself');
+      return;
+    }
+    next();
+  };
+
+  /** The sign-in form, with a fresh token that its cookie must match when the form comes back. */
+  const showSignIn = (res: Response, status: number, view: { name?: string; problem?: string; notice?: string } = {}) => {
+    const csrf = newToken();
+    res.cookie(FORM_COOKIE, csrf, { ...cookieOptions, maxAge: 60 * 60 * 1000 });
+    res
+      .status(status)
+      .type('html')
+      .send(signInPage(ctx, { csrf, ...view }));
+  };
+
+  app.get('/sign-in', async (req, res) => {
+    if ((await signIns.find(cookies(req)[SESSION_COOKIE])) !== null) {
+      res.redirect(303, base);
+      return;
+    }
+    showSignIn(res, 200, req.query['signed-out'] === '1' ? { notice: 'You are signed out.' } : {});
+  });
+
+  app.post('/sign-in', sameSite, form, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const name = typeof body.name === 'string' ? body.name.trim().slice(0, 64) : '';
+    const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const expected = cookies(req)[FORM_COOKIE];
+    if (expected === undefined || !sameToken(body.csrf, expected)) {
+      logger.warn({ desk: 'sign-in-refused', reason: 'csrf', address }, 'desk sign-in refused: the form token does not match');
+      showSignIn(res, 403, { name, problem: 'This form had expired. Please sign in again.' });
+      return;
+    }
+    if (name === '' || password === '') {
+      showSignIn(res, 400, { name, problem: 'Enter your name and your password.' });
+      return;
+    }
+    const attempt = await signIns.attempt(name, password, address);
+    if (attempt.ok) {
+      logger.info({ desk: 'signed-in', user: name, address }, 'desk sign-in');
+      res.clearCookie(FORM_COOKIE, cookieOptions);
+      res.cookie(SESSION_COOKIE, attempt.token, { ...cookieOptions, maxAge: deps.signInTtlSeconds * 1000 });
+      res.redirect(303, base);
+      return;
+    }
+    const who = nameForLog(name, attempt.known);
+    if (attempt.why === 'locked') {
+      logger.warn(
+        { desk: 'sign-in-locked', ...who, address, retryAfterSeconds: attempt.retryAfterSeconds },
+        'desk sign-in refused: locked',
+      );
+      res.set('Retry-After', String(attempt.retryAfterSeconds));
+      const minutes = Math.ceil(attempt.retryAfterSeconds / 60);
+      showSignIn(res, 429, {
+        name,
+        problem: `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or ask a colleague to check your account.`,
+      });
+      return;
+    }
+    if (attempt.why === 'busy') {
+      logger.warn({ desk: 'sign-in-busy', ...who, address }, 'desk sign-in refused: too many at once');
+      res.set('Retry-After', '2');
+      showSignIn(res, 503, { name, problem: 'Too many sign-ins at once. Please try again in a moment.' });
+      return;
+    }
+    logger.warn({ desk: 'sign-in-failed', ...who, address, failures: attempt.failures }, 'desk sign-in refused: wrong name or password');
+    showSignIn(res, 401, { name, problem: 'That name and password do not match. Check both and try again.' });
+  });
+
+  app.post('/sign-out', sameSite, signedIn('page'), form, withToken, async (req, res) => {
+    const { id, session } = (req as SignedInRequest).signedIn;
+    await signIns.signOut(id);
+    await deps.desk.signedOut(id);
+    logger.info({ desk: 'signed-out', user: session.user, address: req.ip }, 'desk sign-out');
+    res.clearCookie(SESSION_COOKIE, cookieOptions);
+    res.redirect(303, `${base}/sign-in?signed-out=1`);
+  });
+
+  app.post('/search', sameSite, signedIn('page'), form, withToken, (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const reference = typeof body.reference === 'string' ? body.reference.replace(/[\s-]/g, '').slice(0, 12) : '';
+    res.redirect(303, `${base}?reference=${encodeURIComponent(reference)}#find`);
+  });
+
+  app.get('/', signedIn('page'), async (req, res) => {
+    const { session } = (req as SignedInRequest).signedIn;
+    const asked = typeof req.query.reference === 'string' ? req.query.reference.slice(0, 12) : undefined;
+    const [day, found] = await Promise.all([
+      deps.desk.day(),
+      asked !== undefined && REFERENCE.test(asked) ? deps.desk.search(asked) : Promise.resolve(null),
+    ]);
+    const view = {
+      user: session.user,
+      csrf: session.csrf,
+      day,
+      retention,
+      ...(asked === undefined ? {} : { search: { reference: asked, found } }),
+    };
+    res.type('html').send(deskPage(ctx, view, deps.flows));
+  });
+
+  app.get('/events', signedIn('data'), async (req, res) => {
+    await deps.hub.open(res, (req as SignedInRequest).signedIn.id);
+  });
+
+  app.get('/api/transfers', signedIn('data'), async (_req, res) => {
+    const day = await deps.desk.day();
+    res.json({ day: day.day, transfers: day.cards });
+  });
+
+  app.get('/api/outcomes', signedIn('data'), async (_req, res) => {
+    const day = await deps.desk.day();
+    res.json({ day: day.day, counts: day.counts });
+  });
+
+  app.get('/api/calls', signedIn('data'), async (req, res) => {
+    const reference = typeof req.query.reference === 'string' ? req.query.reference.replace(/\s/g, '') : '';
+    if (!REFERENCE.test(reference)) {
+      res.status(400).json({ error: 'reference must be six digits' });
+      return;
+    }
+    res.json({ reference, calls: await deps.desk.search(reference) });
+  });
+
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('not found');
+  });
+
+  // The store not answering (or anything else): a plain 503, never a stack trace.
+  app.use((error: Error & { status?: number }, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 503;
+    if (status === 503) logger.warn({ route: `/desk${req.path}`, error: error.message }, 'desk: request failed');
+    res
+      .status(status)
+      .type('text/plain')
+      .send(status === 503 ? 'the desk page cannot reach its store right now; try again shortly' : 'bad request');
+  });
+  return app;
+}

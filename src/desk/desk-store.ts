@@ -1,0 +1,101 @@
+/** A desk agent's sign-in, kept under the hash of its cookie's token (the token itself is stored nowhere). */
+export interface DeskSession {
+  user: string;
+  /** The token every form of this sign-in must carry. */
+  csrf: string;
+  createdAt: number;
+  /** Epoch ms; the store's own time to live ends it too. */
+  expiresAt: number;
+}
+
+/** A counter of failed sign-ins and how long until its window closes. */
+export interface Failures {
+  count: number;
+  retryAfterSeconds: number;
+}
+
+/** One thing that happened on a day, recorded atomically (see DeskStore.record). */
+export interface DayRecord {
+  /** An event to keep in the day's list (JSON), newest first. */
+  event?: string;
+  /** A call whose transfer attempts to count: the result says which attempt this is. */
+  attemptOf?: string;
+  /** Counts the call under `outcome`, unless the day has counted it already (under any outcome). */
+  countOnce?: { callSid: string; outcome: string };
+}
+
+export interface DayResult {
+  /** The transfer attempt this was for `attemptOf` (1 for the first), null without `attemptOf`. */
+  attempt: number | null;
+  /** The day's counts after this record, when it counted the call; null when it counted nothing. */
+  counts: Record<string, number> | null;
+}
+
+export interface DayRetention {
+  /** How many events a day keeps; the oldest go first. */
+  keep: number;
+  /** How long a day's keys live after their last write. */
+  ttlSeconds: number;
+}
+
+/** What the desk's live page hears: every message published on any instance sharing the store. */
+export interface DeskListener {
+  message(text: string): void;
+  /** The connection to the other instances was lost and is back: messages may have been missed meanwhile. */
+  resync(): void;
+}
+
+/**
+ * Where the desk page keeps what it shares between instances: agents' sign-ins, failed sign-in counters, each day's
+ * transfers and outcome counts, an index of calls by reference, and the messages that carry a transfer to every
+ * instance's open pages. It lives beside the call store: the same Redis (with the same key prefix), or the same
+ * process memory.
+ *
+ * Contract, checked by test/store/desk-store.test.ts for every implementation:
+ * - `putSession` keeps a sign-in for `ttlSeconds`; `getSession` returns it until then, null after it or after
+ *   `deleteSession`, or when the stored value does not parse.
+ * - `addFailure` adds one to each counter and returns the counts; a counter's window (`windowSeconds`) starts at its
+ *   first failure and does not move with later ones. `failures` reads counters without changing them (0 for none);
+ *   `clearFailures` removes them.
+ * - `record` does, at once: keeps `event` in the day's list (newest first, at most `keep`); counts a transfer attempt
+ *   of `attemptOf`; counts `countOnce`'s call under its outcome unless the day counted that call before. Every key it
+ *   writes lives `ttlSeconds` after its last write. `events` and `outcomes` read a day back.
+ * - `indexReference` adds a call to a reference's calls, kept at least `ttlSeconds`; `callsWithReference` lists them.
+ * - `publish` reaches every listener `subscribe`d on any instance sharing the store, this one included.
+ * - Nothing is ever stored without a time to live.
+ */
+export interface DeskStore {
+  putSession(id: string, session: DeskSession, ttlSeconds: number): Promise<void>;
+  getSession(id: string): Promise<DeskSession | null>;
+  deleteSession(id: string): Promise<void>;
+  addFailure(keys: string[], windowSeconds: number): Promise<Failures[]>;
+  failures(keys: string[]): Promise<Failures[]>;
+  clearFailures(keys: string[]): Promise<void>;
+  record(day: string, record: DayRecord, retention: DayRetention): Promise<DayResult>;
+  events(day: string): Promise<string[]>;
+  outcomes(day: string): Promise<Record<string, number>>;
+  indexReference(reference: string, callSid: string, ttlSeconds: number): Promise<void>;
+  callsWithReference(reference: string): Promise<string[]>;
+  publish(message: string): Promise<void>;
+  /** Starts listening; the function it returns stops. */
+  subscribe(listener: DeskListener): () => void;
+  close(): Promise<void>;
+}
+
+/** Parses a stored sign-in; null for anything that is not one. */
+export function parseSession(json: string | null | undefined): DeskSession | null {
+  if (json === null || json === undefined) return null;
+  try {
+    const value = JSON.parse(json) as Partial<DeskSession>;
+    if (
+      typeof value.user === 'string' &&
+      typeof value.csrf === 'string' &&
+      typeof value.createdAt === 'number' &&
+      typeof value.expiresAt === 'number'
+    )
+      return { user: value.user, csrf: value.csrf, createdAt: value.createdAt, expiresAt: value.expiresAt };
+  } catch {
+    // not JSON: no session
+  }
+  return null;
+}

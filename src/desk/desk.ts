@@ -1,0 +1,188 @@
+import type { Logger } from '../common/log';
+import { withDeadline } from '../common/deadline';
+import type { FlowRegistry } from '../engine/registry';
+import { referenceFor } from '../engine/step';
+import { isEnded, type CallSummary, type SessionRecord, type SessionStore } from '../store/session-store';
+import { callSid as callSidSchema } from '../telephony/params';
+import type { CallEnd, CallObserver, DialEnd, TransferStart } from '../turn/call-observer';
+import type { DeskMetrics } from './desk-metrics';
+import type { DeskStore } from './desk-store';
+import { dialResultOf, foldDay, type LiveMessage, type TransferCard } from './live-messages';
+import { pathThrough, reasonFor } from './transfer-facts';
+import { dayOf } from './time';
+
+export interface DeskDeps {
+  store: DeskStore;
+  calls: SessionStore;
+  flows: FlowRegistry;
+  logger: Logger;
+  metrics: DeskMetrics;
+  timeZone: string;
+  /** How long an ended call's summary is kept (SUMMARY_TTL_SECONDS): search finds a call for as long. */
+  summaryTtlSeconds: number;
+  /** How long a live call may last (DESK_SESSION_TTL_SECONDS): search finds a call in progress for as long. */
+  liveCallTtlSeconds: number;
+  /** Longest wait for one store operation. */
+  storeTimeoutMs: number;
+  now?: () => Date;
+}
+
+/** A day's transfers (their cards) and outcome counts. */
+export interface Day {
+  day: string;
+  cards: TransferCard[];
+  counts: Record<string, number>;
+}
+
+/** A call found by its reference: in progress or ended (with its summary), and its card when today has one. */
+export interface FoundCall {
+  callSid: string;
+  reference: string;
+  live: SessionRecord | null;
+  summary: CallSummary | null;
+  card: TransferCard | null;
+}
+
+/** A day's transfers, dials and counts: kept two days, so that today's are there all day in any time zone. */
+const DAY_RETENTION = { keep: 2000, ttlSeconds: 2 * 24 * 60 * 60 };
+
+/**
+ * What the desk page knows, and how it learns it: as the observer of the webhooks, it records each transfer, dial
+ * outcome and call outcome of the day in the store and publishes it to every instance's open pages. Nothing it does
+ * keeps a webhook waiting, and its faults never reach a caller: they are logged and counted.
+ */
+export class Desk implements CallObserver {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: DeskDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  today(): string {
+    return dayOf(this.now(), this.deps.timeZone);
+  }
+
+  private async background(operation: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await withDeadline(work(), this.deps.storeTimeoutMs * 4, `desk ${operation}`);
+    } catch (error) {
+      this.deps.metrics.problem(operation);
+      this.deps.logger.warn({ desk: operation, error: (error as Error).message }, 'desk: not recorded');
+    }
+  }
+
+  private async publish(message: LiveMessage): Promise<void> {
+    await this.deps.store.publish(JSON.stringify(message));
+  }
+
+  transferStarted(transfer: TransferStart): void {
+    if (!callSidSchema.safeParse(transfer.callSid).success) return;
+    void this.background('transfer', () => this.recordTransfer(transfer));
+  }
+
+  /** The card a transfer makes. */
+  cardOf(transfer: TransferStart, at: Date): TransferCard {
+    const { flows } = this.deps;
+    const reference = referenceFor(transfer.callSid);
+    const reason = reasonFor(flows, transfer.cause, reference);
+    const flow = transfer.cause.kind === 'flow' ? (flows.get(transfer.cause.flowId)?.flow ?? flows.entry.flow) : flows.entry.flow;
+    const path = transfer.history === null ? [] : pathThrough(flow, transfer.history, reason.id);
+    return {
+      callSid: transfer.callSid,
+      reference,
+      at: at.toISOString(),
+      reasonId: reason.id,
+      reason: reason.text,
+      notes: transfer.history,
+      path,
+      from: transfer.from ?? null,
+      attempt: 1,
+      dial: null,
+    };
+  }
+
+  private async recordTransfer(transfer: TransferStart): Promise<void> {
+    const at = this.now();
+    const day = dayOf(at, this.deps.timeZone);
+    const card = this.cardOf(transfer, at);
+    const redial = transfer.cause.kind === 'flow' && transfer.cause.redial;
+    const { store } = this.deps;
+    const [result] = await Promise.all([
+      store.record(
+        day,
+        {
+          event: JSON.stringify({ type: 'transfer', card } satisfies LiveMessage),
+          attemptOf: card.callSid,
+          ...(redial ? {} : { countOnce: { callSid: card.callSid, outcome: `transferred:${card.reasonId}` } }),
+        },
+        DAY_RETENTION,
+      ),
+      store.indexReference(card.reference, card.callSid, Math.max(this.deps.summaryTtlSeconds, this.deps.liveCallTtlSeconds)),
+    ]);
+    await this.publish({ type: 'transfer', card: { ...card, attempt: result.attempt ?? 1 } });
+    if (result.counts !== null) {
+      this.deps.metrics.counted('transferred', card.reasonId);
+      await this.publish({ type: 'outcomes', day, counts: result.counts });
+    }
+  }
+
+  dialEnded(dial: DialEnd): void {
+    if (!callSidSchema.safeParse(dial.callSid).success) return;
+    void this.background('dial', async () => {
+      const at = this.now();
+      const message: LiveMessage = {
+        type: 'dial',
+        callSid: dial.callSid,
+        dial: { result: dialResultOf(dial.status), at: at.toISOString() },
+      };
+      await this.deps.store.record(dayOf(at, this.deps.timeZone), { event: JSON.stringify(message) }, DAY_RETENTION);
+      await this.publish(message);
+    });
+  }
+
+  callEnded({ callSid, summary }: CallEnd): void {
+    if (summary === null || !callSidSchema.safeParse(callSid).success) return;
+    void this.background('end', async () => {
+      const { store, summaryTtlSeconds } = this.deps;
+      if (summaryTtlSeconds > 0) await store.indexReference(summary.reference, callSid, summaryTtlSeconds);
+      // A transferred call was counted when its transfer started.
+      if (summary.transfer !== null && summary.transfer !== undefined) return;
+      const flow = this.deps.flows.get(summary.flowId)?.flow;
+      const outcome = flow?.nodes[summary.lastNode]?.type === 'end' ? 'solved' : 'hung-up';
+      const day = this.today();
+      const result = await store.record(day, { countOnce: { callSid, outcome } }, DAY_RETENTION);
+      if (result.counts === null) return;
+      this.deps.metrics.counted(outcome);
+      await this.publish({ type: 'outcomes', day, counts: result.counts });
+    });
+  }
+
+  /** A sign-in ended: the pages open with it close, on every instance. */
+  async signedOut(session: string): Promise<void> {
+    await this.publish({ type: 'signed-out', session });
+  }
+
+  /** Today's transfers, most recent first, and today's counts. */
+  async day(day = this.today()): Promise<Day> {
+    const [events, counts] = await Promise.all([this.deps.store.events(day), this.deps.store.outcomes(day)]);
+    return { day, cards: foldDay(events), counts };
+  }
+
+  /** The calls with this reference: in progress, or ended while their summary is kept. */
+  async search(reference: string): Promise<FoundCall[]> {
+    const { store, calls } = this.deps;
+    const [sids, today] = await Promise.all([store.callsWithReference(reference), this.day()]);
+    const found = await Promise.all(
+      sids.map(async (callSid): Promise<FoundCall | null> => {
+        const stored = await calls.load(callSid);
+        const card = today.cards.find((c) => c.callSid === callSid) ?? null;
+        if (stored === null) return card === null ? null : { callSid, reference, live: null, summary: null, card };
+        if (isEnded(stored))
+          return stored.summary === null && card === null ? null : { callSid, reference, live: null, summary: stored.summary, card };
+        return { callSid, reference, live: stored.record, summary: null, card };
+      }),
+    );
+    const at = (f: FoundCall) => f.summary?.endedAt ?? f.card?.at ?? '9999';
+    return found.filter((f): f is FoundCall => f !== null).sort((a, b) => at(b).localeCompare(at(a)));
+  }
+}

@@ -1,0 +1,170 @@
+import type { Response } from 'express';
+import type { Logger } from '../common/log';
+import { announcement, cardId, dialId, dialLine, transferCardHtml, transferList } from './cards';
+import type { Desk } from './desk';
+import type { DeskMetrics } from './desk-metrics';
+import type { DeskStore } from './desk-store';
+import { parseMessage, type LiveMessage } from './live-messages';
+import { outcomeChart } from './outcome-chart';
+import type { SignIns } from './sign-in';
+
+interface Page {
+  res: Response;
+  /** The sign-in it was opened with: the page closes when it ends. */
+  session: string;
+}
+
+export interface HubDeps {
+  desk: Desk;
+  store: DeskStore;
+  signIns: SignIns;
+  metrics: DeskMetrics;
+  logger: Logger;
+  timeZone: string;
+  /** False once the process is shutting down: open pages are closed, to reconnect to another instance. */
+  accepting?: () => boolean;
+  /** How often each page gets a comment line (proxies close silent connections) and its sign-in is checked. */
+  heartbeatMs?: number;
+}
+
+/**
+ * The desk pages open on this instance, each a Server-Sent Events stream. Every message any instance publishes
+ * (src/desk/desk.ts) is rendered here once and written to each page: a transfer's card, a dial's outcome, the day's
+ * counts. A page gets the whole day when it connects or reconnects, and again after this instance lost its
+ * connection to the others, so that nothing missed meanwhile stays missing.
+ */
+export class LiveHub {
+  private readonly pages = new Set<Page>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticks = 0;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly deps: HubDeps) {
+    this.unsubscribe = deps.store.subscribe({
+      message: (text) => this.deliver(parseMessage(text)),
+      resync: () => void this.resync(),
+    });
+  }
+
+  get size(): number {
+    return this.pages.size;
+  }
+
+  /** Opens a page's stream: the day as it is now, then every message as it comes. */
+  async open(res: Response, session: string): Promise<void> {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      // Nginx and others buffer a response unless told not to: the page would see transfers late.
+      'X-Accel-Buffering': 'no',
+    });
+    const page: Page = { res, session };
+    this.pages.add(page);
+    this.deps.metrics.livePages(this.pages.size);
+    res.on('close', () => {
+      this.pages.delete(page);
+      this.deps.metrics.livePages(this.pages.size);
+      if (this.pages.size === 0) this.stopTimer();
+    });
+    // Reconnect after 2 s when the connection drops (the browser's default is 3 s).
+    res.write('retry: 2000\n\n');
+    this.startTimer();
+    try {
+      this.write([page], 'snapshot', await this.snapshot());
+    } catch (error) {
+      this.deps.logger.warn({ desk: 'snapshot', error: (error as Error).message }, 'desk: the day could not be read');
+    }
+  }
+
+  private async snapshot(): Promise<Record<string, string>> {
+    const day = await this.deps.desk.day();
+    return { list: transferList(day.cards, this.deps.timeZone).text, chart: outcomeChart(day.counts).text };
+  }
+
+  private async resync(): Promise<void> {
+    if (this.pages.size === 0) return;
+    try {
+      this.write([...this.pages], 'snapshot', await this.snapshot());
+    } catch (error) {
+      this.deps.logger.warn({ desk: 'snapshot', error: (error as Error).message }, 'desk: the day could not be read');
+    }
+  }
+
+  private deliver(message: LiveMessage | null): void {
+    if (message === null) return;
+    const { timeZone } = this.deps;
+    switch (message.type) {
+      case 'transfer':
+        this.write([...this.pages], 'transfer', {
+          id: cardId(message.card.callSid),
+          html: transferCardHtml(message.card, timeZone).text,
+          announce: announcement(message.card),
+        });
+        return;
+      case 'dial':
+        // The page keeps the attempt count in the line it replaces; the dial's outcome is all that changes.
+        this.write([...this.pages], 'dial', {
+          id: dialId(message.callSid),
+          html: dialLine({ callSid: message.callSid, dial: message.dial, attempt: 1 }, timeZone).text,
+        });
+        return;
+      case 'outcomes':
+        if (message.day === this.deps.desk.today()) this.write([...this.pages], 'outcomes', { html: outcomeChart(message.counts).text });
+        return;
+      case 'signed-out':
+        for (const page of this.pages) if (page.session === message.session) this.close(page, true);
+        return;
+    }
+  }
+
+  private write(pages: Page[], event: string, data: unknown): void {
+    if (pages.length === 0) return;
+    // JSON has no raw line breaks: one data line.
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const page of pages) page.res.write(frame);
+  }
+
+  private close(page: Page, signedOut: boolean): void {
+    if (signedOut) this.write([page], 'signed-out', {});
+    page.res.end();
+    this.pages.delete(page);
+  }
+
+  private startTimer(): void {
+    if (this.timer !== undefined) return;
+    const heartbeatTicks = Math.max(1, Math.round((this.deps.heartbeatMs ?? 10_000) / 1000));
+    this.timer = setInterval(() => {
+      // A process shutting down closes its pages: their browsers reconnect, through the balancer, to another.
+      if (this.deps.accepting !== undefined && !this.deps.accepting()) {
+        for (const page of [...this.pages]) this.close(page, false);
+        return;
+      }
+      if (++this.ticks % heartbeatTicks === 0) void this.heartbeat();
+    }, 1000);
+    this.timer.unref();
+  }
+
+  private stopTimer(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async heartbeat(): Promise<void> {
+    const sessions = new Map<string, boolean>();
+    for (const page of [...this.pages]) {
+      page.res.write(': still here\n\n');
+      try {
+        if (!sessions.has(page.session)) sessions.set(page.session, await this.deps.signIns.holds(page.session));
+        if (!sessions.get(page.session)) this.close(page, true);
+      } catch {
+        // The store does not answer: keep the page; the next heartbeat checks again.
+      }
+    }
+  }
+
+  stop(): void {
+    this.unsubscribe();
+    this.stopTimer();
+    for (const page of [...this.pages]) this.close(page, false);
+  }
+}

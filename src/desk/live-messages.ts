@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/** How the desk's dial ended, from Twilio's DialCallStatus. */
+export const dialResult = z.enum(['answered', 'busy', 'no-answer', 'failed', 'canceled']);
+export type DialResult = z.infer<typeof dialResult>;
+
+export function dialResultOf(status: 'completed' | 'answered' | 'busy' | 'no-answer' | 'failed' | 'canceled'): DialResult {
+  return status === 'completed' ? 'answered' : status;
+}
+
+const dial = z.object({ result: dialResult, at: z.string() });
+
+/** One transfer as the desk page shows it: a call's latest transfer, and how the desk's dial for it ended. */
+export const transferCard = z.object({
+  callSid: z.string(),
+  reference: z.string(),
+  /** When the transfer started, ISO 8601. */
+  at: z.string(),
+  reasonId: z.string(),
+  reason: z.string(),
+  /** What the caller told the line; null when the line does not know (a rescue). */
+  notes: z.array(z.string()).nullable(),
+  /** The nodes the caller went through, ending where the transfer started. */
+  path: z.array(z.string()),
+  /** The caller's number in full: the agent may need to call back. */
+  from: z.string().nullable(),
+  /** 1 for the first transfer of the call, 2 for a redial, and so on. */
+  attempt: z.number().int().min(1),
+  /** How the latest dial ended; null while it rings. */
+  dial: dial.nullable(),
+});
+export type TransferCard = z.infer<typeof transferCard>;
+
+/** What instances tell each other's open desk pages, and what a day's list keeps (transfers and dials). */
+export const liveMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('transfer'), card: transferCard }),
+  z.object({ type: z.literal('dial'), callSid: z.string(), dial }),
+  z.object({ type: z.literal('outcomes'), day: z.string(), counts: z.record(z.string(), z.number()) }),
+  /** A sign-in ended: pages open with it close, on every instance. `session` is the sign-in's id (a hash). */
+  z.object({ type: z.literal('signed-out'), session: z.string() }),
+]);
+export type LiveMessage = z.infer<typeof liveMessage>;
+
+/** A message as published or stored; null for anything that is not one. */
+export function parseMessage(text: string): LiveMessage | null {
+  try {
+    const parsed = liveMessage.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A day's events (newest first, as stored) folded into one card per call, the most recent transfer first: a later
+ * transfer of a call replaces its card and counts as another attempt; a dial's outcome goes on the card it ended.
+ */
+export function foldDay(events: readonly string[]): TransferCard[] {
+  const cards = new Map<string, TransferCard>();
+  for (let i = events.length - 1; i >= 0; i--) {
+    const message = parseMessage(events[i]!);
+    if (message?.type === 'transfer') {
+      const before = cards.get(message.card.callSid);
+      cards.delete(message.card.callSid);
+      cards.set(message.card.callSid, { ...message.card, attempt: (before?.attempt ?? 0) + 1, dial: null });
+    } else if (message?.type === 'dial') {
+      const card = cards.get(message.callSid);
+      if (card !== undefined) card.dial = message.dial;
+    }
+  }
+  return [...cards.values()].reverse();
+}

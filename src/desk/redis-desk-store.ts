@@ -1,0 +1,242 @@
+import type { Cluster, Redis } from 'ioredis';
+import {
+  parseSession,
+  type DayRecord,
+  type DayResult,
+  type DayRetention,
+  type DeskListener,
+  type DeskSession,
+  type DeskStore,
+  type Failures,
+} from './desk-store';
+
+/**
+ * Adds one failed sign-in to a counter whose window starts at its first failure.
+ * KEYS[1]  the counter
+ * ARGV[1]  the window, seconds
+ * Returns  { count, seconds left in the window }
+ */
+const ADD_FAILURE = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1])) end
+return { n, redis.call('TTL', KEYS[1]) }
+`;
+
+/**
+ * Reads a failed sign-in counter.
+ * KEYS[1]  the counter
+ * Returns  { count (0 for none), seconds left in its window }
+ */
+const READ_FAILURES = `
+return { tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('TTL', KEYS[1]) }
+`;
+
+/**
+ * Records one thing that happened on a day, at once. The day's keys share a hash tag: one cluster slot.
+ * KEYS[1]  the day's events: a list, newest first
+ * KEYS[2]  the day's counted calls: a hash CallSid -> outcome
+ * KEYS[3]  the day's outcome counts: a hash outcome -> count
+ * KEYS[4]  the day's transfer attempts: a hash CallSid -> attempts
+ * ARGV[1]  an event's JSON, or ''
+ * ARGV[2]  the CallSid whose transfer attempt this is, or ''
+ * ARGV[3]  the CallSid to count once, or ''
+ * ARGV[4]  the outcome to count it under
+ * ARGV[5]  how many events the day keeps
+ * ARGV[6]  the time to live of each key written, seconds
+ * Returns  { attempt (0: none counted), the day's counts as [outcome, count, ...] when the call was counted now, else {} }
+ */
+const RECORD = `
+local ttl = tonumber(ARGV[6])
+if ARGV[1] ~= '' then
+  redis.call('LPUSH', KEYS[1], ARGV[1])
+  redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[5]) - 1)
+  redis.call('EXPIRE', KEYS[1], ttl)
+end
+local attempt = 0
+if ARGV[2] ~= '' then
+  attempt = redis.call('HINCRBY', KEYS[4], ARGV[2], 1)
+  redis.call('EXPIRE', KEYS[4], ttl)
+end
+local counts = {}
+if ARGV[3] ~= '' and redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[4]) == 1 then
+  redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
+  redis.call('EXPIRE', KEYS[2], ttl)
+  redis.call('EXPIRE', KEYS[3], ttl)
+  counts = redis.call('HGETALL', KEYS[3])
+end
+return { attempt, counts }
+`;
+
+/**
+ * Adds a call to a reference's calls; the set lives at least ARGV[2] seconds more.
+ * KEYS[1]  the reference's set of CallSids
+ * ARGV[1]  the CallSid
+ * ARGV[2]  time to live, seconds
+ */
+const INDEX = `
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2])) end
+return 1
+`;
+
+type Client = Redis | Cluster;
+type Scripted = Client & {
+  deskAddFailure(key: string, windowSeconds: number): Promise<[number, number]>;
+  deskReadFailures(key: string): Promise<[number, number]>;
+  deskRecord(
+    events: string,
+    counted: string,
+    counts: string,
+    attempts: string,
+    event: string,
+    attemptOf: string,
+    countOnce: string,
+    outcome: string,
+    keep: number,
+    ttl: number,
+  ): Promise<[number, string[]]>;
+  deskIndex(key: string, callSid: string, ttl: number): Promise<number>;
+};
+
+function pairs(flat: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) counts[flat[i]!] = Number(flat[i + 1]);
+  return counts;
+}
+
+function failuresOf([count, ttl]: [number, number]): Failures {
+  return { count: Number(count), retryAfterSeconds: Math.max(0, Number(ttl)) };
+}
+
+/**
+ * The desk's store on the call store's Redis, under the same key prefix. Publishing uses Redis pub/sub on one
+ * channel; each instance holds one more connection, made on the first `subscribe`, that listens to it.
+ */
+export class RedisDeskStore implements DeskStore {
+  private readonly redis: Scripted;
+  private subscriber: Client | undefined;
+  private readonly listeners = new Set<DeskListener>();
+
+  constructor(
+    client: Client,
+    private readonly prefix: string,
+    private readonly onProblem: (error: Error) => void = () => {},
+  ) {
+    client.defineCommand('deskAddFailure', { numberOfKeys: 1, lua: ADD_FAILURE });
+    client.defineCommand('deskReadFailures', { numberOfKeys: 1, lua: READ_FAILURES });
+    client.defineCommand('deskRecord', { numberOfKeys: 4, lua: RECORD });
+    client.defineCommand('deskIndex', { numberOfKeys: 1, lua: INDEX });
+    this.redis = client as Scripted;
+    // The listening connection goes when the call store's does: closing the store closes both.
+    client.once('end', () => this.subscriber?.disconnect());
+  }
+
+  private key(...parts: string[]): string {
+    return [this.prefix, 'desk', ...parts].join(':');
+  }
+
+  /** A day's keys, in one cluster slot. */
+  private dayKey(day: string, what: string): string {
+    return `${this.prefix}:{desk-day:${day}}:${what}`;
+  }
+
+  get channel(): string {
+    return this.key('live');
+  }
+
+  async putSession(id: string, session: DeskSession, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.key('session', id), JSON.stringify(session), 'EX', ttlSeconds);
+  }
+
+  async getSession(id: string): Promise<DeskSession | null> {
+    return parseSession(await this.redis.get(this.key('session', id)));
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    await this.redis.del(this.key('session', id));
+  }
+
+  async addFailure(keys: string[], windowSeconds: number): Promise<Failures[]> {
+    const results = await Promise.all(keys.map((k) => this.redis.deskAddFailure(this.key('failures', k), windowSeconds)));
+    return results.map(failuresOf);
+  }
+
+  async failures(keys: string[]): Promise<Failures[]> {
+    const results = await Promise.all(keys.map((k) => this.redis.deskReadFailures(this.key('failures', k))));
+    return results.map(failuresOf);
+  }
+
+  async clearFailures(keys: string[]): Promise<void> {
+    // One DEL per key: on a cluster the keys live in different slots.
+    await Promise.all(keys.map((k) => this.redis.del(this.key('failures', k))));
+  }
+
+  async record(day: string, record: DayRecord, retention: DayRetention): Promise<DayResult> {
+    const [attempt, flat] = await this.redis.deskRecord(
+      this.dayKey(day, 'events'),
+      this.dayKey(day, 'counted'),
+      this.dayKey(day, 'outcomes'),
+      this.dayKey(day, 'attempts'),
+      record.event ?? '',
+      record.attemptOf ?? '',
+      record.countOnce?.callSid ?? '',
+      record.countOnce?.outcome ?? '',
+      retention.keep,
+      retention.ttlSeconds,
+    );
+    return { attempt: record.attemptOf === undefined ? null : Number(attempt), counts: flat.length === 0 ? null : pairs(flat) };
+  }
+
+  events(day: string): Promise<string[]> {
+    return this.redis.lrange(this.dayKey(day, 'events'), 0, -1);
+  }
+
+  async outcomes(day: string): Promise<Record<string, number>> {
+    const all = await this.redis.hgetall(this.dayKey(day, 'outcomes'));
+    return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Number(v)]));
+  }
+
+  async indexReference(reference: string, callSid: string, ttlSeconds: number): Promise<void> {
+    await this.redis.deskIndex(this.key('reference', reference), callSid, ttlSeconds);
+  }
+
+  callsWithReference(reference: string): Promise<string[]> {
+    return this.redis.smembers(this.key('reference', reference));
+  }
+
+  async publish(message: string): Promise<void> {
+    await this.redis.publish(this.channel, message);
+  }
+
+  subscribe(listener: DeskListener): () => void {
+    this.listeners.add(listener);
+    if (this.subscriber === undefined) this.listen();
+    return () => this.listeners.delete(listener);
+  }
+
+  private listen(): void {
+    // A connection of its own (a subscribed connection takes no other command). Unlike the call store's, it may
+    // queue its SUBSCRIBE while it connects, and ioredis subscribes again after each reconnection.
+    const subscriber = this.redis.isCluster
+      ? (this.redis as Cluster).duplicate(undefined, { enableOfflineQueue: true })
+      : (this.redis as Redis).duplicate({ enableOfflineQueue: true });
+    this.subscriber = subscriber;
+    let connected = false;
+    subscriber.on('ready', () => {
+      // Back after a break: what was published meanwhile never arrived.
+      if (connected) for (const l of this.listeners) l.resync();
+      connected = true;
+    });
+    subscriber.on('error', (error: Error) => this.onProblem(error));
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.channel) for (const l of this.listeners) l.message(message);
+    });
+    subscriber.subscribe(this.channel).catch((error: Error) => this.onProblem(error));
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+  }
+}

@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { getExpectedTwilioSignature } from 'twilio';
+import { forReading } from '../../src/desk/cards';
+import { referenceFor } from '../../src/engine/step';
+import { DESK_PASSWORD, deskUsers } from '../helpers/desk';
+import { portalLogin } from '../helpers/flows';
+import { AUTH_TOKEN, testRedisUrl } from '../helpers/line';
+import { startLineProcess, type LineProcess } from '../helpers/processes';
+import { freePort } from '../helpers/redis-server';
+
+/**
+ * The desk page end to end, in Debian's chromium driven by playwright-core (nothing is downloaded): an agent signs in
+ * with the keyboard, a transfer made by signed webhooks appears without a reload and is announced, the search finds
+ * it by its reference, and after signing out the data is gone. UPDATE_DESK_SCREENSHOT=1 writes docs/desk.png.
+ */
+jest.setTimeout(60_000);
+const CHROMIUM = '/usr/bin/chromium';
+
+let line: LineProcess;
+let base: string;
+let browser: Browser;
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is needed for this test: apt-get install -y chromium (bash .ci/system-packages.sh does)`);
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  line = await startLineProcess({
+    PORT: String(port),
+    PUBLIC_BASE_URL: base,
+    REDIS_URL: testRedisUrl(),
+    REDIS_KEY_PREFIX: `browser-${randomBytes(4).toString('hex')}`,
+    DESK_USERS: await deskUsers(),
+    DESK_TIME_ZONE: 'America/Toronto',
+  });
+  browser = await chromium.launch({ executablePath: CHROMIUM });
+});
+afterAll(async () => {
+  await browser?.close();
+  await line?.stop();
+});
+
+let calls = 0;
+/** A call placed with signed webhooks, as Twilio sends them; returns its CallSid and the turn it stopped at. */
+async function call(keys: string[], from: string): Promise<{ sid: string; t: number }> {
+  const sid = `CA${Date.now().toString(16).padStart(16, '0')}${(calls++).toString(16).padStart(16, '0')}`;
+  const post = async (path: string, params: Record<string, string>) => {
+    const body = { CallSid: sid, From: from, To: '+15555550100', ...params };
+    const res = await fetch(base + path, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-Twilio-Signature': getExpectedTwilioSignature(AUTH_TOKEN, base + path, body),
+      },
+      body: new URLSearchParams(body).toString(),
+    });
+    if (res.status >= 300) throw new Error(`${path}: ${res.status}`);
+  };
+  await post('/voice', {});
+  let t = 1;
+  for (const key of keys) {
+    if (key === 'hangup') await post('/voice/status', { CallStatus: 'completed', CallDuration: '40' });
+    else if (['busy', 'completed', 'no-answer'].includes(key)) await post(`/voice/dial?t=${t++}`, { DialCallStatus: key });
+    else await post(`/voice/input?t=${t++}`, { Digits: key });
+  }
+  return { sid, t };
+}
+
+const spaced = (reference: string) => `${reference.slice(0, 3)} ${reference.slice(3)}`;
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto(`${base}/desk`);
+  // Sent to the form; the name field has the focus: the keyboard alone signs in.
+  await page.waitForURL(`${base}/desk/sign-in`);
+  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Business Support Desk');
+  await page.keyboard.type('alice');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(DESK_PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${base}/desk`);
+}
+
+test('sign in, see a transfer arrive without reloading, find it by its reference, sign out and the data is gone', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  const elsewhere: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(base)) elsewhere.push(r.url());
+  });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  try {
+    await signIn(page);
+    expect(await page.getByRole('heading', { level: 2 }).allTextContents()).toEqual([
+      expect.stringMatching(/^Live transfers/),
+      'Find a call',
+      "Today's outcomes",
+    ]);
+    await page.getByText('Live: new transfers appear here as they happen.').waitFor();
+    // Marks this page: a reload would lose the mark.
+    await page.evaluate('window.sameDocument = true');
+
+    // Some of the day, for the picture.
+    await call(['2', '1', 'hangup'], '+15555550101');
+    await call(['1', 'hangup'], '+15555550102');
+    const earlier = await call(['1', '1'], '+16135550103');
+    await call(['0'], '+14165550104');
+
+    const started = Date.now();
+    const { sid, t } = await call(['3', '2', '1'], '+15555550123');
+    const reference = referenceFor(sid);
+    const card = page.locator(`#call-${sid}`);
+    await card.waitFor({ timeout: 2000 });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
+    expect(await card.getByRole('heading', { level: 3 }).textContent()).toContain(`Reference ${spaced(reference)}`);
+    expect(await card.getByRole('link', { name: '+1 555 555 0123' }).getAttribute('href')).toBe('tel:+15555550123');
+    expect(await card.textContent()).toContain(
+      `${forReading((portalLogin().flow.nodes['mfa-changed-device'] as { note: string }).note)}: yes`,
+    );
+    // The newest is first, and a screen reader hears of it.
+    expect(await page.locator('#transfer-list > li').first().getAttribute('id')).toBe(`call-${sid}`);
+    const announced = `New transfer: reference ${spaced(reference)}, mfa reset new device.`;
+    await page.locator('#announcer', { hasText: announced }).waitFor({ state: 'attached', timeout: 2000 });
+    expect(await page.locator('#announcer').getAttribute('aria-live')).toBe('polite');
+
+    // The desk's dial ends: the card says so, still without a reload.
+    await call([], '+15555550123'); // another call in between changes nothing on this card
+    const dial = await fetch(`${base}/voice/dial?t=${t}`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-Twilio-Signature': getExpectedTwilioSignature(AUTH_TOKEN, `${base}/voice/dial?t=${t}`, {
+          CallSid: sid,
+          DialCallStatus: 'busy',
+        }),
+      },
+      body: new URLSearchParams({ CallSid: sid, DialCallStatus: 'busy' }).toString(),
+    });
+    expect(dial.status).toBe(200);
+    await card.getByText('The desk was busy').waitFor({ timeout: 2000 });
+    await page.locator(`#call-${earlier.sid}`).waitFor();
+    await page.locator('#outcome-chart svg[role="img"]').waitFor();
+    await page.locator('#chart-desc', { hasText: 'Solved by self-service: 1.' }).waitFor({ state: 'attached' });
+
+    const shot = process.env.UPDATE_DESK_SCREENSHOT === '1' ? 'docs/desk.png' : join(tmpdir(), `desk-${process.pid}.png`);
+    await page.screenshot({ path: shot, fullPage: true, animations: 'disabled' });
+
+    // Search with the keyboard: the reference as the caller reads it, spaces and all.
+    await page.getByLabel('Reference number the caller reads out').focus();
+    await page.keyboard.type(spaced(reference));
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${base}/desk?reference=${reference}#find`);
+    const found = page
+      .getByRole('article')
+      .filter({ has: page.getByRole('heading', { name: `Reference ${spaced(reference)}`, level: 3 }) });
+    expect(await found.last().textContent()).toContain('In progress, now at: the desk did not answer');
+    expect(await page.locator('.results').textContent()).toContain('+1 555 555 0123');
+
+    // Sign out: the page is gone, and going back does not bring it back.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${base}/desk/sign-in?signed-out=1`);
+    expect(await page.getByRole('status').first().textContent()).toBe('You are signed out.');
+    expect(await page.content()).not.toContain(spaced(reference));
+    await page.goBack();
+    await page.waitForLoadState();
+    expect(page.url()).toMatch(/\/desk\/sign-in/);
+    expect(await page.content()).not.toContain(spaced(reference));
+    const after = await page.evaluate(async () => (await fetch('/desk/api/transfers')).status);
+    expect(after).toBe(401);
+
+    expect(elsewhere).toEqual([]);
+    expect(problems).toEqual([]);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a page left open when its sign-in ends elsewhere goes to the sign-in form by itself', async () => {
+  const context = await browser.newContext();
+  const [first, second] = [await context.newPage(), await context.newPage()];
+  try {
+    await signIn(first);
+    await first.getByText('Live: new transfers appear here as they happen.').waitFor();
+    // The same sign-in, in another tab, signs out.
+    await second.goto(`${base}/desk`);
+    await second.getByRole('button', { name: 'Sign out' }).click();
+    await first.waitForURL(/\/desk\/sign-in/, { timeout: 5000 });
+    expect(await first.locator('#transfer-list').count()).toBe(0);
+  } finally {
+    await context.close();
+  }
+});

@@ -1,0 +1,377 @@
+import { spawnSync } from 'node:child_process';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { forReading } from '../../src/desk/cards';
+import { deskStoreFor } from '../../src/desk/create-desk';
+import { tokenId } from '../../src/desk/tokens';
+import { createLogger } from '../../src/common/log';
+import { referenceFor } from '../../src/engine/step';
+import { createLineServer } from '../../src/http/server';
+import { DESK_PASSWORD, DeskAgent, deskUsers, eventually, openEvents, setCookies } from '../helpers/desk';
+import { portalLogin } from '../helpers/flows';
+import { startLine, type StoreKind, type TestLine } from '../helpers/line';
+
+/** The desk page driven like a browser (supertest), on both stores: sign-in, refusals, live transfers, search, counts. */
+
+const DATA_URLS = ['/desk/events', '/desk/api/transfers', '/desk/api/outcomes', '/desk/api/calls?reference=123456'];
+const PAGES = ['/desk', '/desk/?reference=123456'];
+const CALLER = '+15555550123';
+/** The flow's own words, so that a change of wording leaves these tests as they are. */
+const FLOW = portalLogin().flow;
+const reasonOf = (node: string) => (FLOW.nodes[node] as { reason: string }).reason;
+const noteOf = (node: string) => (FLOW.nodes[node] as { note: string }).note;
+
+let n = 0;
+/** A CallSid of its own for each call: an ended call stays ended. */
+function callSid(): string {
+  return `CA${Date.now().toString(16).padStart(16, '0')}${(n++).toString(16).padStart(16, '0')}`;
+}
+
+test('without DESK_USERS there is no desk page, and nothing of it runs', async () => {
+  const line = await startLine('redis');
+  try {
+    for (const path of ['/desk', '/desk/sign-in', ...DATA_URLS]) expect((await request(line.app).get(path)).status).toBe(404);
+    expect((await request(line.app).post('/desk/sign-in').type('form').send({ name: 'alice' })).status).toBe(404);
+    const sid = callSid();
+    await line.post('/voice', { CallSid: sid, From: CALLER }).expect(200);
+    await line.post('/voice/input?t=1', { CallSid: sid, From: CALLER, Digits: '0' }).expect(200);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await line.redis!.keys(`${line.prefix}:*desk*`)).toEqual([]);
+    expect((await request(line.app).get('/metrics')).text).not.toContain('portal_line_call_outcomes_total');
+  } finally {
+    await line.close();
+  }
+});
+
+describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (kind) => {
+  let line: TestLine;
+  let server: Server;
+  let base: string;
+  beforeEach(async () => {
+    line = await startLine(kind, { DESK_USERS: await deskUsers() });
+    server = createLineServer(line.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await line.close();
+  });
+
+  /** A call that the caller takes to a transfer with `keys`; returns its CallSid and the turn it is at. */
+  async function transfer(keys: string[], from = CALLER): Promise<{ sid: string; t: number }> {
+    const sid = callSid();
+    await line.post('/voice', { CallSid: sid, From: from }).expect(200);
+    let t = 1;
+    for (const key of keys) await line.post(`/voice/input?t=${t++}`, { CallSid: sid, From: from, Digits: key }).expect(200);
+    return { sid, t };
+  }
+
+  describe('without a valid sign-in, no caller data is sent', () => {
+    const refused = async (agent: DeskAgent) => {
+      for (const path of DATA_URLS) {
+        const res = await agent.get(path);
+        expect({ path, status: res.status }).toEqual({ path, status: 401 });
+        expect(res.text).toBe('sign in first');
+      }
+      for (const path of PAGES) {
+        const res = await agent.get(path);
+        expect({ path, status: res.status, location: res.headers.location }).toEqual({ path, status: 303, location: '/desk/sign-in' });
+        expect(res.text).not.toContain(CALLER);
+      }
+      // Forms of the signed-in page go to the sign-in form too.
+      for (const path of ['/desk/search', '/desk/sign-out'])
+        expect((await agent.post(path, { csrf: 'x', reference: '123456' })).status).toBe(303);
+    };
+
+    test('no cookie', async () => {
+      await transfer(['0']);
+      await refused(new DeskAgent(line.app));
+    });
+
+    test('a forged cookie', async () => {
+      await transfer(['0']);
+      const agent = new DeskAgent(line.app);
+      agent.cookies.set('desk_session', 'A'.repeat(43));
+      await refused(agent);
+      agent.cookies.set('desk_session', 'not even a token');
+      await refused(agent);
+    });
+
+    test('a sign-in that expired, by its own expiry or by the store dropping it', async () => {
+      await transfer(['0']);
+      const agent = new DeskAgent(line.app);
+      expect((await agent.signIn()).status).toBe(303);
+      expect((await agent.get('/desk/api/transfers')).status).toBe(200);
+      const store = deskStoreFor(line.store, createLogger('silent'));
+      const id = tokenId(agent.cookies.get('desk_session')!);
+      const session = (await store.getSession(id))!;
+      await store.putSession(id, { ...session, expiresAt: Date.now() - 1 }, 60);
+      await refused(agent);
+      await store.putSession(id, session, 60);
+      expect((await agent.get('/desk/api/transfers')).status).toBe(200);
+      await store.deleteSession(id);
+      await refused(agent);
+    });
+
+    test('a sign-in after its sign-out', async () => {
+      const agent = new DeskAgent(line.app);
+      await agent.signIn();
+      const cookie = agent.cookies.get('desk_session')!;
+      const csrf = await agent.csrf();
+      const out = await agent.post('/desk/sign-out', { csrf });
+      expect(out.status).toBe(303);
+      expect(out.headers.location).toBe('/desk/sign-in?signed-out=1');
+      expect(agent.cookies.has('desk_session')).toBe(false);
+      agent.cookies.set('desk_session', cookie);
+      await refused(agent);
+    });
+  });
+
+  test('signing in sets an HttpOnly, SameSite=Lax, Secure (the public URL is https) cookie, and the page greets the agent', async () => {
+    const agent = new DeskAgent(line.app);
+    const form = await agent.get('/desk/sign-in');
+    expect(form.status).toBe(200);
+    expect(form.text).toContain('<label for="password">Password</label>');
+    const res = await agent.signIn();
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/desk');
+    const cookie = setCookies(res.headers).get('desk_session')!;
+    expect(cookie.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(cookie.attributes).toEqual(expect.arrayContaining(['HttpOnly', 'SameSite=Lax', 'Secure', 'Path=/desk']));
+    const page = await agent.get('/desk');
+    expect(page.status).toBe(200);
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.text).toContain('Signed in as <strong>alice</strong>');
+    expect(line.logs.join('')).toContain('"desk":"signed-in","user":"alice"');
+    expect(line.logs.join('')).not.toContain(DESK_PASSWORD);
+  });
+
+  test('on a plain-http public URL the cookie is not Secure', async () => {
+    const local = await startLine(kind, { DESK_USERS: await deskUsers(), PUBLIC_BASE_URL: 'http://localhost:3000' });
+    try {
+      const res = await new DeskAgent(local.app).signIn();
+      expect(setCookies(res.headers).get('desk_session')!.attributes).not.toContain('Secure');
+    } finally {
+      await local.close();
+    }
+  });
+
+  describe('every form needs its CSRF token', () => {
+    test('the sign-in form: without the token, or without the cookie it must match, it is refused', async () => {
+      const agent = new DeskAgent(line.app);
+      await agent.get('/desk/sign-in');
+      const noToken = await agent.post('/desk/sign-in', { name: 'alice', password: DESK_PASSWORD });
+      expect(noToken.status).toBe(403);
+      const wrongToken = await agent.post('/desk/sign-in', { csrf: 'B'.repeat(43), name: 'alice', password: DESK_PASSWORD });
+      expect(wrongToken.status).toBe(403);
+      const page = await new DeskAgent(line.app).get('/desk/sign-in');
+      const noCookie = await request(line.app)
+        .post('/desk/sign-in')
+        .type('form')
+        .send({ csrf: /name="csrf" value="([^"]+)"/.exec(page.text)![1], name: 'alice', password: DESK_PASSWORD });
+      expect(noCookie.status).toBe(403);
+      for (const res of [noToken, wrongToken, noCookie]) expect(setCookies(res.headers).has('desk_session')).toBe(false);
+    });
+
+    test("the search and sign-out forms: without the sign-in's token, refused, and the sign-in holds", async () => {
+      const agent = new DeskAgent(line.app);
+      await agent.signIn();
+      expect((await agent.post('/desk/search', { reference: '123456' })).status).toBe(403);
+      expect((await agent.post('/desk/search', { reference: '123456', csrf: 'C'.repeat(43) })).status).toBe(403);
+      expect((await agent.post('/desk/sign-out', {})).status).toBe(403);
+      expect((await agent.get('/desk/api/transfers')).status).toBe(200);
+      // Another sign-in's token is not this one's.
+      const other = new DeskAgent(line.app);
+      await other.signIn('bob');
+      expect((await agent.post('/desk/sign-out', { csrf: await other.csrf() })).status).toBe(403);
+      expect((await agent.get('/desk/api/transfers')).status).toBe(200);
+    });
+
+    test('a form posted from another site is refused whatever it carries', async () => {
+      const agent = new DeskAgent(line.app);
+      await agent.signIn();
+      const csrf = await agent.csrf();
+      expect((await agent.post('/desk/sign-out', { csrf }, { 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
+      expect((await agent.get('/desk/api/transfers')).status).toBe(200);
+    });
+  });
+
+  test('a wrong password many times is locked for a while, the right one too, and each failure is logged without the password', async () => {
+    const agent = new DeskAgent(line.app);
+    for (let i = 1; i <= 4; i++) {
+      const res = await agent.signIn('alice', `wrong password ${i}`);
+      expect(res.status).toBe(401);
+      expect(res.text).toContain('That name and password do not match');
+    }
+    const fifth = await agent.signIn('alice', 'wrong password 5');
+    expect(fifth.status).toBe(429);
+    expect(Number(fifth.headers['retry-after'])).toBeGreaterThan(800);
+    expect(fifth.text).toContain('Too many failed sign-ins. Try again in 15 minutes');
+    const right = await agent.signIn('alice', DESK_PASSWORD);
+    expect(right.status).toBe(429);
+    expect(setCookies(right.headers).has('desk_session')).toBe(false);
+    // Another instance on the same store holds the same lock.
+    if (kind === 'redis') {
+      const other = await startLine(kind, { DESK_USERS: await deskUsers() }, line);
+      expect((await new DeskAgent(other.app).signIn('alice', DESK_PASSWORD)).status).toBe(429);
+      await other.close();
+    }
+    const logs = line.logs.join('');
+    expect(logs.match(/"desk":"sign-in-failed"/g)).toHaveLength(4);
+    expect(logs).toContain('"desk":"sign-in-locked","user":"alice"');
+    expect(logs).not.toMatch(/wrong password \d|correct horse/);
+    // A name nobody has is logged by a digest only: it may be a password typed in the wrong box.
+    await new DeskAgent(line.app).signIn('my-secret-passphrase', 'x');
+    expect(line.logs.join('')).not.toContain('my-secret-passphrase');
+    expect(line.logs.join('')).toMatch(/"desk":"sign-in-failed","unknownName":"[0-9a-f]{12}"/);
+  });
+
+  test('a transfer made by a signed webhook appears on an open page within 2 s, with all the agent needs', async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn();
+    const stream = await openEvents(`${base}/desk/events`, agent.cookieHeader);
+    try {
+      expect(stream.status).toBe(200);
+      await stream.next((e) => e.event === 'snapshot');
+      const started = Date.now();
+      const { sid, t } = await transfer(['3', '2', '1']);
+      const event = await stream.next((e) => e.event === 'transfer', 2000);
+      expect(Date.now() - started).toBeLessThan(2000);
+      const data = JSON.parse(event.data) as { id: string; html: string; announce: string };
+      const reference = referenceFor(sid);
+      expect(data.id).toBe(`call-${sid}`);
+      expect(data.announce).toBe(`New transfer: reference ${reference.slice(0, 3)} ${reference.slice(3)}, mfa reset new device.`);
+      expect(data.html).toContain(`Reference ${reference.slice(0, 3)} ${reference.slice(3)}`);
+      expect(data.html).toContain(forReading(reasonOf('mfa-reset-new-device')));
+      expect(data.html).toContain('<a href="tel:+15555550123">+1 555 555 0123</a>');
+      expect(data.html).toContain(`<li>${forReading(noteOf('mfa-changed-device'))}: yes</li>`);
+      expect(data.html).toContain('Ringing the desk');
+      await line.post(`/voice/dial?t=${t}`, { CallSid: sid, From: CALLER, DialCallStatus: 'no-answer' }).expect(200);
+      const dial = JSON.parse((await stream.next((e) => e.event === 'dial')).data) as { id: string; html: string };
+      expect(dial).toEqual({ id: `dial-${sid}`, html: expect.stringContaining('Nobody at the desk answered') });
+      // And the day keeps it, for a page opened later.
+      const { transfers } = (await agent.get('/desk/api/transfers')).body as { transfers: Record<string, unknown>[] };
+      expect(transfers[0]).toMatchObject({
+        callSid: sid,
+        reference,
+        reasonId: 'mfa-reset-new-device',
+        notes: [
+          `${noteOf('main-menu')}: ${(FLOW.nodes['main-menu'] as { options: { key: string; note: string }[] }).options.find((o) => o.key === '3')!.note}`,
+          `${noteOf('mfa-uninstalled-app')}: no`,
+          `${noteOf('mfa-changed-device')}: yes`,
+        ],
+        path: ['main-menu', 'mfa-uninstalled-app', 'mfa-changed-device', 'mfa-reset-new-device'],
+        from: CALLER,
+        attempt: 1,
+        dial: { result: 'no-answer' },
+      });
+      const page = await agent.get('/desk');
+      expect(page.text).toContain(`id="call-${sid}"`);
+      expect(page.text).toContain('Nobody at the desk answered');
+      // The logs still mask the number.
+      expect(line.logs.join('')).not.toContain(CALLER);
+    } finally {
+      stream.close();
+    }
+  });
+
+  test('a redial is the same call again, most recent first; the rescue path shows too', async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn();
+    const first = await transfer(['0']);
+    const second = await transfer(['1', '1']);
+    await line.post(`/voice/dial?t=${first.t}`, { CallSid: first.sid, DialCallStatus: 'busy' }).expect(200);
+    await line.post(`/voice/input?t=${first.t + 1}`, { CallSid: first.sid, Digits: '1' }).expect(200);
+    const lost = callSid();
+    await line.post('/voice/input?t=4', { CallSid: lost, From: '+15555550999', Digits: '1' }).expect(200);
+    const { transfers } = await eventually(async () => {
+      const body = (await agent.get('/desk/api/transfers')).body as { transfers: { callSid: string }[] };
+      return body.transfers.length === 3 ? body : undefined;
+    });
+    expect(transfers.map((c) => c.callSid)).toEqual([lost, first.sid, second.sid]);
+    expect(transfers[1]).toMatchObject({
+      reasonId: '_bsd_request',
+      attempt: 2,
+      dial: null,
+      notes: [],
+      path: ['main-menu', '_bsd_request'],
+    });
+    expect(transfers[0]).toMatchObject({ reasonId: 'state-lost', notes: null, path: [], from: '+15555550999' });
+    expect(transfers[2]).toMatchObject({ reasonId: 'username-ticket' });
+  });
+
+  test('search by reference: a call in progress, and after it ended, with its summary', async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn();
+    const { sid, t } = await transfer(['1', '3']);
+    const reference = referenceFor(sid);
+    const found = await eventually(async () => {
+      const res = await agent.get(`/desk/api/calls?reference=${reference}`);
+      return (res.body as { calls: unknown[] }).calls.length > 0 ? res.body : undefined;
+    });
+    expect(found).toMatchObject({ calls: [{ callSid: sid, live: { call: { value: 'username-verification' } }, summary: null }] });
+    // The form, as a person uses it: spaces allowed, redirected to the page with the results.
+    const csrf = await agent.csrf();
+    const posted = await agent.post('/desk/search', { csrf, reference: `${reference.slice(0, 3)} ${reference.slice(3)}` });
+    expect(posted.status).toBe(303);
+    expect(posted.headers.location).toBe(`/desk?reference=${reference}#find`);
+    let page = await agent.get(`/desk?reference=${reference}`);
+    expect(page.text).toContain('In progress, now at: username verification');
+    expect(page.text).toContain(`${forReading(noteOf('username'))}: not sure`);
+    await line.post(`/voice/dial?t=${t}`, { CallSid: sid, DialCallStatus: 'completed' }).expect(200);
+    await line.post('/voice/status', { CallSid: sid, CallStatus: 'completed', CallDuration: '312' }).expect(204);
+    const ended = await eventually(async () => {
+      const res = await agent.get(`/desk/api/calls?reference=${reference}`);
+      const calls = (res.body as { calls: { summary: unknown }[] }).calls;
+      return calls[0]?.summary === null ? undefined : calls;
+    });
+    expect(ended[0]).toMatchObject({ summary: { transfer: 'username-verification', callStatus: 'completed', durationSeconds: 312 } });
+    page = await agent.get(`/desk?reference=${reference}`);
+    expect(page.text).toContain('(completed, 5 min 12 s)');
+    expect(page.text).toMatch(/<dt>Transfer<\/dt>\s*<dd>username verification<\/dd>/);
+    const none = await agent.get('/desk?reference=000000');
+    expect(none.text).toMatch(/No call with reference 000 000 is in progress or ended in the last 7 days/);
+    const bad = await agent.get('/desk?reference=12ab');
+    expect(bad.text).toContain('A reference is six digits');
+    expect((await agent.get('/desk/api/calls?reference=12')).status).toBe(400);
+  });
+
+  test("today's outcomes: a picture on the page, the same counts as JSON and on /metrics, which promtool accepts", async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn();
+    const solved = await line.call('2,1');
+    const hungUp = await line.call('1,hangup');
+    const transferred = await line.call('3,2,1,answer');
+    for (const call of [solved, hungUp, transferred]) expect(call.errors).toEqual([]);
+    const { counts } = await eventually(async () => {
+      const body = (await agent.get('/desk/api/outcomes')).body as { counts: Record<string, number> };
+      return Object.values(body.counts).reduce((a, b) => a + b, 0) === 3 ? body : undefined;
+    });
+    expect(counts).toEqual({ solved: 1, 'hung-up': 1, 'transferred:mfa-reset-new-device': 1 });
+    const page = (await agent.get('/desk')).text;
+    expect(page).toMatch(/<svg\s+class="chart"\s+role="img"/);
+    expect(page).toContain('Solved by self-service: 1. Transferred: mfa reset new device: 1. Hung up mid-way: 1.');
+    expect(page).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    const metrics = (await request(line.app).get('/metrics')).text;
+    expect(metrics).toContain('portal_line_call_outcomes_total{outcome="solved"} 1\n');
+    expect(metrics).toContain('portal_line_call_outcomes_total{outcome="hung-up"} 1\n');
+    expect(metrics).toContain('portal_line_call_outcomes_total{outcome="transferred",reason="mfa-reset-new-device"} 1\n');
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+    expect({ status: check.status, output: `${check.stdout}${check.stderr}` }).toEqual({ status: 0, output: '' });
+  });
+
+  test('signing out closes the open page at once and its stream says so', async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn();
+    const stream = await openEvents(`${base}/desk/events`, agent.cookieHeader);
+    await stream.next((e) => e.event === 'snapshot');
+    await agent.post('/desk/sign-out', { csrf: await agent.csrf() });
+    await stream.next((e) => e.event === 'signed-out');
+    await stream.ended;
+    expect(line.logs.join('')).toContain('"desk":"signed-out","user":"alice"');
+  });
+});
