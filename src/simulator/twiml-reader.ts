@@ -2,9 +2,21 @@ import { XMLParser } from 'fast-xml-parser';
 
 /** The TwiML verbs the line uses, read back from a document, as Twilio would see them. */
 export type Verb =
-  | { verb: 'Say'; text: string }
+  /** `loop` only when the document sets it. */
+  | { verb: 'Say'; text: string; loop?: number }
   | { verb: 'Pause'; length: number }
-  | { verb: 'Gather'; action?: string; method: string; numDigits?: number; timeout: number; actionOnEmptyResult: boolean; says: string[] }
+  | {
+      verb: 'Gather';
+      action?: string;
+      method: string;
+      numDigits?: number;
+      timeout: number;
+      actionOnEmptyResult: boolean;
+      /** The texts it speaks. */
+      says: string[];
+      /** What it plays while it listens, in order: its <Say> and <Pause> verbs. */
+      plays: Verb[];
+    }
   | { verb: 'Redirect'; url: string; method: string }
   | { verb: 'Dial'; action?: string; method: string; timeout: number; numbers: { number: string; url?: string }[] }
   | { verb: 'Hangup' }
@@ -55,7 +67,7 @@ export function readTwimlChecked(xml: string): Reading {
   const response = doc.find((n) => nameOf(n) === 'Response');
   if (response === undefined) throw new Error(`not a TwiML document: ${xml.slice(0, 120)}`);
   const problems: string[] = [];
-  const verbs = childrenOf(response).map((node): Verb => {
+  const verbOf = (node: Node): Verb => {
     const name = nameOf(node);
     const a = node[':@'] ?? {};
     const children = childrenOf(node);
@@ -67,7 +79,7 @@ export function readTwimlChecked(xml: string): Reading {
     if (a.method !== undefined && a.method.toUpperCase() !== 'POST') problems.push(`<${name} method="${a.method}">: only POST is followed`);
     switch (name) {
       case 'Say':
-        return { verb: 'Say', text: textOf(children) };
+        return { verb: 'Say', text: textOf(children), ...(a.loop === undefined ? {} : { loop: Number(a.loop) }) };
       case 'Pause':
         return { verb: 'Pause', length: Number(a.length ?? 1) };
       case 'Gather':
@@ -79,6 +91,7 @@ export function readTwimlChecked(xml: string): Reading {
           timeout: Number(a.timeout ?? 5),
           actionOnEmptyResult: a.actionOnEmptyResult === 'true',
           says: children.filter((c) => nameOf(c) === 'Say').map((c) => textOf(childrenOf(c))),
+          plays: children.filter((c) => ['Say', 'Pause'].includes(nameOf(c))).map(verbOf),
         };
       case 'Redirect':
         return { verb: 'Redirect', url: textOf(children), method: a.method ?? 'POST' };
@@ -104,6 +117,6 @@ export function readTwimlChecked(xml: string): Reading {
       default:
         return { verb: 'Unknown', name };
     }
-  });
-  return { verbs, problems };
+  };
+  return { verbs: childrenOf(response).map(verbOf), problems };
 }

@@ -1,51 +1,25 @@
-import { XMLParser } from 'fast-xml-parser';
+import { readTwiml, type Verb } from '../simulator/twiml-reader';
 
 /** One thing a TwiML document makes the listener hear, in order: speech, or a pause of so many seconds. */
 export type Audible = { say: string } | { pause: number };
 
-type Node = Record<string, unknown> & { ':@'?: Record<string, string> };
-
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-});
-
-const nameOf = (node: Node) => Object.keys(node).find((k) => k !== ':@')!;
-const childrenOf = (node: Node) => (node[nameOf(node)] as Node[] | undefined) ?? [];
-const textOf = (node: Node) =>
-  childrenOf(node)
-    .map((c) => (typeof c['#text'] === 'string' ? c['#text'] : ''))
-    .join('')
-    .trim();
-
 /**
- * What whoever the document plays to hears, as Twilio plays it: each `<Say>` (as many times as its `loop` asks)
- * and each `<Pause>` (one second unless `length` says), at the top level and inside `<Gather>`. What `<Dial>`
- * plays to the other side (its whisper) is not heard here, nor the wait for a key or for the desk to answer.
+ * What whoever the document plays to hears, as Twilio plays it: each `<Say>` (as many times as its `loop` asks) and each `<Pause>`, at
+ * the top level and inside `<Gather>`, read with the simulator's TwiML reader. What `<Dial>` plays to the other side (its
+ * whisper) is not heard here, nor the wait for a key or for the desk to answer.
  */
 export function audibleParts(twiml: string): Audible[] {
-  const doc = parser.parse(twiml) as Node[];
-  const response = doc.find((n) => nameOf(n) === 'Response');
-  if (response === undefined) throw new Error(`not a TwiML document: ${twiml.slice(0, 120)}`);
   const parts: Audible[] = [];
-  const visit = (nodes: Node[]) => {
-    for (const node of nodes) {
-      const name = nameOf(node);
-      const attributes = node[':@'] ?? {};
-      if (name === 'Say') {
-        const text = textOf(node);
+  const hear = (verbs: readonly Verb[]) => {
+    for (const verb of verbs) {
+      if (verb.verb === 'Say' && verb.text !== '') {
         // loop="0" repeats without end; a listener hears it once before pressing a key.
-        const times = Math.max(1, Number(attributes.loop ?? 1) || 1);
-        for (let i = 0; i < times; i++) if (text !== '') parts.push({ say: text });
-      } else if (name === 'Pause') parts.push({ pause: Number(attributes.length ?? 1) });
-      else if (name === 'Gather') visit(childrenOf(node));
+        for (let i = 0; i < Math.max(1, verb.loop ?? 1); i++) parts.push({ say: verb.text });
+      } else if (verb.verb === 'Pause') parts.push({ pause: verb.length });
+      else if (verb.verb === 'Gather') hear(verb.plays);
     }
   };
-  visit(childrenOf(response));
+  hear(readTwiml(twiml));
   return parts;
 }
 

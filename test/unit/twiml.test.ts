@@ -27,6 +27,7 @@ test('a question is a one-key Gather that reports no input too, then a Redirect 
       timeout: 7,
       actionOnEmptyResult: true,
       says: ['Did you? If yes, press 1.'],
+      plays: [{ verb: 'Say', text: 'Did you? If yes, press 1.' }],
     },
     { verb: 'Redirect', url: urls.input, method: 'POST' },
   ]);
