@@ -154,11 +154,28 @@ export function renderPrompt(prompt: Prompt, urls: Urls, options: RenderOptions)
   }
 }
 
-/** A turn's TwiML: its prompt, with action URLs that carry the session version the prompt was made at. */
+/** Stands for the session version in a kept document; digits and letters only, so no builder escapes it. */
+const VERSION_MARK = 'v3RSi0nMaRk';
+
+/**
+ * A turn's TwiML: its prompt, with action URLs that carry the session version the prompt was made at. A prompt
+ * every call shares (frozen by promptFor) is built once with a mark where the version goes, and each turn only
+ * joins the pieces with its version: building with the twilio package's VoiceResponse is most of a turn's TwiML
+ * cost (docs/performance.md).
+ */
 export class PromptRenderer {
+  private readonly kept = new WeakMap<Prompt, string[]>();
+
   constructor(private readonly options: RenderOptions) {}
 
   render(prompt: Prompt, version: number): string {
+    if (!Object.isFrozen(prompt)) return this.build(prompt, String(version));
+    let pieces = this.kept.get(prompt);
+    if (pieces === undefined) this.kept.set(prompt, (pieces = this.build(prompt, VERSION_MARK).split(VERSION_MARK)));
+    return pieces.join(String(version));
+  }
+
+  private build(prompt: Prompt, version: string): string {
     const base = this.options.baseUrl;
     return renderPrompt(prompt, { input: `${base}/voice/input?t=${version}`, dial: `${base}/voice/dial?t=${version}` }, this.options);
   }

@@ -1,6 +1,7 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { readTwiml } from '../../src/simulator/twiml-reader';
-import { lastResortTwiml, renderPrompt, whisperTwiml, type RenderOptions } from '../../src/telephony/twiml';
+import { lastResortTwiml, PromptRenderer, renderPrompt, whisperTwiml, type RenderOptions } from '../../src/telephony/twiml';
+import type { Prompt } from '../../src/engine/prompt';
 
 const options: RenderOptions = {
   baseUrl: 'https://line.example.test',
@@ -118,4 +119,22 @@ test('characters XML does not allow never reach TwiML, from a text or from an at
   }
   expect(readTwiml(documents[0]!)[0]).toMatchObject({ verb: 'Gather', says: [`abcdefghij ${kept}`] });
   expect(readTwiml(documents[3]!)[0]).toEqual({ verb: 'Say', text: 'abcdefghij' });
+});
+
+test('a shared (frozen) prompt built once gives, at every version, the document built afresh', () => {
+  const renderer = new PromptRenderer(options);
+  const prompts: Prompt[] = [
+    { kind: 'ask', node: 'username', say: ['Did you?', 'If yes, press 1.'], patient: false },
+    { kind: 'ask', node: 'password', say: ['Reset it & wait.'], patient: true, waitSeconds: 120 },
+    { kind: 'transfer', node: 'bsd', say: ['Connecting you.'], whisper: 'Reference 1 2 3.' },
+  ];
+  for (const prompt of prompts.map((p) => Object.freeze({ ...p, say: Object.freeze([...p.say]) as string[] })))
+    for (const version of [1, 2, 17, 1234567])
+      expect(renderer.render(prompt, version)).toBe(
+        renderPrompt(
+          prompt,
+          { input: `${options.baseUrl}/voice/input?t=${version}`, dial: `${options.baseUrl}/voice/dial?t=${version}` },
+          options,
+        ),
+      );
 });
