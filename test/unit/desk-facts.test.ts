@@ -1,6 +1,6 @@
 import { FlowRegistry } from '../../src/engine/registry';
 import { barsOf, outcomeChart } from '../../src/desk/outcome-chart';
-import { announcement, forReading, groupedReference, readableNumber, transferCardHtml } from '../../src/desk/cards';
+import { announcement, dialLine, forReading, groupedReference, readableNumber, transferCardHtml } from '../../src/desk/cards';
 import { escapeHtml, html } from '../../src/desk/html';
 import { foldDay, type TransferCard } from '../../src/desk/live-messages';
 import { retentionWords } from '../../src/desk/pages';
@@ -134,6 +134,16 @@ describe('what the page shows', () => {
     const evil = transferCardHtml(card({ from: '"><script>x()</script>', notes: ['<img src=x>'] }), 'UTC', flows).text;
     expect(evil).not.toContain('<script>');
     expect(evil).not.toContain('<img');
+  });
+
+  test("a dial's outcome replaces only its own words: a redial's attempt count beside them stays", () => {
+    const ringing = transferCardHtml(card({ attempt: 2 }), 'UTC', flows).text;
+    expect(ringing).toMatch(
+      /<dd><span id="dial-CA1" class="dial dial-ringing">Ringing the desk…<\/span> <span class="attempt">\(attempt 2\)<\/span><\/dd>/,
+    );
+    const ended = dialLine({ callSid: 'CA1', dial: { result: 'busy', at: '2026-11-27T14:03:00.000Z' } }, 'UTC').text;
+    // What the live page puts in place of the element with that id: the span, not the line with the attempt.
+    expect(ended).toMatch(/^<span id="dial-CA1" class="dial dial-busy">The desk was busy, <time [^>]+>14:03:00<\/time><\/span>$/);
   });
 
   test("the reference as the caller reads it, numbers readable, times in the desk's time zone", () => {
