@@ -56,6 +56,7 @@ h4 { margin: .5rem 0 .15rem; font-size: .9rem; color: var(--muted); font-weight:
 ul.notes { margin: 0; padding-left: 1.25rem; }
 ol.path { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: .25rem; font-size: .9rem; }
 ol.path li:not(:last-child)::after { content: " \\203A"; color: var(--muted); margin-left: .25rem; }
+ol.path .left, .attempt { color: var(--muted); }
 aside.side section { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; margin-bottom: 1rem; }
 form .row { display: flex; gap: .5rem; }
 form .row input { flex: 1; min-width: 0; }

@@ -1,8 +1,8 @@
-import { SYSTEM } from '../engine/compile';
+import type { FlowRegistry } from '../engine/registry';
 import { html, type Html } from './html';
 import type { DialResult, TransferCard } from './live-messages';
 import { timeOf } from './time';
-import { labelOf } from './transfer-facts';
+import { labelOf, pathSteps, type PathStep } from './transfer-facts';
 
 /**
  * A text written to be spoken, as it reads: letters spelled out for the voice ("M F A", "I T", "P R S S") are an
@@ -31,26 +31,27 @@ const DIAL_WORDS: Record<DialResult, string> = {
   canceled: 'The caller hung up before an answer',
 };
 
-/** A node of a path, as the page names it. */
-function step(id: string): string {
-  return id === SYSTEM.bsdRequest ? 'the desk (0)' : labelOf(id);
-}
-
 /** A card's DOM id: a CallSid is letters and digits only. */
 export const cardId = (callSid: string) => `call-${callSid}`;
 export const dialId = (callSid: string) => `dial-${callSid}`;
 
-/** The line that says how the desk's dial went; replaced on the page when the dial ends. */
-export function dialLine(card: Pick<TransferCard, 'callSid' | 'dial' | 'attempt'>, timeZone: string): Html {
-  const attempt = card.attempt > 1 ? ` (attempt ${card.attempt})` : '';
-  if (card.dial === null) return html`<dd id="${dialId(card.callSid)}" class="dial dial-ringing">Ringing the desk${attempt}…</dd>`;
-  return html`<dd id="${dialId(card.callSid)}" class="dial dial-${card.dial.result}">
-    ${DIAL_WORDS[card.dial.result]}${attempt}, <time datetime="${card.dial.at}">${timeOf(card.dial.at, timeZone)}</time>
-  </dd>`;
+/**
+ * What says how the desk's dial went; replaced on the page when the dial ends (the attempt count beside it stays).
+ */
+export function dialLine(card: Pick<TransferCard, 'callSid' | 'dial'>, timeZone: string): Html {
+  if (card.dial === null) return html`<span id="${dialId(card.callSid)}" class="dial dial-ringing">Ringing the desk…</span>`;
+  const at = html`<time datetime="${card.dial.at}">${timeOf(card.dial.at, timeZone)}</time>`;
+  return html`<span id="${dialId(card.callSid)}" class="dial dial-${card.dial.result}">${DIAL_WORDS[card.dial.result]}, ${at}</span>`;
 }
 
-/** What the caller told the line, and the path it took, for a card or a found call. */
-export function callStory(notes: string[] | null, path: string[], headingLevel: 'h3' | 'h4'): Html {
+/** The desk's dial and, for a redial, which attempt it is. */
+function deskLine(card: TransferCard, timeZone: string): Html {
+  const attempt = card.attempt > 1 ? html` <span class="attempt">(attempt ${String(card.attempt)})</span>` : '';
+  return html`<dd>${dialLine(card, timeZone)}${attempt}</dd>`;
+}
+
+/** What the caller told the line, and the path the call took, for a card or a found call. */
+export function callStory(notes: string[] | null, path: readonly PathStep[], headingLevel: 'h3' | 'h4'): Html {
   const heading = (text: string) => (headingLevel === 'h3' ? html`<h3>${text}</h3>` : html`<h4>${text}</h4>`);
   const told =
     notes === null
@@ -66,13 +67,13 @@ export function callStory(notes: string[] | null, path: string[], headingLevel: 
       ? ''
       : html`${heading('Path through the flow')}
           <ol class="path">
-            ${path.map((p) => html`<li>${step(p)}</li>`)}
+            ${path.map((p) => html`<li>${p.label}${p.left === null ? '' : html` <span class="left">(${forReading(p.left)})</span>`}</li>`)}
           </ol>`
   }`;
 }
 
 /** One transfer on the live list. */
-export function transferCardHtml(card: TransferCard, timeZone: string): Html {
+export function transferCardHtml(card: TransferCard, timeZone: string, flows: FlowRegistry): Html {
   const headingId = `h-${card.callSid}`;
   return html`<li id="${cardId(card.callSid)}" class="transfer">
     <article aria-labelledby="${headingId}">
@@ -87,18 +88,18 @@ export function transferCardHtml(card: TransferCard, timeZone: string): Html {
           ${card.from === null ? html`<span class="muted">not given</span>` : html`<a href="tel:${card.from}">${readableNumber(card.from)}</a>`}
         </dd>
         <dt>Desk</dt>
-        ${dialLine(card, timeZone)}
+        ${deskLine(card, timeZone)}
       </dl>
-      ${callStory(card.notes, card.path, 'h4' as const)}
+      ${callStory(card.notes, pathSteps(flows, card.flowId, card.path), 'h4' as const)}
     </article>
   </li>`;
 }
 
 /** The live list's content: the cards, or a line saying there are none yet. */
-export function transferList(cards: readonly TransferCard[], timeZone: string): Html {
+export function transferList(cards: readonly TransferCard[], timeZone: string, flows: FlowRegistry): Html {
   if (cards.length === 0)
     return html`<li class="empty" id="no-transfers">No transfers yet today. New ones appear here as they happen.</li>`;
-  return html`${cards.map((c) => transferCardHtml(c, timeZone))}`;
+  return html`${cards.map((c) => transferCardHtml(c, timeZone, flows))}`;
 }
 
 /** What a screen reader announces for a new transfer. */

@@ -81,6 +81,7 @@ export function createDesk(options: DeskOptions): DeskParts | undefined {
     signIns,
     metrics,
     logger,
+    flows,
     timeZone: config.DESK_TIME_ZONE,
     ...(options.accepting === undefined ? {} : { accepting: options.accepting }),
   });

@@ -61,6 +61,9 @@ export interface DeskListener {
  *   of `attemptOf`; counts `countOnce`'s call under its outcome unless the day counted that call before. Every key it
  *   writes lives `ttlSeconds` after its last write. `events` and `outcomes` read a day back.
  * - `indexReference` adds a call to a reference's calls, kept at least `ttlSeconds`; `callsWithReference` lists them.
+ * - `recordCall` keeps an event in a call's own list (newest first, at most `keep`), which then lives at least
+ *   `ttlSeconds`; `keepCall` makes a call's list live at least `ttlSeconds` more, and keeps nothing for a call with
+ *   none; `callEvents` reads it back. A time to live given to these never shortens the one a key has.
  * - `publish` reaches every listener `subscribe`d on any instance sharing the store, this one included.
  * - Nothing is ever stored without a time to live.
  */
@@ -76,6 +79,9 @@ export interface DeskStore {
   outcomes(day: string): Promise<Record<string, number>>;
   indexReference(reference: string, callSid: string, ttlSeconds: number): Promise<void>;
   callsWithReference(reference: string): Promise<string[]>;
+  recordCall(callSid: string, event: string, retention: DayRetention): Promise<void>;
+  keepCall(callSid: string, ttlSeconds: number): Promise<void>;
+  callEvents(callSid: string): Promise<string[]>;
   publish(message: string): Promise<void>;
   /** Starts listening; the function it returns stops. */
   subscribe(listener: DeskListener): () => void;

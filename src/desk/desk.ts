@@ -8,7 +8,7 @@ import type { CallEnd, CallObserver, DialEnd, TransferStart } from '../turn/call
 import type { DeskMetrics } from './desk-metrics';
 import type { DeskStore } from './desk-store';
 import { dialResultOf, foldDay, type LiveMessage, type TransferCard } from './live-messages';
-import { pathThrough, reasonFor } from './transfer-facts';
+import { reasonFor } from './transfer-facts';
 import { dayOf } from './time';
 
 export interface DeskDeps {
@@ -45,6 +45,8 @@ export interface FoundCall {
 
 /** A day's transfers, dials and counts: kept two days, so that today's are there all day in any time zone. */
 const DAY_RETENTION = { keep: 2000, ttlSeconds: 2 * 24 * 60 * 60 };
+/** A call's own transfers and dials, for the search: a call dials the desk three times at most; room to spare. */
+const CALL_KEEP = 20;
 
 /**
  * What the desk page knows, and how it learns it: as the observer of the webhooks, it records each transfer, dial
@@ -85,8 +87,6 @@ export class Desk implements CallObserver {
     const { flows } = this.deps;
     const reference = referenceFor(transfer.callSid);
     const reason = reasonFor(flows, transfer.cause, reference);
-    const flow = transfer.cause.kind === 'flow' ? (flows.get(transfer.cause.flowId)?.flow ?? flows.entry.flow) : flows.entry.flow;
-    const path = transfer.history === null ? [] : pathThrough(flow, transfer.history, reason.id);
     return {
       callSid: transfer.callSid,
       reference,
@@ -94,30 +94,39 @@ export class Desk implements CallObserver {
       reasonId: reason.id,
       reason: reason.text,
       notes: transfer.history,
-      path,
+      path: transfer.path ?? [],
+      ...(transfer.cause.kind === 'flow' && { flowId: transfer.cause.flowId }),
       from: transfer.from ?? null,
       attempt: 1,
       dial: null,
     };
   }
 
+  /** How long a call's own events and its reference are kept: while it may be live, and as long as its summary. */
+  private get callRetention() {
+    return { keep: CALL_KEEP, ttlSeconds: Math.max(this.deps.summaryTtlSeconds, this.deps.liveCallTtlSeconds) };
+  }
+
   private async recordTransfer(transfer: TransferStart): Promise<void> {
     const at = this.now();
     const day = dayOf(at, this.deps.timeZone);
     const card = this.cardOf(transfer, at);
-    const redial = transfer.cause.kind === 'flow' && transfer.cause.redial;
+    const redial = transfer.cause.redial === true;
     const { store } = this.deps;
+    const event = JSON.stringify({ type: 'transfer', card } satisfies LiveMessage);
     const [result] = await Promise.all([
       store.record(
         day,
         {
-          event: JSON.stringify({ type: 'transfer', card } satisfies LiveMessage),
+          event,
           attemptOf: card.callSid,
           ...(redial ? {} : { countOnce: { callSid: card.callSid, outcome: `transferred:${card.reasonId}` } }),
         },
         DAY_RETENTION,
       ),
-      store.indexReference(card.reference, card.callSid, Math.max(this.deps.summaryTtlSeconds, this.deps.liveCallTtlSeconds)),
+      store.indexReference(card.reference, card.callSid, this.callRetention.ttlSeconds),
+      // The call's own copy, with the caller's number: the search finds it for as long as the call's summary is kept.
+      store.recordCall(card.callSid, event, this.callRetention),
     ]);
     await this.publish({ type: 'transfer', card: { ...card, attempt: result.attempt ?? 1 } });
     if (result.counts !== null) {
@@ -135,7 +144,11 @@ export class Desk implements CallObserver {
         callSid: dial.callSid,
         dial: { result: dialResultOf(dial.status), at: at.toISOString() },
       };
-      await this.deps.store.record(dayOf(at, this.deps.timeZone), { event: JSON.stringify(message) }, DAY_RETENTION);
+      const event = JSON.stringify(message);
+      await Promise.all([
+        this.deps.store.record(dayOf(at, this.deps.timeZone), { event }, DAY_RETENTION),
+        this.deps.store.recordCall(dial.callSid, event, this.callRetention),
+      ]);
       await this.publish(message);
     });
   }
@@ -144,7 +157,11 @@ export class Desk implements CallObserver {
     if (summary === null || !callSidSchema.safeParse(callSid).success) return;
     void this.background('end', async () => {
       const { store, summaryTtlSeconds } = this.deps;
-      if (summaryTtlSeconds > 0) await store.indexReference(summary.reference, callSid, summaryTtlSeconds);
+      if (summaryTtlSeconds > 0)
+        await Promise.all([
+          store.indexReference(summary.reference, callSid, summaryTtlSeconds),
+          store.keepCall(callSid, summaryTtlSeconds),
+        ]);
       // A transferred call was counted when its transfer started.
       if (summary.transfer !== null && summary.transfer !== undefined) return;
       const flow = this.deps.flows.get(summary.flowId)?.flow;
@@ -168,14 +185,15 @@ export class Desk implements CallObserver {
     return { day, cards: foldDay(events), counts };
   }
 
-  /** The calls with this reference: in progress, or ended while their summary is kept. */
+  /** The calls with this reference: in progress, or ended while their summary is kept; each with its transfer card. */
   async search(reference: string): Promise<FoundCall[]> {
     const { store, calls } = this.deps;
     const [sids, today] = await Promise.all([store.callsWithReference(reference), this.day()]);
     const found = await Promise.all(
       sids.map(async (callSid): Promise<FoundCall | null> => {
-        const stored = await calls.load(callSid);
-        const card = today.cards.find((c) => c.callSid === callSid) ?? null;
+        const [stored, events] = await Promise.all([calls.load(callSid), store.callEvents(callSid)]);
+        // The call's own copy outlives the day's list; the day's serves calls transferred before it was kept.
+        const card = foldDay(events)[0] ?? today.cards.find((c) => c.callSid === callSid) ?? null;
         if (stored === null) return card === null ? null : { callSid, reference, live: null, summary: null, card };
         if (isEnded(stored))
           return stored.summary === null && card === null ? null : { callSid, reference, live: null, summary: stored.summary, card };

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { Logger } from '../common/log';
 import { announcement, cardId, dialId, dialLine, transferCardHtml, transferList } from './cards';
+import type { FlowRegistry } from '../engine/registry';
 import type { Desk } from './desk';
 import type { DeskMetrics } from './desk-metrics';
 import type { DeskStore } from './desk-store';
@@ -20,6 +21,7 @@ export interface HubDeps {
   signIns: SignIns;
   metrics: DeskMetrics;
   logger: Logger;
+  flows: FlowRegistry;
   timeZone: string;
   /** False once the process is shutting down: open pages are closed, to reconnect to another instance. */
   accepting?: () => boolean;
@@ -78,7 +80,7 @@ export class LiveHub {
 
   private async snapshot(): Promise<Record<string, string>> {
     const day = await this.deps.desk.day();
-    return { list: transferList(day.cards, this.deps.timeZone).text, chart: outcomeChart(day.counts).text };
+    return { list: transferList(day.cards, this.deps.timeZone, this.deps.flows).text, chart: outcomeChart(day.counts).text };
   }
 
   private async resync(): Promise<void> {
@@ -97,15 +99,15 @@ export class LiveHub {
       case 'transfer':
         this.write([...this.pages], 'transfer', {
           id: cardId(message.card.callSid),
-          html: transferCardHtml(message.card, timeZone).text,
+          html: transferCardHtml(message.card, timeZone, this.deps.flows).text,
           announce: announcement(message.card),
         });
         return;
       case 'dial':
-        // The page keeps the attempt count in the line it replaces; the dial's outcome is all that changes.
+        // Only the dial's outcome changes: the attempt count beside it stays on the page.
         this.write([...this.pages], 'dial', {
           id: dialId(message.callSid),
-          html: dialLine({ callSid: message.callSid, dial: message.dial, attempt: 1 }, timeZone).text,
+          html: dialLine({ callSid: message.callSid, dial: message.dial }, timeZone).text,
         });
         return;
       case 'outcomes':

@@ -20,8 +20,13 @@ export const transferCard = z.object({
   reason: z.string(),
   /** What the caller told the line; null when the line does not know (a rescue). */
   notes: z.array(z.string()).nullable(),
-  /** The nodes the caller went through, ending where the transfer started. */
+  /**
+   * The path the call took (CallContext.path: "node:how" for each node it left), ending with the node the transfer
+   * started at; empty when the line does not know it (a rescue).
+   */
   path: z.array(z.string()),
+  /** The flow the path is on, for its labels; absent on cards made before it was recorded. */
+  flowId: z.string().optional(),
   /** The caller's number in full: the agent may need to call back. */
   from: z.string().nullable(),
   /** 1 for the first transfer of the call, 2 for a redial, and so on. */

@@ -28,6 +28,7 @@ export class MemoryDeskStore implements DeskStore {
   private readonly counters = new Map<string, Entry<number>>();
   private readonly days = new Map<string, Entry<Day>>();
   private readonly references = new Map<string, Entry<Set<string>>>();
+  private readonly calls = new Map<string, Entry<string[]>>();
   private readonly bus = new EventEmitter();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -53,7 +54,7 @@ export class MemoryDeskStore implements DeskStore {
 
   sweep(): void {
     const now = this.now();
-    for (const map of [this.sessions, this.counters, this.days, this.references] as Map<string, Entry<unknown>>[])
+    for (const map of [this.sessions, this.counters, this.days, this.references, this.calls] as Map<string, Entry<unknown>>[])
       for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
   }
 
@@ -133,6 +134,22 @@ export class MemoryDeskStore implements DeskStore {
 
   async callsWithReference(reference: string): Promise<string[]> {
     return [...(this.live(this.references, reference) ?? [])];
+  }
+
+  async recordCall(callSid: string, event: string, retention: DayRetention): Promise<void> {
+    const events = [event, ...(this.live(this.calls, callSid) ?? [])].slice(0, retention.keep);
+    const expiresAt = Math.max(this.calls.get(callSid)?.expiresAt ?? 0, this.expiry(retention.ttlSeconds));
+    this.calls.set(callSid, { value: events, expiresAt });
+  }
+
+  async keepCall(callSid: string, ttlSeconds: number): Promise<void> {
+    const events = this.live(this.calls, callSid);
+    if (events === undefined) return;
+    this.calls.set(callSid, { value: events, expiresAt: Math.max(this.calls.get(callSid)!.expiresAt, this.expiry(ttlSeconds)) });
+  }
+
+  async callEvents(callSid: string): Promise<string[]> {
+    return [...(this.live(this.calls, callSid) ?? [])];
   }
 
   async publish(message: string): Promise<void> {

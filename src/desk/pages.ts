@@ -1,9 +1,9 @@
-import { callStory, forReading, groupedReference, readableNumber, transferList } from './cards';
+import { callStory, dialLine, forReading, groupedReference, readableNumber, transferList } from './cards';
 import type { Day, FoundCall } from './desk';
 import { html, type Html } from './html';
 import { outcomeChart } from './outcome-chart';
 import { dateTimeOf, longDayOf } from './time';
-import { labelOf, pathThrough } from './transfer-facts';
+import { labelOf, pathSteps } from './transfer-facts';
 import type { FlowRegistry } from '../engine/registry';
 
 export interface PageContext {
@@ -93,7 +93,7 @@ export function deskPage(ctx: PageContext, view: DeskView, flows: FlowRegistry):
           <p id="live-status" class="live-status" role="status">New transfers appear here as they happen.</p>
           <div id="announcer" class="visually-hidden" aria-live="polite" aria-atomic="true"></div>
           <ol id="transfer-list" class="transfers">
-            ${transferList(day.cards, ctx.timeZone)}
+            ${transferList(day.cards, ctx.timeZone, flows)}
           </ol>
         </section>
         <aside class="side">
@@ -145,10 +145,14 @@ function searchResults(search: NonNullable<DeskView['search']>, retention: strin
 function foundCall(ctx: PageContext, found: FoundCall, flows: FlowRegistry): Html {
   const { summary, live, card } = found;
   const reference = groupedReference(found.reference);
-  const flow = flows.get(summary?.flowId ?? live?.flowId ?? '')?.flow ?? flows.entry.flow;
   const notes = summary?.history ?? live?.call.context.history ?? card?.notes ?? null;
-  const at = summary?.lastNode ?? live?.call.value;
-  const path = notes === null || at === undefined ? (card?.path ?? []) : pathThrough(flow, notes, at);
+  // The path the call took: to where it ended, to where it is, or to its transfer.
+  const path =
+    summary?.path !== undefined
+      ? pathSteps(flows, summary.flowId, summary.path)
+      : live !== null
+        ? pathSteps(flows, live.flowId, [...live.call.context.path, live.call.value])
+        : pathSteps(flows, card?.flowId, card?.path ?? []);
   const transfer = summary?.transfer ?? live?.call.context.transfer ?? card?.reasonId ?? null;
   const status =
     summary !== null
@@ -174,7 +178,13 @@ function foundCall(ctx: PageContext, found: FoundCall, flows: FlowRegistry): Htm
         card?.from === null || card?.from === undefined
           ? ''
           : html`<dt>Caller's number</dt>
-              <dd><a href="tel:${card.from}">${readableNumber(card.from)}</a></dd>`
+              <dd class="number"><a href="tel:${card.from}">${readableNumber(card.from)}</a></dd>`
+      }
+      ${
+        card === null
+          ? ''
+          : html`<dt>Desk</dt>
+              <dd>${dialLine({ callSid: `found-${card.callSid}`, dial: card.dial }, ctx.timeZone)}</dd>`
       }
     </dl>
     ${callStory(notes, path, 'h4')}

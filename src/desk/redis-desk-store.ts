@@ -79,6 +79,30 @@ if redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS
 return 1
 `;
 
+/**
+ * Keeps an event in a call's own list; the list lives at least ARGV[3] seconds more.
+ * KEYS[1]  the call's events: a list, newest first
+ * ARGV[1]  the event's JSON
+ * ARGV[2]  how many events the call keeps
+ * ARGV[3]  time to live, seconds
+ */
+const RECORD_CALL = `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3])) end
+return 1
+`;
+
+/**
+ * Makes a call's list live at least ARGV[1] seconds more; nothing when there is none.
+ * KEYS[1]  the call's events
+ */
+const KEEP_CALL = `
+local ttl = redis.call('TTL', KEYS[1])
+if ttl ~= -2 and ttl < tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1])) end
+return 1
+`;
+
 type Client = Redis | Cluster;
 type Scripted = Client & {
   deskAddFailure(key: string, windowSeconds: number): Promise<[number, number]>;
@@ -96,6 +120,8 @@ type Scripted = Client & {
     ttl: number,
   ): Promise<[number, string[]]>;
   deskIndex(key: string, callSid: string, ttl: number): Promise<number>;
+  deskRecordCall(key: string, event: string, keep: number, ttl: number): Promise<number>;
+  deskKeepCall(key: string, ttl: number): Promise<number>;
 };
 
 function pairs(flat: string[]): Record<string, number> {
@@ -126,6 +152,8 @@ export class RedisDeskStore implements DeskStore {
     client.defineCommand('deskReadFailures', { numberOfKeys: 1, lua: READ_FAILURES });
     client.defineCommand('deskRecord', { numberOfKeys: 4, lua: RECORD });
     client.defineCommand('deskIndex', { numberOfKeys: 1, lua: INDEX });
+    client.defineCommand('deskRecordCall', { numberOfKeys: 1, lua: RECORD_CALL });
+    client.defineCommand('deskKeepCall', { numberOfKeys: 1, lua: KEEP_CALL });
     this.redis = client as Scripted;
     // The listening connection goes when the call store's does: closing the store closes both.
     client.once('end', () => this.subscriber?.disconnect());
@@ -202,6 +230,18 @@ export class RedisDeskStore implements DeskStore {
 
   callsWithReference(reference: string): Promise<string[]> {
     return this.redis.smembers(this.key('reference', reference));
+  }
+
+  async recordCall(callSid: string, event: string, retention: DayRetention): Promise<void> {
+    await this.redis.deskRecordCall(this.key('call', callSid), event, retention.keep, retention.ttlSeconds);
+  }
+
+  async keepCall(callSid: string, ttlSeconds: number): Promise<void> {
+    await this.redis.deskKeepCall(this.key('call', callSid), ttlSeconds);
+  }
+
+  callEvents(callSid: string): Promise<string[]> {
+    return this.redis.lrange(this.key('call', callSid), 0, -1);
   }
 
   async publish(message: string): Promise<void> {

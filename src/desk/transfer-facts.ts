@@ -1,13 +1,13 @@
 import { SYSTEM } from '../engine/compile';
 import type { FlowRegistry } from '../engine/registry';
 import { edgesOf } from '../flows/graph';
-import type { FlowFile, FlowNode } from '../flows/schema';
+import type { FlowNode } from '../flows/schema';
 import { fill, tidy } from '../flows/text';
 import type { TransferCause } from '../turn/call-observer';
 
 /**
  * What the desk page says of a transfer: its reason as the agent would have heard it, a short label for it, and the
- * path the caller took through the flow, rebuilt from what the caller told the line.
+ * path the call took through the flow (recorded by the call as it went: CallContext.path), in the flow's words.
  */
 
 /** Labels of the transfers and states the line adds to every flow, and of the rescue path's. */
@@ -17,6 +17,7 @@ const LABELS: Record<string, string> = {
   [SYSTEM.quiet]: 'went quiet during the steps',
   [SYSTEM.redial]: 'the desk again',
   [SYSTEM.dialFailed]: 'the desk did not answer',
+  [SYSTEM.deskUnavailable]: "the desk's number to call back",
   [SYSTEM.afterDesk]: 'talked with the desk',
   [SYSTEM.goodbye]: 'goodbye',
   'state-lost': 'the line lost its place',
@@ -58,62 +59,54 @@ export function reasonFor(flows: FlowRegistry, cause: TransferCause, reference: 
   return { id: RESCUE_IDS.stateLost, text: say(system.stateLost.reason) };
 }
 
-/** The note a key at `node` adds to the caller's history, as compile.ts records it; undefined when it adds none. */
-function noteOf(node: FlowNode, edge: ReturnType<typeof edgesOf>[number]): string | undefined {
-  if (node.type === 'menu') return `${node.note}: ${edge.label}`;
-  if (node.type === 'question') return `${node.note}: ${edge.label === 'unsure' ? 'not sure' : edge.label}`;
-  if (node.type === 'instructions' && edge.field === 'more.goto') return node.note;
-  return undefined;
+/** How the desk's dial ended, as a step of the path says it (CallContext.path records DIAL outcomes by name). */
+const DIAL_LEFT: Record<string, string> = {
+  connected: 'the desk answered',
+  busy: 'the desk was busy',
+  noAnswer: 'nobody at the desk answered',
+  failed: 'the dial failed',
+};
+
+/** Keys with the same meaning at every question, and at the line's own questions after a failed dial. */
+const GLOBAL_LEFT: Record<string, string> = { '0': 'the desk', '*': 'hear it again', '9': 'main menu' };
+const SYSTEM_LEFT: Record<string, Record<string, string>> = {
+  [SYSTEM.dialFailed]: { '1': 'try the desk again', '2': 'end the call' },
+  [SYSTEM.deskUnavailable]: {},
+};
+
+/** What a key did at `node`, in the flow's own words: "1: yes", "3: multi-factor authentication", "0: the desk". */
+function keyWords(node: FlowNode | undefined, id: string, key: string): string {
+  const edge = node === undefined ? undefined : edgesOf(node).find((e) => e.key === key);
+  if (edge !== undefined) return `${key}: ${edge.label === 'unsure' ? 'not sure' : edge.label}`;
+  if (node?.type === 'instructions' && key === '2') return '2: hear the steps again';
+  const words = SYSTEM_LEFT[id]?.[key] ?? GLOBAL_LEFT[key];
+  return words === undefined ? `pressed ${key}` : `${key}: ${words}`;
 }
 
-/** The node whose key made `note`, and where that key led; the node `at` first, then the start, then any. */
-function sourceOf(flow: FlowFile, note: string, at: string): { from: string; to: string } | undefined {
-  const order = [at, flow.start, ...Object.keys(flow.nodes)];
-  for (const id of order) {
-    const node = flow.nodes[id];
-    const edge = node === undefined ? undefined : edgesOf(node).find((e) => noteOf(node, e) === note);
-    if (edge !== undefined) return { from: id, to: edge.to };
-  }
-  return undefined;
-}
-
-/** The shortest way from `from` to `to` through keys that add no note; undefined when there is none. */
-function silentWay(flow: FlowFile, from: string, to: string): string[] | undefined {
-  const previous = new Map<string, string>([[from, '']]);
-  const queue = [from];
-  while (queue.length > 0) {
-    const id = queue.shift()!;
-    if (id === to) {
-      const way: string[] = [];
-      for (let at = id; at !== from; at = previous.get(at)!) way.unshift(at);
-      return way;
-    }
-    const node = flow.nodes[id];
-    for (const edge of node === undefined ? [] : edgesOf(node))
-      if (noteOf(node!, edge) === undefined && !previous.has(edge.to)) {
-        previous.set(edge.to, id);
-        queue.push(edge.to);
-      }
-  }
-  return undefined;
+/** One step of a call's path as the page shows it: the node, and how the caller left it (null: the call is there). */
+export interface PathStep {
+  node: string;
+  label: string;
+  left: string | null;
 }
 
 /**
- * The nodes the caller went through, from the main menu to `end` (where the call is now), rebuilt from the notes the
- * caller's keys added: each note names the node and key that made it. A note that the node reached so far cannot
- * have made means the caller went back to the main menu (9), or that older notes were dropped: the path goes on
- * from the node that made it. Keys that add no note (hear again, solved) are filled in where they are the only way.
+ * A call's path (CallContext.path, then the node it is at) as the page shows it, labelled from its flow: each step
+ * "node:how" says the key that left it ("pressed 3: ..."), "timeout" (no key), or how the desk's dial ended. A step
+ * without ":" is where the call is, or a path recorded before steps said how they were left.
  */
-export function pathThrough(flow: FlowFile, history: readonly string[], end: string): string[] {
-  let at = flow.start;
-  const path = [at];
-  for (const note of history) {
-    const source = sourceOf(flow, note, at);
-    if (source === undefined) continue;
-    if (source.from !== at) path.push(source.from);
-    path.push(source.to);
-    at = source.to;
-  }
-  if (end !== at) path.push(...(silentWay(flow, at, end) ?? [end]));
-  return path;
+export function pathSteps(flows: FlowRegistry, flowId: string | undefined, path: readonly string[]): PathStep[] {
+  const flow = (flowId === undefined ? undefined : flows.get(flowId)?.flow) ?? flows.entry.flow;
+  return path.map((step) => {
+    const colon = step.indexOf(':');
+    const node = colon < 0 ? step : step.slice(0, colon);
+    const how = colon < 0 ? null : step.slice(colon + 1);
+    const label = node === SYSTEM.bsdRequest ? 'the desk (0)' : labelOf(node);
+    let left: string | null = null;
+    if (how === 'timeout') left = 'no key, timed out';
+    else if (how === 'key') left = 'a key that is not a choice';
+    else if (how !== null && how in DIAL_LEFT) left = DIAL_LEFT[how]!;
+    else if (how !== null) left = keyWords(flow.nodes[node], node, how);
+    return { node, label, left };
+  });
 }

@@ -12,6 +12,8 @@ export const MAX_QUIET = 6;
 export const MAX_DESK_DIALS = 3;
 /** Notes kept for the agent: the most recent ones, so a caller who wanders cannot grow the call without bound. */
 export const MAX_HISTORY = 12;
+/** Steps of the path kept for the agent: the most recent ones, as for the notes. */
+export const MAX_PATH = 24;
 
 /** Why the current prompt is said the way it is. */
 export const notice = z.enum(['greeting', 'noInput', 'invalidKey', 'waiting', 'flowChanged', 'dialEnded']).nullable();
@@ -44,10 +46,22 @@ export const callContext = z.object({
   answered: z.string().nullable().default(null),
   /** Dials to the desk that did not connect. */
   deskTries: z.number().int().min(0).default(0),
+  /**
+   * The nodes the call has left, in order, each with how it left: "main-menu:3" (a key), "username:timeout" (no
+   * key), "_bsd_request:busy" (the desk's dial). The node the call is at is its state, not here.
+   */
+  path: z.array(z.string()).default([]),
 });
 export type CallContext = z.infer<typeof callContext>;
 
 export type CallEvent = { type: 'KEY'; key: string } | { type: 'SILENCE' } | { type: 'DIAL'; outcome: 'connected' | DialProblem };
+
+/** How an event leaves a node, as a step of the path says it: the key, "timeout", or how the desk's dial ended. */
+export function howLeft(event: CallEvent): string {
+  if (event.type === 'KEY') return /^[0-9*#]$/.test(event.key) ? event.key : 'key';
+  if (event.type === 'SILENCE') return 'timeout';
+  return event.outcome;
+}
 
 export interface CallInput {
   reference: string;
@@ -79,6 +93,10 @@ export const callMachineSetup = setup({
       notice: ({ event }): Notice => (event.type === 'SILENCE' ? 'noInput' : 'invalidKey'),
     }),
     countQuiet: assign({ quiet: ({ context }) => context.quiet + 1, notice: 'waiting' as Notice }),
+    /** The call leaves `node` (for another, or to hear it again): a step of its path. */
+    left: assign({
+      path: ({ context, event }, params: { node: string }) => [...context.path, `${params.node}:${howLeft(event)}`].slice(-MAX_PATH),
+    }),
     record: assign({
       history: ({ context }, params: { note: string }) => [...context.history, params.note].slice(-MAX_HISTORY),
     }),

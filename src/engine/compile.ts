@@ -44,6 +44,7 @@ type Transition = {
     | { type: 'record'; params: { note: string } }
     | { type: 'answered'; params: { node: string } }
     | { type: 'rememberTransfer'; params: { state: string } }
+    | { type: 'left'; params: { node: string } }
   )[];
 };
 type StateConfig = {
@@ -130,6 +131,22 @@ function transferState(state: string): StateConfig {
   };
 }
 
+/**
+ * Every transition that leaves a state (for another, or to enter it again) first adds the state and how it was
+ * left to the call's path: the path the desk page shows is the one the call took. New transition objects: a
+ * keypad's failure transitions are shared between its events.
+ */
+function recordPath(states: Record<string, StateConfig>): void {
+  for (const [id, state] of Object.entries(states)) {
+    if (state.on === undefined) continue;
+    for (const event of Object.keys(state.on) as (keyof NonNullable<StateConfig['on']>)[]) {
+      state.on[event] = state.on[event]!.map((t) =>
+        t.target === undefined ? t : { ...t, actions: [{ type: 'left' as const, params: { node: id } }, ...(t.actions ?? [])] },
+      );
+    }
+  }
+}
+
 /** Compiles a checked flow into the xstate machine that runs each call on it. */
 export function compileFlow(loaded: LoadedFlow): CompiledFlow {
   const { flow } = loaded;
@@ -165,6 +182,7 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
   };
   states[SYSTEM.afterDesk] = { type: 'final' };
   states[SYSTEM.goodbye] = { type: 'final' };
+  recordPath(states);
 
   const machine = callMachineSetup.createMachine({
     id: flow.id,
@@ -180,6 +198,7 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
       flowRestarted: false,
       answered: null,
       deskTries: 0,
+      path: [],
     }),
     states,
   });

@@ -82,7 +82,7 @@ function restore(compiled: CompiledFlow, saved: SavedCall) {
   const [fresh] = initialTransition(compiled.machine, { reference: call.context.reference });
   return compiled.machine.resolveState({
     value: fresh.value,
-    context: { ...fresh.context, history: call.context.history, notice: 'flowChanged', flowRestarted: true },
+    context: { ...fresh.context, history: call.context.history, path: call.context.path, notice: 'flowChanged', flowRestarted: true },
   });
 }
 

@@ -179,7 +179,10 @@ export function voiceRoutes(deps: VoiceDeps): Router {
   turn('/voice/rescue/choice', async (req) => {
     const { CallSid, Digits } = parseOr400(inputParams, req.body, 'input parameters');
     const query = parseOr400(rescueQuery, req.query, 'query');
-    return { twiml: deps.rescue.choice(CallSid, Digits, query), callSid: CallSid, ...keysPressed(Digits), outcome: 'rescue' };
+    const { twiml, redial } = deps.rescue.choice(CallSid, Digits, query);
+    // A redial is a transfer the desk page shows too, with what is known: the reference and the rescue's reason.
+    const transfer = redial ? rescueTransfer('stateLost', null, true) : undefined;
+    return { twiml, callSid: CallSid, ...keysPressed(Digits), outcome: 'rescue', ...(transfer && { transfer }) };
   });
 
   turn('/voice/status', async (req) => {

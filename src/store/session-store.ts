@@ -23,6 +23,8 @@ export const callSummary = z.object({
   endedAt: z.string(),
   /** The transfer the call made or last tried (its state), null when it made none; absent in older summaries. */
   transfer: z.string().nullable().optional(),
+  /** The path the call took (see CallContext.path), ending where it ended; absent in older summaries. */
+  path: z.array(z.string()).optional(),
 });
 export type CallSummary = z.infer<typeof callSummary>;
 

@@ -13,8 +13,8 @@ import { advance, startCall, type SavedCall, type Turn } from '../engine/step';
  *   lead the same way (any key, or none, after the desk's number is given) are one path.
  * - A transfer is an outcome where the desk answers. After 0 at the start node the desk is also walked busy and
  *   not answering, until the call ends: its words do not depend on which transfer it follows.
- * - A path never comes back to a state it was in (same node and same call context, the notes for the agent
- *   aside). Back at a node it was at before (the desk's "try again?" after a redial), the caller does what they
+ * - A path never comes back to a state it was in (same node and same call context, the notes for the agent and
+ *   the path recorded for the desk page aside). Back at a node it was at before (the desk's "try again?" after a redial), the caller does what they
  *   did there before, so a path is a caller's steady choice. While the desk is not answering, a path that would
  *   come back to a state it was in is an ending of its own, a loop: the line would redial without end. Elsewhere
  *   it is simply not walked further (another key leaves a cycle of the flow's own).
@@ -75,7 +75,9 @@ interface Attempt {
   way: string;
 }
 
-const identity = (turn: Turn) => JSON.stringify([turn.call.value, { ...turn.call.context, history: null }]);
+/** A call's context without the record of its past: the steps of its path name the keys that led there. */
+const ahead = (turn: Turn) => ({ ...turn.call.context, path: null });
+const identity = (turn: Turn) => JSON.stringify([turn.call.value, { ...ahead(turn), history: null }]);
 
 function event(move: Move): CallEvent {
   if (move.kind === 'key') return { type: 'KEY', key: move.key };
@@ -167,7 +169,7 @@ export function walkFlow(compiled: CompiledFlow, speaking: SpeakingContext): Wal
     do turns.push((now = step(now, move)));
     while (move.kind === 'silence' && now.call.value === here && turns.length < MAX_SILENCES);
     if (now.call.value === here && move.kind !== 'silence') return undefined;
-    return { moves: turns.map(() => move), turns, way: JSON.stringify(turns.map((t) => [t.call.value, t.call.context])) };
+    return { moves: turns.map(() => move), turns, way: JSON.stringify(turns.map((t) => [t.call.value, ahead(t)])) };
   };
 
   const first = startCall(compiled, CALL_SID, speaking);

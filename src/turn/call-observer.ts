@@ -7,14 +7,22 @@ import type { DialStatus } from '../telephony/params';
 export type TransferCause =
   /** `state` is the flow's transfer (for a redial, the one it repeats). */
   | { kind: 'flow'; flowId: string; state: string; redial: boolean }
-  /** The call's state was lost or unreadable, its flow is gone, or the line had a fault: no flow state to go on. */
-  | { kind: 'rescue'; why: 'stateLost' | 'technicalProblem' | 'unknownFlow' };
+  /**
+   * The call's state was lost or unreadable, its flow is gone, or the line had a fault: no flow state to go on.
+   * `redial`: the rescue dials the desk again, at the caller's request.
+   */
+  | { kind: 'rescue'; why: 'stateLost' | 'technicalProblem' | 'unknownFlow'; redial?: boolean };
 
 /** What a turn knows of a transfer it has just started. */
 export interface TransferFacts {
   cause: TransferCause;
   /** What the caller told the line, as the whisper has it; null when it is not known. */
   history: string[] | null;
+  /**
+   * The path the call took, as its context records it (see CallContext.path): the steps it left, then the node the
+   * transfer starts at; null when it is not known.
+   */
+  path: string[] | null;
 }
 
 export interface TransferStart extends TransferFacts {
@@ -52,9 +60,14 @@ export function flowTransfer(compiled: CompiledFlow, turn: Turn): TransferFacts 
   return {
     cause: { kind: 'flow', flowId: compiled.flow.id, state: redial ? (context.transfer ?? SYSTEM.bsdRequest) : value, redial },
     history: context.history,
+    path: [...context.path, value],
   };
 }
 
-export function rescueTransfer(why: 'stateLost' | 'technicalProblem' | 'unknownFlow', history: string[] | null): TransferFacts {
-  return { cause: { kind: 'rescue', why }, history };
+export function rescueTransfer(
+  why: 'stateLost' | 'technicalProblem' | 'unknownFlow',
+  history: string[] | null,
+  redial = false,
+): TransferFacts {
+  return { cause: { kind: 'rescue', why, ...(redial && { redial }) }, history, path: null };
 }

@@ -278,5 +278,6 @@ function summaryOf(callSid: string, stored: StoredSession, callStatus: string, d
     durationSeconds,
     endedAt: new Date().toISOString(),
     transfer: stored.record.call.context.transfer,
+    path: [...stored.record.call.context.path, stored.record.call.value],
   };
 }

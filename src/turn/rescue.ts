@@ -51,19 +51,23 @@ export class Rescue {
 
   /** The desk's dial ended: goodbye after a conversation, otherwise what the flow says when the desk did not answer. */
   dialed(callSid: string, status: DialStatus, deskTries = 0): string {
-    return this.step(callSid, SYSTEM.redial, { n: 0, d: deskTries }, dialEvent(status));
+    return this.step(callSid, SYSTEM.redial, { n: 0, d: deskTries }, dialEvent(status)).twiml;
   }
 
-  /** The caller's answer at the rescue's "try again?" question, or at its last words with the desk's number. */
-  choice(callSid: string, digits: string | undefined, query: RescueQuery): string {
+  /**
+   * The caller's answer at the rescue's "try again?" question, or at its last words with the desk's number;
+   * `redial` when the answer dials the desk again.
+   */
+  choice(callSid: string, digits: string | undefined, query: RescueQuery): { twiml: string; redial: boolean } {
     const at = query.s === 'u' ? SYSTEM.deskUnavailable : SYSTEM.dialFailed;
     // The main menu needs a call with state: start the call again, as a new call starts.
-    if (digits?.trim() === GLOBAL_KEYS.mainMenu) return this.doc().redirect(`${this.options.baseUrl}/voice`).toString();
+    if (digits?.trim() === GLOBAL_KEYS.mainMenu)
+      return { twiml: this.doc().redirect(`${this.options.baseUrl}/voice`).toString(), redial: false };
     return this.step(callSid, at, query, keyEvent(digits));
   }
 
   /** One step of the flow's machine from `at`, with the context the URL carried, rendered with rescue URLs. */
-  private step(callSid: string, at: string, query: Omit<RescueQuery, 's'>, event: CallEvent): string {
+  private step(callSid: string, at: string, query: Omit<RescueQuery, 's'>, event: CallEvent): { twiml: string; redial: boolean } {
     const fresh = startCall(this.flow, callSid, this.speaking()).call;
     const saved: SavedCall = {
       flowVersion: this.flow.version,
@@ -75,13 +79,14 @@ export class Rescue {
     };
     const turn = advance(this.flow, saved, event, this.speaking());
     const { context } = turn.call;
-    if (turn.call.value === SYSTEM.redial) return this.transfer(callSid, 'none', context.deskTries);
-    return this.render(turn.prompt, {
+    if (turn.call.value === SYSTEM.redial) return { twiml: this.transfer(callSid, 'none', context.deskTries), redial: true };
+    const twiml = this.render(turn.prompt, {
       s: turn.call.value === SYSTEM.deskUnavailable ? 'u' : 'f',
       n: context.failures,
       d: context.deskTries,
       ...(context.dialProblem === null ? {} : { p: context.dialProblem }),
     });
+    return { twiml, redial: false };
   }
 
   private render(prompt: Prompt, query: RescueQuery): string {

@@ -121,6 +121,13 @@ test('sign in, see a transfer arrive without reloading, find it by its reference
     expect(await card.textContent()).toContain(
       `${forReading((portalLogin().flow.nodes['mfa-changed-device'] as { note: string }).note)}: yes`,
     );
+    // The path the call took, each node with the key that left it, in the flow's words.
+    expect((await card.locator('ol.path > li').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
+      'main menu (3: multi-factor authentication)',
+      'mfa uninstalled app (2: no)',
+      'mfa changed device (1: yes)',
+      'mfa reset new device',
+    ]);
     // The newest is first, and a screen reader hears of it.
     expect(await page.locator('#transfer-list > li').first().getAttribute('id')).toBe(`call-${sid}`);
     const announced = `New transfer: reference ${spaced(reference)}, mfa reset new device.`;

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { forReading } from '../../src/desk/cards';
+import { escapeHtml } from '../../src/desk/html';
 import { deskStoreFor } from '../../src/desk/create-desk';
 import { tokenId } from '../../src/desk/tokens';
 import { createLogger } from '../../src/common/log';
@@ -264,7 +265,8 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
           `${noteOf('mfa-uninstalled-app')}: no`,
           `${noteOf('mfa-changed-device')}: yes`,
         ],
-        path: ['main-menu', 'mfa-uninstalled-app', 'mfa-changed-device', 'mfa-reset-new-device'],
+        path: ['main-menu:3', 'mfa-uninstalled-app:2', 'mfa-changed-device:1', 'mfa-reset-new-device'],
+        flowId: 'portal-login',
         from: CALLER,
         attempt: 1,
         dial: { result: 'no-answer' },
@@ -298,10 +300,124 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
       attempt: 2,
       dial: null,
       notes: [],
-      path: ['main-menu', '_bsd_request'],
+      path: ['main-menu:0', '_bsd_request:busy', '_dial_failed:1', '_redial'],
     });
     expect(transfers[0]).toMatchObject({ reasonId: 'state-lost', notes: null, path: [], from: '+15555550999' });
     expect(transfers[2]).toMatchObject({ reasonId: 'username-ticket' });
+  });
+
+  test('the path is the one the call took, each node with how it was left: repeats, back to the menu, a timeout', async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn();
+    // Username, hear it again, back to the main menu, multi-factor, no key three times: the keypad-trouble transfer.
+    const { sid } = await transfer(['1', '*', '9', '3', '', '', '']);
+    const { transfers } = await eventually(async () => {
+      const body = (await agent.get('/desk/api/transfers')).body as { transfers: { callSid: string }[] };
+      return body.transfers.some((c) => c.callSid === sid) ? body : undefined;
+    });
+    expect(transfers[0]).toMatchObject({
+      callSid: sid,
+      reasonId: '_keypad_trouble',
+      path: ['main-menu:1', 'username:*', 'username:9', 'main-menu:3', 'mfa-uninstalled-app:timeout', '_keypad_trouble'],
+    });
+    const page = (await agent.get('/desk')).text;
+    const card = page.slice(page.indexOf(`id="call-${sid}"`), page.indexOf('</article>', page.indexOf(`id="call-${sid}"`)));
+    const steps = /<ol class="path">([\s\S]*?)<\/ol>/.exec(card)![1]!.match(/<li>[\s\S]*?<\/li>/g)!;
+    expect(
+      steps.map((li) =>
+        li
+          .replace(/<[^>]+>/g, '')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      ),
+    ).toEqual([
+      'main menu (1: username)',
+      'username (*: hear it again)',
+      'username (9: main menu)',
+      'main menu (3: multi-factor authentication)',
+      'mfa uninstalled app (no key, timed out)',
+      'trouble with the keypad',
+    ]);
+  });
+
+  test('a transfer the rescue path makes again (the call lost its state) reaches the page live, with what is known', async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn();
+    const stream = await openEvents(`${base}/desk/events`, agent.cookieHeader);
+    try {
+      await stream.next((e) => e.event === 'snapshot');
+      const lost = callSid();
+      const from = '+15555550999';
+      await line.post('/voice/input?t=4', { CallSid: lost, From: from, Digits: '1' }).expect(200);
+      await stream.next((e) => e.event === 'transfer' && e.data.includes(lost), 2000);
+      // The desk is busy; the caller presses 1 to try again: the rescue dials from what its URL carries.
+      await line.post('/voice/rescue/dial?d=0', { CallSid: lost, From: from, DialCallStatus: 'busy' }).expect(200);
+      await stream.next((e) => e.event === 'dial' && e.data.includes('The desk was busy'));
+      const started = Date.now();
+      const again = await line.post('/voice/rescue/choice?s=f&n=0&d=1&p=busy', { CallSid: lost, From: from, Digits: '1' }).expect(200);
+      expect(again.text).toContain('<Dial');
+      const event = await stream.next((e) => e.event === 'transfer' && e.data.includes(lost), 2000);
+      expect(Date.now() - started).toBeLessThan(2000);
+      const data = JSON.parse(event.data) as { html: string; announce: string };
+      const reference = referenceFor(lost);
+      expect(data.announce).toBe(
+        `New transfer: reference ${reference.slice(0, 3)} ${reference.slice(3)}, the line lost its place, dialling again.`,
+      );
+      expect(data.html).toContain(escapeHtml(forReading(FLOW.system.stateLost.reason)));
+      expect(data.html).toContain('(attempt 2)');
+      expect(data.html).toContain('<a href="tel:+15555550999">');
+      const { transfers } = (await agent.get('/desk/api/transfers')).body as { transfers: Record<string, unknown>[] };
+      expect(transfers[0]).toMatchObject({ callSid: lost, reference, reasonId: 'state-lost', attempt: 2, dial: null, from });
+      // The redial's dial ends: the card says so, and keeps its attempt count.
+      await line.post('/voice/rescue/dial?d=1', { CallSid: lost, From: from, DialCallStatus: 'completed' }).expect(200);
+      const dial = JSON.parse((await stream.next((e) => e.event === 'dial' && e.data.includes('Answered'))).data) as { id: string };
+      expect(dial.id).toBe(`dial-${lost}`);
+      const page = (await agent.get('/desk')).text;
+      expect(page).toMatch(/Answered by the desk, <time[^>]*>[^<]*<\/time><\/span> <span class="attempt">\(attempt 2\)<\/span>/);
+      // A rescued call is counted once, however often it is dialled.
+      expect((await agent.get('/desk/api/outcomes')).body).toMatchObject({ counts: { 'transferred:state-lost': 1 } });
+      expect(line.logs.join('')).not.toContain(from);
+    } finally {
+      stream.close();
+    }
+  });
+
+  test("the caller's number, the reason, the dial and the path are found by reference for as long as the summary is kept", async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn();
+    const { sid, t } = await transfer(['1', '3']);
+    const reference = referenceFor(sid);
+    await line.post(`/voice/dial?t=${t}`, { CallSid: sid, From: CALLER, DialCallStatus: 'completed' }).expect(200);
+    await line.post('/voice/status', { CallSid: sid, From: CALLER, CallStatus: 'completed', CallDuration: '200' }).expect(204);
+    await eventually(async () => {
+      const calls = ((await agent.get(`/desk/api/calls?reference=${reference}`)).body as { calls: { summary: unknown }[] }).calls;
+      return calls[0]?.summary === null || calls[0] === undefined ? undefined : calls;
+    });
+    // Days later: the day's list (kept two days) is gone; the call's summary is kept for SUMMARY_TTL_SECONDS.
+    if (kind === 'redis') {
+      const dayKeys = await line.redis!.keys(`${line.prefix}:{desk-day:*`);
+      expect(dayKeys.length).toBeGreaterThan(0);
+      await line.redis!.del(...dayKeys);
+      const callKey = `${line.prefix}:desk:call:${sid}`;
+      expect(await line.redis!.ttl(callKey)).toBeGreaterThan(7 * 24 * 60 * 60 - 60);
+    } else {
+      const store = deskStoreFor(line.store, createLogger('silent')) as unknown as { days: Map<string, unknown> };
+      expect(store.days.size).toBeGreaterThan(0);
+      store.days.clear();
+    }
+    expect(((await agent.get('/desk/api/transfers')).body as { transfers: unknown[] }).transfers).toEqual([]);
+    const { calls } = (await agent.get(`/desk/api/calls?reference=${reference}`)).body as { calls: Record<string, unknown>[] };
+    expect(calls[0]).toMatchObject({
+      callSid: sid,
+      summary: { path: ['main-menu:1', 'username:3', 'username-verification:connected', '_after_desk'] },
+      card: { from: CALLER, reasonId: 'username-verification', dial: { result: 'answered' } },
+    });
+    const page = (await agent.get(`/desk?reference=${reference}`)).text;
+    expect(page).toContain('<a href="tel:+15555550123">+1 555 555 0123</a>');
+    expect(page).toContain(escapeHtml(forReading(reasonOf('username-verification'))));
+    expect(page).toContain('Answered by the desk');
+    expect(page.replace(/<[^>]+>/g, '')).toContain('username (3: not sure)');
+    expect(line.logs.join('')).not.toContain(CALLER);
   });
 
   test('search by reference: a call in progress, and after it ended, with its summary', async () => {

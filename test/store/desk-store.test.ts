@@ -87,6 +87,21 @@ function deskStoreConformance(name: string, make: () => Promise<Harness>) {
       expect((await h.store.callsWithReference('123456')).sort()).toEqual(['CA1', 'CA2']);
     });
 
+    test('a call keeps its own events, newest first, at least as long as it is asked to', async () => {
+      await h.store.keepCall('CA0', 60);
+      expect(await h.store.callEvents('CA0')).toEqual([]);
+      for (const e of ['1', '2', '3', '4']) await h.store.recordCall('CA1', e, { keep: 3, ttlSeconds: 1 });
+      await h.store.recordCall('CA2', 'x', { keep: 3, ttlSeconds: 1 });
+      expect(await h.store.callEvents('CA1')).toEqual(['4', '3', '2']);
+      await h.store.keepCall('CA1', 60);
+      // A shorter time to live never shortens a longer one.
+      await h.store.recordCall('CA1', '5', { keep: 3, ttlSeconds: 1 });
+      await h.store.keepCall('CA1', 1);
+      await h.expire();
+      expect(await h.store.callEvents('CA1')).toEqual(['5', '4', '3']);
+      expect(await h.store.callEvents('CA2')).toEqual([]);
+    });
+
     test('a published message reaches every subscriber; one that stopped hears nothing more', async () => {
       const heard: string[][] = [[], []];
       const stops = heard.map((list) => h.store.subscribe({ message: (m) => list.push(m), resync: () => {} }));
@@ -106,8 +121,10 @@ function deskStoreConformance(name: string, make: () => Promise<Harness>) {
       await h.store.addFailure(['n'], 60);
       await h.store.record('d', { event: 'e', attemptOf: 'CA1', countOnce: { callSid: 'CA1', outcome: 'solved' } }, KEEP);
       await h.store.indexReference('123456', 'CA1', 60);
+      await h.store.recordCall('CA1', 'e', KEEP);
+      await h.store.keepCall('CA1', 120);
       const ttls = await h.ttls();
-      expect(ttls.length).toBeGreaterThanOrEqual(4);
+      expect(ttls.length).toBeGreaterThanOrEqual(5);
       for (const ttl of ttls) expect(ttl).toBeGreaterThan(0);
     });
   });
@@ -130,7 +147,7 @@ deskStoreConformance('MemoryDeskStore', async () => {
       now += 1500;
     },
     ttls: async () => {
-      const maps = ['sessions', 'counters', 'days', 'references'].map(
+      const maps = ['sessions', 'counters', 'days', 'references', 'calls'].map(
         (m) => (store as unknown as Record<string, Map<string, { expiresAt: number }>>)[m]!,
       );
       return maps.flatMap((map) => [...map.values()].map((e) => Math.ceil((e.expiresAt - now) / 1000)));

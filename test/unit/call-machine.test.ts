@@ -1,5 +1,5 @@
 import { initialTransition, transition } from 'xstate';
-import type { CallEvent } from '../../src/engine/call-machine';
+import { MAX_PATH, type CallEvent } from '../../src/engine/call-machine';
 import { pureTransition } from '../../src/engine/pure-transition';
 import { advance, referenceFor, replay, startCall, type SavedCall, type Turn } from '../../src/engine/step';
 import { SYSTEM } from '../../src/engine/compile';
@@ -194,6 +194,42 @@ test('answers are recorded for the agent', () => {
   expect(turn.prompt.kind).toBe('transfer');
 });
 
+describe('the path the call takes is recorded as it goes, for the desk page', () => {
+  const dial = (outcome: 'busy' | 'noAnswer' | 'connected'): CallEvent => ({ type: 'DIAL', outcome });
+
+  test('each node left, in order, with the key that left it; not the node the call is at', () => {
+    const turn = last(key('3'), key('2'), key('1'));
+    expect(turn.call.value).toBe('mfa-reset-new-device');
+    expect(turn.call.context.path).toEqual(['main-menu:3', 'mfa-uninstalled-app:2', 'mfa-changed-device:1']);
+  });
+
+  test('repeats, a wrong key, the main menu, 0: a wrong key or a silence that stays is no step; a repeat is', () => {
+    const turn = last(key('*'), key('1'), key('7'), silence, key('9'), key('2'), key('2'), key('0'));
+    expect(turn.call.value).toBe(SYSTEM.bsdRequest);
+    expect(turn.call.context.path).toEqual(['main-menu:*', 'main-menu:1', 'username:9', 'main-menu:2', 'password:2', 'password:0']);
+  });
+
+  test('a node left by no key (the third silence), and the desk by how its dial ended', () => {
+    const turn = last(key('1'), silence, silence, silence, dial('busy'), key('1'), dial('noAnswer'));
+    expect(turn.call.context.path).toEqual([
+      'main-menu:1',
+      'username:timeout',
+      `${SYSTEM.keypadTrouble}:busy`,
+      `${SYSTEM.dialFailed}:1`,
+      `${SYSTEM.redial}:noAnswer`,
+    ]);
+    expect(turn.call.value).toBe(SYSTEM.dialFailed);
+    expect(last(key('0'), dial('connected')).call.context.path).toEqual(['main-menu:0', `${SYSTEM.bsdRequest}:connected`]);
+  });
+
+  test('digits that are no key are not kept; the path is bounded, the most recent steps kept', () => {
+    expect(last(key('1'), key('12345678'), key('12345678'), key('12345678')).call.context.path).toEqual(['main-menu:1', 'username:key']);
+    const wandering = last(...Array.from({ length: 40 }, () => key('*')), key('4'));
+    expect(wandering.call.context.path).toHaveLength(MAX_PATH);
+    expect(wandering.call.context.path.at(-1)).toBe('main-menu:4');
+  });
+});
+
 test('0 reaches the desk from any question; * repeats; 9 goes to the main menu', () => {
   expect(last(key('3'), key('0')).call.value).toBe(SYSTEM.bsdRequest);
   const repeated = last(key('1'), key('*'));
@@ -346,6 +382,7 @@ describe('a call saved on another version of its flow', () => {
     expect(next.call.value).toBe('main-menu');
     expect(next.prompt.say[0]).toMatch(/phone menu was just updated/);
     expect(next.call.context.history).toEqual(['Problem: username']);
+    expect(next.call.context.path).toEqual(['main-menu:1']);
     expect(next.call.context.flowRestarted).toBe(true);
   });
 

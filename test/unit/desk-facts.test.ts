@@ -1,54 +1,65 @@
 import { FlowRegistry } from '../../src/engine/registry';
 import { barsOf, outcomeChart } from '../../src/desk/outcome-chart';
-import { announcement, forReading, groupedReference, readableNumber, transferCardHtml } from '../../src/desk/cards';
+import { announcement, dialLine, forReading, groupedReference, readableNumber, transferCardHtml } from '../../src/desk/cards';
 import { escapeHtml, html } from '../../src/desk/html';
 import { foldDay, type TransferCard } from '../../src/desk/live-messages';
 import { retentionWords } from '../../src/desk/pages';
 import { dayOf } from '../../src/desk/time';
-import { labelOf, pathThrough, reasonFor } from '../../src/desk/transfer-facts';
+import { labelOf, pathSteps, reasonFor } from '../../src/desk/transfer-facts';
 
 const flows = FlowRegistry.fromDir('call-flows', 'portal-login');
 const flow = flows.entry.flow;
 
-describe('the path through the flow, rebuilt from what the caller told the line', () => {
-  test.each([
-    [
-      ['Problem: multi-factor authentication', 'Uninstalled the authenticator app: no', 'Changed mobile device: yes'],
-      'mfa-reset-new-device',
-      ['main-menu', 'mfa-uninstalled-app', 'mfa-changed-device', 'mfa-reset-new-device'],
-    ],
-    [
-      ['Problem: username', 'Entered the email address used at account set-up: not sure'],
-      'username-verification',
-      ['main-menu', 'username', 'username-verification'],
-    ],
-    // Instructions whose "if the problem persists" key adds a note.
-    [
-      [
-        'Problem: black screen or freezing',
-        'Restarted the computer and tried again: the problem persists',
-        'Waited a few minutes and refreshed the browser: still unable to log in',
-        'Checked with their I T support: not an internal issue',
-      ],
-      'black-screen-ticket',
-      ['main-menu', 'black-screen-restart', 'black-screen-refresh', 'black-screen-it-support', 'black-screen-ticket'],
-    ],
-    // Straight to the desk from the main menu.
-    [[], '_bsd_request', ['main-menu', '_bsd_request']],
-    // Back to the main menu with 9, then another problem.
-    [
-      ['Problem: password', 'Problem: username', 'Entered the email address used at account set-up: yes'],
-      'username-ticket',
-      ['main-menu', 'password', 'main-menu', 'username', 'username-ticket'],
-    ],
-    // Pressed 0 in the middle of the questions.
-    [['Problem: multi-factor authentication'], '_bsd_request', ['main-menu', 'mfa-uninstalled-app', '_bsd_request']],
-    // A key that adds no note: solved, from the steps, to the goodbye.
-    [['Problem: password'], 'goodbye', ['main-menu', 'password', 'goodbye']],
-    // The oldest notes were dropped: the path starts again where the first kept note was made.
-    [['Changed mobile device: yes'], 'mfa-reset-new-device', ['main-menu', 'mfa-changed-device', 'mfa-reset-new-device']],
-  ])('%j to %s', (history, end, path) => {
-    expect(pathThrough(flow, history, end)).toEqual(path);
+describe('the path the call took, in the words of its flow', () => {
+  const words = (path: string[], flowId?: string) => pathSteps(flows, flowId, path).map((p) => [p.label, p.left]);
+
+  test('each node with the key that left it, as the flow names it; the node the call is at last', () => {
+    expect(words(['main-menu:3', 'mfa-uninstalled-app:2', 'mfa-changed-device:1', 'mfa-reset-new-device'], 'portal-login')).toEqual([
+      ['main menu', '3: multi-factor authentication'],
+      ['mfa uninstalled app', '2: no'],
+      ['mfa changed device', '1: yes'],
+      ['mfa reset new device', null],
+    ]);
+  });
+
+  test("keys that work everywhere, the steps' own keys, silence, a key that is no choice, the desk's dial", () => {
+    expect(
+      words([
+        'main-menu:*',
+        'main-menu:4',
+        'black-screen-restart:2',
+        'black-screen-restart:3',
+        'black-screen-refresh:timeout',
+        '_quiet:busy',
+        '_dial_failed:1',
+        '_redial:noAnswer',
+        '_dial_failed:key',
+        '_desk_unavailable:9',
+        'username:0',
+        '_bsd_request',
+      ]),
+    ).toEqual([
+      ['main menu', '*: hear it again'],
+      ['main menu', '4: black screen or freezing'],
+      ['black screen restart', '2: hear the steps again'],
+      ['black screen restart', `3: ${(flow.nodes['black-screen-restart'] as { more: { label: string } }).more.label}`],
+      ['black screen refresh', 'no key, timed out'],
+      ['went quiet during the steps', 'the desk was busy'],
+      ['the desk did not answer', '1: try the desk again'],
+      ['the desk again', 'nobody at the desk answered'],
+      ['the desk did not answer', 'a key that is not a choice'],
+      ["the desk's number to call back", '9: main menu'],
+      ['username', '0: the desk'],
+      ['the desk (0)', null],
+    ]);
+  });
+
+  test('a card made before steps said how they were left still shows its nodes', () => {
+    expect(words(['main-menu', 'username', 'username-ticket'])).toEqual([
+      ['main menu', null],
+      ['username', null],
+      ['username ticket', null],
+    ]);
   });
 });
 
@@ -82,7 +93,8 @@ const card = (over: Partial<TransferCard> = {}): TransferCard => ({
   reasonId: '_bsd_request',
   reason: 'The caller asked for the desk.',
   notes: [],
-  path: ['main-menu', '_bsd_request'],
+  path: ['main-menu:0', '_bsd_request'],
+  flowId: 'portal-login',
   from: '+15555550123',
   attempt: 1,
   dial: null,
@@ -119,9 +131,19 @@ describe('what the page shows', () => {
     expect(html`<p title="${'"><img src=x onerror=alert(1)>'}">${['<b>', html`<i>ok</i>`]}</p>`.text).toBe(
       '<p title="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;">&lt;b&gt;<i>ok</i></p>',
     );
-    const evil = transferCardHtml(card({ from: '"><script>x()</script>', notes: ['<img src=x>'] }), 'UTC').text;
+    const evil = transferCardHtml(card({ from: '"><script>x()</script>', notes: ['<img src=x>'] }), 'UTC', flows).text;
     expect(evil).not.toContain('<script>');
     expect(evil).not.toContain('<img');
+  });
+
+  test("a dial's outcome replaces only its own words: a redial's attempt count beside them stays", () => {
+    const ringing = transferCardHtml(card({ attempt: 2 }), 'UTC', flows).text;
+    expect(ringing).toMatch(
+      /<dd><span id="dial-CA1" class="dial dial-ringing">Ringing the desk…<\/span> <span class="attempt">\(attempt 2\)<\/span><\/dd>/,
+    );
+    const ended = dialLine({ callSid: 'CA1', dial: { result: 'busy', at: '2026-11-27T14:03:00.000Z' } }, 'UTC').text;
+    // What the live page puts in place of the element with that id: the span, not the line with the attempt.
+    expect(ended).toMatch(/^<span id="dial-CA1" class="dial dial-busy">The desk was busy, <time [^>]+>14:03:00<\/time><\/span>$/);
   });
 
   test("the reference as the caller reads it, numbers readable, times in the desk's time zone", () => {
@@ -133,7 +155,7 @@ describe('what the page shows', () => {
     expect(readableNumber('+442079460000')).toBe('+442079460000');
     expect(dayOf(new Date('2026-11-28T03:00:00Z'), 'America/Toronto')).toBe('2026-11-27');
     expect(dayOf(new Date('2026-11-28T03:00:00Z'), 'UTC')).toBe('2026-11-28');
-    expect(transferCardHtml(card(), 'America/Toronto').text).toContain('<time datetime="2026-11-27T14:02:31.000Z">09:02:31</time>');
+    expect(transferCardHtml(card(), 'America/Toronto', flows).text).toContain('<time datetime="2026-11-27T14:02:31.000Z">09:02:31</time>');
     expect(announcement(card({ attempt: 2 }))).toBe('New transfer: reference 361 195, asked for the desk (0), dialling again.');
     expect(retentionWords(604800)).toBe('7 days');
     expect(retentionWords(3600 * 36)).toBe('36 hours');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse, parseAllDocuments } from 'yaml';
-import { ENV_NAMES } from '../../src/common/config';
+import { ENV_NAMES, loadConfig } from '../../src/common/config';
 
 /** The deployment files parse, and agree with the line: probe paths, ports, the variables it reads. */
 const manifests = parseAllDocuments(readFileSync('infra/k8s/portal-line.yaml', 'utf8')).map((d) => d.toJS() as Record<string, any>);
@@ -47,6 +47,36 @@ test('every variable the deployment files set is one the line reads', () => {
     'sentinel-2',
     'sentinel-3',
   ]);
+});
+
+test('the desk page: its accounts are a secret, its other variables are set, and the values given parse', () => {
+  const compose = parse(readFileSync('infra/compose/docker-compose.yml', 'utf8'), { merge: true }) as {
+    services: Record<string, { environment?: Record<string, string> }>;
+  };
+  const desk = ENV_NAMES.filter((name) => name.startsWith('DESK_') && name !== 'DESK_SESSION_TTL_SECONDS');
+  expect(desk.sort()).toEqual(['DESK_SIGN_IN_TTL_SECONDS', 'DESK_TIME_ZONE', 'DESK_TRUST_PROXY', 'DESK_USERS']);
+  const config = byKind('ConfigMap').data as Record<string, string>;
+  const secret = byKind('Secret').stringData as Record<string, string>;
+  // DESK_USERS holds password hashes: a Secret, never the ConfigMap; compose takes it from the environment.
+  expect(Object.keys(secret)).toContain('DESK_USERS');
+  expect(Object.keys(config)).not.toContain('DESK_USERS');
+  for (const name of desk.filter((n) => n !== 'DESK_USERS')) expect(Object.keys(config)).toContain(name);
+  for (const line of ['line-1', 'line-2']) {
+    const environment = compose.services[line]!.environment!;
+    for (const name of desk) expect(Object.keys(environment)).toContain(name);
+    expect(environment.DESK_USERS).toBe('${DESK_USERS:-}');
+  }
+  // Behind HAProxy the client's address comes in X-Forwarded-For, which DESK_TRUST_PROXY trusts for one hop.
+  expect(compose.services['line-1']!.environment!.DESK_TRUST_PROXY).toBe('1');
+  expect(readFileSync('infra/compose/haproxy.cfg', 'utf8')).toMatch(/^\s*option forwardfor$/m);
+  // What the ConfigMap sets is what the line accepts, with a DESK_USERS as desk:hash-password prints it.
+  const hash = `scrypt.15.8.3.${'A'.repeat(22)}.${'B'.repeat(43)}`;
+  const loaded = loadConfig({ ...config, NODE_ENV: 'test', TWILIO_AUTH_TOKEN: 'f'.repeat(31) + 'e', DESK_USERS: `alice:${hash}` });
+  expect(loaded.DESK_USERS).toEqual([{ name: 'alice', hash }]);
+  expect(loaded.DESK_TIME_ZONE).toBe(config.DESK_TIME_ZONE);
+  expect(loaded.SUMMARY_TTL_SECONDS).toBe(7 * 24 * 60 * 60);
+  // Left empty, as shipped, there is no desk page.
+  expect(loadConfig({ ...config, ...secret, NODE_ENV: 'test', TWILIO_AUTH_TOKEN: 'f'.repeat(32) }).DESK_USERS).toBeUndefined();
 });
 
 test('the image runs as a non-root user, with a health check, and node (not npm) gets SIGTERM', () => {
