@@ -66,6 +66,11 @@ function noteOf(node: FlowNode, edge: ReturnType<typeof edgesOf>[number]): strin
   return undefined;
 }
 
+/** A note without how it was answered: "Problem: password (said password, confidence 0.91)" -> "Problem: password". */
+export function withoutAnswer(note: string): string {
+  return note.replace(/ \((?:pressed \S+|said [^()]*)\)$/, '');
+}
+
 /** The node whose key made `note`, and where that key led; the node `at` first, then the start, then any. */
 function sourceOf(flow: FlowFile, note: string, at: string): { from: string; to: string } | undefined {
   const order = [at, flow.start, ...Object.keys(flow.nodes)];
@@ -107,7 +112,8 @@ function silentWay(flow: FlowFile, from: string, to: string): string[] | undefin
 export function pathThrough(flow: FlowFile, history: readonly string[], end: string): string[] {
   let at = flow.start;
   const path = [at];
-  for (const note of history) {
+  for (const noted of history) {
+    const note = withoutAnswer(noted);
     const source = sourceOf(flow, note, at);
     if (source === undefined) continue;
     if (source.from !== at) path.push(source.from);

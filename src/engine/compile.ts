@@ -39,6 +39,8 @@ type Transition = {
     | 'enterNode'
     | 'countFailure'
     | 'countQuiet'
+    | 'askConfirm'
+    | 'refuseConfirm'
     | 'rememberDialProblem'
     | 'dialEnded'
     | { type: 'record'; params: { note: string } }
@@ -49,7 +51,14 @@ type Transition = {
 type StateConfig = {
   type?: 'final';
   entry?: Transition['actions'];
-  on?: { KEY?: Transition[]; SILENCE?: Transition[]; DIAL?: Transition[] };
+  on?: {
+    KEY?: Transition[];
+    SILENCE?: Transition[];
+    DIAL?: Transition[];
+    NOT_UNDERSTOOD?: Transition[];
+    CONFIRM?: Transition[];
+    REFUSE?: Transition[];
+  };
 };
 
 const key = (k: string) => ({ type: 'keyIs' as const, params: { key: k } });
@@ -94,6 +103,9 @@ function keypad(
       ...failure,
     ],
     SILENCE: silence,
+    NOT_UNDERSTOOD: failure,
+    CONFIRM: [{ actions: ['askConfirm'] }],
+    REFUSE: [{ actions: ['refuseConfirm'] }],
   };
 }
 
@@ -161,6 +173,10 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
         { target: SYSTEM.goodbye },
       ],
       SILENCE: [{ target: SYSTEM.goodbye }],
+      NOT_UNDERSTOOD: [{ target: SYSTEM.goodbye }],
+      CONFIRM: [{ actions: ['askConfirm'] }],
+      // "No" to "did you say repeat?": the number and the reference again.
+      REFUSE: [{ target: SYSTEM.deskUnavailable, reenter: true, actions: ['enterNode'] }],
     },
   };
   states[SYSTEM.afterDesk] = { type: 'final' };
@@ -180,6 +196,7 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
       flowRestarted: false,
       answered: null,
       deskTries: 0,
+      confirming: null,
     }),
     states,
   });

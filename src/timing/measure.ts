@@ -99,6 +99,7 @@ function renderOptions(compiled: CompiledFlow, speaking: SpeakingContext): Rende
     gatherTimeoutSeconds: 7,
     stepsTimeoutSeconds: 30,
     dialTimeoutSeconds: 30,
+    ...(speaking.speech !== undefined && { speech: speaking.speech }),
   };
 }
 

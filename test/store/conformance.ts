@@ -28,6 +28,7 @@ export const record = (value: string, history: string[] = []): SessionRecord => 
       flowRestarted: false,
       answered: null,
       deskTries: 0,
+      confirming: null,
     },
   },
 });

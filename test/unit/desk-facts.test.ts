@@ -45,6 +45,16 @@ describe('the path through the flow, rebuilt from what the caller told the line'
     [['Problem: multi-factor authentication'], '_bsd_request', ['main-menu', 'mfa-uninstalled-app', '_bsd_request']],
     // A key that adds no note: solved, from the steps, to the goodbye.
     [['Problem: password'], 'goodbye', ['main-menu', 'password', 'goodbye']],
+    // Answered by voice and by key: how does not change the path.
+    [
+      [
+        'Problem: multi-factor authentication (said authentication, confidence 0.42, confirmed)',
+        'Uninstalled the authenticator app: no (pressed 2)',
+        'Changed mobile device: yes (said yes, confidence 0.93)',
+      ],
+      'mfa-reset-new-device',
+      ['main-menu', 'mfa-uninstalled-app', 'mfa-changed-device', 'mfa-reset-new-device'],
+    ],
     // The oldest notes were dropped: the path starts again where the first kept note was made.
     [['Changed mobile device: yes'], 'mfa-reset-new-device', ['main-menu', 'mfa-changed-device', 'mfa-reset-new-device']],
   ])('%j to %s', (history, end, path) => {
