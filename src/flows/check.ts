@@ -221,7 +221,7 @@ function checkWords(flow: FlowFile): FlowProblem[] {
               node,
               choice,
               i,
-              `the word '${word}' is also given to ${first.field} (key ${first.key}) ${where}; a caller saying it would name two choices: keep it for one`,
+              `the word '${word}' is also given to ${first.field} (key ${first.key})${node === undefined ? ` ${where}` : ''}; a caller saying it would name two choices: keep it for one`,
             ),
           );
         }

@@ -26,6 +26,7 @@ test('a question is a one-key Gather that reports no input too, then a Redirect 
       numDigits: 1,
       timeout: 7,
       actionOnEmptyResult: true,
+      input: ['dtmf'],
       says: ['Did you? If yes, press 1.'],
       plays: [{ verb: 'Say', text: 'Did you? If yes, press 1.' }],
     },
@@ -118,4 +119,16 @@ test('characters XML does not allow never reach TwiML, from a text or from an at
   }
   expect(readTwiml(documents[0]!)[0]).toMatchObject({ verb: 'Gather', says: [`abcdefghij ${kept}`] });
   expect(readTwiml(documents[3]!)[0]).toEqual({ verb: 'Say', text: 'abcdefghij' });
+});
+
+test('a prompt with hints listens for a key or speech, with the hints, the language, a model for short commands and auto end of speech', () => {
+  const prompt = { kind: 'ask' as const, node: 'username', say: ['Did you?'], patient: false, hints: ['yes', 'no', 'not sure'] };
+  const xml = renderPrompt(prompt, urls, options);
+  expect(xml).toContain(
+    `<Gather input="dtmf speech" numDigits="1" finishOnKey="" timeout="7" action="${urls.input}" method="POST" actionOnEmptyResult="true" hints="yes, no, not sure" language="en-US" speechModel="numbers_and_commands" speechTimeout="auto"><Say language="en-US" voice="Polly.Joanna">Did you?</Say></Gather>`,
+  );
+  expect(readTwiml(xml)[0]).toMatchObject({ verb: 'Gather', input: ['dtmf', 'speech'], hints: ['yes', 'no', 'not sure'] });
+  // Without hints, the keypad Gather as it always was.
+  const { hints: _, ...keypad } = prompt;
+  expect(renderPrompt(keypad, urls, options)).not.toMatch(/speech|hints|language="en-US" speech/);
 });
