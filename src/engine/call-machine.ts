@@ -50,7 +50,10 @@ export const callContext = z.object({
    * A spoken answer the line is asking the caller to confirm ("Did you say password?"): the key it stands for and
    * how sure the recogniser was. Never what the caller said: that is neither logged nor stored.
    */
-  confirming: z.object({ key: z.string().max(1), confidence: z.number().min(0).max(1) }).nullable().default(null),
+  confirming: z
+    .object({ key: z.string().max(1), confidence: z.number().min(0).max(1) })
+    .nullable()
+    .default(null),
 });
 export type CallContext = z.infer<typeof callContext>;
 
@@ -106,7 +109,8 @@ export const callMachineSetup = setup({
     dialEnded: assign({ notice: 'dialEnded' as Notice, deskTries: ({ context }) => context.deskTries + 1 }),
     countFailure: assign({
       failures: ({ context }) => context.failures + 1,
-      notice: ({ event }): Notice => (event.type === 'SILENCE' ? 'noInput' : event.type === 'NOT_UNDERSTOOD' ? 'notUnderstood' : 'invalidKey'),
+      notice: ({ event }): Notice =>
+        event.type === 'SILENCE' ? 'noInput' : event.type === 'NOT_UNDERSTOOD' ? 'notUnderstood' : 'invalidKey',
       confirming: null,
     }),
     countQuiet: assign({ quiet: ({ context }) => context.quiet + 1, notice: 'waiting' as Notice, confirming: null }),

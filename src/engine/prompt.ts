@@ -194,8 +194,7 @@ function composeKeypadPrompt(
     opening = [say(dialProblem)];
   } else {
     const greeting = spoken && flow.speech !== undefined ? flow.speech.greeting : flow.greeting;
-    const lead =
-      context.notice === 'greeting' ? [say(greeting)] : context.notice === 'flowChanged' ? [say(flow.system.flowChanged)] : [];
+    const lead = context.notice === 'greeting' ? [say(greeting)] : context.notice === 'flowChanged' ? [say(flow.system.flowChanged)] : [];
     const steps = node?.type === 'instructions' ? [say(p.willWait), say(node.say)] : node === undefined ? [] : [say(node.say)];
     opening = [...lead, ...aside, ...steps];
   }

@@ -86,18 +86,22 @@ export function interpret(
         heard: { mode: 'key', option: word, confidence: confirming.confidence, match: 'confirmed' },
       };
     }
-    if (confirming !== null && event.key === '2') return { event: { type: 'REFUSE' }, heard: { mode: 'key', option: null, match: 'refused' } };
+    if (confirming !== null && event.key === '2')
+      return { event: { type: 'REFUSE' }, heard: { mode: 'key', option: null, match: 'refused' } };
     return { event, heard: { mode: 'key', option: event.key } };
   }
   if (event.type !== 'SPEECH') return { event, heard: { mode: 'none', option: null } };
   const confidence = event.confidence;
   // Speech where the line does not listen for it (Twilio would not send it): an answer that is not a choice.
-  if (!listening(flow, speech)) return { event: { type: 'KEY', key: '?' }, heard: { mode: 'speech', option: null, confidence, match: 'unknown' } };
+  if (!listening(flow, speech))
+    return { event: { type: 'KEY', key: '?' }, heard: { mode: 'speech', option: null, confidence, match: 'unknown' } };
   const named = choicesNamed(event.text, spokenChoices(flow, state, context));
   const first = named[0];
-  if (first === undefined) return { event: { type: 'NOT_UNDERSTOOD' }, heard: { mode: 'speech', option: null, confidence, match: 'unknown' } };
+  if (first === undefined)
+    return { event: { type: 'NOT_UNDERSTOOD' }, heard: { mode: 'speech', option: null, confidence, match: 'unknown' } };
   if (confirming !== null && named.length === 1 && (first.key === '1' || first.key === '2') && first.field.startsWith('speech.words.')) {
-    if (first.key === '2') return { event: { type: 'REFUSE' }, heard: { mode: 'speech', option: nameOf(first), confidence, match: 'refused' } };
+    if (first.key === '2')
+      return { event: { type: 'REFUSE' }, heard: { mode: 'speech', option: nameOf(first), confidence, match: 'refused' } };
     const word = choiceName(flow, state, confirming.key);
     return {
       event: { type: 'KEY', key: confirming.key, said: { word, confidence: confirming.confidence, confirmed: true } },
@@ -106,7 +110,10 @@ export function interpret(
   }
   const word = nameOf(first);
   if (named.length > 1 || confidence < speech!.confidenceThreshold)
-    return { event: { type: 'CONFIRM', key: first.key, confidence }, heard: { mode: 'speech', option: word, confidence, match: 'confirm' } };
+    return {
+      event: { type: 'CONFIRM', key: first.key, confidence },
+      heard: { mode: 'speech', option: word, confidence, match: 'confirm' },
+    };
   return {
     event: { type: 'KEY', key: first.key, said: { word, confidence, confirmed: false } },
     heard: { mode: 'speech', option: word, confidence, match: 'matched' },

@@ -189,7 +189,11 @@ function checkWords(flow: FlowFile): FlowProblem[] {
       node.options.forEach((option, i) => {
         if (option.words === undefined)
           problems.push(
-            nodeProblem(id, `options[${i}].words`, `option '${option.label}' has no words; the flow listens for speech (speech.enabled), so give it a few, such as words: ["${option.label.toLowerCase()}"]`),
+            nodeProblem(
+              id,
+              `options[${i}].words`,
+              `option '${option.label}' has no words; the flow listens for speech (speech.enabled), so give it a few, such as words: ["${option.label.toLowerCase()}"]`,
+            ),
           );
       });
     const own = spokenChoicesOf(node, speech.words);
@@ -205,7 +209,9 @@ function checkWords(flow: FlowFile): FlowProblem[] {
           const key = `${choice.field}[${i}]:empty`;
           if (reported.has(key)) return;
           reported.add(key);
-          problems.push(wordProblem(node, choice, i, `'${word}' is only filler words, which are ignored in an answer; a caller could never say it`));
+          problems.push(
+            wordProblem(node, choice, i, `'${word}' is only filler words, which are ignored in an answer; a caller could never say it`),
+          );
           return;
         }
         const first = owner.get(said);

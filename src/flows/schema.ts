@@ -21,7 +21,7 @@ const menuKey = z.enum(['1', '2', '3', '4', '5', '6', '7', '8', '0', '*', '9'], 
 });
 
 /** A word or a few a caller may say for a choice, such as "password" or "black screen". */
-const word = text.pipe(z.string().max(100, 'must be at most 100 characters (Twilio\'s limit for a hint)'));
+const word = text.pipe(z.string().max(100, "must be at most 100 characters (Twilio's limit for a hint)"));
 /** The words for one choice: a few synonyms. */
 const words = z.array(word).min(1, 'needs at least one word');
 

@@ -52,12 +52,7 @@ const FILLERS = [
   'okay',
   'ok',
 ];
-const FILLER_PATTERN = new RegExp(
-  `(?:^| )(?:${[...FILLERS]
-    .sort((a, b) => b.length - a.length)
-    .join('|')})(?= |$)`,
-  'g',
-);
+const FILLER_PATTERN = new RegExp(`(?:^| )(?:${[...FILLERS].sort((a, b) => b.length - a.length).join('|')})(?= |$)`, 'g');
 
 /**
  * An answer as compared: lower case, curly apostrophes straight, punctuation and hyphens as spaces (so "multi-factor"

@@ -20,7 +20,9 @@ function speechStep(spec: string): Step {
   const text = match?.[1]?.trim() ?? '';
   const confidence = match?.[2] === undefined ? DEFAULT_CONFIDENCE : Number(match[2]);
   if (text === '' || !(confidence >= 0 && confidence <= 1))
-    throw new Error(`unknown step '${spec}': say what the caller says, with an optional confidence from 0 to 1, e.g. say:password or say:password@0.4`);
+    throw new Error(
+      `unknown step '${spec}': say what the caller says, with an optional confidence from 0 to 1, e.g. say:password or say:password@0.4`,
+    );
   return { kind: 'speech', text, confidence };
 }
 export type DeskOutcome = 'answered' | 'busy' | 'no-answer' | 'failed';

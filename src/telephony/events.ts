@@ -10,7 +10,11 @@ export function keyEvent(digits: string | undefined): CallEvent {
  * A Gather's result as an event: a key when Digits has one, else speech when SpeechResult has words (a missing
  * Confidence counts as 0, so the answer is confirmed), else silence.
  */
-export function inputEvent(input: { Digits?: string | undefined; SpeechResult?: string | undefined; Confidence?: number | undefined }): CallEvent {
+export function inputEvent(input: {
+  Digits?: string | undefined;
+  SpeechResult?: string | undefined;
+  Confidence?: number | undefined;
+}): CallEvent {
   const key = keyEvent(input.Digits);
   if (key.type === 'KEY') return key;
   const text = (input.SpeechResult ?? '').trim();

@@ -131,7 +131,13 @@ export function withQuery(path: string, query: Record<string, string | number>):
 }
 
 /** Speak, then listen for one key, or a spoken answer where `hints` are given. */
-export function askTwiml(doc: TwimlDocument, say: string[], action: string, timeoutSeconds: number, hints?: readonly string[]): TwimlDocument {
+export function askTwiml(
+  doc: TwimlDocument,
+  say: string[],
+  action: string,
+  timeoutSeconds: number,
+  hints?: readonly string[],
+): TwimlDocument {
   // Twilio calls the action on no input because of actionOnEmptyResult; this Redirect is the second guard that
   // the call never falls off the end of the document into a hang-up.
   return doc.gather(say.join(' '), action, timeoutSeconds, hints).redirect(action);

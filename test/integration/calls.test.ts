@@ -105,7 +105,9 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
 
     const unavailable = await line.call('3,2,2,1,3,answer');
     expect(heard(unavailable, 'agent hears')).toContain("someone else's login, owner unavailable. Request an M F A reset.");
-    expect((await told(unavailable)).at(-1)).toBe("Tried to get the passcode from the credentials' owner; they are not available (pressed 3)");
+    expect((await told(unavailable)).at(-1)).toBe(
+      "Tried to get the passcode from the credentials' owner; they are not available (pressed 3)",
+    );
   });
 
   test('MFA: none of the causes apply: transfer with what was ruled out', async () => {

@@ -13,7 +13,12 @@ import { startLine, type StoreKind, type TestLine } from '../helpers/line';
 
 let n = 0;
 const newCall = () => `CA${(++n).toString(16).padStart(32, 'e')}`;
-const params = (callSid: string, extra: Record<string, string> = {}) => ({ CallSid: callSid, From: '+16045551234', To: '+18005550100', ...extra });
+const params = (callSid: string, extra: Record<string, string> = {}) => ({
+  CallSid: callSid,
+  From: '+16045551234',
+  To: '+18005550100',
+  ...extra,
+});
 const speech = (text: string, confidence = 0.93) => ({ SpeechResult: text, Confidence: String(confidence) });
 
 type Gather = Extract<Verb, { verb: 'Gather' }>;
@@ -77,7 +82,20 @@ describe.each<StoreKind>(['memory', 'redis'])('spoken answers on the %s store', 
     );
     expect(call.xml).not.toContain('bargeIn');
     const hints = call.gather!.hints!;
-    for (const word of ['username', 'password', 'passcode', 'authentication', 'black screen', 'freezing', 'agent', 'representative', 'desk', 'operator', 'repeat', 'main menu'])
+    for (const word of [
+      'username',
+      'password',
+      'passcode',
+      'authentication',
+      'black screen',
+      'freezing',
+      'agent',
+      'representative',
+      'desk',
+      'operator',
+      'repeat',
+      'main menu',
+    ])
       expect(hints).toContain(word);
     // Said once a call, in the greeting.
     expect(call.heard).toMatch(/^Customer Portal login help\. Press a key or say your answer at any time\./);

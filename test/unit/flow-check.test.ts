@@ -315,7 +315,9 @@ describe('the words a caller may say, where the flow listens for speech', () => 
   test('a word given to an option and to a word that works everywhere', () => {
     const text = edited((f) => f.nodes['main-menu'].options[0].words.push('agent'));
     expect(problems(text)).toEqual([
-      expect.stringMatching(/:\d+: node 'main-menu', field 'speech\.words\.desk\[0\]': the word 'agent' is also given to options\[0\]\.words \(key 1\)/),
+      expect.stringMatching(
+        /:\d+: node 'main-menu', field 'speech\.words\.desk\[0\]': the word 'agent' is also given to options\[0\]\.words \(key 1\)/,
+      ),
     ]);
   });
 

@@ -63,7 +63,11 @@ describe('interpret: a spoken answer as the call machine takes it', () => {
   });
   test('at the threshold a match is acted on; below it, confirmed', () => {
     expect(interpret(flow, 'main-menu', context(), speech('password', 0.5), settings).event.type).toBe('KEY');
-    expect(interpret(flow, 'main-menu', context(), speech('password', 0.49), settings).event).toEqual({ type: 'CONFIRM', key: '2', confidence: 0.49 });
+    expect(interpret(flow, 'main-menu', context(), speech('password', 0.49), settings).event).toEqual({
+      type: 'CONFIRM',
+      key: '2',
+      confidence: 0.49,
+    });
   });
   test('at a confirmation, yes is the answer confirmed, no refuses, and the desk still works', () => {
     const at = context({ key: '2', confidence: 0.3 });
