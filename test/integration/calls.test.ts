@@ -28,7 +28,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   test('greeting and main menu', async () => {
     const result = await line.call('hangup');
     expect(heard(result)).toBe(
-      'Customer Portal login help. Press a key at any time. Which login problem? Username, press 1. Password, press 2. Multi-factor authentication, or a missing passcode, press 3. Black screen or freezing, press 4. At any time, press 0 for the desk, star to repeat, 9 for the main menu.',
+      'Customer Portal login help. Press a key or say your answer at any time. Which login problem? Username, press 1. Password, press 2. Multi-factor authentication, or a missing passcode, press 3. Black screen or freezing, press 4. At any time, press 0 for the desk, star to repeat, 9 for the main menu.',
     );
     expect(result.ending).toBe('caller hung up');
     await expectClean(result);
@@ -133,7 +133,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(heard(result, 'agent hears')).toContain("I T says it's not internal. Log a ticket.");
-    expect((await told(result)).at(-1)).toBe('Checked with their I T support: not an internal issue');
+    expect((await told(result)).at(-1)).toBe('Checked with their I T support: not an internal issue (pressed 3)');
   });
 
   test('0 reaches the desk from a question, * repeats it', async () => {
