@@ -67,7 +67,7 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
     let t = 1;
     // "say:no" is a spoken answer, as Twilio posts it: SpeechResult and Confidence, no Digits.
     for (const key of keys) {
-      const answer = key.startsWith('say:') ? { SpeechResult: key.slice(4), Confidence: '0.93' } : { Digits: key };
+      const answer: Record<string, string> = key.startsWith('say:') ? { SpeechResult: key.slice(4), Confidence: '0.93' } : { Digits: key };
       await line.post(`/voice/input?t=${t++}`, { CallSid: sid, From: from, ...answer }).expect(200);
     }
     return { sid, t };
