@@ -193,12 +193,8 @@ export function voiceRoutes(deps: VoiceDeps): Router {
     const params = parseOr400(inputParams, req.body, 'input parameters');
     const query = parseOr400(rescueQuery, req.query, 'query');
     const event = inputEvent(params);
-    return {
-      twiml: deps.rescue.choice(params.CallSid, event, query),
-      callSid: params.CallSid,
-      ...answerLog(event, undefined),
-      outcome: 'rescue',
-    };
+    const { twiml, heard } = deps.rescue.choice(params.CallSid, event, query);
+    return { twiml, callSid: params.CallSid, ...answerLog(event, heard), outcome: 'rescue' };
   });
 
   turn('/voice/status', async (req) => {

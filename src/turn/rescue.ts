@@ -4,7 +4,7 @@ import { SYSTEM, type CompiledFlow } from '../engine/compile';
 import type { CallEvent } from '../engine/call-machine';
 import { GLOBAL_KEYS } from '../flows/schema';
 import { dialEvent } from '../telephony/events';
-import { interpret } from '../engine/speech';
+import { interpret, type Heard } from '../engine/speech';
 import type { DialStatus, RescueQuery } from '../telephony/params';
 import { askTwiml, endTwiml, transferTwiml, TwimlDocument, withQuery, type RenderOptions } from '../telephony/twiml';
 
@@ -60,14 +60,14 @@ export class Rescue {
    * The caller's answer (a key, speech or nothing) at the rescue's "try again?" question, or at its last words with
    * the desk's number.
    */
-  choice(callSid: string, event: CallEvent, query: RescueQuery): string {
+  choice(callSid: string, event: CallEvent, query: RescueQuery): { twiml: string; heard: Heard } {
     const at = query.s === 'u' ? SYSTEM.deskUnavailable : SYSTEM.dialFailed;
     const saved = this.saved(callSid, at, query);
-    const heard = interpret(this.flow.flow, at, saved.call.context, event, this.speaking().speech).event;
+    const { event: taken, heard } = interpret(this.flow.flow, at, saved.call.context, event, this.speaking().speech);
     // The main menu needs a call with state: start the call again, as a new call starts.
-    if (heard.type === 'KEY' && heard.key.trim() === GLOBAL_KEYS.mainMenu)
-      return this.doc().redirect(`${this.options.baseUrl}/voice`).toString();
-    return this.step(callSid, saved, event);
+    if (taken.type === 'KEY' && taken.key.trim() === GLOBAL_KEYS.mainMenu)
+      return { twiml: this.doc().redirect(`${this.options.baseUrl}/voice`).toString(), heard };
+    return { twiml: this.step(callSid, saved, event), heard };
   }
 
   /** The call as the URL carried it: which question, failed answers, dials, why the last ended, what is confirmed. */

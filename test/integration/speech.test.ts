@@ -261,6 +261,12 @@ describe.each<StoreKind>(['memory', 'redis'])('spoken answers on the %s store', 
     expect(yes.text).toContain('Please call the Business Support Desk at');
     const again = await line.post(path(gather.action!), params(sid, speech('try again')));
     expect(readTwiml(again.text).some((v) => v.verb === 'Dial')).toBe(true);
+    const logged = line.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.callSid === sid && l.event === 'speech');
+    expect(logged.map((l) => [l.route, l.option, l.match])).toEqual([
+      ['/voice/rescue/choice', 'end the call', 'confirm'],
+      ['/voice/rescue/choice', 'end the call', 'confirmed'],
+      ['/voice/rescue/choice', 'try again', 'matched'],
+    ]);
   });
 });
 
