@@ -1,4 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startLine, type TestLine } from '../helpers/line';
 
 /**
@@ -52,15 +54,41 @@ async function documents(line: TestLine): Promise<Record<string, string>> {
   return out;
 }
 
-test('with speech turned off, every prompt is the keypad-only TwiML the line sent before it listened for speech', async () => {
-  const line = await startLine('memory', { SPEECH_INPUT: 'off' });
+/** The flows folder with portal-login's speech block turned off. */
+function flowsWithoutSpeech(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flows-'));
+  const yaml = readFileSync('call-flows/portal-login.yaml', 'utf8').replace(/^speech:\n {2}enabled: true$/m, 'speech:\n  enabled: false');
+  if (!yaml.includes('enabled: false')) throw new Error('the flow has no speech block to turn off');
+  writeFileSync(join(dir, 'portal-login.yaml'), yaml);
+  return dir;
+}
+
+test.each([
+  ['by the variable (SPEECH_INPUT=off)', () => ({ SPEECH_INPUT: 'off' })],
+  ['by the flow (speech: { enabled: false })', () => ({ SPEECH_INPUT: 'on', FLOWS_DIR: flowsWithoutSpeech() })],
+])('with speech turned off %s, every prompt is the keypad-only TwiML the line sent before it listened for speech', async (how, env) => {
+  const line = await startLine('memory', env());
   try {
     const actual = await documents(line);
-    if (process.env.UPDATE_KEYPAD_TWIML === '1') writeFileSync(FIXTURE, `${JSON.stringify(actual, null, 2)}\n`);
+    if (process.env.UPDATE_KEYPAD_TWIML === '1' && how.includes('variable')) writeFileSync(FIXTURE, `${JSON.stringify(actual, null, 2)}\n`);
     const pinned = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, string>;
     expect(Object.keys(pinned)).toEqual(POSTS.map(([name]) => name));
     for (const [name] of POSTS) expect(`${name}\n${actual[name]}`).toBe(`${name}\n${pinned[name]}`);
     expect(Object.values(actual).join('')).not.toMatch(/speech|hints/);
+  } finally {
+    await line.close();
+  }
+});
+
+test('with speech on, the same prompts listen for speech too: the fixture is not what speech on sends', async () => {
+  const line = await startLine('memory');
+  try {
+    const actual = await documents(line);
+    const pinned = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, string>;
+    expect(actual['question']).not.toBe(pinned['question']);
+    expect(actual['question']).toContain('input="dtmf speech"');
+    // Transfers, ends and the whisper have no Gather: the same with speech on.
+    expect(actual['flow transfer']).toBe(pinned['flow transfer']);
   } finally {
     await line.close();
   }
