@@ -32,6 +32,7 @@ export function buildApp(deps: AppDeps): express.Express {
     gatherTimeoutSeconds: config.GATHER_TIMEOUT_SECONDS,
     stepsTimeoutSeconds: config.STEPS_TIMEOUT_SECONDS,
     dialTimeoutSeconds: config.DIAL_TIMEOUT_SECONDS,
+    ...(config.SPEECH_INPUT === 'on' && { speech: { confidenceThreshold: config.SPEECH_CONFIDENCE_THRESHOLD } }),
   };
   const rescue = new Rescue(flows.entry, render);
   const metrics = new Metrics();

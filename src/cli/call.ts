@@ -25,7 +25,8 @@ const USAGE = `Usage: npm run call -- [options]
 Places a call to the line as Twilio would: signed webhooks, TwiML followed verb by verb, the whisper shown as
 the agent hears it, then the status callback. Reads .env as npm start does (the environment wins).
 
-  --keys LIST    scripted caller: keys pressed in order, e.g. 3,2,1. "_" lets a question time out with no key;
+  --keys LIST    scripted caller: keys pressed in order, e.g. 3,2,1; say:WORDS is a spoken answer, with an optional
+                 confidence (say:password, say:password@0.4). "_" lets a question time out with no key;
                  answer, busy, no-answer or failed say how the desk answers the next transfer (default: answer);
                  hangup hangs up. Without --keys the call is interactive.
   --url URL      call a running line at URL (its PUBLIC_BASE_URL) instead of starting one in this process
@@ -53,7 +54,7 @@ function interactive(): { next: CallOptions['next']; close: () => void } {
       const question =
         at.verb === 'Dial'
           ? '  the desk: [a]nswers, [b]usy, [n]o answer, [f]ails? '
-          : '  press a key (0-9, *, #), Enter for no key, q to hang up: ';
+          : '  press a key (0-9, *, #) or type what you say (word@0.4 for a low confidence), Enter for no key, q to hang up: ';
       process.stdout.write(question);
       const read = await lines.next();
       if (read.done === true) return null; // stdin closed: the caller hangs up
@@ -65,6 +66,14 @@ function interactive(): { next: CallOptions['next']; close: () => void } {
       } else if (answer === 'q') return { kind: 'hangup' };
       else if (answer === '') return { kind: 'silence' };
       else if (/^[0-9*#]$/.test(answer)) return { kind: 'key', key: answer };
+      else {
+        // Anything else typed is what the caller says.
+        try {
+          return parseSteps(`say:${answer.replace(/,/g, ' ')}`)[0]!;
+        } catch {
+          // not a confidence from 0 to 1: ask again
+        }
+      }
     }
   };
   return { next, close: () => rl.close() };

@@ -3,12 +3,14 @@ import { formatProblem, readFlowDir, type FileProblem } from '../flows/load';
 import { summaryLine } from '../timing/report';
 import { timeFlow } from '../timing/time-flow';
 import { fail, parseOptions } from './args';
+import { DEFAULT_SPEECH } from '../engine/speech';
 
 const USAGE = `Usage: npm run flows:check [-- FOLDER]
 
 Checks every flow file in FOLDER (default: FLOWS_DIR, else call-flows): its shape, and what a person editing it
 can get wrong (targets that do not exist, unreachable nodes, nodes with no way to a transfer or an end, keys
-used twice or taken from 0, * and 9, unknown placeholders), and the listening-time budgets in its \`budgets\`
+used twice or taken from 0, * and 9, unknown placeholders, where the flow listens for speech a menu option
+without words or a word given to two choices of one question), and the listening-time budgets in its \`budgets\`
 (npm run flows:timing shows every path). Lists every problem; exits 1 if there is any.`;
 
 const { values, positionals } = parseOptions({}, USAGE);
@@ -29,7 +31,7 @@ for (const loaded of result.flows) {
     `ok   ${loaded.file}: flow '${loaded.flow.id}', version ${loaded.version}, ${Object.keys(loaded.flow.nodes).length} nodes\n`,
   );
   if (loaded.flow.budgets === undefined) continue;
-  const timed = timeFlow(loaded, { bsdNumber: DEFAULT_BSD_NUMBER });
+  const timed = timeFlow(loaded, { bsdNumber: DEFAULT_BSD_NUMBER, speech: DEFAULT_SPEECH });
   if (timed.problems.length === 0)
     process.stdout.write(`ok   ${loaded.file}: listening times keep its budgets: ${summaryLine(timed.timing)}\n`);
   problems.push(...timed.problems.map((p) => ({ file: loaded.file, ...p })));

@@ -6,6 +6,7 @@ import { withAudio, spokenTexts, type FlowTiming } from '../timing/measure';
 import { budgetsLine, flowReport, showComparison, summaryLine } from '../timing/report';
 import { timeFlow } from '../timing/time-flow';
 import { fail, parseOptions } from './args';
+import { DEFAULT_SPEECH } from '../engine/speech';
 
 const USAGE = `Usage: npm run flows:timing [-- [options] [FILE or FOLDER ...]]
 
@@ -121,7 +122,10 @@ async function main(): Promise<void> {
   }
   if (loaded.problems.length > 0) fail(loaded.problems.map((p) => `FAIL ${formatProblem(p)}`).join('\n'));
 
-  const results: Result[] = loaded.flows.map((flow) => ({ flow, ...timeFlow(flow, { bsdNumber: DEFAULT_BSD_NUMBER }, wpm) }));
+  const results: Result[] = loaded.flows.map((flow) => ({
+    flow,
+    ...timeFlow(flow, { bsdNumber: DEFAULT_BSD_NUMBER, speech: DEFAULT_SPEECH }, wpm),
+  }));
 
   // The pages show the budgets a flow breaks; whether it may break them is for npm run flows:check to say.
   if (values.write || values.check) {

@@ -129,6 +129,20 @@ const schema = z
     GATHER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(7),
     STEPS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(30),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // Answering by voice where a flow listens for it (its `speech` block); off brings back the keypad-only line,
+    // TwiML for TwiML (speech recognition is billed per use).
+    SPEECH_INPUT: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['on', 'off'], { error: 'must be on or off' }))
+      .default('on'),
+    // A spoken answer heard with less confidence than this (Twilio's Confidence, 0 to 1) is confirmed first.
+    SPEECH_CONFIDENCE_THRESHOLD: z.coerce
+      .number({ error: 'must be a number from 0 to 1, such as 0.5' })
+      .min(0, { error: 'must be a number from 0 to 1, such as 0.5' })
+      .max(1, { error: 'must be a number from 0 to 1, such as 0.5' })
+      .default(0.5),
     // The desk page (src/desk): unset DESK_USERS leaves it off, and /desk answers 404.
     DESK_USERS: optionalString.pipe(deskUsers),
     DESK_SIGN_IN_TTL_SECONDS: z.coerce

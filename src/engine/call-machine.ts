@@ -16,7 +16,9 @@ export const MAX_HISTORY = 12;
 export const MAX_PATH = 24;
 
 /** Why the current prompt is said the way it is. */
-export const notice = z.enum(['greeting', 'noInput', 'invalidKey', 'waiting', 'flowChanged', 'dialEnded']).nullable();
+export const notice = z
+  .enum(['greeting', 'noInput', 'invalidKey', 'notUnderstood', 'refused', 'waiting', 'flowChanged', 'dialEnded'])
+  .nullable();
 export type Notice = z.infer<typeof notice>;
 
 /** What the Business Support Desk's dial reported when the caller was not connected. */
@@ -51,16 +53,51 @@ export const callContext = z.object({
    * key), "_bsd_request:busy" (the desk's dial). The node the call is at is its state, not here.
    */
   path: z.array(z.string()).default([]),
+  /**
+   * A spoken answer the line is asking the caller to confirm ("Did you say password?"): the key it stands for and
+   * how sure the recogniser was. Never what the caller said: that is neither logged nor stored.
+   */
+  confirming: z
+    .object({ key: z.string().max(1), confidence: z.number().min(0).max(1) })
+    .nullable()
+    .default(null),
 });
 export type CallContext = z.infer<typeof callContext>;
 
-export type CallEvent = { type: 'KEY'; key: string } | { type: 'SILENCE' } | { type: 'DIAL'; outcome: 'connected' | DialProblem };
+/** How an answer was given: a key, or a spoken answer matched to a choice (its name, never the words said). */
+export type Said = { word: string; confidence: number; confirmed: boolean };
+
+export type CallEvent =
+  /** A key; `said` when the caller spoke the answer the key stands for. */
+  | { type: 'KEY'; key: string; said?: Said }
+  | { type: 'SILENCE' }
+  | { type: 'DIAL'; outcome: 'connected' | DialProblem }
+  /** Speech as Twilio heard it: turned into one of the events below before the machine sees it (see speech.ts). */
+  | { type: 'SPEECH'; text: string; confidence: number }
+  /** Speech that named no choice: a wrong answer. */
+  | { type: 'NOT_UNDERSTOOD' }
+  /** Speech heard with low confidence, or naming two choices: ask whether it meant `key`. */
+  | { type: 'CONFIRM'; key: string; confidence: number }
+  /** "No" to a confirmation: ask the question again. */
+  | { type: 'REFUSE' };
+
+/** How a key or a spoken answer reads in the call's history: "pressed 2", "said password". */
+export function answeredBy(event: CallEvent): string | undefined {
+  if (event.type !== 'KEY') return undefined;
+  if (event.said === undefined) return `pressed ${event.key}`;
+  const { word, confidence, confirmed } = event.said;
+  return `said ${word}, confidence ${confidence.toFixed(2)}${confirmed ? ', confirmed' : ''}`;
+}
 
 /** How an event leaves a node, as a step of the path says it: the key, "timeout", or how the desk's dial ended. */
 export function howLeft(event: CallEvent): string {
   if (event.type === 'KEY') return /^[0-9*#]$/.test(event.key) ? event.key : 'key';
   if (event.type === 'SILENCE') return 'timeout';
-  return event.outcome;
+  if (event.type === 'DIAL') return event.outcome;
+  if (event.type === 'NOT_UNDERSTOOD') return 'not-understood';
+  if (event.type === 'CONFIRM') return 'confirm';
+  if (event.type === 'REFUSE') return 'refused';
+  return 'speech';
 }
 
 export interface CallInput {
@@ -83,22 +120,35 @@ export const callMachineSetup = setup({
   },
   actions: {
     /** A real choice was made: start the next question afresh. */
-    enterNode: assign({ failures: 0, quiet: 0, notice: null, answered: null }),
+    enterNode: assign({ failures: 0, quiet: 0, notice: null, answered: null, confirming: null }),
     /** The caller answered a question that has words for after any answer. */
     answered: assign({ answered: (_, params: { node: string }) => params.node }),
     /** The desk's dial ended without a conversation: the next prompt says how. */
     dialEnded: assign({ notice: 'dialEnded' as Notice, deskTries: ({ context }) => context.deskTries + 1 }),
     countFailure: assign({
       failures: ({ context }) => context.failures + 1,
-      notice: ({ event }): Notice => (event.type === 'SILENCE' ? 'noInput' : 'invalidKey'),
+      notice: ({ event }): Notice =>
+        event.type === 'SILENCE' ? 'noInput' : event.type === 'NOT_UNDERSTOOD' ? 'notUnderstood' : 'invalidKey',
+      confirming: null,
     }),
-    countQuiet: assign({ quiet: ({ context }) => context.quiet + 1, notice: 'waiting' as Notice }),
+    countQuiet: assign({ quiet: ({ context }) => context.quiet + 1, notice: 'waiting' as Notice, confirming: null }),
     /** The call leaves `node` (for another, or to hear it again): a step of its path. */
     left: assign({
       path: ({ context, event }, params: { node: string }) => [...context.path, `${params.node}:${howLeft(event)}`].slice(-MAX_PATH),
     }),
+    /** Ask the caller to confirm a spoken answer; the question's failure count stays as it is. */
+    askConfirm: assign({
+      confirming: ({ event }) => (event.type === 'CONFIRM' ? { key: event.key, confidence: event.confidence } : null),
+      notice: null as Notice,
+    }),
+    /** "No" to a confirmation: the question again, without counting a failure. */
+    refuseConfirm: assign({ confirming: null, notice: 'refused' as Notice }),
+    /** What the caller answered, and how: "Problem: password (said password, confidence 0.91)", "… (pressed 2)". */
     record: assign({
-      history: ({ context }, params: { note: string }) => [...context.history, params.note].slice(-MAX_HISTORY),
+      history: ({ context, event }, params: { note: string }) => {
+        const how = answeredBy(event);
+        return [...context.history, how === undefined ? params.note : `${params.note} (${how})`].slice(-MAX_HISTORY);
+      },
     }),
     rememberTransfer: assign({ transfer: (_, params: { state: string }) => params.state, dialProblem: null }),
     rememberDialProblem: assign({

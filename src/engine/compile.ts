@@ -39,6 +39,8 @@ type Transition = {
     | 'enterNode'
     | 'countFailure'
     | 'countQuiet'
+    | 'askConfirm'
+    | 'refuseConfirm'
     | 'rememberDialProblem'
     | 'dialEnded'
     | { type: 'record'; params: { note: string } }
@@ -50,7 +52,14 @@ type Transition = {
 type StateConfig = {
   type?: 'final';
   entry?: Transition['actions'];
-  on?: { KEY?: Transition[]; SILENCE?: Transition[]; DIAL?: Transition[] };
+  on?: {
+    KEY?: Transition[];
+    SILENCE?: Transition[];
+    DIAL?: Transition[];
+    NOT_UNDERSTOOD?: Transition[];
+    CONFIRM?: Transition[];
+    REFUSE?: Transition[];
+  };
 };
 
 const key = (k: string) => ({ type: 'keyIs' as const, params: { key: k } });
@@ -95,6 +104,9 @@ function keypad(
       ...failure,
     ],
     SILENCE: silence,
+    NOT_UNDERSTOOD: failure,
+    CONFIRM: [{ actions: ['askConfirm'] }],
+    REFUSE: [{ actions: ['refuseConfirm'] }],
   };
 }
 
@@ -178,6 +190,10 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
         { target: SYSTEM.goodbye },
       ],
       SILENCE: [{ target: SYSTEM.goodbye }],
+      NOT_UNDERSTOOD: [{ target: SYSTEM.goodbye }],
+      CONFIRM: [{ actions: ['askConfirm'] }],
+      // "No" to "did you say repeat?": the number and the reference again.
+      REFUSE: [{ target: SYSTEM.deskUnavailable, reenter: true, actions: ['enterNode'] }],
     },
   };
   states[SYSTEM.afterDesk] = { type: 'final' };
@@ -199,6 +215,7 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
       answered: null,
       deskTries: 0,
       path: [],
+      confirming: null,
     }),
     states,
   });

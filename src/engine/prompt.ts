@@ -2,6 +2,7 @@ import { SYSTEM, type CompiledFlow } from './compile';
 import type { FlowFile } from '../flows/schema';
 import { fill, spokenCode, spokenPhoneNumber } from '../flows/text';
 import type { CallContext } from './call-machine';
+import { choiceName, hintsFor, listening, type SpeechSettings } from './speech';
 
 /** What the caller hears next, independent of how it is sent to the phone network. */
 export type Prompt =
@@ -9,7 +10,7 @@ export type Prompt =
    * Speak, then wait for one key; `patient` waits longer (self-service steps take time), `waitSeconds` as long as
    * the step says.
    */
-  | { kind: 'ask'; node: string; say: string[]; patient: boolean; waitSeconds?: number }
+  | { kind: 'ask'; node: string; say: string[]; patient: boolean; waitSeconds?: number; hints?: string[] }
   /** Speak, then warm-transfer to the desk; `whisper` is what the agent hears before the caller is connected. */
   | { kind: 'transfer'; node: string; say: string[]; whisper: string }
   /** Speak, then end the call. */
@@ -18,6 +19,8 @@ export type Prompt =
 export interface SpeakingContext {
   /** The desk's number, E.164. */
   bsdNumber: string;
+  /** How the line listens for speech; undefined when the configuration turns speech off (SPEECH_INPUT=off). */
+  speech?: SpeechSettings;
 }
 
 /** Fills a flow text's placeholders; flow texts are already tidied when the flow is loaded. */
@@ -94,7 +97,8 @@ export function promptFor(compiled: CompiledFlow, state: string, context: CallCo
   if (!asksForKey(compiled.flow, state)) return composePrompt(compiled, state, context, speaking);
   let memo = askMemo.get(compiled);
   if (memo === undefined) askMemo.set(compiled, (memo = new Map()));
-  const key = `${state}\n${context.notice}\n${context.dialProblem}\n${context.answered}\n${speaking.bsdNumber}`;
+  const confirming = context.confirming?.key ?? '';
+  const key = `${state}\n${context.notice}\n${context.dialProblem}\n${context.answered}\n${speaking.bsdNumber}\n${speaking.speech !== undefined}\n${confirming}`;
   const known = memo.get(key);
   if (known) return known;
   const prompt = composePrompt(compiled, state, context, speaking);
@@ -116,6 +120,22 @@ function asksForKey(flow: FlowFile, state: string): boolean {
 
 /** What to say in `state`, composed from the flow's texts: promptFor without its memo. */
 export function composePrompt(compiled: CompiledFlow, state: string, context: CallContext, speaking: SpeakingContext): Prompt {
+  const { flow } = compiled;
+  if (!listening(flow, speaking.speech)) return composeKeypadPrompt(compiled, state, context, speaking, false);
+  const prompt = composeKeypadPrompt(compiled, state, context, speaking, true);
+  if (prompt.kind !== 'ask') return prompt;
+  const hints = hintsFor(flow, state, context);
+  return hints.length === 0 ? prompt : { ...prompt, hints };
+}
+
+/** The prompt as the keypad line says it; `spoken` when the caller may also say an answer. */
+function composeKeypadPrompt(
+  compiled: CompiledFlow,
+  state: string,
+  context: CallContext,
+  speaking: SpeakingContext,
+  spoken: boolean,
+): Prompt {
   const { flow } = compiled;
   const p = flow.phrases;
   const say = speaker(context, speaking);
@@ -141,26 +161,40 @@ export function composePrompt(compiled: CompiledFlow, state: string, context: Ca
   }
 
   const dialProblem = flow.system.dialFailed[context.dialProblem ?? 'failed'];
+  // "Did you say password? Say yes, or press 1.": nothing else, so that the caller answers that.
+  if (spoken && context.confirming !== null && flow.speech !== undefined) {
+    const word = choiceName(flow, state, context.confirming.key);
+    return { kind: 'ask', node: state, say: [say(flow.speech.confirm, { word })], patient: false };
+  }
   if (state === SYSTEM.deskUnavailable) {
     const opening = context.notice === 'dialEnded' ? [say(dialProblem)] : [];
     return { kind: 'ask', node: state, say: [...opening, say(flow.system.deskUnavailable)], patient: false };
   }
 
   const keys = choices(flow, state, say);
-  const reprompt = context.notice === 'noInput' || context.notice === 'invalidKey';
+  const reprompt = context.notice === 'noInput' || context.notice === 'invalidKey' || context.notice === 'notUnderstood';
   // The keys that work everywhere: after the main menu, and whenever the caller seems not to know what to press.
   const globals = reprompt || state === flow.start ? [say(p.globals)] : [];
   let opening: string[];
   if (reprompt) {
-    const apology = say(context.notice === 'noInput' ? p.noInput : p.invalidKey);
+    const apology = say(
+      context.notice === 'noInput'
+        ? p.noInput
+        : context.notice === 'notUnderstood' && flow.speech !== undefined
+          ? flow.speech.notUnderstood
+          : p.invalidKey,
+    );
     opening = node?.type === 'menu' || node?.type === 'question' ? [apology, say(theQuestion(node.say))] : [apology];
+  } else if (context.notice === 'refused') {
+    // "No" to "Did you say …?": the question again, and its choices.
+    opening = node?.type === 'menu' || node?.type === 'question' ? [say(theQuestion(node.say))] : [];
   } else if (context.notice === 'waiting') {
     opening = [say(p.patience)];
   } else if (state === SYSTEM.dialFailed) {
     opening = [say(dialProblem)];
   } else {
-    const lead =
-      context.notice === 'greeting' ? [say(flow.greeting)] : context.notice === 'flowChanged' ? [say(flow.system.flowChanged)] : [];
+    const greeting = spoken && flow.speech !== undefined ? flow.speech.greeting : flow.greeting;
+    const lead = context.notice === 'greeting' ? [say(greeting)] : context.notice === 'flowChanged' ? [say(flow.system.flowChanged)] : [];
     const steps = node?.type === 'instructions' ? [say(p.willWait), say(node.say)] : node === undefined ? [] : [say(node.say)];
     opening = [...lead, ...aside, ...steps];
   }

@@ -4,6 +4,7 @@ import type { CompiledFlow } from './compile';
 import type { CallContext, CallEvent } from './call-machine';
 import { promptFor, type Prompt, type SpeakingContext } from './prompt';
 import { pureTransition } from './pure-transition';
+import { interpret, type Heard } from './speech';
 
 /** The part of a call's xstate snapshot that is stored between webhooks. */
 export interface PersistedCall {
@@ -26,6 +27,8 @@ export interface Turn {
   prompt: Prompt;
   /** True when the call has reached a final state. */
   done: boolean;
+  /** How the caller answered and what it matched, for the log line; set when a caller's answer was stepped. */
+  heard?: Heard;
 }
 
 /** A six-digit reference derived from the CallSid, so that every instance, and the fallback URL, agree on it. */
@@ -107,8 +110,11 @@ export function startCall(compiled: CompiledFlow, callSid: string, speaking: Spe
 export function advance(compiled: CompiledFlow, saved: SavedCall, event: CallEvent, speaking: SpeakingContext): Turn {
   // A key meant for a question the changed flow no longer has, or has changed, must not pick something else.
   if (!canResume(compiled, saved)) return replay(compiled, saved, speaking);
-  const next = pureTransition(compiled.machine, restore(compiled, saved), event);
-  return toTurn(compiled, next, speaking);
+  const { call } = saved;
+  const heard = interpret(compiled.flow, call.value, call.context, event, speaking.speech);
+  const next = pureTransition(compiled.machine, restore(compiled, saved), heard.event);
+  const turn = toTurn(compiled, next, speaking);
+  return event.type === 'KEY' || event.type === 'SPEECH' ? { ...turn, heard: heard.heard } : turn;
 }
 
 /** What the call is saying now, without changing it: the answer to a repeated webhook. */

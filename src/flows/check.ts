@@ -2,6 +2,7 @@ import { didYouMean } from '../common/errors';
 import { canFinish, edgesOf, reachable } from './graph';
 import { GLOBAL_KEYS, type FlowFile } from './schema';
 import { placeholdersIn } from './text';
+import { deskRetryChoices, globalChoices, normalise, spokenChoicesOf, type SpokenChoice } from './words';
 
 /** A problem in a flow, located by node and field (path is the YAML path, for line numbers). */
 export interface FlowProblem {
@@ -16,6 +17,7 @@ const ALLOWED_PLACEHOLDERS: Record<string, string[]> = {
   'phrases.option': ['label', 'key'],
   'phrases.more': ['label'],
   'phrases.whisper': ['reason', ...SPOKEN],
+  'speech.confirm': ['word'],
 };
 
 function fieldPath(field: string): (string | number)[] {
@@ -38,6 +40,8 @@ function texts(flow: FlowFile): { node?: string; field: string; value: string }[
     else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(`${prefix}.${k}`, v);
   };
   walk('system', flow.system);
+  if (flow.speech !== undefined)
+    for (const k of ['greeting', 'confirm', 'notUnderstood'] as const) out.push({ field: `speech.${k}`, value: flow.speech[k] });
   for (const [id, node] of Object.entries(flow.nodes)) {
     out.push({ node: id, field: 'say', value: node.say });
     if (node.type === 'transfer') out.push({ node: id, field: 'reason', value: node.reason });
@@ -132,6 +136,8 @@ export function checkFlow(flow: FlowFile): FlowProblem[] {
     });
   }
 
+  problems.push(...checkWords(flow));
+
   for (const t of texts(flow)) {
     const allowed = ALLOWED_PLACEHOLDERS[t.field] ?? SPOKEN;
     for (const name of placeholdersIn(t.value)) {
@@ -155,5 +161,77 @@ export function checkFlow(flow: FlowFile): FlowProblem[] {
       problems.push(
         nodeProblem(id, 'type', `from node '${id}' no choice ever leads to a transfer or an end; a caller could go round in circles`),
       );
+  return problems;
+}
+
+/** Where a word is: in a node ("options[1].words[0]") or in the flow's speech block ("speech.words.yes[0]"). */
+function wordProblem(node: string | undefined, choice: SpokenChoice, index: number, message: string): FlowProblem {
+  const field = `${choice.field}[${index}]`;
+  if (node !== undefined && choice.field.startsWith('options')) return nodeProblem(node, field, message);
+  return { ...(node === undefined ? {} : { node }), field, path: fieldPath(field), message };
+}
+
+/**
+ * The words a caller may say, where the flow listens for speech: every menu option needs some, a word may not stand
+ * for two choices of one question (compared as the line compares answers: case, punctuation and filler words
+ * aside), and a word that is only filler words ("the", "please") could never be heard.
+ */
+function checkWords(flow: FlowFile): FlowProblem[] {
+  const speech = flow.speech;
+  if (speech === undefined || !speech.enabled) return [];
+  const problems: FlowProblem[] = [];
+  const everywhere = globalChoices(speech.words);
+  const questions: { node?: string; where: string; choices: SpokenChoice[] }[] = [
+    { where: 'at "the desk did not answer"', choices: [...deskRetryChoices(speech.words), ...everywhere] },
+  ];
+  for (const [id, node] of Object.entries(flow.nodes)) {
+    if (node.type === 'menu')
+      node.options.forEach((option, i) => {
+        if (option.words === undefined)
+          problems.push(
+            nodeProblem(
+              id,
+              `options[${i}].words`,
+              `option '${option.label}' has no words; the flow listens for speech (speech.enabled), so give it a few, such as words: ["${option.label.toLowerCase()}"]`,
+            ),
+          );
+      });
+    const own = spokenChoicesOf(node, speech.words);
+    if (own.length > 0) questions.push({ node: id, where: `at node '${id}'`, choices: [...own, ...everywhere] });
+  }
+  const reported = new Set<string>();
+  for (const { node, where, choices } of questions) {
+    const owner = new Map<string, SpokenChoice>();
+    for (const choice of choices)
+      choice.words.forEach((word, i) => {
+        const said = normalise(word);
+        if (said === '') {
+          const key = `${choice.field}[${i}]:empty`;
+          if (reported.has(key)) return;
+          reported.add(key);
+          problems.push(
+            wordProblem(node, choice, i, `'${word}' is only filler words, which are ignored in an answer; a caller could never say it`),
+          );
+          return;
+        }
+        const first = owner.get(said);
+        if (first === undefined) owner.set(said, choice);
+        else if (first !== choice) {
+          // Two of the flow's shared lists clash at every question that offers both: once is enough.
+          const shared = first.field.startsWith('speech.') && choice.field.startsWith('speech.');
+          const key = `${shared ? '' : (node ?? '')}:${first.field}:${choice.field}:${said}`;
+          if (reported.has(key)) return;
+          reported.add(key);
+          problems.push(
+            wordProblem(
+              node,
+              choice,
+              i,
+              `the word '${word}' is also given to ${first.field} (key ${first.key})${node === undefined ? ` ${where}` : ''}; a caller saying it would name two choices: keep it for one`,
+            ),
+          );
+        }
+      });
+  }
   return problems;
 }

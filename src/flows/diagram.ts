@@ -2,6 +2,7 @@ import { edgesOf } from './graph';
 import type { LoadedFlow } from './load';
 import type { FlowNode } from './schema';
 import { tidy } from './text';
+import { listensFor } from './words';
 
 /** A Mermaid-safe id for a node id ("end" and dashes are special in Mermaid). */
 const idOf = (node: string) => `n_${node.replace(/-/g, '_')}`;
@@ -55,8 +56,13 @@ export function flowDiagram(loaded: LoadedFlow): string {
     for (const edge of edgesOf(node)) lines.push(`  ${idOf(id)} -->|"${edge.key}: ${label(edge.label, 40)}"| ${idOf(edge.to)}`);
     if (node.type === 'instructions') lines.push(`  ${idOf(id)} -->|"2: hear again"| ${idOf(id)}`);
   }
+  // Where the flow listens for speech, what a caller may say instead of the keys is said once, here.
+  const words = listensFor(flow) ? flow.speech!.words : undefined;
+  const say = (list: readonly string[]) => ` or '${label(list[0]!, 30).replace(/'/g, '')}'`;
   lines.push(
-    '  anywhere[/"At every question: 0 the desk · * repeat · 9 main menu<br/>no key or a wrong key: reprompt · 3 failures: transfer to the desk"/]:::note',
+    words === undefined
+      ? '  anywhere[/"At every question: 0 the desk · * repeat · 9 main menu<br/>no key or a wrong key: reprompt · 3 failures: transfer to the desk"/]:::note'
+      : `  anywhere[/"At every question: 0${say(words.desk)} the desk · *${say(words.repeat)} · 9${say(words.mainMenu)}<br/>each key or its words (the flow's words: yes, no, the options…); a spoken answer heard unsure or naming two choices is confirmed<br/>no key, a wrong key or an answer naming nothing: reprompt · 3 failures: transfer to the desk"/]:::note`,
     '  subgraph desk["Every transfer"]',
     '    dial[["Say why and the reference<br/>dial the desk with a whisper of the reason and the reference"]]:::transfer',
     '    dial -->|answered| afterDesk(["Thanks, goodbye"]):::finish',

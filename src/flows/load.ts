@@ -100,13 +100,14 @@ export function parseFlowText(file: string, source: string): { flow?: LoadedFlow
     }
     return undefined;
   };
-  const locate = (path: (string | number)[], message: string): FileProblem => {
+  /** `node` names the node a problem is at when its field is elsewhere (a shared word of the speech block). */
+  const locate = (path: (string | number)[], message: string, node?: string): FileProblem => {
     const inNode = path[0] === 'nodes' && typeof path[1] === 'string';
     const rest = inNode ? path.slice(2) : path;
     return {
       file,
       line: lineOf(path),
-      ...(inNode ? { node: path[1] as string } : {}),
+      ...(inNode ? { node: path[1] as string } : node === undefined ? {} : { node }),
       field: formatPath(rest),
       message,
     };
@@ -117,7 +118,7 @@ export function parseFlowText(file: string, source: string): { flow?: LoadedFlow
   const parsed = parseWith(flowFile, data);
   if (!parsed.ok)
     return { problems: [...parsed.issues.flatMap((i) => explain(i, data)).map((i) => locate(i.path, i.message)), ...characters] };
-  const problems = [...checkFlow(parsed.value).map((p) => locate(p.path, p.message)), ...characters];
+  const problems = [...checkFlow(parsed.value).map((p) => locate(p.path, p.message, p.node)), ...characters];
   if (problems.length > 0) return { problems };
   const version = createHash('sha256').update(source).digest('hex').slice(0, 12);
   return { flow: { file, flow: parsed.value, version }, problems: [] };

@@ -20,10 +20,17 @@ const menuKey = z.enum(['1', '2', '3', '4', '5', '6', '7', '8', '0', '*', '9'], 
   error: 'must be one phone key, 1 to 8 (0, * and 9 work at every question)',
 });
 
+/** A word or a few a caller may say for a choice, such as "password" or "black screen". */
+const word = text.pipe(z.string().max(100, "must be at most 100 characters (Twilio's limit for a hint)"));
+/** The words for one choice: a few synonyms. */
+const words = z.array(word).min(1, 'needs at least one word');
+
 export const menuOption = z.strictObject({
   key: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), menuKey),
   label: text,
   note: text,
+  /** What a caller may say for this option, when the flow listens for speech; the first is the one a confirmation names. */
+  words: words.optional(),
   goto: branch('the option'),
 });
 
@@ -106,6 +113,33 @@ export const budgets = z.strictObject({
   whisperSeconds: seconds.optional(),
 });
 
+/**
+ * Answering by voice: the words every question shares, and the few texts only a caller who may speak hears. A flow
+ * without this block, or with `enabled: false`, listens for keys only, exactly as before speech existed.
+ */
+export const speech = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Said instead of `greeting`: where the caller learns, once a call, that saying an answer works too. */
+  greeting: text,
+  /** A low-confidence or ambiguous answer: "Did you say {word}? Say yes, or press 1." */
+  confirm: text,
+  /** A reprompt after speech that matched no choice. */
+  notUnderstood: text,
+  words: z.strictObject({
+    yes: words,
+    no: words,
+    unsure: words,
+    solved: words,
+    repeatSteps: words,
+    more: words,
+    desk: words,
+    repeat: words,
+    mainMenu: words,
+    tryAgain: words,
+    endCall: words,
+  }),
+});
+
 export const flowFile = z.strictObject({
   id: nodeId,
   title: text,
@@ -143,12 +177,15 @@ export const flowFile = z.strictObject({
     goodbye: text,
   }),
   budgets: budgets.optional(),
+  speech: speech.optional(),
   nodes: z.record(nodeId, flowNode).refine((nodes) => Object.keys(nodes).length > 0, 'a flow needs at least one node'),
 });
 
 export type FlowFile = z.infer<typeof flowFile>;
 export type FlowNode = z.infer<typeof flowNode>;
 export type Budgets = z.infer<typeof budgets>;
+export type Speech = z.infer<typeof speech>;
+export type SpeechWords = Speech['words'];
 
 /** The keys that work at every question, whatever the flow says. */
 export const GLOBAL_KEYS = { bsd: '0', repeat: '*', mainMenu: '9' } as const;

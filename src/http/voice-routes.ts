@@ -1,5 +1,7 @@
 import express, { type Request, type Router } from 'express';
-import { dialEvent, keyEvent } from '../telephony/events';
+import { dialEvent, inputEvent } from '../telephony/events';
+import type { CallEvent } from '../engine/call-machine';
+import type { Heard } from '../engine/speech';
 import { spokenPhoneNumber } from '../flows/text';
 import { maskPhone, type Logger } from '../common/log';
 import {
@@ -52,10 +54,19 @@ const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled'
 
 type Handler = (req: Request) => Promise<Answer>;
 
-/** What a log line says of the keys a caller pressed: how many, never which (they may be an account number). */
-function keysPressed(digits: string | undefined): { event: string; extra?: Record<string, unknown> } {
-  const event = keyEvent(digits);
-  return event.type === 'KEY' ? { event: 'key', extra: { keys: event.key.length } } : { event: 'silence' };
+/**
+ * What a log line says of a caller's answer: for keys, how many, never which (they may be an account number); for
+ * speech, the choice it matched, the confidence and what came of it, never the words (they may be a patient's name).
+ */
+function answerLog(event: CallEvent, heard: Heard | undefined): { event: string; extra?: Record<string, unknown> } {
+  if (event.type === 'KEY') return { event: 'key', extra: { keys: event.key.length, input: 'key' } };
+  if (event.type !== 'SPEECH') return { event: 'silence' };
+  const extra: Record<string, unknown> = { input: 'speech', confidence: event.confidence };
+  if (heard !== undefined) {
+    extra.option = heard.option;
+    extra.match = heard.match;
+  }
+  return { event: 'speech', extra };
 }
 
 /** The /voice webhooks. Each answers with TwiML; a fault anywhere still answers with a transfer to the desk. */
@@ -128,10 +139,12 @@ export function voiceRoutes(deps: VoiceDeps): Router {
   });
 
   turn('/voice/input', async (req) => {
-    const { CallSid, Digits } = parseOr400(inputParams, req.body, 'input parameters');
+    const params = parseOr400(inputParams, req.body, 'input parameters');
     const { t } = parseOr400(turnQuery, req.query, 'query');
-    const result = await deps.turns.handle(CallSid, keyEvent(Digits), t);
-    return { ...result, callSid: CallSid, ...keysPressed(Digits) };
+    const event = inputEvent(params);
+    const { heard, ...result } = await deps.turns.handle(params.CallSid, event, t);
+    const said = answerLog(event, heard);
+    return { ...result, callSid: params.CallSid, event: said.event, extra: { ...said.extra, ...result.extra } };
   });
 
   turn('/voice/dial', async (req) => {
@@ -177,12 +190,13 @@ export function voiceRoutes(deps: VoiceDeps): Router {
   });
 
   turn('/voice/rescue/choice', async (req) => {
-    const { CallSid, Digits } = parseOr400(inputParams, req.body, 'input parameters');
+    const params = parseOr400(inputParams, req.body, 'input parameters');
     const query = parseOr400(rescueQuery, req.query, 'query');
-    const { twiml, redial } = deps.rescue.choice(CallSid, Digits, query);
+    const event = inputEvent(params);
+    const { twiml, heard, redial } = deps.rescue.choice(params.CallSid, event, query);
     // A redial is a transfer the desk page shows too, with what is known: the reference and the rescue's reason.
     const transfer = redial ? rescueTransfer('stateLost', null, true) : undefined;
-    return { twiml, callSid: CallSid, ...keysPressed(Digits), outcome: 'rescue', ...(transfer && { transfer }) };
+    return { twiml, callSid: params.CallSid, ...answerLog(event, heard), outcome: 'rescue', ...(transfer && { transfer }) };
   });
 
   turn('/voice/status', async (req) => {

@@ -3,7 +3,28 @@ import { signWebhook, type SignedWebhook } from '../telephony/signature';
 import { readTwimlChecked, type Verb } from './twiml-reader';
 
 /** What the caller does when the line waits: press a key, stay silent; or how the desk answers a transfer. */
-export type Step = { kind: 'key'; key: string } | { kind: 'silence' } | { kind: 'desk'; outcome: DeskOutcome } | { kind: 'hangup' };
+export type Step =
+  | { kind: 'key'; key: string }
+  /** A spoken answer, as Twilio's recogniser would post it: the words and its confidence (0 to 1). */
+  | { kind: 'speech'; text: string; confidence: number }
+  | { kind: 'silence' }
+  | { kind: 'desk'; outcome: DeskOutcome }
+  | { kind: 'hangup' };
+
+/** The confidence of a spoken answer when a step does not give one: a clear answer. */
+export const DEFAULT_CONFIDENCE = 0.92;
+
+/** "say:password" or "say:password@0.4": a spoken answer, with the recogniser's confidence. */
+function speechStep(spec: string): Step {
+  const match = /^say:(.*?)(?:@(\d*\.?\d+))?$/is.exec(spec);
+  const text = match?.[1]?.trim() ?? '';
+  const confidence = match?.[2] === undefined ? DEFAULT_CONFIDENCE : Number(match[2]);
+  if (text === '' || !(confidence >= 0 && confidence <= 1))
+    throw new Error(
+      `unknown step '${spec}': say what the caller says, with an optional confidence from 0 to 1, e.g. say:password or say:password@0.4`,
+    );
+  return { kind: 'speech', text, confidence };
+}
 export type DeskOutcome = 'answered' | 'busy' | 'no-answer' | 'failed';
 
 const DESK: Record<string, DeskOutcome> = {
@@ -17,7 +38,8 @@ const DESK: Record<string, DeskOutcome> = {
 };
 
 /**
- * "3,2,1" presses 3, 2 and 1. "_" (or "pause") lets a question time out with no key. "answer", "busy",
+ * "3,2,1" presses 3, 2 and 1; "say:password" says "password" (with a confidence: "say:password@0.4"). "_" (or
+ * "pause") lets a question time out with no key. "answer", "busy",
  * "no-answer" and "failed" say how the desk answers the next transfer; "hangup" hangs up.
  */
 export function parseSteps(spec: string): Step[] {
@@ -32,7 +54,10 @@ export function parseSteps(spec: string): Step[] {
       const desk = DESK[lower];
       if (desk !== undefined) return { kind: 'desk', outcome: desk };
       if (/^[0-9*#]$/.test(s)) return { kind: 'key', key: s };
-      throw new Error(`unknown step '${s}': use a key (0-9, *, #), _ for no key, answer, busy, no-answer, failed or hangup`);
+      if (lower.startsWith('say:')) return speechStep(s);
+      throw new Error(
+        `unknown step '${s}': use a key (0-9, *, #), say:WORDS (a spoken answer, say:password@0.4 with a confidence), _ for no key, answer, busy, no-answer, failed or hangup`,
+      );
     });
 }
 
@@ -175,7 +200,14 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
           nextDocument = await post(verb.action ?? documentUrl, { Digits: step.key });
           break;
         }
-        say('caller', `presses nothing for ${verb.timeout} seconds`);
+        if (step.kind === 'speech' && verb.input.includes('speech')) {
+          // As Twilio posts a spoken answer: SpeechResult and Confidence, no Digits.
+          say('caller', `says "${step.text}"`);
+          nextDocument = await post(verb.action ?? documentUrl, { SpeechResult: step.text, Confidence: String(step.confidence) });
+          break;
+        }
+        if (step.kind === 'speech') say('caller', `says "${step.text}", but the line listens for keys only here`);
+        else say('caller', `presses nothing for ${verb.timeout} seconds`);
         if (verb.actionOnEmptyResult) {
           nextDocument = await post(verb.action ?? documentUrl, {});
           break;

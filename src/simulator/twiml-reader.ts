@@ -12,6 +12,10 @@ export type Verb =
       numDigits?: number;
       timeout: number;
       actionOnEmptyResult: boolean;
+      /** What it listens for: "dtmf", or "dtmf speech" for a key or a spoken answer. */
+      input: string[];
+      /** The words it hints to the recogniser, when it listens for speech. */
+      hints?: string[];
       /** The texts it speaks. */
       says: string[];
       /** What it plays while it listens, in order: its <Say> and <Pause> verbs. */
@@ -90,6 +94,8 @@ export function readTwimlChecked(xml: string): Reading {
           ...(a.numDigits === undefined ? {} : { numDigits: Number(a.numDigits) }),
           timeout: Number(a.timeout ?? 5),
           actionOnEmptyResult: a.actionOnEmptyResult === 'true',
+          input: (a.input ?? 'dtmf').split(/\s+/).filter((i) => i !== ''),
+          ...(a.hints === undefined ? {} : { hints: a.hints.split(',').map((h) => h.trim()) }),
           says: children.filter((c) => nameOf(c) === 'Say').map((c) => textOf(childrenOf(c))),
           plays: children.filter((c) => ['Say', 'Pause'].includes(nameOf(c))).map(verbOf),
         };

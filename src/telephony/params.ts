@@ -13,9 +13,19 @@ export const callParams = z.object({
   To: z.string().max(64).optional(),
 });
 
-/** Digits may hold anything (a caller's keypad, a misdialled string): it is classified, never rejected. */
+/**
+ * Digits may hold anything (a caller's keypad, a misdialled string): it is classified, never rejected. A spoken
+ * answer comes as SpeechResult (the words as recognised) and Confidence (0 to 1, as text: "0.9134"), without Digits.
+ */
 export const inputParams = callParams.extend({
   Digits: z.string().max(256).optional(),
+  SpeechResult: z.string().max(2000, 'SpeechResult must be at most 2000 characters').optional(),
+  Confidence: z
+    .string()
+    .trim()
+    .regex(/^(?:0(?:\.\d+)?|1(?:\.0+)?|\.\d+)$/, 'Confidence must be a number from 0 to 1, such as 0.91')
+    .transform(Number)
+    .optional(),
 });
 
 export const dialStatus = z.enum(['completed', 'answered', 'busy', 'no-answer', 'failed', 'canceled']);
@@ -62,6 +72,9 @@ export const rescueQuery = z.object({
   d: z.coerce.number().int().min(0).max(10).default(0),
   /** Why the last dial ended. */
   p: dialProblem.optional(),
+  /** A spoken answer being confirmed: the key it stands for, and the recogniser's confidence. */
+  c: z.enum(['0', '1', '2', '*', '9']).optional(),
+  k: z.coerce.number().min(0).max(1).optional(),
 });
 export type RescueQuery = z.infer<typeof rescueQuery>;
 

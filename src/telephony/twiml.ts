@@ -1,5 +1,6 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import type { Prompt } from '../engine/prompt';
+import type { SpeechSettings } from '../engine/speech';
 
 /** TwiML is built with the twilio package's VoiceResponse; the tests read every document back with an XML parser. */
 
@@ -17,7 +18,17 @@ export interface RenderOptions {
   /** How long self-service steps wait for a key: the caller may be busy with them. */
   stepsTimeoutSeconds: number;
   dialTimeoutSeconds: number;
+  /** How the line listens for speech where a flow does; undefined when SPEECH_INPUT=off. */
+  speech?: SpeechSettings;
 }
+
+/**
+ * Twilio's recogniser for short answers. Its <Gather> reference describes `numbers_and_commands` as the model for
+ * short queries such as voice commands, and `speechTimeout="auto"` (stop listening at the first pause) as supported
+ * with it, not with the `default` model (warning 13335, "speechTimeout auto cannot be used with model default"):
+ * https://www.twilio.com/docs/voice/twiml/gather#speechmodel and https://www.twilio.com/docs/api/errors/13335
+ */
+export const SPEECH_MODEL = 'numbers_and_commands';
 
 export interface Urls {
   /** Where the caller's key goes. */
@@ -57,19 +68,28 @@ export class TwimlDocument {
     return this;
   }
 
-  /** One key, `#` included (finishOnKey is empty); no key also reaches `action` (actionOnEmptyResult). */
-  gather(text: string, action: string, timeoutSeconds: number): this {
-    this.response
-      .gather({
-        input: ['dtmf'],
-        numDigits: 1,
-        finishOnKey: '',
-        timeout: timeoutSeconds,
-        action: xmlSafe(action),
-        method: 'POST',
-        actionOnEmptyResult: true,
-      })
-      .say(this.sayAttributes(), xmlSafe(text));
+  /**
+   * One key, `#` included (finishOnKey is empty); no key also reaches `action` (actionOnEmptyResult). With `hints`,
+   * a spoken answer too, biased toward those words. The nested <Say> keeps barge-in (Twilio's default): a key or
+   * speech stops the prompt. Without hints the attributes are exactly the keypad line's, in the same order.
+   */
+  gather(text: string, action: string, timeoutSeconds: number, hints?: readonly string[]): this {
+    const attributes: VoiceResponse.GatherAttributes = {
+      input: hints === undefined ? ['dtmf'] : ['dtmf', 'speech'],
+      numDigits: 1,
+      finishOnKey: '',
+      timeout: timeoutSeconds,
+      action: xmlSafe(action),
+      method: 'POST',
+      actionOnEmptyResult: true,
+    };
+    if (hints !== undefined) {
+      attributes.hints = xmlSafe(hints.join(', '));
+      attributes.language = xmlSafe(this.voice.language) as VoiceResponse.GatherAttributes['language'];
+      attributes.speechModel = SPEECH_MODEL;
+      attributes.speechTimeout = 'auto';
+    }
+    this.response.gather(attributes).say(this.sayAttributes(), xmlSafe(text));
     return this;
   }
 
@@ -110,11 +130,17 @@ export function withQuery(path: string, query: Record<string, string | number>):
   return `${path}?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
 }
 
-/** Speak, then listen for one key. */
-export function askTwiml(doc: TwimlDocument, say: string[], action: string, timeoutSeconds: number): TwimlDocument {
+/** Speak, then listen for one key, or a spoken answer where `hints` are given. */
+export function askTwiml(
+  doc: TwimlDocument,
+  say: string[],
+  action: string,
+  timeoutSeconds: number,
+  hints?: readonly string[],
+): TwimlDocument {
   // Twilio calls the action on no input because of actionOnEmptyResult; this Redirect is the second guard that
   // the call never falls off the end of the document into a hang-up.
-  return doc.gather(say.join(' '), action, timeoutSeconds).redirect(action);
+  return doc.gather(say.join(' '), action, timeoutSeconds, hints).redirect(action);
 }
 
 /** Speak, then dial the desk with a whisper for whoever answers. */
@@ -146,6 +172,7 @@ export function renderPrompt(prompt: Prompt, urls: Urls, options: RenderOptions)
         prompt.say,
         urls.input,
         prompt.waitSeconds ?? (prompt.patient ? options.stepsTimeoutSeconds : options.gatherTimeoutSeconds),
+        prompt.hints,
       ).toString();
     case 'transfer':
       return transferTwiml(doc, prompt.say, prompt.whisper, urls.dial, options).toString();

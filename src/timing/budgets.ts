@@ -62,6 +62,13 @@ export function checkBudgets(timing: FlowTiming, budgets: Budgets): BudgetProble
         });
       }
 
+  for (const prompt of timing.spoken)
+    if (over(prompt.seconds, budgets.promptSeconds))
+      problems.push({
+        field: 'budgets.promptSeconds',
+        message: `prompt ${showPrompt(prompt)} takes ${showSeconds(prompt.seconds)}, over ${budgets.promptSeconds} s; heard when a spoken answer is confirmed or not understood`,
+      });
+
   for (const path of timing.paths)
     if (path.whisper !== undefined && over(path.whisper.seconds, budgets.whisperSeconds))
       problems.push({

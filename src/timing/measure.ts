@@ -4,6 +4,9 @@ import { renderPrompt, whisperTwiml, type RenderOptions } from '../telephony/twi
 import { audibleParts, firstWords, partsSeconds, type Audible } from './audible';
 import { DEFAULT_WORDS_PER_MINUTE, speechSeconds } from './speech';
 import { walkFlow, type Move, type WalkedPath } from './walk';
+import { listening, spokenChoices } from '../engine/speech';
+import { composePrompt } from '../engine/prompt';
+import { startCall } from '../engine/step';
 
 /** One document the line plays, timed: a prompt to the caller, or the whisper to the agent. */
 export interface TimedPrompt {
@@ -39,6 +42,11 @@ export interface FlowTiming {
   version: string;
   wordsPerMinute: number;
   paths: TimedPath[];
+  /**
+   * The prompts only a caller answering by voice hears, which no path of keys reaches: each confirmation ("Did you
+   * say password?") and each reprompt after an answer that named nothing. Held to the prompt budget.
+   */
+  spoken: TimedPrompt[];
 }
 
 /** How the line states' names read in a report: flow node ids as they are, the line's own by their flow field. */
@@ -99,6 +107,7 @@ function renderOptions(compiled: CompiledFlow, speaking: SpeakingContext): Rende
     gatherTimeoutSeconds: 7,
     stepsTimeoutSeconds: 30,
     dialTimeoutSeconds: 30,
+    ...(speaking.speech !== undefined && { speech: speaking.speech }),
   };
 }
 
@@ -146,8 +155,29 @@ export function measureFlow(compiled: CompiledFlow, options: MeasureOptions): Fl
       seconds: listened.reduce((sum, h) => sum + h.seconds, 0),
     };
   });
-  return { file: compiled.file, flowId: compiled.flow.id, version: compiled.version, wordsPerMinute, paths };
+  return { file: compiled.file, flowId: compiled.flow.id, version: compiled.version, wordsPerMinute, paths, spoken: spokenPrompts() };
+
+  /** Every confirmation and "not understood" reprompt of every state that listens for speech, each timed once. */
+  function spokenPrompts(): TimedPrompt[] {
+    if (!listening(compiled.flow, options.speaking.speech)) return [];
+    const context = startCall(compiled, CALL_SID, options.speaking).call.context;
+    const out = new Set<TimedPrompt>();
+    for (const state of Object.keys(compiled.nodeVersions)) {
+      const choices = spokenChoices(compiled.flow, state, { confirming: null });
+      if (choices.length === 0) continue;
+      for (const choice of choices) {
+        const asked = { ...context, notice: null, confirming: { key: choice.key, confidence: 0 } };
+        out.add(prompt(state, composePrompt(compiled, state, asked, options.speaking)));
+      }
+      const again = composePrompt(compiled, state, { ...context, notice: 'notUnderstood', failures: 1 }, options.speaking);
+      if (again.kind === 'ask') out.add(prompt(state, again));
+    }
+    return [...out];
+  }
 }
+
+/** Any CallSid: the reference it gives has six digits like every other. */
+const CALL_SID = 'CA00000000000000000000000000000000';
 
 /** Every text the line speaks in `timing`, each once: what has to be synthesized to time it from audio. */
 export function spokenTexts(timing: FlowTiming): string[] {
@@ -155,6 +185,7 @@ export function spokenTexts(timing: FlowTiming): string[] {
   for (const path of timing.paths)
     for (const p of [...path.heard, ...path.listened, ...(path.whisper ? [path.whisper] : [])])
       for (const part of p.parts) if ('say' in part) texts.add(part.say);
+  for (const p of timing.spoken) for (const part of p.parts) if ('say' in part) texts.add(part.say);
   return [...texts];
 }
 
@@ -173,6 +204,7 @@ export function withAudio(timing: FlowTiming, audio: ReadonlyMap<string, number>
   };
   return {
     ...timing,
+    spoken: timing.spoken.map(add),
     paths: timing.paths.map((path) => {
       const heard = path.heard.map(add);
       const listened = path.listened.map(add);

@@ -70,8 +70,16 @@ export function flowReport(timing: FlowTiming, budgets: Budgets | undefined): st
     ...(others.length === 0
       ? []
       : ['', 'With reprompts, waits, or the desk tried again (each prompt held to the prompt budget):', '', table(others, audio)]),
+    ...(timing.spoken.length === 0 ? [] : ['', spokenLine(timing.spoken)]),
     '',
   ].join('\n');
+}
+
+/** The prompts only a caller answering by voice hears, in one sentence. */
+function spokenLine(spoken: readonly TimedPrompt[]): string {
+  const longest = spoken.reduce((a, b) => (b.seconds > a.seconds ? b : a));
+  const audio = longest.audioSeconds === undefined ? '' : ` (${showSeconds(longest.audioSeconds)} as espeak-ng says it)`;
+  return `Heard only when answering by voice (held to the prompt budget): ${spoken.length} confirmations and reprompts after an answer that named nothing; the longest is ${showPrompt(longest)}, ${showSeconds(longest.seconds)}${audio}.`;
 }
 
 export interface Difference {

@@ -1,6 +1,7 @@
 import type { CallEvent } from '../engine/call-machine';
 import type { CompiledFlow } from '../engine/compile';
 import type { SpeakingContext } from '../engine/prompt';
+import type { Heard } from '../engine/speech';
 import type { FlowRegistry } from '../engine/registry';
 import { advance, referenceFor, replay, startCall, type Turn } from '../engine/step';
 import { withDeadline } from '../common/deadline';
@@ -58,6 +59,8 @@ export interface TurnResult {
   extra?: Record<string, unknown>;
   /** Set when this turn started a transfer to the desk (not when it repeated one for a retried webhook). */
   transfer?: TransferFacts;
+  /** How the caller answered and what it matched, when the answer was stepped (not for a retried webhook). */
+  heard?: Heard;
 }
 
 /** How often a turn retries after losing a compare-and-set race before answering with what won it. */
@@ -86,7 +89,8 @@ export class CallTurns {
   }
 
   private get speaking(): SpeakingContext {
-    return { bsdNumber: this.deps.render.bsdNumber };
+    const { bsdNumber, speech } = this.deps.render;
+    return speech === undefined ? { bsdNumber } : { bsdNumber, speech };
   }
 
   /** The incoming-call webhook (`event` null) or a later turn with its event and `t`; always answers. */
@@ -180,7 +184,13 @@ export class CallTurns {
   /** The turn's answer; `stepped` is the flow a new step was taken on, whose transfer, if it is one, has just begun. */
   private render(turn: Turn, version: number, outcome: Outcome, stepped?: CompiledFlow): TurnResult {
     const transfer = stepped === undefined ? undefined : flowTransfer(stepped, turn);
-    return { twiml: this.renderer.render(turn.prompt, version), node: turn.prompt.node, outcome, ...(transfer && { transfer }) };
+    return {
+      twiml: this.renderer.render(turn.prompt, version),
+      node: turn.prompt.node,
+      outcome,
+      ...(transfer && { transfer }),
+      ...(turn.heard && { heard: turn.heard }),
+    };
   }
 
   private recordOf(compiled: CompiledFlow, turn: Turn): SessionRecord {

@@ -3,7 +3,8 @@ import { advance, referenceFor, startCall, type SavedCall } from '../engine/step
 import { SYSTEM, type CompiledFlow } from '../engine/compile';
 import type { CallEvent } from '../engine/call-machine';
 import { GLOBAL_KEYS } from '../flows/schema';
-import { dialEvent, keyEvent } from '../telephony/events';
+import { dialEvent } from '../telephony/events';
+import { interpret, type Heard } from '../engine/speech';
 import type { DialStatus, RescueQuery } from '../telephony/params';
 import { askTwiml, endTwiml, transferTwiml, TwimlDocument, withQuery, type RenderOptions } from '../telephony/twiml';
 
@@ -29,7 +30,8 @@ export class Rescue {
   }
 
   private speaking(): SpeakingContext {
-    return { bsdNumber: this.options.bsdNumber };
+    const { bsdNumber, speech } = this.options;
+    return speech === undefined ? { bsdNumber } : { bsdNumber, speech };
   }
 
   /** Tell the caller, then dial the desk; the agent hears the reference and why. `deskTries`: dials that failed. */
@@ -51,32 +53,39 @@ export class Rescue {
 
   /** The desk's dial ended: goodbye after a conversation, otherwise what the flow says when the desk did not answer. */
   dialed(callSid: string, status: DialStatus, deskTries = 0): string {
-    return this.step(callSid, SYSTEM.redial, { n: 0, d: deskTries }, dialEvent(status)).twiml;
+    return this.step(callSid, this.saved(callSid, SYSTEM.redial, { n: 0, d: deskTries }), dialEvent(status)).twiml;
   }
 
   /**
-   * The caller's answer at the rescue's "try again?" question, or at its last words with the desk's number;
-   * `redial` when the answer dials the desk again.
+   * The caller's answer (a key, speech or nothing) at the rescue's "try again?" question, or at its last words with
+   * the desk's number; `redial` when the answer dials the desk again.
    */
-  choice(callSid: string, digits: string | undefined, query: RescueQuery): { twiml: string; redial: boolean } {
+  choice(callSid: string, event: CallEvent, query: RescueQuery): { twiml: string; heard: Heard; redial: boolean } {
     const at = query.s === 'u' ? SYSTEM.deskUnavailable : SYSTEM.dialFailed;
+    const saved = this.saved(callSid, at, query);
+    const { event: taken, heard } = interpret(this.flow.flow, at, saved.call.context, event, this.speaking().speech);
     // The main menu needs a call with state: start the call again, as a new call starts.
-    if (digits?.trim() === GLOBAL_KEYS.mainMenu)
-      return { twiml: this.doc().redirect(`${this.options.baseUrl}/voice`).toString(), redial: false };
-    return this.step(callSid, at, query, keyEvent(digits));
+    if (taken.type === 'KEY' && taken.key.trim() === GLOBAL_KEYS.mainMenu)
+      return { twiml: this.doc().redirect(`${this.options.baseUrl}/voice`).toString(), heard, redial: false };
+    return { ...this.step(callSid, saved, event), heard };
   }
 
-  /** One step of the flow's machine from `at`, with the context the URL carried, rendered with rescue URLs. */
-  private step(callSid: string, at: string, query: Omit<RescueQuery, 's'>, event: CallEvent): { twiml: string; redial: boolean } {
+  /** The call as the URL carried it: which question, failed answers, dials, why the last ended, what is confirmed. */
+  private saved(callSid: string, at: string, query: Omit<RescueQuery, 's'>): SavedCall {
     const fresh = startCall(this.flow, callSid, this.speaking()).call;
-    const saved: SavedCall = {
+    const confirming = query.c === undefined ? null : { key: query.c, confidence: query.k ?? 0 };
+    return {
       flowVersion: this.flow.version,
       nodeVersion: this.flow.nodeVersions[at] ?? '',
       call: {
         value: at,
-        context: { ...fresh.context, notice: null, failures: query.n, deskTries: query.d, dialProblem: query.p ?? null },
+        context: { ...fresh.context, notice: null, failures: query.n, deskTries: query.d, dialProblem: query.p ?? null, confirming },
       },
     };
+  }
+
+  /** One step of the flow's machine from `saved`, rendered with rescue URLs; `redial` when it dials the desk again. */
+  private step(callSid: string, saved: SavedCall, event: CallEvent): { twiml: string; redial: boolean } {
     const turn = advance(this.flow, saved, event, this.speaking());
     const { context } = turn.call;
     if (turn.call.value === SYSTEM.redial) return { twiml: this.transfer(callSid, 'none', context.deskTries), redial: true };
@@ -85,6 +94,7 @@ export class Rescue {
       n: context.failures,
       d: context.deskTries,
       ...(context.dialProblem === null ? {} : { p: context.dialProblem }),
+      ...(context.confirming === null ? {} : { c: context.confirming.key as RescueQuery['c'], k: context.confirming.confidence }),
     });
     return { twiml, redial: false };
   }
@@ -92,6 +102,6 @@ export class Rescue {
   private render(prompt: Prompt, query: RescueQuery): string {
     if (prompt.kind !== 'ask') return endTwiml(this.doc(), prompt.say).toString();
     const action = `${this.options.baseUrl}${withQuery('/voice/rescue/choice', query)}`;
-    return askTwiml(this.doc(), prompt.say, action, this.options.gatherTimeoutSeconds).toString();
+    return askTwiml(this.doc(), prompt.say, action, this.options.gatherTimeoutSeconds, prompt.hints).toString();
   }
 }

@@ -79,7 +79,9 @@ test('a transfer made on instance A appears within 2 s on a page served by insta
     expect(data.html).toContain(`Reference ${referenceFor(sid).slice(0, 3)} ${referenceFor(sid).slice(3)}`);
     expect(data.html).toContain('+1 555 555 0142');
     // What the caller told the line: the note of the last steps the caller went past.
-    expect(data.html).toContain(`<li>${forReading((portalLogin().flow.nodes['black-screen-it-support'] as { note: string }).note)}</li>`);
+    expect(data.html).toContain(
+      `<li>${forReading((portalLogin().flow.nodes['black-screen-it-support'] as { note: string }).note)} (pressed 3)</li>`,
+    );
     // The desk answers; B's page hears that too.
     await webhook(a, '/voice/dial?t=5', { ...call, DialCallStatus: 'completed' });
     expect((await stream.next((e) => e.event === 'dial', 2000)).data).toContain('Answered by the desk');

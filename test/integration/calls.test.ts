@@ -28,7 +28,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   test('greeting and main menu', async () => {
     const result = await line.call('hangup');
     expect(heard(result)).toBe(
-      'Customer Portal login help. Press a key at any time. Which login problem? Username, press 1. Password, press 2. Multi-factor authentication, or a missing passcode, press 3. Black screen or freezing, press 4. At any time, press 0 for the desk, star to repeat, 9 for the main menu.',
+      'Customer Portal login help. Press a key or say your answer at any time. Which login problem? Username, press 1. Password, press 2. Multi-factor authentication, or a missing passcode, press 3. Black screen or freezing, press 4. At any time, press 0 for the desk, star to repeat, 9 for the main menu.',
     );
     expect(result.ending).toBe('caller hung up');
     await expectClean(result);
@@ -42,7 +42,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
     expect(heard(result)).toContain('Physician Registry and Support emails can differ');
     expect(heard(result)).toContain('The Business Support Desk will log a ticket for you');
     expect(heard(result, 'agent hears')).toContain('Username: entered the set-up email and still cannot log in. Log a ticket.');
-    expect(await told(result)).toEqual(['Problem: username', 'Entered the email address used at set-up: yes']);
+    expect(await told(result)).toEqual(['Problem: username (pressed 1)', 'Entered the email address used at set-up: yes (pressed 1)']);
     expect(result.ending).toBe('line hung up');
     await expectClean(result);
   });
@@ -65,7 +65,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
     expect(heard(result)).toContain('Physician Registry and Support emails can differ');
     expect(heard(result)).toContain('verify your account');
     expect(heard(result, 'agent hears')).toContain('Log a ticket for user verification.');
-    expect(await told(result)).toEqual(['Problem: username', 'Entered the email address used at set-up: not sure']);
+    expect(await told(result)).toEqual(['Problem: username (pressed 1)', 'Entered the email address used at set-up: not sure (pressed 3)']);
   });
 
   test('password: the self-service reset, heard again, then main menu', async () => {
@@ -105,17 +105,19 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
 
     const unavailable = await line.call('3,2,2,1,3,answer');
     expect(heard(unavailable, 'agent hears')).toContain("someone else's login, owner unavailable. Request an M F A reset.");
-    expect((await told(unavailable)).at(-1)).toBe("Tried to get the passcode from the credentials' owner; they are not available");
+    expect((await told(unavailable)).at(-1)).toBe(
+      "Tried to get the passcode from the credentials' owner; they are not available (pressed 3)",
+    );
   });
 
   test('MFA: none of the causes apply: transfer with what was ruled out', async () => {
     const result = await line.call('3,2,2,2,answer');
     expect(heard(result, 'agent hears')).toContain('passcode not arriving; app installed, same device, own login.');
     expect(await told(result)).toEqual([
-      'Problem: multi-factor authentication',
-      'Uninstalled the authenticator app: no',
-      'Changed mobile device: no',
-      "Using someone else's credentials: no",
+      'Problem: multi-factor authentication (pressed 3)',
+      'Uninstalled the authenticator app: no (pressed 2)',
+      'Changed mobile device: no (pressed 2)',
+      "Using someone else's credentials: no (pressed 2)",
     ]);
   });
 
@@ -131,14 +133,14 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(heard(result, 'agent hears')).toContain("I T says it's not internal. Log a ticket.");
-    expect((await told(result)).at(-1)).toBe('Checked with their I T support: not an internal issue');
+    expect((await told(result)).at(-1)).toBe('Checked with their I T support: not an internal issue (pressed 3)');
   });
 
   test('0 reaches the desk from a question, * repeats it', async () => {
     const result = await line.call('3,*,0,answer');
     expect(heard(result).match(/Have you uninstalled the authenticator app\?/g)).toHaveLength(2);
     expect(heard(result, 'agent hears')).toContain('The caller asked for the desk.');
-    expect(await told(result)).toEqual(['Problem: multi-factor authentication']);
+    expect(await told(result)).toEqual(['Problem: multi-factor authentication (pressed 3)']);
   });
 
   test('0 at the main menu: the agent hears the reference and that the caller asked for the desk, within ten seconds', async () => {

@@ -66,7 +66,11 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
     const sid = callSid();
     await line.post('/voice', { CallSid: sid, From: from }).expect(200);
     let t = 1;
-    for (const key of keys) await line.post(`/voice/input?t=${t++}`, { CallSid: sid, From: from, Digits: key }).expect(200);
+    // "say:no" is a spoken answer, as Twilio posts it: SpeechResult and Confidence, no Digits.
+    for (const key of keys) {
+      const answer: Record<string, string> = key.startsWith('say:') ? { SpeechResult: key.slice(4), Confidence: '0.93' } : { Digits: key };
+      await line.post(`/voice/input?t=${t++}`, { CallSid: sid, From: from, ...answer }).expect(200);
+    }
     return { sid, t };
   }
 
@@ -239,7 +243,7 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
       expect(stream.status).toBe(200);
       await stream.next((e) => e.event === 'snapshot');
       const started = Date.now();
-      const { sid, t } = await transfer(['3', '2', '1']);
+      const { sid, t } = await transfer(['3', 'say:No.', '1']);
       const event = await stream.next((e) => e.event === 'transfer', 2000);
       expect(Date.now() - started).toBeLessThan(2000);
       const data = JSON.parse(event.data) as { id: string; html: string; announce: string };
@@ -249,7 +253,10 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
       expect(data.html).toContain(`Reference ${reference.slice(0, 3)} ${reference.slice(3)}`);
       expect(data.html).toContain(forReading(reasonOf('mfa-reset-new-device')));
       expect(data.html).toContain('<a href="tel:+15555550123">+1 555 555 0123</a>');
-      expect(data.html).toContain(`<li>${forReading(noteOf('mfa-changed-device'))}: yes</li>`);
+      // What the caller told the line, and how: "pressed 1" and "said no" alike, never the words as spoken.
+      expect(data.html).toContain(`<li>${forReading(noteOf('mfa-changed-device'))}: yes (pressed 1)</li>`);
+      expect(data.html).toContain(`<li>${forReading(noteOf('mfa-uninstalled-app'))}: no (said no, confidence 0.93)</li>`);
+      expect(data.html).not.toContain('No.');
       expect(data.html).toContain('Ringing the desk');
       await line.post(`/voice/dial?t=${t}`, { CallSid: sid, From: CALLER, DialCallStatus: 'no-answer' }).expect(200);
       const dial = JSON.parse((await stream.next((e) => e.event === 'dial')).data) as { id: string; html: string };
@@ -261,9 +268,9 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
         reference,
         reasonId: 'mfa-reset-new-device',
         notes: [
-          `${noteOf('main-menu')}: ${(FLOW.nodes['main-menu'] as { options: { key: string; note: string }[] }).options.find((o) => o.key === '3')!.note}`,
-          `${noteOf('mfa-uninstalled-app')}: no`,
-          `${noteOf('mfa-changed-device')}: yes`,
+          `${noteOf('main-menu')}: ${(FLOW.nodes['main-menu'] as { options: { key: string; note: string }[] }).options.find((o) => o.key === '3')!.note} (pressed 3)`,
+          `${noteOf('mfa-uninstalled-app')}: no (said no, confidence 0.93)`,
+          `${noteOf('mfa-changed-device')}: yes (pressed 1)`,
         ],
         path: ['main-menu:3', 'mfa-uninstalled-app:2', 'mfa-changed-device:1', 'mfa-reset-new-device'],
         flowId: 'portal-login',

@@ -69,6 +69,21 @@ test('npm run call without --keys reads the keys from the terminal, and asks how
   expect(lines.at(-2)).toBe('CALL        line hung up');
 });
 
+test('npm run call without --keys takes a typed word as what the caller says, with an optional confidence', () => {
+  const out = execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/call.ts', '--width', '0'], {
+    encoding: 'utf8',
+    input: 'Password\nsolved@0.3\nyes\n',
+  });
+  const lines = out.split('\n');
+  expect(lines.filter((l) => l.startsWith('CALLER')).map((l) => l.slice(12))).toEqual(['says "password"', 'says "solved"', 'says "yes"']);
+  expect(out).toContain('LINE        Did you say that solved it? Say yes, or press 1.');
+  expect(out).toContain("I'm glad that helped.");
+});
+
+test('the documented calls include spoken answers', () => {
+  expect(files.filter((f) => parse(f).keys.includes('say:')).length).toBeGreaterThanOrEqual(2);
+});
+
 test('npm run call --url calls a running line and prints the same transcript', async () => {
   const port = await freePort();
   const line = await startLineProcess({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });

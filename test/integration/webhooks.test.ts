@@ -176,7 +176,7 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       expect(res.status).toBe(204);
       expect(await endedSummary(line.store, CALL)).toMatchObject({
         lastNode: 'password',
-        history: ['Problem: password'],
+        history: ['Problem: password (pressed 2)'],
         callStatus: 'completed',
         durationSeconds: 75,
       });

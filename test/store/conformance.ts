@@ -29,6 +29,7 @@ export const record = (value: string, history: string[] = []): SessionRecord => 
       answered: null,
       deskTries: 0,
       path: [],
+      confirming: null,
     },
   },
 });

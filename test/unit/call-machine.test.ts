@@ -186,10 +186,10 @@ test("the engine's transition gives the same snapshots as xstate's transition() 
 test('answers are recorded for the agent', () => {
   const turn = last(key('4'), key('3'), key('3'), key('3'));
   expect(turn.call.context.history).toEqual([
-    'Problem: black screen or freezing',
-    'Restarted the computer and tried again: the problem persists',
-    'Waited a few minutes and refreshed the browser: still unable to log in',
-    'Checked with their I T support: not an internal issue',
+    'Problem: black screen or freezing (pressed 4)',
+    'Restarted the computer and tried again: the problem persists (pressed 3)',
+    'Waited a few minutes and refreshed the browser: still unable to log in (pressed 3)',
+    'Checked with their I T support: not an internal issue (pressed 3)',
   ]);
   expect(turn.prompt.kind).toBe('transfer');
 });
@@ -355,16 +355,18 @@ describe('the desk', () => {
     // 175 words a minute: ten seconds is 29 words.
     expect(turn.prompt.whisper.split(/\s+/).length).toBeLessThanOrEqual(29);
     expect(turn.call.context.history).toEqual([
-      'Problem: multi-factor authentication',
-      'Uninstalled the authenticator app: no',
-      'Changed mobile device: yes',
+      'Problem: multi-factor authentication (pressed 3)',
+      'Uninstalled the authenticator app: no (pressed 2)',
+      'Changed mobile device: yes (pressed 1)',
     ]);
     expect(turn.prompt.say.join(' ')).toContain('Your reference number is');
   });
 });
 
 test('replay says the current prompt again without changing the call', () => {
-  const turn = last(key('1'));
+  // What the caller answered is the stepped turn's alone: a replay heard nothing.
+  const { heard, ...turn } = last(key('1'));
+  expect(heard).toEqual({ mode: 'key', option: '1' });
   expect(replay(flow, saved(turn), SPEAKING)).toEqual(turn);
 });
 
@@ -381,7 +383,7 @@ describe('a call saved on another version of its flow', () => {
     const next = advance(flow, other, key('1'), SPEAKING);
     expect(next.call.value).toBe('main-menu');
     expect(next.prompt.say[0]).toMatch(/phone menu was just updated/);
-    expect(next.call.context.history).toEqual(['Problem: username']);
+    expect(next.call.context.history).toEqual(['Problem: username (pressed 1)']);
     expect(next.call.context.path).toEqual(['main-menu:1']);
     expect(next.call.context.flowRestarted).toBe(true);
   });

@@ -20,6 +20,18 @@ function configError(env: NodeJS.ProcessEnv): string {
 }
 
 describe('configuration', () => {
+  test('speech input: on by default with a threshold of 0.5; off, and a threshold, as given; bad values named', () => {
+    const base = { TWILIO_AUTH_TOKEN: 'a'.repeat(32) };
+    expect(loadConfig(base)).toMatchObject({ SPEECH_INPUT: 'on', SPEECH_CONFIDENCE_THRESHOLD: 0.5 });
+    expect(loadConfig({ ...base, SPEECH_INPUT: 'OFF', SPEECH_CONFIDENCE_THRESHOLD: '0.7' })).toMatchObject({
+      SPEECH_INPUT: 'off',
+      SPEECH_CONFIDENCE_THRESHOLD: 0.7,
+    });
+    expect(() => loadConfig({ ...base, SPEECH_INPUT: 'maybe', SPEECH_CONFIDENCE_THRESHOLD: '2' })).toThrow(
+      /SPEECH_INPUT: must be on or off[\s\S]*SPEECH_CONFIDENCE_THRESHOLD: must be a number from 0 to 1/,
+    );
+  });
+
   test('a local run needs no variables', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({

@@ -21,7 +21,11 @@ test('keys are on the edges', () => {
 });
 
 test('the shared parts are drawn once: global keys and the desk outcomes', () => {
-  expect(diagram.match(/0 the desk · \* repeat · 9 main menu/g)).toHaveLength(1);
+  expect(diagram.match(/0 or 'agent' the desk · \* or 'repeat' · 9 or 'main menu'/g)).toHaveLength(1);
+  // A flow that listens for keys only draws the keys alone.
+  const keypad = flowDiagram({ ...loaded, flow: { ...loaded.flow, speech: { ...loaded.flow.speech!, enabled: false } } });
+  expect(keypad.match(/0 the desk · \* repeat · 9 main menu<br\/>no key or a wrong key: reprompt/g)).toHaveLength(1);
+  expect(keypad).not.toContain("'agent'");
   expect(diagram).toContain('unavailable -->|"1 or 0: try again, at most twice"| dial');
   expect(diagram).toContain('dial -->|"the third dial fails"| bye');
 });

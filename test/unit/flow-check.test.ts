@@ -292,3 +292,58 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
     expect(() => readFlowDir('/nonexistent/flows')).toThrow(/cannot read the call-flow folder '\/nonexistent\/flows'/);
   });
 });
+
+describe('the words a caller may say, where the flow listens for speech', () => {
+  test('a word given to two options of one menu, after normalising, names the file, the node and the field', () => {
+    const text = edited((f) => (f.nodes['main-menu'].options[1].words = ['password', 'The Email!']));
+    expect(problems(text)).toEqual([
+      expect.stringMatching(
+        /^call-flows\/bad\.yaml:\d+: node 'main-menu', field 'options\[1\]\.words\[1\]': the word 'The Email!' is also given to options\[0\]\.words \(key 1\); a caller saying it would name two choices: keep it for one$/,
+      ),
+    ]);
+  });
+
+  test('a shared word given to two choices of one question, such as yes and no, names the node and the field', () => {
+    const text = edited((f) => f.speech.words.no.push('Yeah.'));
+    const found = problems(text);
+    expect(found.length).toBeGreaterThanOrEqual(1);
+    expect(found[0]).toMatch(
+      /^call-flows\/bad\.yaml:\d+: node '[a-z-]+', field 'speech\.words\.no\[\d+\]': the word 'Yeah\.' is also given to speech\.words\.yes \(key 1\)/,
+    );
+  });
+
+  test('a word given to an option and to a word that works everywhere', () => {
+    const text = edited((f) => f.nodes['main-menu'].options[0].words.push('agent'));
+    expect(problems(text)).toEqual([
+      expect.stringMatching(
+        /:\d+: node 'main-menu', field 'speech\.words\.desk\[0\]': the word 'agent' is also given to options\[0\]\.words \(key 1\)/,
+      ),
+    ]);
+  });
+
+  test('an option with no words, when speech is on for the flow; none needed when it is off', () => {
+    const text = edited((f) => delete f.nodes['main-menu'].options[2].words);
+    expect(problems(text)).toEqual([
+      expect.stringMatching(
+        /^call-flows\/bad\.yaml:\d+: node 'main-menu', field 'options\[2\]\.words': option 'Multi-factor authentication, or a missing passcode' has no words; the flow listens for speech/,
+      ),
+    ]);
+    const off = edited((f) => {
+      delete f.nodes['main-menu'].options[2].words;
+      f.speech.enabled = false;
+    });
+    expect(problems(off)).toEqual([]);
+  });
+
+  test('a word that is only filler words could never be heard', () => {
+    const text = edited((f) => f.nodes['main-menu'].options[3].words.push('the, um, please'));
+    expect(problems(text)).toEqual([
+      expect.stringMatching(/node 'main-menu', field 'options\[3\]\.words\[\d+\]': 'the, um, please' is only filler words/),
+    ]);
+  });
+
+  test('a misspelt field of the speech block is not silently ignored', () => {
+    const text = edited((f) => (f.speech.words.yess = ['yes']));
+    expect(problems(text).join('\n')).toMatch(/speech\.words/);
+  });
+});

@@ -27,6 +27,7 @@ const context = (
   answered,
   deskTries: 0,
   path: [],
+  confirming: null,
 });
 
 test('a kept prompt is the prompt composed afresh, for every state, notice, dial problem, answered question and reference', () => {

@@ -116,5 +116,12 @@ test('steps: keys, no key, desk outcomes and hang-up', () => {
     { kind: 'desk', outcome: 'failed' },
     { kind: 'hangup' },
   ]);
+  expect(parseSteps('say:password,say:Black screen@0.4,SAY:yes@1')).toEqual([
+    { kind: 'speech', text: 'password', confidence: 0.92 },
+    { kind: 'speech', text: 'Black screen', confidence: 0.4 },
+    { kind: 'speech', text: 'yes', confidence: 1 },
+  ]);
+  expect(() => parseSteps('say:')).toThrow(/say:password@0.4/);
+  expect(() => parseSteps('say:yes@1.5')).toThrow(/confidence from 0 to 1/);
   expect(() => parseSteps('12')).toThrow(/unknown step '12'/);
 });

@@ -4,6 +4,7 @@ import { formatProblem, parseFlowText } from '../../src/flows/load';
 import { median } from '../../src/timing/budgets';
 import { timeFlow } from '../../src/timing/time-flow';
 import { SPEAKING } from '../helpers/flows';
+import { DEFAULT_SPEECH } from '../../src/engine/speech';
 
 /** A small flow that keeps the budgets of portal-login (60 s, median 40 s, prompt 20 s, whisper 10 s). */
 const FIXTURE = 'test/fixtures/flows/short-line.yaml';
@@ -149,4 +150,48 @@ describe('a bad budgets block is refused, naming the file, the line and the fiel
     delete data.budgets.wordsPerMinute;
     expect(parseFlowText('x.yaml', stringify(data)).flow?.flow.budgets?.wordsPerMinute).toBe(175);
   });
+});
+
+test('the prompts only a caller answering by voice hears (a confirmation, a reprompt after an unknown answer) are held to the prompt budget', () => {
+  const real = parse(readFileSync('call-flows/portal-login.yaml', 'utf8')) as Record<string, any>;
+  const listening = (f: Record<string, any>) => {
+    f.speech = real.speech;
+    f.nodes.menu.options[0].words = ['access'];
+    f.nodes.menu.options[1].words = ['screen'];
+  };
+  const speaking = { ...SPEAKING, speech: DEFAULT_SPEECH };
+  const check = (edit: (f: Record<string, any>) => void) => {
+    const data = parse(source) as Record<string, any>;
+    edit(data);
+    const loaded = parseFlowText('call-flows/short-line.yaml', stringify(data));
+    expect(loaded.problems).toEqual([]);
+    return timeFlow(loaded.flow!, speaking);
+  };
+  const fine = check(listening);
+  expect(fine.problems).toEqual([]);
+  expect(fine.timing.spoken.map((p) => p.words)).toContainEqual(expect.stringMatching(/^Did you say access\?/));
+  const long = check((f) => {
+    listening(f);
+    f.speech.confirm = `${words(60)} Did you say {word}?`;
+  });
+  expect(long.problems.map((p) => p.message)).toContainEqual(
+    expect.stringMatching(
+      /^prompt 'menu' \("Please word word word word word …"\) takes 2\d\.\d s, over 20 s; heard when a spoken answer is confirmed or not understood$/,
+    ),
+  );
+  // With speech off for the line, none of them is heard, and none is timed.
+  const keypad = timeFlow(
+    parseFlowText(
+      'call-flows/short-line.yaml',
+      stringify(
+        (() => {
+          const d = parse(source) as Record<string, any>;
+          listening(d);
+          return d;
+        })(),
+      ),
+    ).flow!,
+    SPEAKING,
+  );
+  expect(keypad.timing.spoken).toEqual([]);
 });

@@ -27,6 +27,7 @@ test('a question is a one-key Gather that reports no input too, then a Redirect 
       numDigits: 1,
       timeout: 7,
       actionOnEmptyResult: true,
+      input: ['dtmf'],
       says: ['Did you? If yes, press 1.'],
       plays: [{ verb: 'Say', text: 'Did you? If yes, press 1.' }],
     },
@@ -137,4 +138,16 @@ test('a shared (frozen) prompt built once gives, at every version, the document 
           options,
         ),
       );
+});
+
+test('a prompt with hints listens for a key or speech, with the hints, the language, a model for short commands and auto end of speech', () => {
+  const prompt = { kind: 'ask' as const, node: 'username', say: ['Did you?'], patient: false, hints: ['yes', 'no', 'not sure'] };
+  const xml = renderPrompt(prompt, urls, options);
+  expect(xml).toContain(
+    `<Gather input="dtmf speech" numDigits="1" finishOnKey="" timeout="7" action="${urls.input}" method="POST" actionOnEmptyResult="true" hints="yes, no, not sure" language="en-US" speechModel="numbers_and_commands" speechTimeout="auto"><Say language="en-US" voice="Polly.Joanna">Did you?</Say></Gather>`,
+  );
+  expect(readTwiml(xml)[0]).toMatchObject({ verb: 'Gather', input: ['dtmf', 'speech'], hints: ['yes', 'no', 'not sure'] });
+  // Without hints, the keypad Gather as it always was.
+  const { hints: _, ...keypad } = prompt;
+  expect(renderPrompt(keypad, urls, options)).not.toMatch(/speech|hints|language="en-US" speech/);
 });

@@ -1,0 +1,99 @@
+import { choicesNamed, normalise, type SpokenChoice } from '../../src/flows/words';
+import { interpret, spokenChoices } from '../../src/engine/speech';
+import { portalLogin } from '../helpers/flows';
+import type { CallContext } from '../../src/engine/call-machine';
+
+const choice = (key: string, ...words: string[]): SpokenChoice => ({ key, words, field: `k${key}` });
+
+describe('normalise: how an answer is compared', () => {
+  test.each([
+    ['Password.', 'password'],
+    ['Um, I want the PASSWORD, please!', 'password'],
+    ['uh I would like to reset my password', 'reset password'],
+    ['Multi-factor authentication', 'multi factor authentication'],
+    ['I don\u2019t know', "i don't know"],
+    ['  the   black   screen  ', 'black screen'],
+    ['um uh the please', ''],
+    ["'yes'", 'yes'],
+  ])('%j -> %j', (said, compared) => {
+    expect(normalise(said)).toBe(compared);
+  });
+});
+
+describe('choicesNamed: which choices an answer names', () => {
+  const menu = [choice('1', 'username', 'email'), choice('2', 'password'), choice('4', 'black screen', 'screen')];
+  test('one choice, as whole words anywhere in the answer', () => {
+    expect(choicesNamed('I forgot my password', menu).map((c) => c.key)).toEqual(['2']);
+    expect(choicesNamed('passwords', menu)).toEqual([]);
+  });
+  test('the longest word wins alone; as long words of two choices are ambiguous', () => {
+    expect(choicesNamed('a black screen', [...menu, choice('*', 'black')]).map((c) => c.key)).toEqual(['4']);
+    expect(choicesNamed('username or password', menu).map((c) => c.key)).toEqual(['1', '2']);
+  });
+  test('nothing, for silence or filler words', () => {
+    expect(choicesNamed('', menu)).toEqual([]);
+    expect(choicesNamed('um, please', menu)).toEqual([]);
+  });
+});
+
+describe('interpret: a spoken answer as the call machine takes it', () => {
+  const { flow } = portalLogin();
+  const context = (confirming: CallContext['confirming'] = null): CallContext => ({
+    reference: '123456',
+    failures: 0,
+    quiet: 0,
+    notice: null,
+    history: [],
+    transfer: null,
+    dialProblem: null,
+    flowRestarted: false,
+    answered: null,
+    deskTries: 0,
+    path: [],
+    confirming,
+  });
+  const settings = { confidenceThreshold: 0.5 };
+  const speech = (text: string, confidence = 0.9) => ({ type: 'SPEECH' as const, text, confidence });
+
+  test('a clear match is the key of its choice, with how it was said', () => {
+    expect(interpret(flow, 'main-menu', context(), speech('password'), settings).event).toEqual({
+      type: 'KEY',
+      key: '2',
+      said: { word: 'password', confidence: 0.9, confirmed: false },
+    });
+  });
+  test('at the threshold a match is acted on; below it, confirmed', () => {
+    expect(interpret(flow, 'main-menu', context(), speech('password', 0.5), settings).event.type).toBe('KEY');
+    expect(interpret(flow, 'main-menu', context(), speech('password', 0.49), settings).event).toEqual({
+      type: 'CONFIRM',
+      key: '2',
+      confidence: 0.49,
+    });
+  });
+  test('at a confirmation, yes is the answer confirmed, no refuses, and the desk still works', () => {
+    const at = context({ key: '2', confidence: 0.3 });
+    expect(interpret(flow, 'main-menu', at, speech('yes', 0.2), settings).event).toEqual({
+      type: 'KEY',
+      key: '2',
+      said: { word: 'password', confidence: 0.3, confirmed: true },
+    });
+    expect(interpret(flow, 'main-menu', at, speech('nope'), settings).event).toEqual({ type: 'REFUSE' });
+    expect(interpret(flow, 'main-menu', at, { type: 'KEY', key: '2' }, settings).event).toEqual({ type: 'REFUSE' });
+    expect(interpret(flow, 'main-menu', at, speech('agent'), settings).event).toMatchObject({ type: 'KEY', key: '0' });
+  });
+  test('speech that names nothing is not understood; with speech off, it is a wrong key', () => {
+    expect(interpret(flow, 'main-menu', context(), speech('banana'), settings).event).toEqual({ type: 'NOT_UNDERSTOOD' });
+    expect(interpret(flow, 'main-menu', context(), speech('password'), undefined).event).toEqual({ type: 'KEY', key: '?' });
+  });
+  test('each kind of prompt offers its own words and the words that work everywhere', () => {
+    const keys = (state: string) => spokenChoices(flow, state, { confirming: null }).map((c) => c.key);
+    expect(keys('main-menu')).toEqual(['1', '2', '3', '4', '0', '*', '9']);
+    expect(keys('username')).toEqual(['1', '2', '3', '0', '*', '9']);
+    expect(keys('mfa-changed-device')).toEqual(['1', '2', '0', '*', '9']);
+    expect(keys('black-screen-restart')).toEqual(['1', '2', '3', '0', '*', '9']);
+    expect(keys('password')).toEqual(['1', '2', '0', '*', '9']);
+    expect(keys('_dial_failed')).toEqual(['1', '2', '0', '*', '9']);
+    expect(keys('_desk_unavailable')).toEqual(['*', '9']);
+    expect(keys('username-ticket')).toEqual([]);
+  });
+});
