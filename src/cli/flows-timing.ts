@@ -121,7 +121,10 @@ async function main(): Promise<void> {
   }
   if (loaded.problems.length > 0) fail(loaded.problems.map((p) => `FAIL ${formatProblem(p)}`).join('\n'));
 
-  const results: Result[] = loaded.flows.map((flow) => ({ flow, ...timeFlow(flow, { bsdNumber: DEFAULT_BSD_NUMBER }, wpm) }));
+  const results: Result[] = loaded.flows.map((flow) => ({
+    flow,
+    ...timeFlow(flow, { bsdNumber: DEFAULT_BSD_NUMBER, textMessages: true }, wpm),
+  }));
 
   // The pages show the budgets a flow breaks; whether it may break them is for npm run flows:check to say.
   if (values.write || values.check) {

@@ -101,11 +101,22 @@ export const DESK_JS = `'use strict';
   function data(event) { return JSON.parse(event.data); }
   var source = new EventSource(base + '/events');
   source.addEventListener('open', function () { setStatus('Live: new transfers appear here as they happen.'); });
+  // The callback list comes without this page's form token: each form gets the token of the page's own forms.
+  var callbacks = document.getElementById('callback-list');
+  function showCallbacks(htmlText) {
+    if (!callbacks) return;
+    callbacks.innerHTML = htmlText;
+    var token = document.querySelector('form.sign-out input[name="csrf"]');
+    var fields = callbacks.querySelectorAll('input[name="csrf"]');
+    for (var i = 0; i < fields.length; i++) fields[i].value = token ? token.value : '';
+  }
   source.addEventListener('snapshot', function (e) {
     var d = data(e);
     list.innerHTML = d.list;
     chart.innerHTML = d.chart;
+    if (d.callbacks !== undefined) showCallbacks(d.callbacks);
   });
+  source.addEventListener('callbacks', function (e) { showCallbacks(data(e).html); });
   source.addEventListener('transfer', function (e) {
     var d = data(e);
     var old = document.getElementById(d.id);

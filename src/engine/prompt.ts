@@ -1,4 +1,5 @@
 import { SYSTEM, type CompiledFlow } from './compile';
+import { CALLBACK_DIGITS } from './call-machine';
 import type { FlowFile } from '../flows/schema';
 import { fill, spokenCode, spokenPhoneNumber } from '../flows/text';
 import type { CallContext } from './call-machine';
@@ -9,7 +10,7 @@ export type Prompt =
    * Speak, then wait for one key; `patient` waits longer (self-service steps take time), `waitSeconds` as long as
    * the step says.
    */
-  | { kind: 'ask'; node: string; say: string[]; patient: boolean; waitSeconds?: number }
+  | { kind: 'ask'; node: string; say: string[]; patient: boolean; waitSeconds?: number; digits?: number }
   /** Speak, then warm-transfer to the desk; `whisper` is what the agent hears before the caller is connected. */
   | { kind: 'transfer'; node: string; say: string[]; whisper: string }
   /** Speak, then end the call. */
@@ -18,6 +19,12 @@ export type Prompt =
 export interface SpeakingContext {
   /** The desk's number, E.164. */
   bsdNumber: string;
+  /** Set outside the desk's hours: when it opens next, in words ("tomorrow at 8 a.m."). */
+  closed?: { opens: string };
+  /** Whether text messages can be sent (a sender is configured): only then is "press 8" said. */
+  textMessages?: boolean;
+  /** False where a callback cannot be kept (the rescue path, which has no call state): "press 3" is not said. */
+  callbacks?: boolean;
 }
 
 /** Fills a flow text's placeholders; flow texts are already tidied when the flow is loaded. */
@@ -39,7 +46,7 @@ export function whisperFor(flow: FlowFile, reference: string, reason: string, sp
 }
 
 /** The transfer a state stands for: its words to the caller and its reason for the agent. */
-function transferOf(flow: FlowFile, state: string): { say: string; reason: string } {
+export function transferOf(flow: FlowFile, state: string): { say: string; reason: string } {
   if (state === SYSTEM.bsdRequest) return flow.system.bsdRequest;
   if (state === SYSTEM.keypadTrouble) return flow.system.keypadTrouble;
   if (state === SYSTEM.quiet) return flow.system.quiet;
@@ -50,10 +57,29 @@ function transferOf(flow: FlowFile, state: string): { say: string; reason: strin
 
 const TRANSFER_STATES = new Set<string>([SYSTEM.bsdRequest, SYSTEM.keypadTrouble, SYSTEM.quiet, SYSTEM.redial]);
 
+/** A callback and, where they can be sent, the details by text message: offered when the desk cannot take the call. */
+function offers(flow: FlowFile, say: ReturnType<typeof speaker>, speaking: SpeakingContext): string[] {
+  return [
+    ...(speaking.callbacks === false ? [] : [say(flow.phrases.callback)]),
+    ...(speaking.textMessages === true ? [say(flow.phrases.textDetails)] : []),
+  ];
+}
+
 /** The key choices of an interactive state, as spoken. */
-function choices(flow: FlowFile, state: string, say: ReturnType<typeof speaker>): string[] {
+function choices(
+  flow: FlowFile,
+  state: string,
+  context: CallContext,
+  say: ReturnType<typeof speaker>,
+  speaking: SpeakingContext,
+): string[] {
   const p = flow.phrases;
-  if (state === SYSTEM.dialFailed) return [say(flow.system.dialFailed.choices)];
+  const callback = flow.system.callback;
+  if (state === SYSTEM.dialFailed) return [say(flow.system.dialFailed.choices), ...offers(flow, say, speaking)];
+  if (state === SYSTEM.deskClosed) return [...offers(flow, say, speaking), say(p.endCall)];
+  if (state === SYSTEM.callbackNumber) return [say(callback.number)];
+  if (state === SYSTEM.callbackKeyed) return [say(callback.keyIn)];
+  if (state === SYSTEM.callbackConfirm) return [say(callback.confirm, { number: spokenPhoneNumber(context.callbackNumber ?? '') })];
   const node = flow.nodes[state];
   switch (node?.type) {
     case 'menu':
@@ -62,7 +88,12 @@ function choices(flow: FlowFile, state: string, say: ReturnType<typeof speaker>)
       return [say(p.yes), say(p.no), ...(node.unsure === undefined ? [] : [say(p.unsure)])];
     case 'instructions':
       // 1 and 3 first: a caller who is done need not hear how to hear the steps again.
-      return [say(p.solved), ...(node.more === undefined ? [] : [say(p.more, { label: node.more.label })]), say(p.repeatSteps)];
+      return [
+        say(p.solved),
+        ...(node.more === undefined ? [] : [say(p.more, { label: node.more.label })]),
+        say(p.repeatSteps),
+        ...(speaking.textMessages === true ? [say(p.textSteps)] : []),
+      ];
     default:
       return [];
   }
@@ -94,7 +125,7 @@ export function promptFor(compiled: CompiledFlow, state: string, context: CallCo
   if (!asksForKey(compiled.flow, state)) return composePrompt(compiled, state, context, speaking);
   let memo = askMemo.get(compiled);
   if (memo === undefined) askMemo.set(compiled, (memo = new Map()));
-  const key = `${state}\n${context.notice}\n${context.dialProblem}\n${context.answered}\n${speaking.bsdNumber}`;
+  const key = `${state}\n${context.notice}\n${context.dialProblem}\n${context.answered}\n${speaking.bsdNumber}\n${speaking.closed?.opens}\n${speaking.textMessages}\n${speaking.callbacks}\n${context.callbackNumber}`;
   const known = memo.get(key);
   if (known) return known;
   const prompt = composePrompt(compiled, state, context, speaking);
@@ -108,8 +139,18 @@ export function promptFor(compiled: CompiledFlow, state: string, context: CallCo
 }
 
 /** Whether `state` is one where the caller is asked for a key (not a transfer, nor an end). */
+/** The system's own states that ask for a key. */
+const ASKING = new Set<string>([
+  SYSTEM.dialFailed,
+  SYSTEM.deskUnavailable,
+  SYSTEM.deskClosed,
+  SYSTEM.callbackNumber,
+  SYSTEM.callbackKeyed,
+  SYSTEM.callbackConfirm,
+]);
+
 function asksForKey(flow: FlowFile, state: string): boolean {
-  if (state === SYSTEM.dialFailed || state === SYSTEM.deskUnavailable) return true;
+  if (ASKING.has(state)) return true;
   const type = flow.nodes[state]?.type;
   return type === 'menu' || type === 'question' || type === 'instructions';
 }
@@ -124,9 +165,11 @@ export function composePrompt(compiled: CompiledFlow, state: string, context: Ca
 
   if (state === SYSTEM.afterDesk) return { kind: 'end', node: state, say: [say(flow.system.afterDesk)] };
   if (state === SYSTEM.goodbye) return { kind: 'end', node: state, say: [say(flow.system.goodbye)] };
+  if (state === SYSTEM.callbackBooked) return { kind: 'end', node: state, say: [say(flow.system.callback.booked)] };
+  if (state === SYSTEM.textQueued) return { kind: 'end', node: state, say: [say(flow.system.text.deskQueued)] };
   if (node?.type === 'end') return { kind: 'end', node: state, say: [...aside, say(node.say)] };
 
-  const interactive = state === SYSTEM.dialFailed || state === SYSTEM.deskUnavailable;
+  const interactive = ASKING.has(state);
   if (node?.type === 'transfer' || TRANSFER_STATES.has(state) || (node === undefined && !interactive)) {
     const transferState = state === SYSTEM.redial ? (context.transfer ?? SYSTEM.bsdRequest) : state;
     const transfer = transferOf(flow, transferState);
@@ -142,11 +185,18 @@ export function composePrompt(compiled: CompiledFlow, state: string, context: Ca
 
   const dialProblem = flow.system.dialFailed[context.dialProblem ?? 'failed'];
   if (state === SYSTEM.deskUnavailable) {
-    const opening = context.notice === 'dialEnded' ? [say(dialProblem)] : [];
+    const opening =
+      context.notice === 'dialEnded'
+        ? [say(dialProblem)]
+        : context.notice === 'callbackFailed'
+          ? [say(flow.system.callback.failed)]
+          : context.notice === 'textRefused'
+            ? [say(flow.system.text.refused)]
+            : [];
     return { kind: 'ask', node: state, say: [...opening, say(flow.system.deskUnavailable)], patient: false };
   }
 
-  const keys = choices(flow, state, say);
+  const keys = choices(flow, state, context, say, speaking);
   const reprompt = context.notice === 'noInput' || context.notice === 'invalidKey';
   // The keys that work everywhere: after the main menu, and whenever the caller seems not to know what to press.
   const globals = reprompt || state === flow.start ? [say(p.globals)] : [];
@@ -156,8 +206,14 @@ export function composePrompt(compiled: CompiledFlow, state: string, context: Ca
     opening = node?.type === 'menu' || node?.type === 'question' ? [apology, say(theQuestion(node.say))] : [apology];
   } else if (context.notice === 'waiting') {
     opening = [say(p.patience)];
+  } else if (context.notice === 'textQueued' || context.notice === 'textAlready' || context.notice === 'textRefused') {
+    const text = flow.system.text;
+    opening = [say(context.notice === 'textQueued' ? text.stepsQueued : context.notice === 'textAlready' ? text.already : text.refused)];
   } else if (state === SYSTEM.dialFailed) {
     opening = [say(dialProblem)];
+  } else if (state === SYSTEM.deskClosed) {
+    // "It opens tomorrow at 8 a.m." ends with the abbreviation's own full stop.
+    opening = [say(flow.system.deskClosed, { opens: speaking.closed?.opens ?? 'later' }).replace(/\.\./g, '.'), say(p.reference)];
   } else {
     const lead =
       context.notice === 'greeting' ? [say(flow.greeting)] : context.notice === 'flowChanged' ? [say(flow.system.flowChanged)] : [];
@@ -166,5 +222,6 @@ export function composePrompt(compiled: CompiledFlow, state: string, context: Ca
   }
   const ask: Prompt = { kind: 'ask', node: state, say: [...opening, ...keys, ...globals], patient: node?.type === 'instructions' };
   if (node?.type === 'instructions' && node.wait !== undefined) ask.waitSeconds = node.wait.seconds;
+  if (state === SYSTEM.callbackKeyed) ask.digits = CALLBACK_DIGITS;
   return ask;
 }

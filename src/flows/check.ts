@@ -2,6 +2,28 @@ import { didYouMean } from '../common/errors';
 import { canFinish, edgesOf, reachable } from './graph';
 import { GLOBAL_KEYS, type FlowFile } from './schema';
 import { placeholdersIn } from './text';
+import { deskMessage, maxUnits, MAX_SEGMENTS, SAMPLE_VALUES, smsSize, stepsMessage } from './sms';
+
+/** A text message that would not fit in two SMS segments, with the longest likely reference, number and hours. */
+function messageProblems(flow: FlowFile): FlowProblem[] {
+  const problems: FlowProblem[] = [];
+  const tooLong = (message: string): string | undefined => {
+    const size = smsSize(message);
+    if (size.segments <= MAX_SEGMENTS) return undefined;
+    const unit = size.encoding === 'GSM-7' ? 'characters' : 'UCS-2 code units';
+    const why = size.encoding === 'UCS-2' ? ' (a character outside the GSM alphabet, such as a curly quote, makes it UCS-2)' : '';
+    return `the text message is ${size.units} ${unit} in ${size.encoding}${why}, over the ${maxUnits(size.encoding)} of ${MAX_SEGMENTS} SMS segments; shorten it`;
+  };
+  const desk = tooLong(deskMessage(flow, SAMPLE_VALUES));
+  if (desk !== undefined) problems.push({ field: 'messages.desk', path: ['messages', 'desk'], message: desk });
+  for (const [id, node] of Object.entries(flow.nodes)) {
+    if (node.type !== 'instructions') continue;
+    const problem = tooLong(stepsMessage(flow, id, SAMPLE_VALUES)!);
+    if (problem !== undefined)
+      problems.push(nodeProblem(id, node.text === undefined ? 'say' : 'text', `${problem} (messages.steps with this node's steps)`));
+  }
+  return problems;
+}
 
 /** A problem in a flow, located by node and field (path is the YAML path, for line numbers). */
 export interface FlowProblem {
@@ -16,6 +38,10 @@ const ALLOWED_PLACEHOLDERS: Record<string, string[]> = {
   'phrases.option': ['label', 'key'],
   'phrases.more': ['label'],
   'phrases.whisper': ['reason', ...SPOKEN],
+  'system.deskClosed': ['opens', ...SPOKEN],
+  'system.callback.confirm': ['number', ...SPOKEN],
+  'messages.steps': ['steps', ...SPOKEN],
+  'messages.desk': ['hours', ...SPOKEN],
 };
 
 function fieldPath(field: string): (string | number)[] {
@@ -38,12 +64,14 @@ function texts(flow: FlowFile): { node?: string; field: string; value: string }[
     else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(`${prefix}.${k}`, v);
   };
   walk('system', flow.system);
+  walk('messages', flow.messages);
   for (const [id, node] of Object.entries(flow.nodes)) {
     out.push({ node: id, field: 'say', value: node.say });
     if (node.type === 'transfer') out.push({ node: id, field: 'reason', value: node.reason });
     if (node.type === 'question' && node.afterAnswer) out.push({ node: id, field: 'afterAnswer', value: node.afterAnswer });
     if (node.type === 'menu') node.options.forEach((o, i) => out.push({ node: id, field: `options[${i}].label`, value: o.label }));
     if (node.type === 'instructions' && node.more) out.push({ node: id, field: 'more.label', value: node.more.label });
+    if (node.type === 'instructions' && node.text) out.push({ node: id, field: 'text', value: node.text });
   }
   return out;
 }
@@ -140,6 +168,8 @@ export function checkFlow(flow: FlowFile): FlowProblem[] {
       problems.push(t.node === undefined ? { field: t.field, path: fieldPath(t.field), message } : nodeProblem(t.node, t.field, message));
     }
   }
+
+  problems.push(...messageProblems(flow));
 
   // One misspelt target cuts off every node behind it: saying so for each would bury the one line that matters.
   // These checks wait until every target names a node.

@@ -128,9 +128,9 @@ export function voiceRoutes(deps: VoiceDeps): Router {
   });
 
   turn('/voice/input', async (req) => {
-    const { CallSid, Digits } = parseOr400(inputParams, req.body, 'input parameters');
+    const { CallSid, Digits, From } = parseOr400(inputParams, req.body, 'input parameters');
     const { t } = parseOr400(turnQuery, req.query, 'query');
-    const result = await deps.turns.handle(CallSid, keyEvent(Digits), t);
+    const result = await deps.turns.handle(CallSid, keyEvent(Digits), t, From);
     return { ...result, callSid: CallSid, ...keysPressed(Digits) };
   });
 

@@ -57,12 +57,15 @@ export class TwimlDocument {
     return this;
   }
 
-  /** One key, `#` included (finishOnKey is empty); no key also reaches `action` (actionOnEmptyResult). */
-  gather(text: string, action: string, timeoutSeconds: number): this {
+  /**
+   * One key (or `digits` keys, for a phone number), `#` included (finishOnKey is empty); no key also reaches
+   * `action` (actionOnEmptyResult).
+   */
+  gather(text: string, action: string, timeoutSeconds: number, digits = 1): this {
     this.response
       .gather({
         input: ['dtmf'],
-        numDigits: 1,
+        numDigits: digits,
         finishOnKey: '',
         timeout: timeoutSeconds,
         action: xmlSafe(action),
@@ -111,10 +114,10 @@ export function withQuery(path: string, query: Record<string, string | number>):
 }
 
 /** Speak, then listen for one key. */
-export function askTwiml(doc: TwimlDocument, say: string[], action: string, timeoutSeconds: number): TwimlDocument {
+export function askTwiml(doc: TwimlDocument, say: string[], action: string, timeoutSeconds: number, digits = 1): TwimlDocument {
   // Twilio calls the action on no input because of actionOnEmptyResult; this Redirect is the second guard that
   // the call never falls off the end of the document into a hang-up.
-  return doc.gather(say.join(' '), action, timeoutSeconds).redirect(action);
+  return doc.gather(say.join(' '), action, timeoutSeconds, digits).redirect(action);
 }
 
 /** Speak, then dial the desk with a whisper for whoever answers. */
@@ -146,6 +149,7 @@ export function renderPrompt(prompt: Prompt, urls: Urls, options: RenderOptions)
         prompt.say,
         urls.input,
         prompt.waitSeconds ?? (prompt.patient ? options.stepsTimeoutSeconds : options.gatherTimeoutSeconds),
+        prompt.digits,
       ).toString();
     case 'transfer':
       return transferTwiml(doc, prompt.say, prompt.whisper, urls.dial, options).toString();

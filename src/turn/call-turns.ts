@@ -1,8 +1,12 @@
-import type { CallEvent } from '../engine/call-machine';
+import type { ActionOutcome, CallEvent } from '../engine/call-machine';
 import type { CompiledFlow } from '../engine/compile';
 import type { SpeakingContext } from '../engine/prompt';
 import type { FlowRegistry } from '../engine/registry';
-import { advance, referenceFor, replay, startCall, type Turn } from '../engine/step';
+import { advance, referenceFor, replay, settle, startCall, type Turn } from '../engine/step';
+import { transferOf } from '../engine/prompt';
+import { SYSTEM } from '../engine/compile';
+import { isOpen, nextOpening, openingWords, type DeskHours } from '../common/hours';
+import type { RequestHandler } from './requests';
 import { withDeadline } from '../common/deadline';
 import type { Metrics } from '../common/metrics';
 import {
@@ -35,6 +39,14 @@ export interface TurnDeps {
   storeTimeoutMs: number;
   /** How long a whole turn may take (it may need several store operations) before the caller is rescued. */
   turnTimeoutMs: number;
+  /** The desk's office hours; undefined: always open. */
+  hours?: DeskHours;
+  /** Whether text messages can be sent: only then is "press 8" offered. */
+  textMessages?: boolean;
+  /** Keeps callbacks and queues text messages the caller asks for; without it every request is refused. */
+  requests?: RequestHandler;
+  /** The clock, for the desk's hours. */
+  now?: () => Date;
 }
 
 /** How a webhook turn ended, for the log line. */
@@ -85,14 +97,42 @@ export class CallTurns {
     };
   }
 
+  /** What the prompts say now: the desk's number, whether the desk is open (and when it opens), what can be sent. */
   private get speaking(): SpeakingContext {
-    return { bsdNumber: this.deps.render.bsdNumber };
+    const { hours, render } = this.deps;
+    const speaking: SpeakingContext = { bsdNumber: render.bsdNumber, textMessages: this.deps.textMessages === true };
+    if (hours === undefined) return speaking;
+    const now = this.deps.now?.() ?? new Date();
+    if (isOpen(hours, now)) return speaking;
+    const opening = nextOpening(hours, now);
+    return { ...speaking, closed: { opens: opening === null ? 'on a later day' : openingWords(hours.zone, now, opening) } };
+  }
+
+  /**
+   * A turn that asked for a callback or a text message: done (kept, or queued) before the answer, and the call
+   * moves on by how it went. A request that fails or takes too long is refused: the caller is told so, never that
+   * it was done.
+   */
+  private async settled(callSid: string, compiled: CompiledFlow, turn: Turn, from: string | undefined): Promise<Turn> {
+    const { pending, reference, history, transfer } = turn.call.context;
+    if (pending === null) return turn;
+    let outcome: ActionOutcome = 'refused';
+    if (this.deps.requests !== undefined) {
+      const reason = transferOf(compiled.flow, transfer ?? SYSTEM.bsdRequest).reason;
+      const request = { callSid, from, reference, flowId: compiled.flow.id, reason, told: history, pending };
+      try {
+        outcome = await withDeadline(this.deps.requests.perform(request), this.deps.storeTimeoutMs, 'keeping the request');
+      } catch {
+        outcome = 'refused';
+      }
+    }
+    return settle(compiled, turn, outcome, this.speaking);
   }
 
   /** The incoming-call webhook (`event` null) or a later turn with its event and `t`; always answers. */
-  async handle(callSid: string, event: CallEvent | null, t: number | null): Promise<TurnResult> {
+  async handle(callSid: string, event: CallEvent | null, t: number | null, from?: string): Promise<TurnResult> {
     try {
-      return await withDeadline(this.step(callSid, event, t), this.deps.turnTimeoutMs, 'the turn');
+      return await withDeadline(this.step(callSid, event, t, from), this.deps.turnTimeoutMs, 'the turn');
     } catch (error) {
       // The store is slow or unreachable: answer without it.
       const extra = { error: (error as Error).message };
@@ -103,7 +143,7 @@ export class CallTurns {
     }
   }
 
-  private async step(callSid: string, event: CallEvent | null, t: number | null): Promise<TurnResult> {
+  private async step(callSid: string, event: CallEvent | null, t: number | null, caller: string | undefined): Promise<TurnResult> {
     const knownFlow = (id: string) => this.deps.flows.get(id) !== undefined;
     const cached = event === null ? undefined : this.recent.get(callSid);
     let stored: Found | undefined;
@@ -130,7 +170,7 @@ export class CallTurns {
         case 'advance': {
           saves++;
           const compiled = this.flowOf(decision.from);
-          const next = advance(compiled, decision.from.record, event!, this.speaking);
+          const next = await this.settled(callSid, compiled, advance(compiled, decision.from.record, event!, this.speaking), caller);
           if (await this.save(callSid, compiled, next, decision.from.version))
             return this.render(next, decision.from.version + 1, 'advanced', compiled);
           break;
@@ -139,7 +179,9 @@ export class CallTurns {
           saves++;
           const { from } = decision;
           const compiled = this.flowOf(from);
-          const next = decision.step ? advance(compiled, from.record, event!, this.speaking) : replay(compiled, from.record, this.speaking);
+          const next = decision.step
+            ? await this.settled(callSid, compiled, advance(compiled, from.record, event!, this.speaking), caller)
+            : replay(compiled, from.record, this.speaking);
           const version = Math.max(from.version, decision.over) + 1;
           if (await this.restore(callSid, compiled, next, version))
             return {

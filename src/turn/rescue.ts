@@ -1,6 +1,6 @@
 import { whisperFor, speaker, type Prompt, type SpeakingContext } from '../engine/prompt';
 import { advance, referenceFor, startCall, type SavedCall } from '../engine/step';
-import { SYSTEM, type CompiledFlow } from '../engine/compile';
+import { OFFER_KEYS, SYSTEM, type CompiledFlow } from '../engine/compile';
 import type { CallEvent } from '../engine/call-machine';
 import { GLOBAL_KEYS } from '../flows/schema';
 import { dialEvent, keyEvent } from '../telephony/events';
@@ -28,8 +28,9 @@ export class Rescue {
     return new TwimlDocument(this.options.voice);
   }
 
+  /** The rescue keeps no call state: it offers neither a callback nor a text message, only the desk. */
   private speaking(): SpeakingContext {
-    return { bsdNumber: this.options.bsdNumber };
+    return { bsdNumber: this.options.bsdNumber, callbacks: false, textMessages: false };
   }
 
   /** Tell the caller, then dial the desk; the agent hears the reference and why. `deskTries`: dials that failed. */
@@ -59,7 +60,10 @@ export class Rescue {
     const at = query.s === 'u' ? SYSTEM.deskUnavailable : SYSTEM.dialFailed;
     // The main menu needs a call with state: start the call again, as a new call starts.
     if (digits?.trim() === GLOBAL_KEYS.mainMenu) return this.doc().redirect(`${this.options.baseUrl}/voice`).toString();
-    return this.step(callSid, at, query, keyEvent(digits));
+    // The keys of a callback and a text message are not offered here: they count as wrong keys.
+    const key = digits?.trim();
+    const offered = key !== OFFER_KEYS.callback && key !== OFFER_KEYS.text;
+    return this.step(callSid, at, query, offered ? keyEvent(digits) : { type: 'KEY', key: '#' });
   }
 
   /** One step of the flow's machine from `at`, with the context the URL carried, rendered with rescue URLs. */

@@ -28,6 +28,8 @@ export const record = (value: string, history: string[] = []): SessionRecord => 
       flowRestarted: false,
       answered: null,
       deskTries: 0,
+      callbackNumber: null,
+      pending: null,
     },
   },
 });

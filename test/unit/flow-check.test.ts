@@ -156,7 +156,7 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
     );
     expect(found).toHaveLength(4);
     // A YAML escape in the file itself is refused too, with its line.
-    const escaped = source.replace('Goodbye.', 'Goodbye.\\uFFFF');
+    const escaped = source.replace('login help. Goodbye.', 'login help. Goodbye.\\uFFFF');
     expect(escaped).not.toBe(source);
     const line = source.split('\n').findIndex((l) => l.includes('afterDesk:')) + 1;
     expect(problems(escaped)).toEqual([

@@ -26,6 +26,8 @@ const context = (
   flowRestarted: false,
   answered,
   deskTries: 0,
+  callbackNumber: null,
+  pending: null,
 });
 
 test('a kept prompt is the prompt composed afresh, for every state, notice, dial problem, answered question and reference', () => {
