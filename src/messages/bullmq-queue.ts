@@ -51,7 +51,8 @@ export class BullMessageQueue implements MessageQueue {
 
   async add(job: MessageJob): Promise<void> {
     await this.queue.add('send', job, {
-      jobId: job.id,
+      // BullMQ keeps ':' for its own keys.
+      jobId: job.id.replace(/:/g, '.'),
       attempts: ATTEMPTS,
       backoff: { type: 'exponential', delay: this.backoffMs },
       // A day's record of what was sent, then gone; a failed job is kept a week for whoever looks into it.

@@ -1,4 +1,5 @@
 import type { ActionOutcome } from '../engine/call-machine';
+import type { Logger } from '../common/log';
 import type { Callbacks } from '../callbacks/callbacks';
 import type { CallerRequest, RequestHandler } from '../turn/requests';
 import type { TextMessages } from '../messages/text-messages';
@@ -8,12 +9,21 @@ export class CallerRequests implements RequestHandler {
   constructor(
     private readonly callbacks: Callbacks,
     private readonly messages: TextMessages | undefined,
+    private readonly logger: Logger,
   ) {}
 
-  perform(request: CallerRequest): Promise<ActionOutcome> {
+  async perform(request: CallerRequest): Promise<ActionOutcome> {
     const { pending } = request;
-    if (pending.kind === 'callback') return this.callbacks.ask({ ...request, keyed: pending.number });
-    if (this.messages === undefined) return Promise.resolve('refused');
-    return this.messages.queue(request, pending);
+    try {
+      if (pending.kind === 'callback') return await this.callbacks.ask({ ...request, keyed: pending.number });
+      if (this.messages === undefined) return 'refused';
+      return await this.messages.queue(request, pending);
+    } catch (error) {
+      this.logger.error(
+        { callSid: request.callSid, request: pending.kind, error: (error as Error).message },
+        'a caller request could not be kept',
+      );
+      throw error;
+    }
   }
 }

@@ -45,7 +45,7 @@ export function createRequests(options: RequestOptions): RequestParts {
   const messages = textMessages(options);
   messages?.start();
   return {
-    requests: new CallerRequests(callbacks, messages),
+    requests: new CallerRequests(callbacks, messages, logger),
     callbacks,
     messages,
     close: async () => {

@@ -17,7 +17,7 @@ const DESK: Record<string, DeskOutcome> = {
 };
 
 /**
- * "3,2,1" presses 3, 2 and 1. "_" (or "pause") lets a question time out with no key. "answer", "busy",
+ * "3,2,1" presses 3, 2 and 1; "6135550123" keys a number at one question. "_" (or "pause") lets a question time out with no key. "answer", "busy",
  * "no-answer" and "failed" say how the desk answers the next transfer; "hangup" hangs up.
  */
 export function parseSteps(spec: string): Step[] {
@@ -31,8 +31,11 @@ export function parseSteps(spec: string): Step[] {
       if (lower === 'hangup') return { kind: 'hangup' };
       const desk = DESK[lower];
       if (desk !== undefined) return { kind: 'desk', outcome: desk };
-      if (/^[0-9*#]$/.test(s)) return { kind: 'key', key: s };
-      throw new Error(`unknown step '${s}': use a key (0-9, *, #), _ for no key, answer, busy, no-answer, failed or hangup`);
+      // Several digits at once: a phone number keyed at one question.
+      if (/^[0-9*#]$/.test(s) || /^[0-9]{2,15}$/.test(s)) return { kind: 'key', key: s };
+      throw new Error(
+        `unknown step '${s}': use a key (0-9, *, #) or digits keyed at once, _ for no key, answer, busy, no-answer, failed or hangup`,
+      );
     });
 }
 

@@ -123,6 +123,7 @@ export class CallTurns {
       try {
         outcome = await withDeadline(this.deps.requests.perform(request), this.deps.storeTimeoutMs, 'keeping the request');
       } catch {
+        // Logged by the handler; the caller hears it could not be done.
         outcome = 'refused';
       }
     }
