@@ -27,7 +27,8 @@ export type SendMessage = (job: MessageJob) => Promise<string>;
  * is a PermanentFailure: trying again cannot help.
  */
 export function twilioSender(options: TwilioSenderOptions): SendMessage {
-  const client = twilio(options.accountSid, options.authToken, { autoRetry: false });
+  // A fresh connection per message (a few a day), with a deadline: no idle socket is held between them.
+  const client = twilio(options.accountSid, options.authToken, { autoRetry: false, keepAlive: false, timeout: 10_000 });
   client.api.baseUrl = options.apiUrl;
   const sender = options.messagingServiceSid !== undefined ? { messagingServiceSid: options.messagingServiceSid } : { from: options.from! };
   return async (job) => {
