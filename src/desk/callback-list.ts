@@ -12,7 +12,7 @@ export const callbackId = (id: string) => `callback-${id}`;
  * (`csrf` when the server renders the page itself).
  */
 export function callbackList(callbacks: readonly CallbackRecord[], base: string, timeZone: string, csrf = ''): Html {
-  if (callbacks.length === 0) return html`<li id="no-callbacks" class="muted">No callbacks are waiting.</li>`;
+  if (callbacks.length === 0) return html`<li id="no-callbacks" class="empty">No callbacks are waiting.</li>`;
   return html`${callbacks.map((c) => callbackCard(c, base, timeZone, csrf))}`;
 }
 
