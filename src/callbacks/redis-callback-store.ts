@@ -20,6 +20,8 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'record', ARGV[2], 'status', 'open')
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+-- The list lives as long as its newest callback could: nothing is kept without a time to live.
+redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1`;
 
 /**

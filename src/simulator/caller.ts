@@ -31,10 +31,10 @@ export function parseSteps(spec: string): Step[] {
       if (lower === 'hangup') return { kind: 'hangup' };
       const desk = DESK[lower];
       if (desk !== undefined) return { kind: 'desk', outcome: desk };
-      // Several digits at once: a phone number keyed at one question.
-      if (/^[0-9*#]$/.test(s) || /^[0-9]{2,15}$/.test(s)) return { kind: 'key', key: s };
+      // Ten digits at once: a phone number keyed at one question.
+      if (/^[0-9*#]$/.test(s) || /^[0-9]{10}$/.test(s)) return { kind: 'key', key: s };
       throw new Error(
-        `unknown step '${s}': use a key (0-9, *, #) or digits keyed at once, _ for no key, answer, busy, no-answer, failed or hangup`,
+        `unknown step '${s}': use a key (0-9, *, #) or a 10-digit number keyed at once, _ for no key, answer, busy, no-answer, failed or hangup`,
       );
     });
 }
