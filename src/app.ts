@@ -6,6 +6,7 @@ import { CallTurns } from './turn/call-turns';
 import { Metrics } from './common/metrics';
 import { withDeadline } from './common/deadline';
 import { Rescue } from './turn/rescue';
+import { closedAt } from './common/hours';
 import { voiceRoutes } from './http/voice-routes';
 import { createDesk } from './desk/create-desk';
 import type { Logger } from './common/log';
@@ -41,7 +42,7 @@ export function buildApp(deps: AppDeps): express.Express {
     stepsTimeoutSeconds: config.STEPS_TIMEOUT_SECONDS,
     dialTimeoutSeconds: config.DIAL_TIMEOUT_SECONDS,
   };
-  const rescue = new Rescue(flows.entry, render);
+  const rescue = new Rescue(flows.entry, render, () => closedAt(config.deskHours, deps.now?.() ?? new Date()));
   const metrics = new Metrics();
   // Callbacks and text messages the callers ask for.
   const requests = createRequests({ config, store, flows, metrics, logger, ...(deps.now && { now: deps.now }) });

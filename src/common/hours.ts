@@ -116,3 +116,10 @@ export function hoursWords(source: string, zone: string): string {
     .map((s) => s.trim())
     .join(', ')} (${zone})`;
 }
+
+/** Undefined while the desk is open (or keeps no hours); outside its hours, when it opens next, in words. */
+export function closedAt(hours: DeskHours | undefined, now: Date): { opens: string } | undefined {
+  if (hours === undefined || isOpen(hours, now)) return undefined;
+  const opening = nextOpening(hours, now);
+  return { opens: opening === null ? 'on a later day' : openingWords(hours.zone, now, opening) };
+}

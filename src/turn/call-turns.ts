@@ -5,7 +5,7 @@ import type { FlowRegistry } from '../engine/registry';
 import { advance, referenceFor, replay, settle, startCall, type Turn } from '../engine/step';
 import { transferOf } from '../engine/prompt';
 import { SYSTEM } from '../engine/compile';
-import { isOpen, nextOpening, openingWords, type DeskHours } from '../common/hours';
+import { closedAt, type DeskHours } from '../common/hours';
 import type { RequestHandler } from './requests';
 import { withDeadline } from '../common/deadline';
 import type { Metrics } from '../common/metrics';
@@ -99,13 +99,9 @@ export class CallTurns {
 
   /** What the prompts say now: the desk's number, whether the desk is open (and when it opens), what can be sent. */
   private get speaking(): SpeakingContext {
-    const { hours, render } = this.deps;
-    const speaking: SpeakingContext = { bsdNumber: render.bsdNumber, textMessages: this.deps.textMessages === true };
-    if (hours === undefined) return speaking;
-    const now = this.deps.now?.() ?? new Date();
-    if (isOpen(hours, now)) return speaking;
-    const opening = nextOpening(hours, now);
-    return { ...speaking, closed: { opens: opening === null ? 'on a later day' : openingWords(hours.zone, now, opening) } };
+    const speaking: SpeakingContext = { bsdNumber: this.deps.render.bsdNumber, textMessages: this.deps.textMessages === true };
+    const closed = closedAt(this.deps.hours, this.deps.now?.() ?? new Date());
+    return closed === undefined ? speaking : { ...speaking, closed };
   }
 
   /**

@@ -22,6 +22,8 @@ export class Rescue {
   constructor(
     private readonly flow: CompiledFlow,
     private readonly options: RenderOptions,
+    /** Outside the desk's hours: when it opens, in words; undefined while it is open (or has no hours). */
+    private readonly closedNow: () => { opens: string } | undefined = () => undefined,
   ) {}
 
   private doc(): TwimlDocument {
@@ -38,6 +40,12 @@ export class Rescue {
     const { flow } = this.flow;
     const reference = referenceFor(callSid);
     const say = speaker({ reference }, this.speaking());
+    // Outside the desk's hours nobody would answer: say when it opens, its number and the reference (star repeats).
+    const closed = this.closedNow();
+    if (closed !== undefined) {
+      const words = [say(flow.system.deskClosed, { opens: closed.opens }).replace(/\.\./g, '.'), say(flow.system.deskUnavailable)];
+      return this.render({ kind: 'ask', node: SYSTEM.deskUnavailable, say: words, patient: false }, { s: 'u', n: 0, d: deskTries });
+    }
     const why = opening === 'technicalProblem' ? flow.system.technicalProblem : flow.system.stateLost;
     const words = [...(opening === 'none' ? [] : [say(why.say), say(flow.phrases.reference)]), say(flow.system.holdOn)];
     const whisper = whisperFor(flow, reference, why.reason, this.speaking());

@@ -203,3 +203,22 @@ test('the desk-closed choice: 0 says again that the desk is closed', async () =>
     await line.close();
   }
 });
+
+test('outside the hours the rescue (a call whose state is lost) does not dial either: when the desk opens, its number, the reference', async () => {
+  const line = await startLine('memory', CLOSED_DESK.env, undefined, { now: () => CLOSED_DESK.now });
+  try {
+    const sid = callSid();
+    // A turn of a call the store never had: its state is lost.
+    const lost = (await line.post('/voice/input?t=3', { CallSid: sid, From: CALLER, Digits: '1' }).expect(200)).text;
+    expect(lost).not.toContain('<Dial');
+    expect(lost).toContain('It opens Monday at 8 a.m.');
+    expect(lost).toContain('Please call the Business Support Desk');
+    expect(lost).toContain('/voice/rescue/choice?s=u');
+    const fallback = (await line.post('/voice/fallback', { CallSid: sid, From: CALLER }).expect(200)).text;
+    expect(fallback).not.toContain('<Dial');
+    const bye = (await line.post('/voice/rescue/choice?s=u&n=0&d=0', { CallSid: sid, From: CALLER, Digits: '1' }).expect(200)).text;
+    expect(bye).toContain('<Hangup');
+  } finally {
+    await line.close();
+  }
+});
