@@ -31,6 +31,8 @@ beforeAll(() => {
 });
 afterAll(() => {
   nock.enableNetConnect();
+  // Take nock's interceptor off Node's http module: a later test file in this worker loads a nock of its own.
+  nock.restore();
 });
 afterEach(async () => {
   await line?.close();
