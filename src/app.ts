@@ -6,11 +6,13 @@ import { CallTurns } from './turn/call-turns';
 import { Metrics } from './common/metrics';
 import { withDeadline } from './common/deadline';
 import { Rescue } from './turn/rescue';
+import { closedAt } from './common/hours';
 import { voiceRoutes } from './http/voice-routes';
 import { createDesk } from './desk/create-desk';
 import type { Logger } from './common/log';
 import type { SessionStore } from './store/session-store';
 import { lastResortTwiml, type RenderOptions } from './telephony/twiml';
+import { createRequests, type RequestParts } from './requests/create-requests';
 
 export interface AppDeps {
   config: Config;
@@ -19,6 +21,13 @@ export interface AppDeps {
   logger: Logger;
   /** Turns false when the process is shutting down, so that /readyz sends traffic elsewhere. */
   accepting?: () => boolean;
+  /** The clock, for the desk's hours and the callbacks (tests set it). */
+  now?: () => Date;
+}
+
+/** What an app built by buildApp holds beyond its routes: main.ts stops it before closing the store. */
+export interface AppLocals {
+  requests: RequestParts;
 }
 
 /** The express app, without listening: main.ts listens, tests drive it directly. */
@@ -34,10 +43,20 @@ export function buildApp(deps: AppDeps): express.Express {
     dialTimeoutSeconds: config.DIAL_TIMEOUT_SECONDS,
     ...(config.SPEECH_INPUT === 'on' && { speech: { confidenceThreshold: config.SPEECH_CONFIDENCE_THRESHOLD } }),
   };
-  const rescue = new Rescue(flows.entry, render);
+  const rescue = new Rescue(flows.entry, render, () => closedAt(config.deskHours, deps.now?.() ?? new Date()));
   const metrics = new Metrics();
+  // Callbacks and text messages the callers ask for.
+  const requests = createRequests({ config, store, flows, metrics, logger, ...(deps.now && { now: deps.now }) });
   // The desk page, when DESK_USERS names accounts; otherwise nothing of it exists and /desk is a 404.
-  const desk = createDesk({ config, store, flows, logger, metrics, ...(deps.accepting && { accepting: deps.accepting }) });
+  const desk = createDesk({
+    config,
+    store,
+    flows,
+    logger,
+    metrics,
+    callbacks: requests.callbacks,
+    ...(deps.accepting && { accepting: deps.accepting }),
+  });
   const turns = new CallTurns({
     store,
     flows,
@@ -49,9 +68,14 @@ export function buildApp(deps: AppDeps): express.Express {
     summaryTtlSeconds: config.SUMMARY_TTL_SECONDS,
     storeTimeoutMs: config.STORE_TIMEOUT_MS,
     turnTimeoutMs: config.TURN_TIMEOUT_MS,
+    ...(config.deskHours && { hours: config.deskHours }),
+    textMessages: requests.messages !== undefined,
+    requests: requests.requests,
+    ...(deps.now && { now: deps.now }),
   });
 
   const app = express();
+  (app.locals as AppLocals).requests = requests;
   app.disable('x-powered-by');
   // Nobody caches TwiML: hashing every answer for an ETag is work for nothing.
   app.set('etag', false);

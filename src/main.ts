@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { buildApp } from './app';
+import { buildApp, type AppLocals } from './app';
 import { loadConfig } from './common/config';
 import { LineError } from './common/errors';
 import { FlowRegistry } from './engine/registry';
@@ -80,10 +80,16 @@ async function main(): Promise<void> {
       const sweep = setInterval(() => server.closeIdleConnections(), 100);
       server.close(() => {
         clearInterval(sweep);
-        void store.close().finally(() => {
-          logger.info('stopped');
-          logger.flush(() => process.exit(0));
-        });
+        // The message worker stops taking jobs (a job it is sending finishes); what is unsent stays queued.
+        const requests = (app.locals as AppLocals).requests;
+        void requests
+          .close()
+          .catch(() => undefined)
+          .then(() => store.close())
+          .finally(() => {
+            logger.info('stopped');
+            logger.flush(() => process.exit(0));
+          });
       });
       server.closeIdleConnections();
     }, drainMs);

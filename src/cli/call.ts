@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { buildApp } from '../app';
+import { buildApp, type AppLocals } from '../app';
+import { CLOSED_DESK, TEXTS_ON } from '../simulator/demo-settings';
 import { loadConfig, LOCAL_AUTH_TOKEN, normalBaseUrl } from '../common/config';
 import { FlowRegistry } from '../engine/registry';
 import { createLogger } from '../common/log';
@@ -35,7 +36,10 @@ the agent hears it, then the status callback. Reads .env as npm start does (the 
   --seed TEXT    makes the CallSid, and so the reference number, repeatable (default: a fixed demo seed
                  with --keys, random otherwise)
   --width N      wrap the transcript at N columns (default 110; 0 to not wrap)
-  --verbose      also print the line's own log lines (in-process only)`;
+  --verbose      also print the line's own log lines (in-process only)
+  --closed       in-process only: the desk keeps Mon-Fri 08:00-17:00 in America/Toronto and the line's clock is
+                 Friday 18:00 there: the desk is closed until Monday
+  --texts        in-process only: text messages are offered (queued for a Twilio API that is not there)`;
 
 const DESK_KEYS: Record<string, Step> = {
   a: { kind: 'desk', outcome: 'answered' },
@@ -115,6 +119,8 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       width: { type: 'string' },
       verbose: { type: 'boolean' },
+      closed: { type: 'boolean' },
+      texts: { type: 'boolean' },
     },
     USAGE,
   );
@@ -145,7 +151,13 @@ async function main(): Promise<void> {
     token = signing.token;
     signedWith = signing.source;
   } else {
-    const config = loadConfig({ ...process.env, REDIS_URL: '', PORT: '0' });
+    const config = loadConfig({
+      ...process.env,
+      REDIS_URL: '',
+      PORT: '0',
+      ...(values.closed ? CLOSED_DESK.env : {}),
+      ...(values.texts ? TEXTS_ON.env : {}),
+    });
     const flows = FlowRegistry.fromDir(config.FLOWS_DIR, config.ENTRY_FLOW);
     const store = new MemoryStore();
     // Listen first: the app checks signatures against its public URL, which needs the port.
@@ -153,12 +165,20 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => live.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(live.address() as AddressInfo).port}`;
     const logger = createLogger(values.verbose ? 'info' : 'silent');
-    live.on('request', buildApp({ config: { ...config, PUBLIC_BASE_URL: baseUrl }, store, flows, logger }));
+    const app = buildApp({
+      config: { ...config, PUBLIC_BASE_URL: baseUrl },
+      store,
+      flows,
+      logger,
+      ...(values.closed ? { now: () => CLOSED_DESK.now } : {}),
+    });
+    live.on('request', app);
     token = config.TWILIO_AUTH_TOKEN;
     accountSid = config.TWILIO_ACCOUNT_SID;
     stop = async () => {
       live.closeAllConnections();
       await new Promise((r) => live.close(r));
+      await (app.locals as AppLocals).requests.close();
       await store.close();
     };
   }

@@ -31,7 +31,7 @@ for (const loaded of result.flows) {
     `ok   ${loaded.file}: flow '${loaded.flow.id}', version ${loaded.version}, ${Object.keys(loaded.flow.nodes).length} nodes\n`,
   );
   if (loaded.flow.budgets === undefined) continue;
-  const timed = timeFlow(loaded, { bsdNumber: DEFAULT_BSD_NUMBER, speech: DEFAULT_SPEECH });
+  const timed = timeFlow(loaded, { bsdNumber: DEFAULT_BSD_NUMBER, speech: DEFAULT_SPEECH, textMessages: true });
   if (timed.problems.length === 0)
     process.stdout.write(`ok   ${loaded.file}: listening times keep its budgets: ${summaryLine(timed.timing)}\n`);
   problems.push(...timed.problems.map((p) => ({ file: loaded.file, ...p })));

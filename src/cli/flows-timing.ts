@@ -124,7 +124,7 @@ async function main(): Promise<void> {
 
   const results: Result[] = loaded.flows.map((flow) => ({
     flow,
-    ...timeFlow(flow, { bsdNumber: DEFAULT_BSD_NUMBER, speech: DEFAULT_SPEECH }, wpm),
+    ...timeFlow(flow, { bsdNumber: DEFAULT_BSD_NUMBER, speech: DEFAULT_SPEECH, textMessages: true }, wpm),
   }));
 
   // The pages show the budgets a flow breaks; whether it may break them is for npm run flows:check to say.

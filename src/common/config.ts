@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { deskUsers, timeZone, trustProxy } from './desk-config';
+import { deskUsers, ianaZone, timeZone, trustProxy } from './desk-config';
+import { bsdHours, closedDates, type DeskHours } from './hours';
 import { LineError } from './errors';
 import { formatPath, parseWith } from './validation';
 
@@ -153,8 +154,52 @@ const schema = z
       .default(12 * 60 * 60),
     DESK_TIME_ZONE: timeZone,
     DESK_TRUST_PROXY: optionalString.pipe(trustProxy),
+    // The desk's office hours (src/common/hours.ts); unset: always open.
+    BSD_HOURS: optionalString.pipe(bsdHours.optional()),
+    BSD_TIMEZONE: optionalString.pipe(ianaZone.optional()),
+    BSD_CLOSED_DATES: optionalString.pipe(closedDates.optional()),
+    // Callbacks the caller asked for are kept this long, then expire (counted on /metrics).
+    CALLBACK_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+    // Text messages: sent by Twilio's Messages API from a number or a messaging service; unset, none are offered.
+    TWILIO_MESSAGING_FROM: optionalString.pipe(e164.optional()),
+    TWILIO_MESSAGING_SERVICE_SID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^MG[0-9a-fA-F]{32}$/, 'must start with MG followed by 32 hexadecimal characters')
+        .optional(),
+    ),
+    TWILIO_API_URL: z
+      .string()
+      .default('https://api.twilio.com')
+      .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.twilio.com' }))
+      .transform((v) => v.replace(/\/+$/, '')),
+    SMS_DAILY_LIMIT: z.coerce.number().int().min(1).max(100).default(3),
   })
   .superRefine((env, ctx) => {
+    if (env.BSD_HOURS !== undefined && env.BSD_TIMEZONE === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BSD_TIMEZONE'],
+        message: 'is required with BSD_HOURS: the IANA time zone of the hours, such as America/Toronto',
+      });
+    if (env.BSD_HOURS === undefined && (env.BSD_TIMEZONE !== undefined || env.BSD_CLOSED_DATES !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.BSD_TIMEZONE === undefined ? 'BSD_CLOSED_DATES' : 'BSD_TIMEZONE'],
+        message: 'has no effect without BSD_HOURS (the desk is then always open); set BSD_HOURS too, such as Mon-Fri 08:00-17:00',
+      });
+    if (env.TWILIO_MESSAGING_FROM !== undefined && env.TWILIO_MESSAGING_SERVICE_SID !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TWILIO_MESSAGING_SERVICE_SID'],
+        message: 'cannot be set together with TWILIO_MESSAGING_FROM: text messages go from one or the other',
+      });
+    if ((env.TWILIO_MESSAGING_FROM !== undefined || env.TWILIO_MESSAGING_SERVICE_SID !== undefined) && env.TWILIO_ACCOUNT_SID === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TWILIO_ACCOUNT_SID'],
+        message: 'is required to send text messages (TWILIO_MESSAGING_FROM or TWILIO_MESSAGING_SERVICE_SID is set)',
+      });
     if (env.STORE_TIMEOUT_MS >= env.TURN_TIMEOUT_MS)
       ctx.addIssue({ code: 'custom', path: ['STORE_TIMEOUT_MS'], message: `must be less than TURN_TIMEOUT_MS (${env.TURN_TIMEOUT_MS})` });
     const stores = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const).filter((k) => env[k] !== undefined);
@@ -198,6 +243,10 @@ export const ENV_NAMES: readonly string[] = Object.keys(schema.shape);
 
 export interface Config extends Omit<Env, 'TWILIO_AUTH_TOKEN'> {
   TWILIO_AUTH_TOKEN: string;
+  /** The desk's office hours; undefined: always open. */
+  deskHours?: DeskHours;
+  /** BSD_HOURS as written, for a text message that gives the hours. */
+  deskHoursText?: string;
   /** True when no auth token was given and the local development token is in use. */
   usingLocalAuthToken: boolean;
 }
@@ -212,8 +261,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     throw new LineError('CONFIG_INVALID', `invalid environment:\n${lines.join('\n')}`);
   }
   const env = parsed.value;
+  const hours =
+    env.BSD_HOURS === undefined || env.BSD_TIMEZONE === undefined
+      ? {}
+      : {
+          deskHours: { zone: env.BSD_TIMEZONE, ranges: env.BSD_HOURS, closedDates: env.BSD_CLOSED_DATES ?? new Set<string>() },
+          deskHoursText: given.BSD_HOURS!.trim(),
+        };
   return {
     ...env,
+    ...hours,
     TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN ?? LOCAL_AUTH_TOKEN,
     usingLocalAuthToken: env.TWILIO_AUTH_TOKEN === undefined,
   };

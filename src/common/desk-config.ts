@@ -41,10 +41,9 @@ export const deskUsers = z
   .optional();
 
 /** The time zone whose day "today" means on the desk page, as the browser's Intl knows them. */
-export const timeZone = z
+export const ianaZone = z
   .string()
   .min(1)
-  .default('UTC')
   .refine((tz) => {
     try {
       new Intl.DateTimeFormat('en-CA', { timeZone: tz });
@@ -53,6 +52,7 @@ export const timeZone = z
       return false;
     }
   }, 'must be an IANA time zone such as America/Toronto or UTC');
+export const timeZone = z.string().default('UTC').pipe(ianaZone);
 
 /**
  * Which proxies in front may say who the client is (X-Forwarded-For), for the per-address sign-in limit: a number

@@ -33,7 +33,15 @@ h2 { font-size: 1.15rem; margin: .5rem 0; }
 .live-status { color: var(--muted); margin: 0 0 .5rem; font-size: .9rem; }
 .live-status.offline { color: var(--alert); }
 ol.transfers { list-style: none; margin: 0; padding: 0; }
-.transfers li.empty { color: var(--muted); padding: 1rem; background: var(--card); border: 1px dashed var(--line); border-radius: 6px; }
+ol.callbacks { list-style: none; margin: 0 0 1rem; padding: 0; }
+li.callback article { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .5rem .75rem; margin-bottom: .5rem; }
+li.callback h3 { margin: 0 0 .25rem; font-size: 1rem; }
+li.callback dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .75rem; margin: 0 0 .5rem; }
+li.callback dt { color: var(--muted); }
+li.callback dd { margin: 0; }
+li.callback form { display: inline-flex; gap: .5rem; margin: 0; }
+li.callback p.claimed { margin: 0 0 .25rem; }
+.transfers li.empty, .callbacks li.empty { color: var(--muted); padding: 1rem; background: var(--card); border: 1px dashed var(--line); border-radius: 6px; }
 li.transfer article { background: var(--card); border: 1px solid var(--line); border-left: 5px solid var(--transferred);
   border-radius: 6px; padding: .75rem 1rem; margin-bottom: .75rem; }
 li.transfer.new article { animation: arrive 2s ease-out; }
@@ -102,11 +110,22 @@ export const DESK_JS = `'use strict';
   function data(event) { return JSON.parse(event.data); }
   var source = new EventSource(base + '/events');
   source.addEventListener('open', function () { setStatus('Live: new transfers appear here as they happen.'); });
+  // The callback list comes without this page's form token: each form gets the token of the page's own forms.
+  var callbacks = document.getElementById('callback-list');
+  function showCallbacks(htmlText) {
+    if (!callbacks) return;
+    callbacks.innerHTML = htmlText;
+    var token = document.querySelector('form.sign-out input[name="csrf"]');
+    var fields = callbacks.querySelectorAll('input[name="csrf"]');
+    for (var i = 0; i < fields.length; i++) fields[i].value = token ? token.value : '';
+  }
   source.addEventListener('snapshot', function (e) {
     var d = data(e);
     list.innerHTML = d.list;
     chart.innerHTML = d.chart;
+    if (d.callbacks !== undefined) showCallbacks(d.callbacks);
   });
+  source.addEventListener('callbacks', function (e) { showCallbacks(data(e).html); });
   source.addEventListener('transfer', function (e) {
     var d = data(e);
     var old = document.getElementById(d.id);

@@ -15,6 +15,7 @@ import { LiveHub } from './live-hub';
 import { MemoryDeskStore } from './memory-desk-store';
 import { RedisDeskStore } from './redis-desk-store';
 import { SignIns } from './sign-in';
+import type { Callbacks } from '../callbacks/callbacks';
 
 /** One desk store per call store: instances in one process that share a call store share the desk's too. */
 const deskStores = new WeakMap<SessionStore, DeskStore>();
@@ -54,6 +55,8 @@ export interface DeskOptions {
   logger: Logger;
   metrics: Metrics;
   accepting?: () => boolean;
+  /** The callback queue: listed on the page, claimed and closed by agents. */
+  callbacks?: Callbacks;
 }
 
 /** The desk page, when DESK_USERS names at least one account; undefined otherwise (then /desk is a 404). */
@@ -75,7 +78,16 @@ export function createDesk(options: DeskOptions): DeskParts | undefined {
     storeTimeoutMs: config.STORE_TIMEOUT_MS,
   });
   const signIns = new SignIns(store, users, config.DESK_SIGN_IN_TTL_SECONDS);
+  const base = `${new URL(config.PUBLIC_BASE_URL).pathname.replace(/\/+$/, '')}/desk`;
+  // A change on this instance reaches every instance's pages the way transfers do.
+  options.callbacks?.onChange(() => {
+    store.publish(JSON.stringify({ type: 'callbacks' })).catch((error: Error) => {
+      logger.warn({ desk: 'callbacks', error: error.message }, 'desk: a callback change was not published');
+    });
+  });
   const hub = new LiveHub({
+    base,
+    ...(options.callbacks === undefined ? {} : { callbacks: options.callbacks }),
     desk,
     store,
     signIns,
@@ -87,6 +99,7 @@ export function createDesk(options: DeskOptions): DeskParts | undefined {
   });
   const app = deskApp({
     desk,
+    ...(options.callbacks === undefined ? {} : { callbacks: options.callbacks }),
     hub,
     signIns,
     flows,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../common/log';
 import type { FlowRegistry } from '../engine/registry';
@@ -8,9 +9,18 @@ import type { LiveHub } from './live-hub';
 import { deskPage, retentionWords, signInPage, type PageContext } from './pages';
 import type { SignedIn, SignIns } from './sign-in';
 import { newToken, sameToken } from './tokens';
+import type { Callbacks } from '../callbacks/callbacks';
+import { parseWith } from '../common/validation';
+
+/** A form that works a callback: which one, and for closing it, how it went. */
+const callbackForm = z.object({
+  id: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be the callback of a call (CA followed by 32 hex digits)'),
+  outcome: z.enum(['done', 'not-reached'], { error: 'must be done or not-reached' }).optional(),
+});
 
 export interface DeskRoutesDeps {
   desk: Desk;
+  callbacks?: Callbacks;
   hub: LiveHub;
   signIns: SignIns;
   flows: FlowRegistry;
@@ -201,18 +211,58 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
   app.get('/', signedIn('page'), async (req, res) => {
     const { session } = (req as SignedInRequest).signedIn;
     const asked = typeof req.query.reference === 'string' ? req.query.reference.slice(0, 12) : undefined;
-    const [day, found] = await Promise.all([
+    const [day, found, callbacks] = await Promise.all([
       deps.desk.day(),
       asked !== undefined && REFERENCE.test(asked) ? deps.desk.search(asked) : Promise.resolve(null),
+      deps.callbacks === undefined ? Promise.resolve(undefined) : deps.callbacks.open(),
     ]);
     const view = {
       user: session.user,
       csrf: session.csrf,
       day,
       retention,
+      ...(callbacks === undefined ? {} : { callbacks }),
       ...(asked === undefined ? {} : { search: { reference: asked, found } }),
     };
     res.type('html').send(deskPage(ctx, view, deps.flows));
+  });
+
+  /** Claim a callback, or close one this agent holds: 303 back to the list, or a 4xx that says why. */
+  const workCallback = (action: 'claim' | 'close') => async (req: Request, res: Response) => {
+    const { session } = (req as SignedInRequest).signedIn;
+    const parsed = parseWith(callbackForm, req.body ?? {});
+    if (!parsed.ok || deps.callbacks === undefined || (action === 'close' && parsed.value.outcome === undefined)) {
+      const why = parsed.ok
+        ? deps.callbacks === undefined
+          ? 'callbacks are not kept here'
+          : 'outcome: must be done or not-reached'
+        : parsed.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      res.status(400).type('text/plain').send(`bad callback form: ${why}`);
+      return;
+    }
+    const { id, outcome } = parsed.value;
+    const result =
+      action === 'claim' ? await deps.callbacks.claim(id, session.user) : await deps.callbacks.close(id, session.user, outcome!);
+    logger.info({ desk: `callback-${action}`, user: session.user, callSid: id, outcome, result }, `desk callback ${action}`);
+    if (result === 'claimed' || result === 'closed') {
+      res.redirect(303, `${base}#callbacks`);
+      return;
+    }
+    const words = {
+      taken: 'another agent has claimed this callback, or it is closed',
+      'not-yours': 'you have not claimed this callback',
+      gone: 'this callback has expired or does not exist',
+    };
+    res
+      .status(result === 'gone' ? 404 : 409)
+      .type('text/plain')
+      .send(words[result]);
+  };
+  app.post('/callbacks/claim', sameSite, signedIn('page'), form, withToken, workCallback('claim'));
+  app.post('/callbacks/close', sameSite, signedIn('page'), form, withToken, workCallback('close'));
+
+  app.get('/api/callbacks', signedIn('data'), async (_req, res) => {
+    res.json({ callbacks: deps.callbacks === undefined ? [] : await deps.callbacks.open() });
   });
 
   app.get('/events', signedIn('data'), async (req, res) => {

@@ -7,6 +7,8 @@ import type { DeskMetrics } from './desk-metrics';
 import type { DeskStore } from './desk-store';
 import { parseMessage, type LiveMessage } from './live-messages';
 import { outcomeChart } from './outcome-chart';
+import type { Callbacks } from '../callbacks/callbacks';
+import { callbackList } from './callback-list';
 import type { SignIns } from './sign-in';
 
 interface Page {
@@ -27,6 +29,10 @@ export interface HubDeps {
   accepting?: () => boolean;
   /** How often each page gets a comment line (proxies close silent connections) and its sign-in is checked. */
   heartbeatMs?: number;
+  /** The callback queue, listed live beside the transfers. */
+  callbacks?: Callbacks;
+  /** Where the desk is, as the browser sees it (for the callback forms). */
+  base?: string;
 }
 
 /**
@@ -80,7 +86,26 @@ export class LiveHub {
 
   private async snapshot(): Promise<Record<string, string>> {
     const day = await this.deps.desk.day();
-    return { list: transferList(day.cards, this.deps.timeZone, this.deps.flows).text, chart: outcomeChart(day.counts).text };
+    const snapshot: Record<string, string> = {
+      list: transferList(day.cards, this.deps.timeZone, this.deps.flows).text,
+      chart: outcomeChart(day.counts).text,
+    };
+    if (this.deps.callbacks !== undefined) snapshot.callbacks = await this.callbackHtml();
+    return snapshot;
+  }
+
+  private async callbackHtml(): Promise<string> {
+    return callbackList(await this.deps.callbacks!.open(), this.deps.base ?? '/desk', this.deps.timeZone).text;
+  }
+
+  /** The open callbacks changed somewhere: every page here gets the list again. */
+  private async callbacksChanged(): Promise<void> {
+    if (this.pages.size === 0 || this.deps.callbacks === undefined) return;
+    try {
+      this.write([...this.pages], 'callbacks', { html: await this.callbackHtml() });
+    } catch (error) {
+      this.deps.logger.warn({ desk: 'callbacks', error: (error as Error).message }, 'desk: the callbacks could not be read');
+    }
   }
 
   private async resync(): Promise<void> {
@@ -115,6 +140,9 @@ export class LiveHub {
         return;
       case 'signed-out':
         for (const page of this.pages) if (page.session === message.session) this.close(page, true);
+        return;
+      case 'callbacks':
+        void this.callbacksChanged();
         return;
     }
   }

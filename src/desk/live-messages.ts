@@ -43,6 +43,8 @@ export const liveMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('outcomes'), day: z.string(), counts: z.record(z.string(), z.number()) }),
   /** A sign-in ended: pages open with it close, on every instance. `session` is the sign-in's id (a hash). */
   z.object({ type: z.literal('signed-out'), session: z.string() }),
+  /** The callbacks changed (asked, claimed, closed, expired): pages read the open list again. */
+  z.object({ type: z.literal('callbacks') }),
 ]);
 export type LiveMessage = z.infer<typeof liveMessage>;
 

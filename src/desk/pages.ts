@@ -2,6 +2,8 @@ import { callStory, dialLine, forReading, groupedReference, readableNumber, tran
 import type { Day, FoundCall } from './desk';
 import { html, type Html } from './html';
 import { outcomeChart } from './outcome-chart';
+import { callbackList } from './callback-list';
+import type { CallbackRecord } from '../callbacks/callback-store';
 import { dateTimeOf, longDayOf } from './time';
 import { labelOf, pathSteps } from './transfer-facts';
 import type { FlowRegistry } from '../engine/registry';
@@ -62,6 +64,8 @@ export interface DeskView {
   retention: string | null;
   /** What the search box asked for and found, when it did; found is null for a reference that is not one. */
   search?: { reference: string; found: FoundCall[] | null };
+  /** The open callbacks, oldest first, when the line keeps them. */
+  callbacks?: CallbackRecord[];
 }
 
 /** SUMMARY_TTL_SECONDS in words: "7 days", "36 hours", "45 minutes"; null for 0. */
@@ -97,6 +101,16 @@ export function deskPage(ctx: PageContext, view: DeskView, flows: FlowRegistry):
           </ol>
         </section>
         <aside class="side">
+          ${
+            view.callbacks === undefined
+              ? ''
+              : html`<section aria-labelledby="callbacks-heading" id="callbacks" tabindex="-1">
+                  <h2 id="callbacks-heading">Callbacks <span class="sub">oldest first</span></h2>
+                  <ol id="callback-list" class="callbacks">
+                    ${callbackList(view.callbacks, ctx.base, ctx.timeZone, view.csrf)}
+                  </ol>
+                </section>`
+          }
           <section aria-labelledby="find-heading" id="find">
             <h2 id="find-heading">Find a call</h2>
             <form method="post" action="${ctx.base}/search" role="search" aria-labelledby="find-heading">

@@ -17,13 +17,42 @@ export const MAX_PATH = 24;
 
 /** Why the current prompt is said the way it is. */
 export const notice = z
-  .enum(['greeting', 'noInput', 'invalidKey', 'notUnderstood', 'refused', 'waiting', 'flowChanged', 'dialEnded'])
+  .enum([
+    'greeting',
+    'noInput',
+    'invalidKey',
+    'notUnderstood',
+    'refused',
+    'waiting',
+    'flowChanged',
+    'dialEnded',
+    'textQueued',
+    'textAlready',
+    'textRefused',
+    'callbackFailed',
+  ])
   .nullable();
 export type Notice = z.infer<typeof notice>;
 
 /** What the Business Support Desk's dial reported when the caller was not connected. */
 export const dialProblem = z.enum(['busy', 'noAnswer', 'failed']);
 export type DialProblem = z.infer<typeof dialProblem>;
+
+/**
+ * Something the caller asked for that the turn does outside the pure machine, before it answers: a callback kept
+ * for the desk, or a text message queued. The turn reports how it went with an ACTION event in the same turn, so a
+ * stored call never has one pending.
+ */
+export const pendingAction = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('callback'), number: z.string().nullable() }),
+  z.object({ kind: z.literal('text'), what: z.literal('steps'), node: z.string() }),
+  z.object({ kind: z.literal('text'), what: z.literal('desk') }),
+]);
+export type PendingAction = z.infer<typeof pendingAction>;
+
+/** How a pending action went: queued; queued already earlier in the call (not again); or not possible. */
+export const actionOutcome = z.enum(['queued', 'already', 'refused']);
+export type ActionOutcome = z.infer<typeof actionOutcome>;
 
 /**
  * A call's context: the one definition the machine runs on and the store parses. Fields added after the first
@@ -61,6 +90,10 @@ export const callContext = z.object({
     .object({ key: z.string().max(1), confidence: z.number().min(0).max(1) })
     .nullable()
     .default(null),
+  /** A 10-digit number the caller keyed in for a callback, until it is confirmed and booked. */
+  callbackNumber: z.string().nullable().default(null),
+  /** What the turn must do before it answers; always null once a turn is over. */
+  pending: pendingAction.nullable().default(null),
 });
 export type CallContext = z.infer<typeof callContext>;
 
@@ -72,6 +105,10 @@ export type CallEvent =
   | { type: 'KEY'; key: string; said?: Said }
   | { type: 'SILENCE' }
   | { type: 'DIAL'; outcome: 'connected' | DialProblem }
+  /** Outside the desk's hours a transfer does not dial: it turns into the desk-closed choice. */
+  | { type: 'CLOSED' }
+  /** How the turn's pending action went. */
+  | { type: 'ACTION'; outcome: ActionOutcome }
   /** Speech as Twilio heard it: turned into one of the events below before the machine sees it (see speech.ts). */
   | { type: 'SPEECH'; text: string; confidence: number }
   /** Speech that named no choice: a wrong answer. */
@@ -97,8 +134,13 @@ export function howLeft(event: CallEvent): string {
   if (event.type === 'NOT_UNDERSTOOD') return 'not-understood';
   if (event.type === 'CONFIRM') return 'confirm';
   if (event.type === 'REFUSE') return 'refused';
+  if (event.type === 'CLOSED') return 'closed';
+  if (event.type === 'ACTION') return event.outcome;
   return 'speech';
 }
+
+/** A callback number: 10 digits, North American style, area code first. */
+export const CALLBACK_DIGITS = 10;
 
 export interface CallInput {
   reference: string;
@@ -117,6 +159,8 @@ export const callMachineSetup = setup({
     tooQuiet: ({ context }, params: { times: number }) => context.quiet + 1 >= params.times,
     connected: ({ event }) => event.type === 'DIAL' && event.outcome === 'connected',
     deskGivesUp: ({ context }) => context.deskTries + 1 >= MAX_DESK_DIALS,
+    phoneNumberKeyed: ({ event }) => event.type === 'KEY' && event.key.length === CALLBACK_DIGITS && /^\d+$/.test(event.key),
+    actionDone: ({ event }) => event.type === 'ACTION' && event.outcome !== 'refused',
   },
   actions: {
     /** A real choice was made: start the next question afresh. */
@@ -151,6 +195,26 @@ export const callMachineSetup = setup({
       },
     }),
     rememberTransfer: assign({ transfer: (_, params: { state: string }) => params.state, dialProblem: null }),
+    /** The caller keyed a number for a callback: kept until it is booked, read back for confirmation. */
+    keepNumber: assign({ callbackNumber: ({ event }) => (event.type === 'KEY' ? event.key : null) }),
+    forgetNumber: assign({ callbackNumber: null }),
+    askCallback: assign({ pending: ({ context }): PendingAction => ({ kind: 'callback', number: context.callbackNumber }) }),
+    askTextSteps: assign({ pending: (_, params: { node: string }): PendingAction => ({ kind: 'text', what: 'steps', node: params.node }) }),
+    askTextDesk: assign({ pending: (): PendingAction => ({ kind: 'text', what: 'desk' }) }),
+    /** The pending action is done: the next prompt says how it went. */
+    settled: assign({
+      pending: null,
+      callbackNumber: null,
+      notice: ({ event }): Notice =>
+        event.type !== 'ACTION'
+          ? null
+          : event.outcome === 'queued'
+            ? 'textQueued'
+            : event.outcome === 'already'
+              ? 'textAlready'
+              : 'textRefused',
+    }),
+    callbackFailed: assign({ notice: 'callbackFailed' as Notice }),
     rememberDialProblem: assign({
       dialProblem: ({ event }) => (event.type === 'DIAL' && event.outcome !== 'connected' ? event.outcome : 'failed'),
     }),

@@ -15,7 +15,21 @@ export const SYSTEM = {
   deskUnavailable: '_desk_unavailable',
   afterDesk: '_after_desk',
   goodbye: '_goodbye',
+  /** Outside the desk's hours: when it opens, the reference, and a callback, a text message or the end. */
+  deskClosed: '_desk_closed',
+  callbackNumber: '_callback_number',
+  callbackKeyed: '_callback_keyed',
+  callbackConfirm: '_callback_confirm',
+  /** The turn books the callback (a pending action) and moves on by how that went. */
+  callbackBooking: '_callback_booking',
+  callbackBooked: '_callback_booked',
+  /** The turn queues the desk's details by text message (a pending action). */
+  textDesk: '_text_desk',
+  textQueued: '_text_queued',
 } as const;
+
+/** The keys of the choices a caller is offered when the desk is closed or did not answer, and at steps. */
+export const OFFER_KEYS = { endCall: '2', callback: '3', text: '8' } as const;
 
 export interface CompiledFlow extends LoadedFlow {
   machine: CallMachine;
@@ -24,6 +38,8 @@ export interface CompiledFlow extends LoadedFlow {
    * its node's keys do the same in both; otherwise it is led back to the main menu.
    */
   nodeVersions: Record<string, string>;
+  /** The states that dial the desk: outside its hours they turn into the desk-closed choice. */
+  transferStates: ReadonlySet<string>;
 }
 
 type Transition = {
@@ -34,7 +50,9 @@ type Transition = {
     | { type: 'tooQuiet'; params: { times: number } }
     | 'tooManyFailures'
     | 'connected'
-    | 'deskGivesUp';
+    | 'deskGivesUp'
+    | 'phoneNumberKeyed'
+    | 'actionDone';
   actions?: (
     | 'enterNode'
     | 'countFailure'
@@ -43,6 +61,13 @@ type Transition = {
     | 'refuseConfirm'
     | 'rememberDialProblem'
     | 'dialEnded'
+    | 'keepNumber'
+    | 'forgetNumber'
+    | 'askCallback'
+    | 'askTextDesk'
+    | 'settled'
+    | 'callbackFailed'
+    | { type: 'askTextSteps'; params: { node: string } }
     | { type: 'record'; params: { note: string } }
     | { type: 'answered'; params: { node: string } }
     | { type: 'rememberTransfer'; params: { state: string } }
@@ -59,6 +84,8 @@ type StateConfig = {
     NOT_UNDERSTOOD?: Transition[];
     CONFIRM?: Transition[];
     REFUSE?: Transition[];
+    CLOSED?: Transition[];
+    ACTION?: Transition[];
   };
 };
 
@@ -125,7 +152,11 @@ function choicesOf(id: string, node: FlowNode): Transition[] {
       node.type === 'question' && node.afterAnswer !== undefined ? [{ type: 'answered', params: { node: id } }] : [];
     choices.push(go(edge.key, edge.to, actions, false, after));
   }
-  if (node.type === 'instructions') choices.push(go('2', id, [], true));
+  if (node.type === 'instructions') {
+    choices.push(go('2', id, [], true));
+    // The steps by text message: the turn queues it, and the caller stays at the steps.
+    choices.push({ guard: key(OFFER_KEYS.text), actions: [{ type: 'askTextSteps', params: { node: id } }] });
+  }
   return choices;
 }
 
@@ -139,6 +170,7 @@ function transferState(state: string): StateConfig {
         { guard: 'deskGivesUp', target: SYSTEM.deskUnavailable, actions: ['rememberDialProblem', 'enterNode', 'dialEnded'] },
         { target: SYSTEM.dialFailed, actions: ['rememberDialProblem', 'enterNode', 'dialEnded'] },
       ],
+      CLOSED: [{ target: SYSTEM.deskClosed, actions: ['enterNode'] }],
     },
   };
 }
@@ -159,6 +191,9 @@ function recordPath(states: Record<string, StateConfig>): void {
   }
 }
 
+/** A callback or a text message, offered when the desk is closed and beside "try again" when it did not answer. */
+const offers = (): Transition[] => [go(OFFER_KEYS.callback, SYSTEM.callbackNumber), go(OFFER_KEYS.text, SYSTEM.textDesk)];
+
 /** Compiles a checked flow into the xstate machine that runs each call on it. */
 export function compileFlow(loaded: LoadedFlow): CompiledFlow {
   const { flow } = loaded;
@@ -176,11 +211,73 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
   states[SYSTEM.quiet] = transferState(SYSTEM.quiet);
   // A redial keeps the transfer it repeats, so the agent hears the same reason.
   states[SYSTEM.redial] = { on: transferState(SYSTEM.redial).on! };
+  const transferStates = new Set(
+    Object.entries(states)
+      .filter(([, s]) => s.on?.CLOSED !== undefined)
+      .map(([id]) => id),
+  );
   states[SYSTEM.dialFailed] = {
     // Three failed answers here end as "end the call" does, with the desk's number and the reference: the desk
     // is only dialled again when the caller asks.
-    on: keypad(SYSTEM.dialFailed, flow, [go('1', SYSTEM.redial), go('2', SYSTEM.deskUnavailable)], SYSTEM.deskUnavailable, SYSTEM.redial),
+    on: keypad(
+      SYSTEM.dialFailed,
+      flow,
+      [go('1', SYSTEM.redial), go(OFFER_KEYS.endCall, SYSTEM.deskUnavailable), ...offers()],
+      SYSTEM.deskUnavailable,
+      SYSTEM.redial,
+    ),
   };
+  // 0 here says again that the desk is closed, as 0 anywhere does while it is.
+  states[SYSTEM.deskClosed] = {
+    on: keypad(SYSTEM.deskClosed, flow, [...offers(), go(OFFER_KEYS.endCall, SYSTEM.goodbye)], SYSTEM.deskUnavailable, SYSTEM.deskClosed),
+  };
+  states[SYSTEM.callbackNumber] = {
+    on: keypad(
+      SYSTEM.callbackNumber,
+      flow,
+      [go('1', SYSTEM.callbackBooking, ['forgetNumber']), go('2', SYSTEM.callbackKeyed)],
+      SYSTEM.deskUnavailable,
+      SYSTEM.bsdRequest,
+    ),
+  };
+  states[SYSTEM.callbackKeyed] = {
+    on: keypad(
+      SYSTEM.callbackKeyed,
+      flow,
+      [{ guard: 'phoneNumberKeyed', target: SYSTEM.callbackConfirm, actions: ['keepNumber', 'enterNode'] }],
+      SYSTEM.deskUnavailable,
+      SYSTEM.bsdRequest,
+    ),
+  };
+  states[SYSTEM.callbackConfirm] = {
+    on: keypad(
+      SYSTEM.callbackConfirm,
+      flow,
+      [go('1', SYSTEM.callbackBooking), go('2', SYSTEM.callbackKeyed, ['forgetNumber'])],
+      SYSTEM.deskUnavailable,
+      SYSTEM.bsdRequest,
+    ),
+  };
+  states[SYSTEM.callbackBooking] = {
+    entry: ['askCallback'],
+    on: {
+      ACTION: [
+        { guard: 'actionDone', target: SYSTEM.callbackBooked, actions: ['settled'] },
+        { target: SYSTEM.deskUnavailable, actions: ['settled', 'callbackFailed'] },
+      ],
+    },
+  };
+  states[SYSTEM.textDesk] = {
+    entry: ['askTextDesk'],
+    on: {
+      ACTION: [
+        { guard: 'actionDone', target: SYSTEM.textQueued, actions: ['settled'] },
+        { target: SYSTEM.deskUnavailable, actions: ['settled'] },
+      ],
+    },
+  };
+  states[SYSTEM.callbackBooked] = { type: 'final' };
+  states[SYSTEM.textQueued] = { type: 'final' };
   states[SYSTEM.deskUnavailable] = {
     // Star repeats the number and the reference, 9 goes back to the menu; anything else, or silence, says goodbye.
     on: {
@@ -216,7 +313,11 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
       deskTries: 0,
       path: [],
       confirming: null,
+      callbackNumber: null,
+      pending: null,
     }),
+    // Wherever else the caller asked for a text message (the steps): say how it went, and stay.
+    on: { ACTION: [{ actions: ['settled'] }] },
     states,
   });
   // What a node's keys do: its kind and where each key leads. Wording is left out: a reworded question whose keys
@@ -227,7 +328,7 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
     const shape = node === undefined ? 'system' : JSON.stringify([node.type, edgesOf(node).map((e) => [e.key, e.to])]);
     nodeVersions[id] = createHash('sha256').update(shape).digest('hex').slice(0, 12);
   }
-  return { ...loaded, machine, nodeVersions };
+  return { ...loaded, machine, nodeVersions, transferStates };
 }
 
 export type CallMachine = ReturnType<typeof callMachineSetup.createMachine> & AnyStateMachine;

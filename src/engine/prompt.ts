@@ -1,4 +1,5 @@
 import { SYSTEM, type CompiledFlow } from './compile';
+import { CALLBACK_DIGITS } from './call-machine';
 import type { FlowFile } from '../flows/schema';
 import { fill, spokenCode, spokenPhoneNumber } from '../flows/text';
 import type { CallContext } from './call-machine';
@@ -10,7 +11,7 @@ export type Prompt =
    * Speak, then wait for one key; `patient` waits longer (self-service steps take time), `waitSeconds` as long as
    * the step says.
    */
-  | { kind: 'ask'; node: string; say: string[]; patient: boolean; waitSeconds?: number; hints?: string[] }
+  | { kind: 'ask'; node: string; say: string[]; patient: boolean; waitSeconds?: number; hints?: string[]; digits?: number }
   /** Speak, then warm-transfer to the desk; `whisper` is what the agent hears before the caller is connected. */
   | { kind: 'transfer'; node: string; say: string[]; whisper: string }
   /** Speak, then end the call. */
@@ -21,6 +22,12 @@ export interface SpeakingContext {
   bsdNumber: string;
   /** How the line listens for speech; undefined when the configuration turns speech off (SPEECH_INPUT=off). */
   speech?: SpeechSettings;
+  /** Set outside the desk's hours: when it opens next, in words ("tomorrow at 8 a.m."). */
+  closed?: { opens: string };
+  /** Whether text messages can be sent (a sender is configured): only then is "press 8" said. */
+  textMessages?: boolean;
+  /** False where a callback cannot be kept (the rescue path, which has no call state): "press 3" is not said. */
+  callbacks?: boolean;
 }
 
 /** Fills a flow text's placeholders; flow texts are already tidied when the flow is loaded. */
@@ -42,7 +49,7 @@ export function whisperFor(flow: FlowFile, reference: string, reason: string, sp
 }
 
 /** The transfer a state stands for: its words to the caller and its reason for the agent. */
-function transferOf(flow: FlowFile, state: string): { say: string; reason: string } {
+export function transferOf(flow: FlowFile, state: string): { say: string; reason: string } {
   if (state === SYSTEM.bsdRequest) return flow.system.bsdRequest;
   if (state === SYSTEM.keypadTrouble) return flow.system.keypadTrouble;
   if (state === SYSTEM.quiet) return flow.system.quiet;
@@ -53,10 +60,29 @@ function transferOf(flow: FlowFile, state: string): { say: string; reason: strin
 
 const TRANSFER_STATES = new Set<string>([SYSTEM.bsdRequest, SYSTEM.keypadTrouble, SYSTEM.quiet, SYSTEM.redial]);
 
+/** A callback and, where they can be sent, the details by text message: offered when the desk cannot take the call. */
+function offers(flow: FlowFile, say: ReturnType<typeof speaker>, speaking: SpeakingContext): string[] {
+  return [
+    ...(speaking.callbacks === false ? [] : [say(flow.phrases.callback)]),
+    ...(speaking.textMessages === true ? [say(flow.phrases.textDetails)] : []),
+  ];
+}
+
 /** The key choices of an interactive state, as spoken. */
-function choices(flow: FlowFile, state: string, say: ReturnType<typeof speaker>): string[] {
+function choices(
+  flow: FlowFile,
+  state: string,
+  context: CallContext,
+  say: ReturnType<typeof speaker>,
+  speaking: SpeakingContext,
+): string[] {
   const p = flow.phrases;
-  if (state === SYSTEM.dialFailed) return [say(flow.system.dialFailed.choices)];
+  const callback = flow.system.callback;
+  if (state === SYSTEM.dialFailed) return [say(flow.system.dialFailed.choices), ...offers(flow, say, speaking)];
+  if (state === SYSTEM.deskClosed) return [...offers(flow, say, speaking), say(p.endCall)];
+  if (state === SYSTEM.callbackNumber) return [say(callback.number)];
+  if (state === SYSTEM.callbackKeyed) return [say(callback.keyIn)];
+  if (state === SYSTEM.callbackConfirm) return [say(callback.confirm, { number: spokenPhoneNumber(context.callbackNumber ?? '') })];
   const node = flow.nodes[state];
   switch (node?.type) {
     case 'menu':
@@ -65,7 +91,12 @@ function choices(flow: FlowFile, state: string, say: ReturnType<typeof speaker>)
       return [say(p.yes), say(p.no), ...(node.unsure === undefined ? [] : [say(p.unsure)])];
     case 'instructions':
       // 1 and 3 first: a caller who is done need not hear how to hear the steps again.
-      return [say(p.solved), ...(node.more === undefined ? [] : [say(p.more, { label: node.more.label })]), say(p.repeatSteps)];
+      return [
+        say(p.solved),
+        ...(node.more === undefined ? [] : [say(p.more, { label: node.more.label })]),
+        say(p.repeatSteps),
+        ...(speaking.textMessages === true ? [say(p.textSteps)] : []),
+      ];
     default:
       return [];
   }
@@ -97,8 +128,10 @@ export function promptFor(compiled: CompiledFlow, state: string, context: CallCo
   if (!asksForKey(compiled.flow, state)) return composePrompt(compiled, state, context, speaking);
   let memo = askMemo.get(compiled);
   if (memo === undefined) askMemo.set(compiled, (memo = new Map()));
+  // A number the caller keyed is read back in the prompt: composed each time, never kept.
+  if (context.callbackNumber !== null) return composePrompt(compiled, state, context, speaking);
   const confirming = context.confirming?.key ?? '';
-  const key = `${state}\n${context.notice}\n${context.dialProblem}\n${context.answered}\n${speaking.bsdNumber}\n${speaking.speech !== undefined}\n${confirming}`;
+  const key = `${state}\n${context.notice}\n${context.dialProblem}\n${context.answered}\n${speaking.bsdNumber}\n${speaking.speech !== undefined}\n${confirming}\n${speaking.closed?.opens}\n${speaking.textMessages}\n${speaking.callbacks}`;
   const known = memo.get(key);
   if (known) return known;
   const prompt = composePrompt(compiled, state, context, speaking);
@@ -112,8 +145,18 @@ export function promptFor(compiled: CompiledFlow, state: string, context: CallCo
 }
 
 /** Whether `state` is one where the caller is asked for a key (not a transfer, nor an end). */
+/** The system's own states that ask for a key. */
+const ASKING = new Set<string>([
+  SYSTEM.dialFailed,
+  SYSTEM.deskUnavailable,
+  SYSTEM.deskClosed,
+  SYSTEM.callbackNumber,
+  SYSTEM.callbackKeyed,
+  SYSTEM.callbackConfirm,
+]);
+
 function asksForKey(flow: FlowFile, state: string): boolean {
-  if (state === SYSTEM.dialFailed || state === SYSTEM.deskUnavailable) return true;
+  if (ASKING.has(state)) return true;
   const type = flow.nodes[state]?.type;
   return type === 'menu' || type === 'question' || type === 'instructions';
 }
@@ -144,9 +187,11 @@ function composeKeypadPrompt(
 
   if (state === SYSTEM.afterDesk) return { kind: 'end', node: state, say: [say(flow.system.afterDesk)] };
   if (state === SYSTEM.goodbye) return { kind: 'end', node: state, say: [say(flow.system.goodbye)] };
+  if (state === SYSTEM.callbackBooked) return { kind: 'end', node: state, say: [say(flow.system.callback.booked)] };
+  if (state === SYSTEM.textQueued) return { kind: 'end', node: state, say: [say(flow.system.text.deskQueued)] };
   if (node?.type === 'end') return { kind: 'end', node: state, say: [...aside, say(node.say)] };
 
-  const interactive = state === SYSTEM.dialFailed || state === SYSTEM.deskUnavailable;
+  const interactive = ASKING.has(state);
   if (node?.type === 'transfer' || TRANSFER_STATES.has(state) || (node === undefined && !interactive)) {
     const transferState = state === SYSTEM.redial ? (context.transfer ?? SYSTEM.bsdRequest) : state;
     const transfer = transferOf(flow, transferState);
@@ -167,11 +212,18 @@ function composeKeypadPrompt(
     return { kind: 'ask', node: state, say: [say(flow.speech.confirm, { word })], patient: false };
   }
   if (state === SYSTEM.deskUnavailable) {
-    const opening = context.notice === 'dialEnded' ? [say(dialProblem)] : [];
+    const opening =
+      context.notice === 'dialEnded'
+        ? [say(dialProblem)]
+        : context.notice === 'callbackFailed'
+          ? [say(flow.system.callback.failed)]
+          : context.notice === 'textRefused'
+            ? [say(flow.system.text.refused)]
+            : [];
     return { kind: 'ask', node: state, say: [...opening, say(flow.system.deskUnavailable)], patient: false };
   }
 
-  const keys = choices(flow, state, say);
+  const keys = choices(flow, state, context, say, speaking);
   const reprompt = context.notice === 'noInput' || context.notice === 'invalidKey' || context.notice === 'notUnderstood';
   // The keys that work everywhere: after the main menu, and whenever the caller seems not to know what to press.
   const globals = reprompt || state === flow.start ? [say(p.globals)] : [];
@@ -190,8 +242,14 @@ function composeKeypadPrompt(
     opening = node?.type === 'menu' || node?.type === 'question' ? [say(theQuestion(node.say))] : [];
   } else if (context.notice === 'waiting') {
     opening = [say(p.patience)];
+  } else if (context.notice === 'textQueued' || context.notice === 'textAlready' || context.notice === 'textRefused') {
+    const text = flow.system.text;
+    opening = [say(context.notice === 'textQueued' ? text.stepsQueued : context.notice === 'textAlready' ? text.already : text.refused)];
   } else if (state === SYSTEM.dialFailed) {
     opening = [say(dialProblem)];
+  } else if (state === SYSTEM.deskClosed) {
+    // "It opens tomorrow at 8 a.m." ends with the abbreviation's own full stop.
+    opening = [say(flow.system.deskClosed, { opens: speaking.closed?.opens ?? 'later' }).replace(/\.\./g, '.'), say(p.reference)];
   } else {
     const greeting = spoken && flow.speech !== undefined ? flow.speech.greeting : flow.greeting;
     const lead = context.notice === 'greeting' ? [say(greeting)] : context.notice === 'flowChanged' ? [say(flow.system.flowChanged)] : [];
@@ -200,5 +258,6 @@ function composeKeypadPrompt(
   }
   const ask: Prompt = { kind: 'ask', node: state, say: [...opening, ...keys, ...globals], patient: node?.type === 'instructions' };
   if (node?.type === 'instructions' && node.wait !== undefined) ask.waitSeconds = node.wait.seconds;
+  if (state === SYSTEM.callbackKeyed) ask.digits = CALLBACK_DIGITS;
   return ask;
 }

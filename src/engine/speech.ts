@@ -1,7 +1,10 @@
 import type { FlowFile } from '../flows/schema';
 import {
   choicesNamed,
+  callbackNumberChoices,
   confirmationChoices,
+  deskClosedChoices,
+  offerChoices,
   deskRetryChoices,
   globalChoices,
   listensFor,
@@ -45,7 +48,11 @@ export function spokenChoices(flow: FlowFile, state: string, context: Pick<CallC
   if (words === undefined) return [];
   const everywhere = globalChoices(words);
   if (context.confirming !== null) return [...confirmationChoices(words), ...everywhere];
-  if (state === SYSTEM.dialFailed) return [...deskRetryChoices(words), ...everywhere];
+  if (state === SYSTEM.dialFailed) return [...deskRetryChoices(words), ...offerChoices(words), ...everywhere];
+  if (state === SYSTEM.deskClosed) return [...deskClosedChoices(words), ...everywhere];
+  if (state === SYSTEM.callbackNumber) return [...callbackNumberChoices(words), ...everywhere];
+  // "You keyed 6 1 3 …: if that's right, press 1": yes or no, as at a confirmation.
+  if (state === SYSTEM.callbackConfirm) return [...confirmationChoices(words), ...everywhere];
   // The last words, with the desk's number: star repeats them, 9 goes to the main menu; anything else is goodbye.
   if (state === SYSTEM.deskUnavailable) return everywhere.filter((c) => c.key !== '0');
   const node = flow.nodes[state];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { initialTransition } from 'xstate';
 import type { CompiledFlow } from './compile';
-import type { CallContext, CallEvent } from './call-machine';
+import type { ActionOutcome, CallContext, CallEvent } from './call-machine';
 import { promptFor, type Prompt, type SpeakingContext } from './prompt';
 import { pureTransition } from './pure-transition';
 import { interpret, type Heard } from './speech';
@@ -112,9 +112,18 @@ export function advance(compiled: CompiledFlow, saved: SavedCall, event: CallEve
   if (!canResume(compiled, saved)) return replay(compiled, saved, speaking);
   const { call } = saved;
   const heard = interpret(compiled.flow, call.value, call.context, event, speaking.speech);
-  const next = pureTransition(compiled.machine, restore(compiled, saved), heard.event);
+  let next = pureTransition(compiled.machine, restore(compiled, saved), heard.event);
+  // Outside the desk's hours a transfer does not dial: the caller hears when it opens and what else they can do.
+  if (speaking.closed !== undefined && compiled.transferStates.has(String(next.value)))
+    next = pureTransition(compiled.machine, next, { type: 'CLOSED' });
   const turn = toTurn(compiled, next, speaking);
   return event.type === 'KEY' || event.type === 'SPEECH' ? { ...turn, heard: heard.heard } : turn;
+}
+
+/** How a turn's pending action went (see CallContext.pending): the call moves on by it, in the same turn. */
+export function settle(compiled: CompiledFlow, compiledTurn: Turn, outcome: ActionOutcome, speaking: SpeakingContext): Turn {
+  const saved: SavedCall = { flowVersion: compiled.version, nodeVersion: compiledTurn.nodeVersion, call: compiledTurn.call };
+  return advance(compiled, saved, { type: 'ACTION', outcome }, speaking);
 }
 
 /** What the call is saying now, without changing it: the answer to a repeated webhook. */

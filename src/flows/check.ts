@@ -2,7 +2,39 @@ import { didYouMean } from '../common/errors';
 import { canFinish, edgesOf, reachable } from './graph';
 import { GLOBAL_KEYS, type FlowFile } from './schema';
 import { placeholdersIn } from './text';
-import { deskRetryChoices, globalChoices, normalise, spokenChoicesOf, type SpokenChoice } from './words';
+import {
+  callbackNumberChoices,
+  confirmationChoices,
+  deskClosedChoices,
+  deskRetryChoices,
+  globalChoices,
+  normalise,
+  offerChoices,
+  spokenChoicesOf,
+  type SpokenChoice,
+} from './words';
+import { deskMessage, maxUnits, MAX_SEGMENTS, SAMPLE_VALUES, smsSize, stepsMessage } from './sms';
+
+/** A text message that would not fit in two SMS segments, with the longest likely reference, number and hours. */
+function messageProblems(flow: FlowFile): FlowProblem[] {
+  const problems: FlowProblem[] = [];
+  const tooLong = (message: string): string | undefined => {
+    const size = smsSize(message);
+    if (size.segments <= MAX_SEGMENTS) return undefined;
+    const unit = size.encoding === 'GSM-7' ? 'characters' : 'UCS-2 code units';
+    const why = size.encoding === 'UCS-2' ? ' (a character outside the GSM alphabet, such as a curly quote, makes it UCS-2)' : '';
+    return `the text message is ${size.units} ${unit} in ${size.encoding}${why}, over the ${maxUnits(size.encoding)} of ${MAX_SEGMENTS} SMS segments; shorten it`;
+  };
+  const desk = tooLong(deskMessage(flow, SAMPLE_VALUES));
+  if (desk !== undefined) problems.push({ field: 'messages.desk', path: ['messages', 'desk'], message: desk });
+  for (const [id, node] of Object.entries(flow.nodes)) {
+    if (node.type !== 'instructions') continue;
+    const problem = tooLong(stepsMessage(flow, id, SAMPLE_VALUES)!);
+    if (problem !== undefined)
+      problems.push(nodeProblem(id, node.text === undefined ? 'say' : 'text', `${problem} (messages.steps with this node's steps)`));
+  }
+  return problems;
+}
 
 /** A problem in a flow, located by node and field (path is the YAML path, for line numbers). */
 export interface FlowProblem {
@@ -18,6 +50,10 @@ const ALLOWED_PLACEHOLDERS: Record<string, string[]> = {
   'phrases.more': ['label'],
   'phrases.whisper': ['reason', ...SPOKEN],
   'speech.confirm': ['word'],
+  'system.deskClosed': ['opens', ...SPOKEN],
+  'system.callback.confirm': ['number', ...SPOKEN],
+  'messages.steps': ['steps', ...SPOKEN],
+  'messages.desk': ['hours', ...SPOKEN],
 };
 
 function fieldPath(field: string): (string | number)[] {
@@ -42,12 +78,14 @@ function texts(flow: FlowFile): { node?: string; field: string; value: string }[
   walk('system', flow.system);
   if (flow.speech !== undefined)
     for (const k of ['greeting', 'confirm', 'notUnderstood'] as const) out.push({ field: `speech.${k}`, value: flow.speech[k] });
+  walk('messages', flow.messages);
   for (const [id, node] of Object.entries(flow.nodes)) {
     out.push({ node: id, field: 'say', value: node.say });
     if (node.type === 'transfer') out.push({ node: id, field: 'reason', value: node.reason });
     if (node.type === 'question' && node.afterAnswer) out.push({ node: id, field: 'afterAnswer', value: node.afterAnswer });
     if (node.type === 'menu') node.options.forEach((o, i) => out.push({ node: id, field: `options[${i}].label`, value: o.label }));
     if (node.type === 'instructions' && node.more) out.push({ node: id, field: 'more.label', value: node.more.label });
+    if (node.type === 'instructions' && node.text) out.push({ node: id, field: 'text', value: node.text });
   }
   return out;
 }
@@ -147,6 +185,8 @@ export function checkFlow(flow: FlowFile): FlowProblem[] {
     }
   }
 
+  problems.push(...messageProblems(flow));
+
   // One misspelt target cuts off every node behind it: saying so for each would bury the one line that matters.
   // These checks wait until every target names a node.
   if (unknownTarget) return problems;
@@ -182,7 +222,7 @@ function checkWords(flow: FlowFile): FlowProblem[] {
   const problems: FlowProblem[] = [];
   const everywhere = globalChoices(speech.words);
   const questions: { node?: string; where: string; choices: SpokenChoice[] }[] = [
-    { where: 'at "the desk did not answer"', choices: [...deskRetryChoices(speech.words), ...everywhere] },
+    { where: 'at "the desk did not answer"', choices: [...deskRetryChoices(speech.words), ...offerChoices(speech.words), ...everywhere] },
   ];
   for (const [id, node] of Object.entries(flow.nodes)) {
     if (node.type === 'menu')
@@ -199,6 +239,12 @@ function checkWords(flow: FlowFile): FlowProblem[] {
     const own = spokenChoicesOf(node, speech.words);
     if (own.length > 0) questions.push({ node: id, where: `at node '${id}'`, choices: [...own, ...everywhere] });
   }
+  // The line's own questions about a callback, after the flow's: a word found twice is reported where it is first.
+  questions.push(
+    { where: 'at "the desk is closed"', choices: [...deskClosedChoices(speech.words), ...everywhere] },
+    { where: 'at "where shall the desk call you back"', choices: [...callbackNumberChoices(speech.words), ...everywhere] },
+    { where: 'at "is that number right"', choices: [...confirmationChoices(speech.words), ...everywhere] },
+  );
   const reported = new Set<string>();
   for (const { node, where, choices } of questions) {
     const owner = new Map<string, SpokenChoice>();

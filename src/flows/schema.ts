@@ -64,6 +64,8 @@ const wait = z.strictObject({
 const instructionsNode = z.strictObject({
   type: z.literal('instructions'),
   say: text,
+  /** The steps as a text message writes them, where that differs from how they are said ("IT", not "I T"). */
+  text: text.optional(),
   note: text.optional(),
   wait: wait.optional(),
   solved: branch('key 1 (solved)'),
@@ -137,6 +139,12 @@ export const speech = z.strictObject({
     mainMenu: words,
     tryAgain: words,
     endCall: words,
+    /** A callback (3) and the details by text message (8), beside "try again", when the desk is closed, at steps. */
+    callback: words.optional(),
+    text: words.optional(),
+    /** Where the desk calls back: this phone (1) or another number (2), keyed in. */
+    thisPhone: words.optional(),
+    anotherNumber: words.optional(),
   }),
 });
 
@@ -162,6 +170,10 @@ export const flowFile = z.strictObject({
     invalidKey: text,
     reference: text,
     whisper: text,
+    callback: text,
+    textDetails: text,
+    textSteps: text,
+    endCall: text,
   }),
   system: z.strictObject({
     bsdRequest: systemTransfer,
@@ -172,10 +184,15 @@ export const flowFile = z.strictObject({
     holdOn: text,
     dialFailed: z.strictObject({ busy: text, noAnswer: text, failed: text, choices: text }),
     deskUnavailable: text,
+    deskClosed: text,
+    callback: z.strictObject({ number: text, keyIn: text, confirm: text, booked: text, failed: text }),
+    text: z.strictObject({ stepsQueued: text, already: text, refused: text, deskQueued: text }),
     flowChanged: text,
     afterDesk: text,
     goodbye: text,
   }),
+  /** Text messages: the steps of a self-service node, and the reference with the desk's number and hours. */
+  messages: z.strictObject({ steps: text, desk: text }),
   budgets: budgets.optional(),
   speech: speech.optional(),
   nodes: z.record(nodeId, flowNode).refine((nodes) => Object.keys(nodes).length > 0, 'a flow needs at least one node'),

@@ -87,6 +87,7 @@ export function spokenChoicesOf(node: FlowNode, words: SpeechWords): SpokenChoic
         { key: '1', words: words.solved, field: 'speech.words.solved' },
         { key: '2', words: words.repeatSteps, field: 'speech.words.repeatSteps' },
         ...(node.more === undefined ? [] : [{ key: '3', words: words.more, field: 'speech.words.more' }]),
+        ...(words.text === undefined ? [] : [{ key: '8', words: words.text, field: 'speech.words.text' }]),
       ];
     case 'transfer':
     case 'end':
@@ -153,4 +154,28 @@ export function nameOf(choice: SpokenChoice): string {
 /** Whether a flow listens for speech, as far as the flow file says. */
 export function listensFor(flow: FlowFile): boolean {
   return flow.speech?.enabled === true;
+}
+
+/**
+ * A callback (3) and the details by text message (8), offered beside "try again" and when the desk is closed (the
+ * keys of OFFER_KEYS in src/engine/compile.ts); none where the flow gives them no words.
+ */
+export function offerChoices(words: SpeechWords): SpokenChoice[] {
+  return [
+    ...(words.callback === undefined ? [] : [{ key: '3', words: words.callback, field: 'speech.words.callback' }]),
+    ...(words.text === undefined ? [] : [{ key: '8', words: words.text, field: 'speech.words.text' }]),
+  ];
+}
+
+/** "The desk is closed": a callback (3), a text message (8), or end the call (2). */
+export function deskClosedChoices(words: SpeechWords): SpokenChoice[] {
+  return [...offerChoices(words), { key: '2', words: words.endCall, field: 'speech.words.endCall' }];
+}
+
+/** "Called back on this phone (1), or key in another number (2)?" */
+export function callbackNumberChoices(words: SpeechWords): SpokenChoice[] {
+  return [
+    ...(words.thisPhone === undefined ? [] : [{ key: '1', words: words.thisPhone, field: 'speech.words.thisPhone' }]),
+    ...(words.anotherNumber === undefined ? [] : [{ key: '2', words: words.anotherNumber, field: 'speech.words.anotherNumber' }]),
+  ];
 }

@@ -38,8 +38,8 @@ const DESK: Record<string, DeskOutcome> = {
 };
 
 /**
- * "3,2,1" presses 3, 2 and 1; "say:password" says "password" (with a confidence: "say:password@0.4"). "_" (or
- * "pause") lets a question time out with no key. "answer", "busy",
+ * "3,2,1" presses 3, 2 and 1; "6135550123" keys a number at one question; "say:password" says "password" (with a
+ * confidence: "say:password@0.4"). "_" (or "pause") lets a question time out with no key. "answer", "busy",
  * "no-answer" and "failed" say how the desk answers the next transfer; "hangup" hangs up.
  */
 export function parseSteps(spec: string): Step[] {
@@ -53,10 +53,11 @@ export function parseSteps(spec: string): Step[] {
       if (lower === 'hangup') return { kind: 'hangup' };
       const desk = DESK[lower];
       if (desk !== undefined) return { kind: 'desk', outcome: desk };
-      if (/^[0-9*#]$/.test(s)) return { kind: 'key', key: s };
+      // Ten digits at once: a phone number keyed at one question.
+      if (/^[0-9*#]$/.test(s) || /^[0-9]{10}$/.test(s)) return { kind: 'key', key: s };
       if (lower.startsWith('say:')) return speechStep(s);
       throw new Error(
-        `unknown step '${s}': use a key (0-9, *, #), say:WORDS (a spoken answer, say:password@0.4 with a confidence), _ for no key, answer, busy, no-answer, failed or hangup`,
+        `unknown step '${s}': use a key (0-9, *, #) or a 10-digit number keyed at once, say:WORDS (a spoken answer, say:password@0.4 with a confidence), _ for no key, answer, busy, no-answer, failed or hangup`,
       );
     });
 }

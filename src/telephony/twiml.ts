@@ -69,14 +69,15 @@ export class TwimlDocument {
   }
 
   /**
-   * One key, `#` included (finishOnKey is empty); no key also reaches `action` (actionOnEmptyResult). With `hints`,
+   * One key (or `digits` keys, for a phone number), `#` included (finishOnKey is empty); no key also reaches
+   * `action` (actionOnEmptyResult). With `hints`,
    * a spoken answer too, biased toward those words. The nested <Say> keeps barge-in (Twilio's default): a key or
    * speech stops the prompt. Without hints the attributes are exactly the keypad line's, in the same order.
    */
-  gather(text: string, action: string, timeoutSeconds: number, hints?: readonly string[]): this {
+  gather(text: string, action: string, timeoutSeconds: number, hints?: readonly string[], digits = 1): this {
     const attributes: VoiceResponse.GatherAttributes = {
       input: hints === undefined ? ['dtmf'] : ['dtmf', 'speech'],
-      numDigits: 1,
+      numDigits: digits,
       finishOnKey: '',
       timeout: timeoutSeconds,
       action: xmlSafe(action),
@@ -130,17 +131,18 @@ export function withQuery(path: string, query: Record<string, string | number>):
   return `${path}?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
 }
 
-/** Speak, then listen for one key, or a spoken answer where `hints` are given. */
+/** Speak, then listen for one key (or `digits`), or a spoken answer where `hints` are given. */
 export function askTwiml(
   doc: TwimlDocument,
   say: string[],
   action: string,
   timeoutSeconds: number,
   hints?: readonly string[],
+  digits = 1,
 ): TwimlDocument {
   // Twilio calls the action on no input because of actionOnEmptyResult; this Redirect is the second guard that
   // the call never falls off the end of the document into a hang-up.
-  return doc.gather(say.join(' '), action, timeoutSeconds, hints).redirect(action);
+  return doc.gather(say.join(' '), action, timeoutSeconds, hints, digits).redirect(action);
 }
 
 /** Speak, then dial the desk with a whisper for whoever answers. */
@@ -173,6 +175,7 @@ export function renderPrompt(prompt: Prompt, urls: Urls, options: RenderOptions)
         urls.input,
         prompt.waitSeconds ?? (prompt.patient ? options.stepsTimeoutSeconds : options.gatherTimeoutSeconds),
         prompt.hints,
+        prompt.digits,
       ).toString();
     case 'transfer':
       return transferTwiml(doc, prompt.say, prompt.whisper, urls.dial, options).toString();

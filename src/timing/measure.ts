@@ -59,6 +59,12 @@ const SYSTEM_FIELD: Record<string, string> = {
   [SYSTEM.deskUnavailable]: 'system.deskUnavailable',
   [SYSTEM.afterDesk]: 'system.afterDesk',
   [SYSTEM.goodbye]: 'system.goodbye',
+  [SYSTEM.deskClosed]: 'system.deskClosed',
+  [SYSTEM.callbackNumber]: 'system.callback.number',
+  [SYSTEM.callbackKeyed]: 'system.callback.keyIn',
+  [SYSTEM.callbackConfirm]: 'system.callback.confirm',
+  [SYSTEM.callbackBooked]: 'system.callback.booked',
+  [SYSTEM.textQueued]: 'system.text.deskQueued',
 };
 const SYSTEM_OUTCOME: Record<string, string> = {
   [SYSTEM.bsdRequest]: 'the desk (0)',
@@ -68,6 +74,12 @@ const SYSTEM_OUTCOME: Record<string, string> = {
   [SYSTEM.dialFailed]: 'the try-again question',
   [SYSTEM.deskUnavailable]: "the desk's number",
   [SYSTEM.goodbye]: 'goodbye',
+  [SYSTEM.deskClosed]: 'the desk-closed choice',
+  [SYSTEM.callbackNumber]: 'the callback number',
+  [SYSTEM.callbackKeyed]: 'a keyed number',
+  [SYSTEM.callbackConfirm]: 'the number read back',
+  [SYSTEM.callbackBooked]: 'callback booked',
+  [SYSTEM.textQueued]: 'details by text message',
 };
 
 export const nodeName = (state: string) => SYSTEM_FIELD[state] ?? state;
@@ -88,6 +100,7 @@ function outcomeOf(path: WalkedPath): string {
   else if (path.final === SYSTEM.keypadTrouble || path.final === SYSTEM.quiet) what = `transfer: ${final} at ${where}`;
   else if (path.ending === 'transfer') what = `transfer: ${final}`;
   else what = path.deskProblem === undefined ? `${final} after ${where}` : final;
+  if (path.deskClosed === true) return `desk closed: ${what}`;
   return path.deskProblem === undefined ? what : `desk ${path.deskProblem === 'noAnswer' ? 'no answer' : path.deskProblem}: ${what}`;
 }
 

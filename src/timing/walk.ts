@@ -1,7 +1,7 @@
 import type { CallEvent, DialProblem } from '../engine/call-machine';
 import type { CompiledFlow } from '../engine/compile';
 import type { Prompt, SpeakingContext } from '../engine/prompt';
-import { advance, startCall, type SavedCall, type Turn } from '../engine/step';
+import { advance, settle, startCall, type SavedCall, type Turn } from '../engine/step';
 
 /**
  * Every path a caller can take through a flow, found by driving the call engine itself (startCall and advance)
@@ -40,6 +40,8 @@ export interface WalkedPath {
   whisper?: string;
   /** The desk's answer on this path, when it did not take the call. */
   deskProblem?: DialProblem;
+  /** Walked outside the desk's hours (after 0 at the start node): the desk-closed choice and what follows it. */
+  deskClosed?: true;
   /**
    * The caller hears each prompt once: no reprompt, no wait, no retry (pressing nothing is fine where the line
    * then moves on). The outcome budgets hold these paths.
@@ -65,7 +67,13 @@ interface Walker {
   /** What the caller did at each node so far. */
   did: Map<string, Move>;
   desk?: DialProblem;
+  closed?: true;
 }
+
+/** The number a caller keys where a whole phone number is asked for. */
+const KEYED_NUMBER = '6135550123';
+/** When the desk opens, on paths walked outside its hours: the words are as long as they usually are. */
+const OPENS = { opens: 'tomorrow at 8 a.m.' };
 
 /** Where a move at a question leads: the moves (one key, or the silences until the line moves on) and the turns. */
 interface Attempt {
@@ -89,9 +97,13 @@ function event(move: Move): CallEvent {
 export function walkFlow(compiled: CompiledFlow, speaking: SpeakingContext): WalkedPath[] {
   const paths: WalkedPath[] = [];
   const start = compiled.flow.start;
-  const step = (turn: Turn, move: Move) => {
+  const closedSpeaking: SpeakingContext = { ...speaking, closed: OPENS };
+  const step = (turn: Turn, move: Move, closed = false) => {
     const saved: SavedCall = { flowVersion: compiled.version, nodeVersion: turn.nodeVersion, call: turn.call };
-    return advance(compiled, saved, event(move), speaking);
+    const here = closed ? closedSpeaking : speaking;
+    const next = advance(compiled, saved, event(move), here);
+    // A callback or a text message the caller asked for: the line queues it in the same turn.
+    return next.call.context.pending === null ? next : settle(compiled, next, 'queued', here);
   };
   const heard = (turn: Turn): Heard => ({ state: turn.call.value, prompt: turn.prompt });
   const record = (w: Walker, ending: WalkedPath['ending'], extra: Partial<WalkedPath> = {}) => {
@@ -102,6 +114,7 @@ export function walkFlow(compiled: CompiledFlow, speaking: SpeakingContext): Wal
       final: w.turn.call.value,
       ending,
       ...(w.desk === undefined ? {} : { deskProblem: w.desk }),
+      ...(w.closed === undefined ? {} : { deskClosed: true as const }),
       answeredOnce: ending !== 'loop' && new Set(nodes).size === nodes.length,
       ...extra,
     });
@@ -115,7 +128,15 @@ export function walkFlow(compiled: CompiledFlow, speaking: SpeakingContext): Wal
     const heardNext = next.map(heard);
     for (const turn of next.slice(0, -1)) seen.add(identity(turn));
     const last = next.at(-1)!;
-    const moved: Walker = { turn: last, moves: [...w.moves, ...moves], heard: [...w.heard, ...heardNext], seen, did, desk };
+    const moved: Walker = {
+      turn: last,
+      moves: [...w.moves, ...moves],
+      heard: [...w.heard, ...heardNext],
+      seen,
+      did,
+      desk,
+      ...(w.closed === undefined ? {} : { closed: w.closed }),
+    };
     // Silence after silence and the line never moves on: it would wait without end.
     if (last.call.value === w.turn.call.value) return record(moved, 'loop');
     if (seen.has(identity(last))) {
@@ -132,7 +153,8 @@ export function walkFlow(compiled: CompiledFlow, speaking: SpeakingContext): Wal
     const { turn } = w;
     if (turn.done) return record(w, 'end');
     if (turn.prompt.kind === 'transfer') {
-      if (w.desk !== undefined) return go(w, [{ kind: 'dial', outcome: w.desk }], [step(turn, { kind: 'dial', outcome: w.desk })]);
+      if (w.desk !== undefined)
+        return go(w, [{ kind: 'dial', outcome: w.desk }], [step(turn, { kind: 'dial', outcome: w.desk }, w.closed)]);
       record(w, 'transfer', { whisper: turn.prompt.whisper });
       const firstKey = w.moves.length === 1 && w.moves[0]!.kind === 'key' && w.moves[0]!.key === DESK_KEY;
       if (firstKey)
@@ -144,9 +166,14 @@ export function walkFlow(compiled: CompiledFlow, speaking: SpeakingContext): Wal
     // Back at a node: the caller does what they did there before, unless the line no longer takes it.
     const again = before === undefined ? undefined : attempt(turn, before);
     if (again !== undefined) return go(w, again.moves, again.turns);
-    const keys = here === start && w.moves.length === 0 ? [...KEYS, DESK_KEY] : KEYS;
+    const keys =
+      turn.prompt.kind === 'ask' && turn.prompt.digits !== undefined
+        ? [KEYED_NUMBER]
+        : here === start && w.moves.length === 0
+          ? [...KEYS, DESK_KEY]
+          : KEYS;
     const tries = [...keys.map((key): Move => ({ kind: 'key', key })), { kind: 'silence' } as Move].flatMap(
-      (move) => attempt(turn, move) ?? [],
+      (move) => attempt(turn, move, w.closed) ?? [],
     );
     // Moves that lead the same way are one path: pressing nothing where it does, else the first key.
     const ways = new Map<string, Attempt>();
@@ -162,11 +189,11 @@ export function walkFlow(compiled: CompiledFlow, speaking: SpeakingContext): Wal
    * for silence, which may be asked again), or undefined when it leaves the call where it is (hear again, a wrong
    * key).
    */
-  const attempt = (turn: Turn, move: Move): Attempt | undefined => {
+  const attempt = (turn: Turn, move: Move, closed?: true): Attempt | undefined => {
     const here = turn.call.value;
     const turns: Turn[] = [];
     let now = turn;
-    do turns.push((now = step(now, move)));
+    do turns.push((now = step(now, move, closed)));
     while (move.kind === 'silence' && now.call.value === here && turns.length < MAX_SILENCES);
     if (now.call.value === here && move.kind !== 'silence') return undefined;
     return { moves: turns.map(() => move), turns, way: JSON.stringify(turns.map((t) => [t.call.value, ahead(t)])) };
@@ -174,5 +201,16 @@ export function walkFlow(compiled: CompiledFlow, speaking: SpeakingContext): Wal
 
   const first = startCall(compiled, CALL_SID, speaking);
   visit({ turn: first, moves: [], heard: [heard(first)], seen: new Set([identity(first)]), did: new Map() });
+  // Outside the desk's hours, 0 at the start node: the desk-closed choice and every way on from it.
+  const zero: Move = { kind: 'key', key: DESK_KEY };
+  const closedStart: Walker = {
+    turn: first,
+    moves: [],
+    heard: [heard(first)],
+    seen: new Set([identity(first)]),
+    did: new Map(),
+    closed: true,
+  };
+  go(closedStart, [zero], [step(first, zero, true)]);
   return paths;
 }

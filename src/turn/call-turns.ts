@@ -1,9 +1,13 @@
-import type { CallEvent } from '../engine/call-machine';
+import type { ActionOutcome, CallEvent } from '../engine/call-machine';
 import type { CompiledFlow } from '../engine/compile';
 import type { SpeakingContext } from '../engine/prompt';
 import type { Heard } from '../engine/speech';
 import type { FlowRegistry } from '../engine/registry';
-import { advance, referenceFor, replay, startCall, type Turn } from '../engine/step';
+import { advance, referenceFor, replay, settle, startCall, type Turn } from '../engine/step';
+import { transferOf } from '../engine/prompt';
+import { SYSTEM } from '../engine/compile';
+import { closedAt, type DeskHours } from '../common/hours';
+import type { RequestHandler } from './requests';
 import { withDeadline } from '../common/deadline';
 import type { Metrics } from '../common/metrics';
 import {
@@ -36,6 +40,14 @@ export interface TurnDeps {
   storeTimeoutMs: number;
   /** How long a whole turn may take (it may need several store operations) before the caller is rescued. */
   turnTimeoutMs: number;
+  /** The desk's office hours; undefined: always open. */
+  hours?: DeskHours;
+  /** Whether text messages can be sent: only then is "press 8" offered. */
+  textMessages?: boolean;
+  /** Keeps callbacks and queues text messages the caller asks for; without it every request is refused. */
+  requests?: RequestHandler;
+  /** The clock, for the desk's hours. */
+  now?: () => Date;
 }
 
 /** How a webhook turn ended, for the log line. */
@@ -88,15 +100,40 @@ export class CallTurns {
     };
   }
 
+  /** What the prompts say now: the desk's number, whether the desk is open (and when it opens), what can be sent. */
   private get speaking(): SpeakingContext {
     const { bsdNumber, speech } = this.deps.render;
-    return speech === undefined ? { bsdNumber } : { bsdNumber, speech };
+    const speaking: SpeakingContext = { bsdNumber, textMessages: this.deps.textMessages === true, ...(speech !== undefined && { speech }) };
+    const closed = closedAt(this.deps.hours, this.deps.now?.() ?? new Date());
+    return closed === undefined ? speaking : { ...speaking, closed };
+  }
+
+  /**
+   * A turn that asked for a callback or a text message: done (kept, or queued) before the answer, and the call
+   * moves on by how it went. A request that fails or takes too long is refused: the caller is told so, never that
+   * it was done.
+   */
+  private async settled(callSid: string, compiled: CompiledFlow, turn: Turn, from: string | undefined): Promise<Turn> {
+    const { pending, reference, history, transfer } = turn.call.context;
+    if (pending === null) return turn;
+    let outcome: ActionOutcome = 'refused';
+    if (this.deps.requests !== undefined) {
+      const reason = transferOf(compiled.flow, transfer ?? SYSTEM.bsdRequest).reason;
+      const request = { callSid, from, reference, flowId: compiled.flow.id, reason, told: history, pending };
+      try {
+        outcome = await withDeadline(this.deps.requests.perform(request), this.deps.storeTimeoutMs, 'keeping the request');
+      } catch {
+        // Logged by the handler; the caller hears it could not be done.
+        outcome = 'refused';
+      }
+    }
+    return settle(compiled, turn, outcome, this.speaking);
   }
 
   /** The incoming-call webhook (`event` null) or a later turn with its event and `t`; always answers. */
-  async handle(callSid: string, event: CallEvent | null, t: number | null): Promise<TurnResult> {
+  async handle(callSid: string, event: CallEvent | null, t: number | null, from?: string): Promise<TurnResult> {
     try {
-      return await withDeadline(this.step(callSid, event, t), this.deps.turnTimeoutMs, 'the turn');
+      return await withDeadline(this.step(callSid, event, t, from), this.deps.turnTimeoutMs, 'the turn');
     } catch (error) {
       // The store is slow or unreachable: answer without it.
       const extra = { error: (error as Error).message };
@@ -107,7 +144,7 @@ export class CallTurns {
     }
   }
 
-  private async step(callSid: string, event: CallEvent | null, t: number | null): Promise<TurnResult> {
+  private async step(callSid: string, event: CallEvent | null, t: number | null, caller: string | undefined): Promise<TurnResult> {
     const knownFlow = (id: string) => this.deps.flows.get(id) !== undefined;
     const cached = event === null ? undefined : this.recent.get(callSid);
     let stored: Found | undefined;
@@ -134,7 +171,7 @@ export class CallTurns {
         case 'advance': {
           saves++;
           const compiled = this.flowOf(decision.from);
-          const next = advance(compiled, decision.from.record, event!, this.speaking);
+          const next = await this.settled(callSid, compiled, advance(compiled, decision.from.record, event!, this.speaking), caller);
           if (await this.save(callSid, compiled, next, decision.from.version))
             return this.render(next, decision.from.version + 1, 'advanced', compiled);
           break;
@@ -143,7 +180,9 @@ export class CallTurns {
           saves++;
           const { from } = decision;
           const compiled = this.flowOf(from);
-          const next = decision.step ? advance(compiled, from.record, event!, this.speaking) : replay(compiled, from.record, this.speaking);
+          const next = decision.step
+            ? await this.settled(callSid, compiled, advance(compiled, from.record, event!, this.speaking), caller)
+            : replay(compiled, from.record, this.speaking);
           const version = Math.max(from.version, decision.over) + 1;
           if (await this.restore(callSid, compiled, next, version))
             return {

@@ -1,6 +1,6 @@
 import { whisperFor, speaker, type Prompt, type SpeakingContext } from '../engine/prompt';
 import { advance, referenceFor, startCall, type SavedCall } from '../engine/step';
-import { SYSTEM, type CompiledFlow } from '../engine/compile';
+import { OFFER_KEYS, SYSTEM, type CompiledFlow } from '../engine/compile';
 import type { CallEvent } from '../engine/call-machine';
 import { GLOBAL_KEYS } from '../flows/schema';
 import { dialEvent } from '../telephony/events';
@@ -23,15 +23,18 @@ export class Rescue {
   constructor(
     private readonly flow: CompiledFlow,
     private readonly options: RenderOptions,
+    /** Outside the desk's hours: when it opens, in words; undefined while it is open (or has no hours). */
+    private readonly closedNow: () => { opens: string } | undefined = () => undefined,
   ) {}
 
   private doc(): TwimlDocument {
     return new TwimlDocument(this.options.voice);
   }
 
+  /** The rescue keeps no call state: it offers neither a callback nor a text message, only the desk. */
   private speaking(): SpeakingContext {
     const { bsdNumber, speech } = this.options;
-    return speech === undefined ? { bsdNumber } : { bsdNumber, speech };
+    return { bsdNumber, callbacks: false, textMessages: false, ...(speech !== undefined && { speech }) };
   }
 
   /** Tell the caller, then dial the desk; the agent hears the reference and why. `deskTries`: dials that failed. */
@@ -39,6 +42,12 @@ export class Rescue {
     const { flow } = this.flow;
     const reference = referenceFor(callSid);
     const say = speaker({ reference }, this.speaking());
+    // Outside the desk's hours nobody would answer: say when it opens, its number and the reference (star repeats).
+    const closed = this.closedNow();
+    if (closed !== undefined) {
+      const words = [say(flow.system.deskClosed, { opens: closed.opens }).replace(/\.\./g, '.'), say(flow.system.deskUnavailable)];
+      return this.render({ kind: 'ask', node: SYSTEM.deskUnavailable, say: words, patient: false }, { s: 'u', n: 0, d: deskTries });
+    }
     const why = opening === 'technicalProblem' ? flow.system.technicalProblem : flow.system.stateLost;
     const words = [...(opening === 'none' ? [] : [say(why.say), say(flow.phrases.reference)]), say(flow.system.holdOn)];
     const whisper = whisperFor(flow, reference, why.reason, this.speaking());
@@ -67,7 +76,10 @@ export class Rescue {
     // The main menu needs a call with state: start the call again, as a new call starts.
     if (taken.type === 'KEY' && taken.key.trim() === GLOBAL_KEYS.mainMenu)
       return { twiml: this.doc().redirect(`${this.options.baseUrl}/voice`).toString(), heard, redial: false };
-    return { ...this.step(callSid, saved, event), heard };
+    // The keys of a callback and a text message are not offered here: they count as wrong keys.
+    const key = taken.type === 'KEY' ? taken.key.trim() : undefined;
+    const offered = key !== OFFER_KEYS.callback && key !== OFFER_KEYS.text;
+    return { ...this.step(callSid, saved, offered ? event : { type: 'KEY', key: '#' }), heard };
   }
 
   /** The call as the URL carried it: which question, failed answers, dials, why the last ended, what is confirmed. */

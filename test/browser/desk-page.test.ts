@@ -96,6 +96,7 @@ test('sign in, see a transfer arrive without reloading, find it by its reference
     await signIn(page);
     expect(await page.getByRole('heading', { level: 2 }).allTextContents()).toEqual([
       expect.stringMatching(/^Live transfers/),
+      expect.stringMatching(/^Callbacks/),
       'Find a call',
       "Today's outcomes",
     ]);
@@ -197,6 +198,35 @@ test('a page left open when its sign-in ends elsewhere goes to the sign-in form 
     await second.getByRole('button', { name: 'Sign out' }).click();
     await first.waitForURL(/\/desk\/sign-in/, { timeout: 5000 });
     expect(await first.locator('#transfer-list').count()).toBe(0);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a callback asked at a busy desk appears without reloading; the agent claims it and marks it done', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  try {
+    await signIn(page);
+    await page.getByText('Live: new transfers appear here as they happen.').waitFor();
+    await page.evaluate('window.sameDocument = true');
+    const callbacks = page.locator('#callback-list');
+    const { sid } = await call(['0', 'busy', '3', '1'], '+16135550142');
+    const card = callbacks.locator(`#callback-${sid}`);
+    await card.waitFor({ timeout: 2000 });
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
+    expect(await card.textContent()).toContain('+1 613 555 0142');
+    expect(await card.textContent()).toContain(spaced(referenceFor(sid)));
+    // The form the live list brought carries this page's token: the claim goes through.
+    await card.getByRole('button', { name: 'Claim' }).click();
+    await page.waitForURL(`${base}/desk#callbacks`);
+    await callbacks.locator(`#callback-${sid}`).getByText('Claimed by').waitFor();
+    await callbacks.locator(`#callback-${sid}`).getByRole('button', { name: 'Done' }).click();
+    await page.waitForURL(`${base}/desk#callbacks`);
+    await callbacks.getByText('No callbacks are waiting.').waitFor();
+    expect(problems).toEqual([]);
   } finally {
     await context.close();
   }

@@ -25,7 +25,9 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-test.each(documentedCallFiles())('%s on the cluster', async (file) => {
+// A call with --closed needs the line's clock set on a Friday evening, which only a line in the test's process has.
+const inProcessOnly = (file: string) => / --closed\b/.test(documentedCall(file).command);
+test.each(documentedCallFiles().filter((f) => !inProcessOnly(f)))('%s on the cluster', async (file) => {
   const { keys, body } = documentedCall(file);
   // A CallSid of its own (an ended call stays ended); the transcript is read with the documented call's reference.
   const sid = simulatedCallSid(`portal-line-demo-${file}`);

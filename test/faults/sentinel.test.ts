@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { readTwiml } from '../../src/simulator/twiml-reader';
+import { callbackStoreFor } from '../../src/callbacks/callback-store-for';
 import type { SessionStore } from '../../src/store/session-store';
 import { productionStore, startLine, type TestLine } from '../helpers/line';
 import { startSentinelSetup, type SentinelSetup } from '../helpers/redis-topologies';
@@ -8,7 +9,7 @@ import { startSentinelSetup, type SentinelSetup } from '../helpers/redis-topolog
 /**
  * Redis Sentinel: the primary is killed while calls are in progress. Every webhook is answered with valid TwiML
  * within 1.5 s (calls continue, or are told and transferred), and once the sentinels have promoted the replica,
- * calls go on normally.
+ * calls go on normally. Callbacks asked before the kill are all there after it.
  */
 jest.setTimeout(120_000);
 
@@ -21,6 +22,7 @@ beforeAll(async () => {
   line = await startLine({ store });
 });
 afterAll(async () => {
+  await line?.close();
   await store?.close();
   await setup?.stop();
 });
@@ -36,6 +38,18 @@ test('calls survive the primary being killed', async () => {
 
   // Twenty calls in progress, each at its first question.
   for (let n = 0; n < 20; n++) await line.post('/voice', params(n)).expect(200);
+  // Five callers asked for a callback at a busy desk.
+  const asked: string[] = [];
+  for (let n = 200; n < 205; n++) {
+    let twiml = (await line.post('/voice', params(n)).expect(200)).text;
+    const next = () => Number(/t=(\d+)/.exec(twiml)![1]);
+    twiml = (await line.post(`/voice/input?t=${next()}`, params(n, { Digits: '0' })).expect(200)).text;
+    twiml = (await line.post(`/voice/dial?t=${next()}`, params(n, { DialCallStatus: 'busy' })).expect(200)).text;
+    twiml = (await line.post(`/voice/input?t=${next()}`, params(n, { Digits: '3' })).expect(200)).text;
+    twiml = (await line.post(`/voice/input?t=${next()}`, params(n, { Digits: '1' })).expect(200)).text;
+    expect(twiml).toContain('call you back');
+    asked.push(sid(n));
+  }
   // The calls' state has reached the replica (WAIT), then the primary dies.
   const primary = new Redis(setup.primary.url);
   await primary.call('WAIT', '1', '2000');
@@ -90,4 +104,7 @@ test('calls survive the primary being killed', async () => {
     if (readTwiml(res.text)[0]?.verb === 'Gather' && /Did you enter that email address/.test(res.text)) carriedOn++;
   }
   expect(carriedOn).toBeGreaterThanOrEqual(15);
+
+  // The callbacks asked before the kill are all on the promoted replica, open, oldest first.
+  expect((await callbackStoreFor(store).open()).map((c) => c.id)).toEqual(asked);
 });

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { Express } from 'express';
 import pino from 'pino';
-import { buildApp } from '../../src/app';
+import { buildApp, type AppLocals } from '../../src/app';
 import { createLineServer } from '../../src/http/server';
 import { loadConfig } from '../../src/common/config';
 import { FlowRegistry } from '../../src/engine/registry';
@@ -58,7 +58,12 @@ function capturingLogger(level: string): { logger: Logger; logs: string[] } {
  * A line on a fresh store of `kind`; or, with `shared`, another instance on the store of an existing line, as a
  * second server process behind the same number would be.
  */
-export async function startLine(kind: StoreKind, env: Record<string, string> = {}, shared?: TestLine): Promise<TestLine> {
+export async function startLine(
+  kind: StoreKind,
+  env: Record<string, string> = {},
+  shared?: TestLine,
+  options: { now?: () => Date } = {},
+): Promise<TestLine> {
   const config = loadConfig({ TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: BASE_URL, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env });
   const flows = FlowRegistry.fromDir(config.FLOWS_DIR, config.ENTRY_FLOW);
   const prefix = shared?.prefix ?? `test-${randomBytes(6).toString('hex')}`;
@@ -75,7 +80,7 @@ export async function startLine(kind: StoreKind, env: Record<string, string> = {
     store = new MemoryStore();
   }
   const { logger, logs } = capturingLogger(config.LOG_LEVEL);
-  const app = buildApp({ config, store, flows, logger });
+  const app = buildApp({ config, store, flows, logger, ...(options.now && { now: options.now }) });
   // Calls and posted webhooks go through the HTTP server main.ts runs, as Twilio's would.
   const server = createLineServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -109,6 +114,7 @@ export async function startLine(kind: StoreKind, env: Record<string, string> = {
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await (app.locals as AppLocals).requests.close();
       if (shared !== undefined || typeof kind === 'object') return; // the store belongs to whoever made it
       if (redis !== undefined) {
         const keys = await redis.keys(`${prefix}:*`);

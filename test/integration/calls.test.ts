@@ -28,7 +28,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
   test('greeting and main menu', async () => {
     const result = await line.call('hangup');
     expect(heard(result)).toBe(
-      'Customer Portal login help. Press a key or say your answer at any time. Which login problem? Username, press 1. Password, press 2. Multi-factor authentication, or a missing passcode, press 3. Black screen or freezing, press 4. At any time, press 0 for the desk, star to repeat, 9 for the main menu.',
+      'Customer Portal login help. Press or say your answer anytime. Which login problem? Username, press 1. Password, press 2. Multi-factor authentication, or a missing passcode, press 3. Black screen or freezing, press 4. At any time, press 0 for the desk, star to repeat, 9 for the main menu.',
     );
     expect(result.ending).toBe('caller hung up');
     await expectClean(result);

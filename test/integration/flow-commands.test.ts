@@ -42,7 +42,7 @@ describe('npm run flows:check', () => {
       .replace('    yes: username-ticket', '    yes: username-tikcet')
       .replace('    solved: goodbye\n\n  # Multi', '    solved: goodby\n\n  # Multi')
       .replace('      - key: "4"', '      - key: "1"')
-      .replace('Goodbye."\n', 'Goodbye.\\a"\n');
+      .replace('login help. Goodbye."\n', 'login help. Goodbye.\\a"\n');
     writeFileSync(join(dir, 'portal-login.yaml'), text);
     const result = run('src/cli/flows-check.ts', [dir]);
     expect(result.status).toBe(1);
@@ -121,7 +121,7 @@ describe('npm run flows:timing', () => {
       /^How it is made\.\n<!-- listening-times:start -->\n[\s\S]*### short-line[\s\S]*\| 1,1 \|[\s\S]*<!-- listening-times:end -->\nAfter\.\n$/,
     );
     expect(readFileSync(readme, 'utf8')).toMatch(
-      /^Intro\n<!-- listening-times-summary:start -->\n- `short-line`: 7 outcomes reached hearing each prompt once take [\d.]+–[\d.]+ s of listening, median [\d.]+ s; .* It keeps them\.\n<!-- listening-times-summary:end -->\nEnd\n$/,
+      /^Intro\n<!-- listening-times-summary:start -->\n- `short-line`: 17 outcomes reached hearing each prompt once take [\d.]+–[\d.]+ s of listening, median [\d.]+ s; .* It keeps them\.\n<!-- listening-times-summary:end -->\nEnd\n$/,
     );
 
     writeFileSync(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readTwiml, type Verb } from '../../src/simulator/twiml-reader';
 import { isEnded } from '../../src/store/session-store';
 import { startLine, type StoreKind, type TestLine } from '../helpers/line';
+import { CLOSED_DESK, TEXTS_ON } from '../../src/simulator/demo-settings';
 
 /**
  * Spoken answers as Twilio posts them: SpeechResult and Confidence, no Digits, on signed webhooks, at every kind of
@@ -98,7 +99,7 @@ describe.each<StoreKind>(['memory', 'redis'])('spoken answers on the %s store', 
     ])
       expect(hints).toContain(word);
     // Said once a call, in the greeting.
-    expect(call.heard).toMatch(/^Customer Portal login help\. Press a key or say your answer at any time\./);
+    expect(call.heard).toMatch(/^Customer Portal login help\. Press or say your answer anytime\./);
     await call.say('password');
     expect(call.heard).not.toContain('say your answer');
     expect(call.gather!.hints).toEqual(expect.arrayContaining(['that solved it', 'again', 'agent', 'main menu']));
@@ -339,4 +340,51 @@ test('a flow with speech: { enabled: false } listens for keys only, whatever SPE
     await line.close();
     await keypad.close();
   }
+});
+
+describe.each<StoreKind>(['memory', 'redis'])('a callback and a text message asked for by voice, on the %s store', (kind) => {
+  test('a busy desk: "call me back", then "this phone": booked, as with 3 and 1; the words are hints there', async () => {
+    const line = await startLine(kind, TEXTS_ON.env);
+    try {
+      const call = await new Caller(line).start();
+      await call.say('agent');
+      await call.dial('busy');
+      expect(call.gather!.hints).toEqual(expect.arrayContaining(['try again', 'callback', 'call me back', 'text message']));
+      await call.say('um, call me back please');
+      expect(call.heard).toContain('To be called back on this phone, press 1.');
+      expect(call.gather!.hints).toEqual(expect.arrayContaining(['this phone', 'another number']));
+      await call.say('this phone');
+      expect(call.heard).toContain('The desk will call you back.');
+      expect(line.logs.filter((l) => l.includes('callback asked') && l.includes(call.sid))).toHaveLength(1);
+    } finally {
+      await line.close();
+    }
+  });
+
+  test('the desk closed: "text message" queues the details; at "is that number right", yes and no are understood', async () => {
+    const line = await startLine(kind, { ...CLOSED_DESK.env, ...TEXTS_ON.env }, undefined, { now: () => CLOSED_DESK.now });
+    try {
+      const call = await new Caller(line).start();
+      await call.say('representative');
+      expect(call.heard).toContain('For a callback, press 3.');
+      await call.say('text message');
+      expect(call.heard).toMatch(/text/i);
+      expect(call.gather).toBeUndefined();
+
+      const keyed = await new Caller(line).start();
+      await keyed.say('representative');
+      await keyed.say('callback');
+      await keyed.say('another number');
+      await keyed.press('6135550123');
+      expect(keyed.heard).toContain('You keyed 6 1 3, 5 5 5, 0 1 2 3.');
+      await keyed.say('no');
+      expect(keyed.heard).toContain('Key in the 10-digit number');
+      await keyed.press('6135550124');
+      await keyed.say('yes');
+      expect(keyed.heard).toContain('The desk will call you back.');
+      expect(line.logs.filter((l) => l.includes('callback asked') && l.includes(keyed.sid))).toHaveLength(1);
+    } finally {
+      await line.close();
+    }
+  });
 });

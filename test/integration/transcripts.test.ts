@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { formatTranscript, simulatedCallSid } from '../../src/simulator/caller';
 import { AUTH_TOKEN, startLine, type StoreKind } from '../helpers/line';
 import { startLineProcess } from '../helpers/processes';
+import { CLOSED_DESK, TEXTS_ON } from '../../src/simulator/demo-settings';
 import { freePort } from '../helpers/redis-server';
 import { documentedCall, documentedCallFiles, TRANSCRIPTS_DIR as DIR, TRANSCRIPT_WIDTH as WIDTH } from '../helpers/transcripts';
 
@@ -21,7 +22,10 @@ test('there are transcripts to check', () => {
 describe.each<StoreKind>(['memory', 'redis'])('transcripts on the %s store', (kind) => {
   test.each(files)('%s', async (file) => {
     const { command, keys, body } = parse(file);
-    const line = await startLine(kind);
+    // --closed and --texts, as npm run call takes them.
+    const closed = / --closed\b/.test(command);
+    const env = { ...(closed ? CLOSED_DESK.env : {}), ...(/ --texts\b/.test(command) ? TEXTS_ON.env : {}) };
+    const line = await startLine(kind, env, undefined, closed ? { now: () => CLOSED_DESK.now } : {});
     const result = await line.call(keys, simulatedCallSid('portal-line-demo'));
     await line.close();
     expect(result.errors).toEqual([]);

@@ -43,6 +43,8 @@ beforeAll(() => {
 });
 afterAll(() => {
   nock.enableNetConnect();
+  // Take nock's interceptor off Node's http module: another test file in this worker may load a nock of its own.
+  nock.restore();
 });
 beforeEach(() => {
   out = '';

@@ -30,6 +30,8 @@ export const record = (value: string, history: string[] = []): SessionRecord => 
       deskTries: 0,
       path: [],
       confirming: null,
+      callbackNumber: null,
+      pending: null,
     },
   },
 });

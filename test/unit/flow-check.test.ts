@@ -156,7 +156,7 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
     );
     expect(found).toHaveLength(4);
     // A YAML escape in the file itself is refused too, with its line.
-    const escaped = source.replace('Goodbye.', 'Goodbye.\\uFFFF');
+    const escaped = source.replace('login help. Goodbye.', 'login help. Goodbye.\\uFFFF');
     expect(escaped).not.toBe(source);
     const line = source.split('\n').findIndex((l) => l.includes('afterDesk:')) + 1;
     expect(problems(escaped)).toEqual([
@@ -309,6 +309,15 @@ describe('the words a caller may say, where the flow listens for speech', () => 
     expect(found.length).toBeGreaterThanOrEqual(1);
     expect(found[0]).toMatch(
       /^call-flows\/bad\.yaml:\d+: node '[a-z-]+', field 'speech\.words\.no\[\d+\]': the word 'Yeah\.' is also given to speech\.words\.yes \(key 1\)/,
+    );
+  });
+
+  test('a word given to a callback and to a text message, offered side by side when the desk is closed or busy', () => {
+    const text = edited((f) => f.speech.words.callback.push('Text'));
+    expect(problems(text)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/field 'speech\.words\.text\[0\]': the word 'text' is also given to speech\.words\.callback \(key 3\)/),
+      ]),
     );
   });
 

@@ -28,6 +28,8 @@ const context = (
   deskTries: 0,
   path: [],
   confirming: null,
+  callbackNumber: null,
+  pending: null,
 });
 
 test('a kept prompt is the prompt composed afresh, for every state, notice, dial problem, answered question and reference', () => {

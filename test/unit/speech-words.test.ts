@@ -50,6 +50,8 @@ describe('interpret: a spoken answer as the call machine takes it', () => {
     answered: null,
     deskTries: 0,
     path: [],
+    callbackNumber: null,
+    pending: null,
     confirming,
   });
   const settings = { confidenceThreshold: 0.5 };
@@ -90,9 +92,14 @@ describe('interpret: a spoken answer as the call machine takes it', () => {
     expect(keys('main-menu')).toEqual(['1', '2', '3', '4', '0', '*', '9']);
     expect(keys('username')).toEqual(['1', '2', '3', '0', '*', '9']);
     expect(keys('mfa-changed-device')).toEqual(['1', '2', '0', '*', '9']);
-    expect(keys('black-screen-restart')).toEqual(['1', '2', '3', '0', '*', '9']);
-    expect(keys('password')).toEqual(['1', '2', '0', '*', '9']);
-    expect(keys('_dial_failed')).toEqual(['1', '2', '0', '*', '9']);
+    // At steps, 8 for the steps by text; beside "try again", 3 for a callback and 8 for the details by text.
+    expect(keys('black-screen-restart')).toEqual(['1', '2', '3', '8', '0', '*', '9']);
+    expect(keys('password')).toEqual(['1', '2', '8', '0', '*', '9']);
+    expect(keys('_dial_failed')).toEqual(['1', '2', '3', '8', '0', '*', '9']);
+    expect(keys('_desk_closed')).toEqual(['3', '8', '2', '0', '*', '9']);
+    expect(keys('_callback_number')).toEqual(['1', '2', '0', '*', '9']);
+    expect(keys('_callback_confirm')).toEqual(['1', '2', '0', '*', '9']);
+    expect(keys('_callback_keyed')).toEqual([]);
     expect(keys('_desk_unavailable')).toEqual(['*', '9']);
     expect(keys('username-ticket')).toEqual([]);
   });

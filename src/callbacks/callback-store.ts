@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/** A callback a caller asked for, as the desk works it. */
+export const callbackRecord = z.object({
+  /** The call that asked for it: one callback per call (a retried webhook finds it there already). */
+  id: z.string(),
+  reference: z.string(),
+  /** Why the caller needed the desk, as the whisper would have said it. */
+  reason: z.string(),
+  /** What the caller told the line. */
+  told: z.array(z.string()),
+  /** The number to call, E.164. */
+  number: z.string(),
+  /** Whether the number is the one the caller called from, or one they keyed in. */
+  numberFrom: z.enum(['calling', 'keyed']),
+  askedAt: z.number(),
+  status: z.enum(['open', 'claimed', 'done', 'not-reached']),
+  claimedBy: z.string().nullable(),
+  closedAt: z.number().nullable(),
+});
+export type CallbackRecord = z.infer<typeof callbackRecord>;
+
+export type ClaimResult = 'claimed' | 'taken' | 'gone';
+export type CloseResult = 'closed' | 'not-yours' | 'gone';
+export type CloseOutcome = 'done' | 'not-reached';
+
+/** Parses a stored callback; null for anything that is not one. */
+export function parseCallback(json: string | null | undefined): CallbackRecord | null {
+  if (json === null || json === undefined) return null;
+  try {
+    const parsed = callbackRecord.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where callbacks are kept: in Redis beside the calls (every instance sees the same list, and a restart loses
+ * nothing), or in memory for a local run.
+ *
+ * Contract (test/store/callback-store.test.ts runs it against both):
+ * - `ask` keeps a callback under its id for `retentionSeconds` and lists it as open; asked again with the same id it
+ *   changes nothing and returns false (a retried webhook creates one callback, never two).
+ * - `open` lists the callbacks not yet closed (open or claimed), oldest first.
+ * - `claim` gives an open callback to one agent: 'claimed' for them (again for the same agent), 'taken' when another
+ *   agent holds it or it is closed, 'gone' when there is none (expired). Atomic across instances.
+ * - `close` marks a callback the agent holds done or not reached and takes it off the open list; 'not-yours' when
+ *   the agent does not hold it.
+ * - `expire` takes off the open list every callback asked before `before` (epoch ms) and returns how many: each is
+ *   counted once, whichever instance runs it.
+ */
+export interface CallbackStore {
+  ask(callback: CallbackRecord, retentionSeconds: number): Promise<boolean>;
+  open(): Promise<CallbackRecord[]>;
+  get(id: string): Promise<CallbackRecord | null>;
+  claim(id: string, agent: string): Promise<ClaimResult>;
+  close(id: string, agent: string, outcome: CloseOutcome, at: number): Promise<CloseResult>;
+  expire(before: number): Promise<number>;
+}

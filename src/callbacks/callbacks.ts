@@ -1,0 +1,145 @@
+import { Counter } from 'prom-client';
+import type { ActionOutcome } from '../engine/call-machine';
+import { maskPhone, type Logger } from '../common/log';
+import type { Metrics } from '../common/metrics';
+import type { CallbackRecord, CallbackStore, ClaimResult, CloseOutcome, CloseResult } from './callback-store';
+
+/** A callback as the caller asked for it. */
+export interface CallbackAsk {
+  callSid: string;
+  reference: string;
+  reason: string;
+  told: string[];
+  /** The caller's number (From), when Twilio gave one. */
+  from: string | undefined;
+  /** A 10-digit number the caller keyed in instead, confirmed. */
+  keyed: string | null;
+}
+
+export interface CallbacksDeps {
+  store: CallbackStore;
+  metrics: Metrics;
+  logger: Logger;
+  retentionDays: number;
+  now?: () => number;
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+/** How often each instance takes expired callbacks off the open list. */
+const SWEEP_MS = 60_000;
+
+/**
+ * The callback queue: callers ask (from a turn), the desk lists, claims and closes. Each callback is kept for
+ * CALLBACK_RETENTION_DAYS; one still open then expires and is counted. Listeners (the desk page) hear of every
+ * change made on this instance; the desk carries it to the other instances.
+ */
+export class Callbacks {
+  private readonly counter: Counter;
+  private readonly listeners = new Set<() => void>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: CallbacksDeps) {
+    this.counter = new Counter({
+      name: 'portal_line_callbacks_total',
+      help: 'Callbacks by event: asked by a caller, done or not reached by an agent, expired unanswered.',
+      labelNames: ['event'],
+      registers: [deps.metrics.registry],
+    });
+    for (const event of ['asked', 'done', 'not-reached', 'expired']) this.counter.inc({ event }, 0);
+  }
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  get retentionSeconds(): number {
+    return this.deps.retentionDays * 24 * 60 * 60;
+  }
+
+  /** Hears of every change made on this instance; the function it returns stops. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch {
+        // a listener's fault is its own
+      }
+    }
+  }
+
+  /** Keeps a callback, once per call: 'queued' when kept now, 'already' when the call asked before. */
+  async ask(ask: CallbackAsk): Promise<ActionOutcome> {
+    const number = ask.keyed !== null ? `+1${ask.keyed}` : ask.from;
+    if (number === undefined || !E164.test(number)) {
+      this.deps.logger.warn({ callSid: ask.callSid, from: maskPhone(ask.from) }, 'callback refused: no number to call back');
+      return 'refused';
+    }
+    const callback: CallbackRecord = {
+      id: ask.callSid,
+      reference: ask.reference,
+      reason: ask.reason,
+      told: ask.told,
+      number,
+      numberFrom: ask.keyed === null ? 'calling' : 'keyed',
+      askedAt: this.now(),
+      status: 'open',
+      claimedBy: null,
+      closedAt: null,
+    };
+    const kept = await this.deps.store.ask(callback, this.retentionSeconds);
+    if (!kept) return 'already';
+    this.counter.inc({ event: 'asked' });
+    this.deps.logger.info({ callSid: ask.callSid, reference: ask.reference, number: maskPhone(number) }, 'callback asked');
+    this.changed();
+    return 'queued';
+  }
+
+  open(): Promise<CallbackRecord[]> {
+    return this.deps.store.open();
+  }
+
+  async claim(id: string, agent: string): Promise<ClaimResult> {
+    const result = await this.deps.store.claim(id, agent);
+    if (result === 'claimed') this.changed();
+    return result;
+  }
+
+  async close(id: string, agent: string, outcome: CloseOutcome): Promise<CloseResult> {
+    const result = await this.deps.store.close(id, agent, outcome, this.now());
+    if (result === 'closed') {
+      this.counter.inc({ event: outcome });
+      this.changed();
+    }
+    return result;
+  }
+
+  /** Takes off the open list what has waited longer than the retention; returns how many. */
+  async expire(): Promise<number> {
+    const expired = await this.deps.store.expire(this.now() - this.retentionSeconds * 1000);
+    if (expired > 0) {
+      this.counter.inc({ event: 'expired' }, expired);
+      this.deps.logger.info({ expired }, 'callbacks expired');
+      this.changed();
+    }
+    return expired;
+  }
+
+  /** Expires callbacks every minute until `stop`. */
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => {
+      this.expire().catch((error: Error) => this.deps.logger.warn({ error: error.message }, 'callbacks: expiry failed'));
+    }, SWEEP_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,142 @@
+import type { Cluster, Redis } from 'ioredis';
+import {
+  parseCallback,
+  type CallbackRecord,
+  type CallbackStore,
+  type ClaimResult,
+  type CloseOutcome,
+  type CloseResult,
+} from './callback-store';
+
+/**
+ * Ask for a callback once.
+ * KEYS[1] the callback (a hash: `record`, the JSON as asked; `status`, `claimedBy`, `closedAt`; with a time to
+ * live), KEYS[2] the open list (sorted set, score = time asked).
+ * ARGV[1] its id, ARGV[2] the JSON, ARGV[3] when it was asked (epoch ms), ARGV[4] its time to live in seconds.
+ * Returns 1 when kept, 0 when a callback with this id exists already.
+ */
+const ASK = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'record', ARGV[2], 'status', 'open')
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+-- The list lives as long as its newest callback could: nothing is kept without a time to live.
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return 1`;
+
+/**
+ * Give an open callback to one agent.
+ * KEYS[1] the callback. ARGV[1] the agent.
+ * Returns 'claimed' (also when this agent holds it already), 'taken' or 'gone'.
+ */
+const CLAIM = `
+local state = redis.call('HMGET', KEYS[1], 'status', 'claimedBy')
+if not state[1] then return 'gone' end
+if state[1] == 'claimed' and state[2] == ARGV[1] then return 'claimed' end
+if state[1] ~= 'open' then return 'taken' end
+redis.call('HSET', KEYS[1], 'status', 'claimed', 'claimedBy', ARGV[1])
+return 'claimed'`;
+
+/**
+ * Close a callback the agent holds.
+ * KEYS[1] the callback, KEYS[2] the open list. ARGV[1] the agent, ARGV[2] 'done' or 'not-reached', ARGV[3] now
+ * (epoch ms), ARGV[4] its id.
+ * Returns 'closed', 'not-yours' or 'gone'.
+ */
+const CLOSE = `
+local state = redis.call('HMGET', KEYS[1], 'status', 'claimedBy')
+if not state[1] then return 'gone' end
+if state[1] ~= 'claimed' or state[2] ~= ARGV[1] then return 'not-yours' end
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'closedAt', ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[4])
+return 'closed'`;
+
+/**
+ * Take off the open list what was asked before a time.
+ * KEYS[1] the open list. ARGV[1] the time (epoch ms).
+ * Returns how many were taken off (by this call only, so each is counted once).
+ */
+const EXPIRE = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+if #ids == 0 then return 0 end
+return redis.call('ZREM', KEYS[1], unpack(ids))`;
+
+type Client = Redis | Cluster;
+type Scripted = Client & {
+  askCallback(item: string, open: string, id: string, json: string, askedAt: number, ttl: number): Promise<number>;
+  claimCallback(item: string, agent: string): Promise<ClaimResult>;
+  closeCallback(item: string, open: string, agent: string, outcome: CloseOutcome, at: number, id: string): Promise<CloseResult>;
+  expireCallbacks(open: string, before: number): Promise<number>;
+};
+
+/**
+ * Callbacks on the line's Redis. Every key carries the hash tag {callbacks}, so in a cluster they share one slot and
+ * each script touches keys of one node. Each callback is a JSON value with the retention as its time to live; the
+ * open list is a sorted set by the time asked, so the desk reads it oldest first.
+ */
+export class RedisCallbackStore implements CallbackStore {
+  private readonly redis: Scripted;
+
+  constructor(
+    client: Client,
+    private readonly prefix: string,
+  ) {
+    client.defineCommand('askCallback', { numberOfKeys: 2, lua: ASK });
+    client.defineCommand('claimCallback', { numberOfKeys: 1, lua: CLAIM });
+    client.defineCommand('closeCallback', { numberOfKeys: 2, lua: CLOSE });
+    client.defineCommand('expireCallbacks', { numberOfKeys: 1, lua: EXPIRE });
+    this.redis = client as Scripted;
+  }
+
+  private item(id: string): string {
+    return `${this.prefix}:{callbacks}:item:${id}`;
+  }
+
+  private get openKey(): string {
+    return `${this.prefix}:{callbacks}:open`;
+  }
+
+  async ask(callback: CallbackRecord, retentionSeconds: number): Promise<boolean> {
+    const kept = await this.redis.askCallback(
+      this.item(callback.id),
+      this.openKey,
+      callback.id,
+      JSON.stringify(callback),
+      callback.askedAt,
+      retentionSeconds,
+    );
+    return kept === 1;
+  }
+
+  async open(): Promise<CallbackRecord[]> {
+    const ids = await this.redis.zrange(this.openKey, 0, -1);
+    const found = await Promise.all(ids.map((id) => this.get(id)));
+    return found.flatMap((c) => (c !== null && (c.status === 'open' || c.status === 'claimed') ? [c] : []));
+  }
+
+  async get(id: string): Promise<CallbackRecord | null> {
+    const [record, status, claimedBy, closedAt] = await this.redis.hmget(this.item(id), 'record', 'status', 'claimedBy', 'closedAt');
+    const asked = parseCallback(record);
+    if (asked === null) return null;
+    return parseCallback(
+      JSON.stringify({
+        ...asked,
+        status,
+        claimedBy: claimedBy ?? null,
+        closedAt: closedAt === null || closedAt === undefined ? null : Number(closedAt),
+      }),
+    );
+  }
+
+  claim(id: string, agent: string): Promise<ClaimResult> {
+    return this.redis.claimCallback(this.item(id), agent);
+  }
+
+  close(id: string, agent: string, outcome: CloseOutcome, at: number): Promise<CloseResult> {
+    return this.redis.closeCallback(this.item(id), this.openKey, agent, outcome, at, id);
+  }
+
+  expire(before: number): Promise<number> {
+    return this.redis.expireCallbacks(this.openKey, before);
+  }
+}

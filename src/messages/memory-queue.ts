@@ -1,0 +1,66 @@
+import { ATTEMPTS, BACKOFF_MS, PermanentFailure, type MessageJob, type MessageLimits, type MessageQueue, type Send } from './message-queue';
+
+/**
+ * Text messages in this process's memory, for a local run without Redis: the same retries and back-off, but what
+ * is unsent when the process stops is lost (with Redis, the BullMQ queue keeps it).
+ */
+export class MemoryMessageQueue implements MessageQueue {
+  private readonly waiting: { job: MessageJob; attempt: number }[] = [];
+  private readonly known = new Set<string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private send: Send | undefined;
+
+  constructor(private readonly backoffMs = BACKOFF_MS) {}
+
+  add(job: MessageJob): Promise<void> {
+    if (this.known.has(job.id)) return Promise.resolve();
+    this.known.add(job.id);
+    this.schedule(job, 1, 0);
+    return Promise.resolve();
+  }
+
+  private schedule(job: MessageJob, attempt: number, delayMs: number): void {
+    if (this.send === undefined) {
+      this.waiting.push({ job, attempt });
+      return;
+    }
+    const send = this.send;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      send(job, attempt).catch((error: unknown) => {
+        if (error instanceof PermanentFailure || attempt >= ATTEMPTS) return;
+        this.schedule(job, attempt + 1, this.backoffMs * 2 ** (attempt - 1));
+      });
+    }, delayMs);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  start(send: Send): void {
+    this.send = send;
+    for (const { job, attempt } of this.waiting.splice(0)) this.schedule(job, attempt, 0);
+  }
+
+  close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.send = undefined;
+    return Promise.resolve();
+  }
+}
+
+/** The limits in memory. */
+export class MemoryMessageLimits implements MessageLimits {
+  private readonly calls = new Set<string>();
+  private readonly days = new Map<string, number>();
+
+  take(callKey: string, number: string, day: string, limit: number): Promise<'ok' | 'already' | 'limit'> {
+    if (this.calls.has(callKey)) return Promise.resolve('already');
+    const dayKey = `${day}:${number}`;
+    const count = this.days.get(dayKey) ?? 0;
+    if (count >= limit) return Promise.resolve('limit');
+    this.calls.add(callKey);
+    this.days.set(dayKey, count + 1);
+    return Promise.resolve('ok');
+  }
+}

@@ -1,0 +1,83 @@
+import { Callbacks } from '../callbacks/callbacks';
+import { callbackStoreFor } from '../callbacks/callback-store-for';
+import type { Config } from '../common/config';
+import { hoursWords } from '../common/hours';
+import type { Logger } from '../common/log';
+import type { Metrics } from '../common/metrics';
+import type { FlowRegistry } from '../engine/registry';
+import { BullMessageQueue, RedisMessageLimits } from '../messages/bullmq-queue';
+import { MemoryMessageLimits, MemoryMessageQueue } from '../messages/memory-queue';
+import { TextMessages } from '../messages/text-messages';
+import { twilioSender } from '../messages/twilio-sender';
+import { RedisStore } from '../store/redis-store';
+import type { SessionStore } from '../store/session-store';
+import { CallerRequests } from './caller-requests';
+
+export interface RequestParts {
+  requests: CallerRequests;
+  callbacks: Callbacks;
+  /** Undefined when no sender is configured: then no text message is offered. */
+  messages: TextMessages | undefined;
+  /** Stops the expiry timer and the message worker; unsent messages stay queued. */
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  config: Config;
+  store: SessionStore;
+  flows: FlowRegistry;
+  metrics: Metrics;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** The callback queue and the text messages, beside the call store (its Redis, or memory). */
+export function createRequests(options: RequestOptions): RequestParts {
+  const { config, store, metrics, logger, now } = options;
+  const callbacks = new Callbacks({
+    store: callbackStoreFor(store),
+    metrics,
+    logger,
+    retentionDays: config.CALLBACK_RETENTION_DAYS,
+    ...(now === undefined ? {} : { now: () => now().getTime() }),
+  });
+  callbacks.start();
+  const messages = textMessages(options);
+  messages?.start();
+  return {
+    requests: new CallerRequests(callbacks, messages, logger),
+    callbacks,
+    messages,
+    close: async () => {
+      callbacks.stop();
+      await messages?.close();
+    },
+  };
+}
+
+function textMessages({ config, store, flows, metrics, logger, now }: RequestOptions): TextMessages | undefined {
+  const from = config.TWILIO_MESSAGING_FROM;
+  const service = config.TWILIO_MESSAGING_SERVICE_SID;
+  if ((from === undefined && service === undefined) || config.TWILIO_ACCOUNT_SID === undefined) return undefined;
+  const redis = store instanceof RedisStore;
+  const zone = config.BSD_TIMEZONE ?? 'UTC';
+  return new TextMessages({
+    queue: redis ? new BullMessageQueue(store.client, store.prefix) : new MemoryMessageQueue(),
+    limits: redis ? new RedisMessageLimits(store.client, store.prefix) : new MemoryMessageLimits(),
+    flows,
+    metrics,
+    logger,
+    bsdNumber: config.BSD_NUMBER,
+    hours: config.deskHoursText === undefined ? 'any day, at any time' : hoursWords(config.deskHoursText, zone),
+    dailyLimit: config.SMS_DAILY_LIMIT,
+    zone,
+    send: twilioSender({
+      accountSid: config.TWILIO_ACCOUNT_SID,
+      authToken: config.TWILIO_AUTH_TOKEN,
+      apiUrl: config.TWILIO_API_URL,
+      ...(from === undefined ? {} : { from }),
+      ...(service === undefined ? {} : { messagingServiceSid: service }),
+    }),
+    ...(now === undefined ? {} : { now }),
+  });
+}

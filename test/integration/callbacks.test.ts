@@ -1,0 +1,224 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { SYSTEM } from '../../src/engine/compile';
+import { referenceFor } from '../../src/engine/step';
+import { createLineServer } from '../../src/http/server';
+import { CLOSED_DESK } from '../../src/simulator/demo-settings';
+import { DeskAgent, deskUsers, openEvents } from '../helpers/desk';
+import { portalLogin } from '../helpers/flows';
+import { startLine, type StoreKind, type TestLine } from '../helpers/line';
+
+/**
+ * Callbacks end to end, on both stores: a call outside the desk's hours, or to a busy desk, asks for one; it is on
+ * the desk's page at once (live), an agent claims it (one agent at a time) and closes it; the counts are on /metrics.
+ */
+
+const CALLER = '+15555550123';
+const FLOW = portalLogin().flow;
+const reasonOf = (node: string) => (FLOW.nodes[node] as { reason: string }).reason;
+
+let n = 0;
+function callSid(): string {
+  return `CA${Date.now().toString(16).padStart(16, '0')}${(n++).toString(16).padStart(16, '0')}`;
+}
+
+/** The TwiML's action URL's turn: where the next webhook goes. */
+function nextTurn(twiml: string): number {
+  const m = /\?t=(\d+)/.exec(twiml);
+  if (m === null) throw new Error(`no action with a turn in ${twiml}`);
+  return Number(m[1]);
+}
+
+describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind) => {
+  let line: TestLine;
+  let server: Server;
+  let base: string;
+  beforeEach(async () => {
+    // Friday evening in Toronto, the clock running from there.
+    const started = Date.now();
+    const now = () => new Date(CLOSED_DESK.now.getTime() + (Date.now() - started));
+    line = await startLine(kind, { DESK_USERS: await deskUsers(), ...CLOSED_DESK.env }, undefined, { now });
+    server = createLineServer(line.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await line.close();
+  });
+
+  /** Presses `keys` in turn on a new call; returns the call and the last answer. */
+  async function call(keys: string[], sid = callSid()): Promise<{ sid: string; twiml: string; t: number }> {
+    let twiml = (await line.post('/voice', { CallSid: sid, From: CALLER }).expect(200)).text;
+    for (const key of keys) {
+      const t = nextTurn(twiml);
+      twiml = (await line.post(`/voice/input?t=${t}`, { CallSid: sid, From: CALLER, Digits: key }).expect(200)).text;
+    }
+    return { sid, twiml, t: twiml.includes('?t=') ? nextTurn(twiml) : -1 };
+  }
+
+  test('outside the hours a transfer does not dial: the caller hears when the desk opens, the reference and the choice', async () => {
+    const { sid, twiml } = await call(['1', '1']); // username, yes: a transfer to log a ticket
+    expect(twiml).not.toContain('<Dial');
+    expect(twiml).toContain('It opens Monday at 8 a.m.');
+    const reference = referenceFor(sid);
+    expect(twiml).toContain(`${reference.slice(0, 3).split('').join(' ')}, ${reference.slice(3).split('').join(' ')}`);
+    expect(twiml).toContain('For a callback, press 3.');
+    expect(twiml).toContain('To end the call, press 2.');
+    // Text messages are not configured here: not offered.
+    expect(twiml).not.toContain('press 8');
+  });
+
+  test('a callback asked outside the hours is on the desk page live; one agent claims it, and closes it', async () => {
+    const alice = new DeskAgent(line.app);
+    await alice.signIn('alice');
+    const bob = new DeskAgent(line.app);
+    await bob.signIn('bob');
+    const stream = await openEvents(`${base}/desk/events`, alice.cookieHeader);
+    try {
+      await stream.next((e) => e.event === 'snapshot');
+      const { sid, twiml } = await call(['1', '1', '3', '1']);
+      expect(twiml).toContain('The desk will call you back');
+      expect(twiml).toContain('<Hangup');
+      const live = JSON.parse((await stream.next((e) => e.event === 'callbacks', 2000)).data) as { html: string };
+      expect(live.html).toContain(`callback-${sid}`);
+      expect(live.html).toContain('+1 555 555 0123');
+      expect(live.html).toContain(reasonOf('username-ticket'));
+      expect(live.html).toContain('Entered the email address used at set-up: yes');
+
+      const page = (await alice.get('/desk')).text;
+      expect(page).toContain(`callback-${sid}`);
+      const api = (await alice.get('/desk/api/callbacks')).body as { callbacks: { id: string; status: string; told: string[] }[] };
+      expect(api.callbacks.map((c) => [c.id, c.status])).toEqual([[sid, 'open']]);
+
+      // Bob claims it first; Alice cannot, nor close it.
+      expect((await bob.post('/desk/callbacks/claim', { csrf: await bob.csrf(), id: sid })).status).toBe(303);
+      const claimed = JSON.parse((await stream.next((e) => e.event === 'callbacks' && e.data.includes('Claimed by'), 2000)).data) as {
+        html: string;
+      };
+      expect(claimed.html).toContain('Claimed by <strong>bob</strong>');
+      const refused = await alice.post('/desk/callbacks/claim', { csrf: await alice.csrf(), id: sid });
+      expect(refused.status).toBe(409);
+      expect(refused.text).toMatch(/another agent/);
+      expect((await alice.post('/desk/callbacks/close', { csrf: await alice.csrf(), id: sid, outcome: 'done' })).status).toBe(409);
+
+      // A form without its token, or with a bad field, is refused with the reason.
+      expect((await bob.post('/desk/callbacks/close', { csrf: 'nope', id: sid, outcome: 'done' })).status).toBe(403);
+      const bad = await bob.post('/desk/callbacks/close', { csrf: await bob.csrf(), id: sid, outcome: 'maybe' });
+      expect(bad.status).toBe(400);
+      expect(bad.text).toMatch(/outcome/);
+
+      expect((await bob.post('/desk/callbacks/close', { csrf: await bob.csrf(), id: sid, outcome: 'done' })).status).toBe(303);
+      expect(((await bob.get('/desk/api/callbacks')).body as { callbacks: unknown[] }).callbacks).toEqual([]);
+      const metrics = (await request(line.app).get('/metrics')).text;
+      expect(metrics).toMatch(/portal_line_callbacks_total\{event="asked"\} 1/);
+      expect(metrics).toMatch(/portal_line_callbacks_total\{event="done"\} 1/);
+    } finally {
+      stream.close();
+    }
+  });
+
+  test('a retried webhook creates one callback, never two; the list is oldest first', async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn('alice');
+    const first = await call(['0', '3']);
+    await new Promise((r) => setTimeout(r, 5));
+    const second = await call(['0', '3', '1']);
+    await new Promise((r) => setTimeout(r, 5));
+    // The first call confirms after the second: its callback is newer.
+    const t = first.t;
+    const confirm = { CallSid: first.sid, From: CALLER, Digits: '1' };
+    const answer = (await line.post(`/voice/input?t=${t}`, confirm).expect(200)).text;
+    const replayed = (await line.post(`/voice/input?t=${t}`, confirm).expect(200)).text;
+    expect(replayed).toBe(answer);
+    const list = ((await agent.get('/desk/api/callbacks')).body as { callbacks: { id: string }[] }).callbacks;
+    expect(list.map((c) => c.id)).toEqual([second.sid, first.sid]);
+    expect((await request(line.app).get('/metrics')).text).toMatch(/portal_line_callbacks_total\{event="asked"\} 2/);
+  });
+
+  test('a keyed number is read back digit by digit, and called back instead of the calling number', async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn('alice');
+    const keyed = await call(['0', '3', '2']);
+    expect(keyed.twiml).toContain('numDigits="10"');
+    const confirm = (await line.post(`/voice/input?t=${keyed.t}`, { CallSid: keyed.sid, From: CALLER, Digits: '6135550199' }).expect(200))
+      .text;
+    expect(confirm).toContain('You keyed 6 1 3, 5 5 5, 0 1 9 9.');
+    await line.post(`/voice/input?t=${nextTurn(confirm)}`, { CallSid: keyed.sid, From: CALLER, Digits: '1' }).expect(200);
+    const list = ((await agent.get('/desk/api/callbacks')).body as { callbacks: { number: string; numberFrom: string }[] }).callbacks;
+    expect(list).toEqual([expect.objectContaining({ number: '+16135550199', numberFrom: 'keyed' })]);
+    // The keyed number is not in the log lines.
+    expect(line.logs.join('')).not.toContain('6135550199');
+  });
+
+  test('a caller with no number to call back hears so, with the desk’s number and the reference', async () => {
+    const sid = callSid();
+    let twiml = (await line.post('/voice', { CallSid: sid, From: 'anonymous' }).expect(200)).text;
+    for (const key of ['0', '3', '1'])
+      twiml = (await line.post(`/voice/input?t=${nextTurn(twiml)}`, { CallSid: sid, From: 'anonymous', Digits: key })).text;
+    expect(twiml).toContain("I couldn't book a callback");
+    expect(twiml).toContain('Please call the Business Support Desk');
+  });
+});
+
+test('within the hours a busy desk offers the same choice beside try again, and the callback keeps why the caller was transferred', async () => {
+  // Friday 10:00 in Toronto: open.
+  const line = await startLine('memory', { DESK_USERS: await deskUsers(), ...CLOSED_DESK.env }, undefined, {
+    now: () => new Date('2026-12-04T15:00:00Z'),
+  });
+  try {
+    const sid = callSid();
+    let twiml = (await line.post('/voice', { CallSid: sid, From: CALLER })).text;
+    twiml = (await line.post(`/voice/input?t=${nextTurn(twiml)}`, { CallSid: sid, From: CALLER, Digits: '0' })).text;
+    expect(twiml).toContain('<Dial');
+    twiml = (await line.post(`/voice/dial?t=${nextTurn(twiml)}`, { CallSid: sid, From: CALLER, DialCallStatus: 'busy' })).text;
+    expect(twiml).toContain('busy right now');
+    expect(twiml).toContain('To try again, press 1.');
+    expect(twiml).toContain('For a callback, press 3.');
+    for (const key of ['3', '1'])
+      twiml = (await line.post(`/voice/input?t=${nextTurn(twiml)}`, { CallSid: sid, From: CALLER, Digits: key })).text;
+    expect(twiml).toContain('The desk will call you back');
+    const agent = new DeskAgent(line.app);
+    await agent.signIn('alice');
+    const list = ((await agent.get('/desk/api/callbacks')).body as { callbacks: { reason: string }[] }).callbacks;
+    expect(list).toEqual([expect.objectContaining({ reason: FLOW.system.bsdRequest.reason })]);
+  } finally {
+    await line.close();
+  }
+});
+
+test('the desk-closed choice: 0 says again that the desk is closed', async () => {
+  const line = await startLine('memory', CLOSED_DESK.env, undefined, { now: () => CLOSED_DESK.now });
+  try {
+    const sid = callSid();
+    let twiml = (await line.post('/voice', { CallSid: sid, From: CALLER })).text;
+    twiml = (await line.post(`/voice/input?t=${nextTurn(twiml)}`, { CallSid: sid, From: CALLER, Digits: '0' })).text;
+    const again = (await line.post(`/voice/input?t=${nextTurn(twiml)}`, { CallSid: sid, From: CALLER, Digits: '0' })).text;
+    expect(again).toContain('The Business Support Desk is closed.');
+    expect(again).not.toContain('<Dial');
+    expect(SYSTEM.deskClosed).toBe('_desk_closed');
+  } finally {
+    await line.close();
+  }
+});
+
+test('outside the hours the rescue (a call whose state is lost) does not dial either: when the desk opens, its number, the reference', async () => {
+  const line = await startLine('memory', CLOSED_DESK.env, undefined, { now: () => CLOSED_DESK.now });
+  try {
+    const sid = callSid();
+    // A turn of a call the store never had: its state is lost.
+    const lost = (await line.post('/voice/input?t=3', { CallSid: sid, From: CALLER, Digits: '1' }).expect(200)).text;
+    expect(lost).not.toContain('<Dial');
+    expect(lost).toContain('It opens Monday at 8 a.m.');
+    expect(lost).toContain('Please call the Business Support Desk');
+    expect(lost).toContain('/voice/rescue/choice?s=u');
+    const fallback = (await line.post('/voice/fallback', { CallSid: sid, From: CALLER }).expect(200)).text;
+    expect(fallback).not.toContain('<Dial');
+    const bye = (await line.post('/voice/rescue/choice?s=u&n=0&d=0', { CallSid: sid, From: CALLER, Digits: '1' }).expect(200)).text;
+    expect(bye).toContain('<Hangup');
+  } finally {
+    await line.close();
+  }
+});
