@@ -11,6 +11,13 @@ import type { Callbacks } from '../callbacks/callbacks';
 import { callbackList } from './callback-list';
 import type { SignIns } from './sign-in';
 
+/**
+ * How long messages for every page are gathered before they are written, one write per page: with many pages open
+ * and many transfers a second, a write per message and page was most of the line's CPU (docs/performance.md);
+ * well within the 2 s in which a transfer must reach the page.
+ */
+const GATHER_MS = 200;
+
 interface Page {
   res: Response;
   /** The sign-in it was opened with: the page closes when it ends. */
@@ -41,11 +48,18 @@ export interface HubDeps {
  * counts. A page gets the whole day when it connects or reconnects, and again after this instance lost its
  * connection to the others, so that nothing missed meanwhile stays missing.
  */
+/** One Server-Sent Events message; JSON has no raw line breaks, so its data is one line. */
+const frameOf = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
 export class LiveHub {
   private readonly pages = new Set<Page>();
   private timer: NodeJS.Timeout | undefined;
   private ticks = 0;
   private readonly unsubscribe: () => void;
+  /** Frames for every page, written together after GATHER_MS; the day's counts only as the latest. */
+  private gathered: string[] = [];
+  private latestOutcomes: string | undefined;
+  private gatherTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: HubDeps) {
     this.unsubscribe = deps.store.subscribe({
@@ -122,7 +136,7 @@ export class LiveHub {
     const { timeZone } = this.deps;
     switch (message.type) {
       case 'transfer':
-        this.write([...this.pages], 'transfer', {
+        this.broadcast('transfer', {
           id: cardId(message.card.callSid),
           html: transferCardHtml(message.card, timeZone, this.deps.flows).text,
           announce: announcement(message.card),
@@ -130,13 +144,15 @@ export class LiveHub {
         return;
       case 'dial':
         // Only the dial's outcome changes: the attempt count beside it stays on the page.
-        this.write([...this.pages], 'dial', {
+        this.broadcast('dial', {
           id: dialId(message.callSid),
           html: dialLine({ callSid: message.callSid, dial: message.dial }, timeZone).text,
         });
         return;
       case 'outcomes':
-        if (message.day === this.deps.desk.today()) this.write([...this.pages], 'outcomes', { html: outcomeChart(message.counts).text });
+        if (message.day === this.deps.desk.today() && this.pages.size > 0)
+          this.latestOutcomes = frameOf('outcomes', { html: outcomeChart(message.counts).text });
+        this.gather();
         return;
       case 'signed-out':
         for (const page of this.pages) if (page.session === message.session) this.close(page, true);
@@ -149,9 +165,34 @@ export class LiveHub {
 
   private write(pages: Page[], event: string, data: unknown): void {
     if (pages.length === 0) return;
-    // JSON has no raw line breaks: one data line.
-    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    this.flush();
+    const frame = frameOf(event, data);
     for (const page of pages) page.res.write(frame);
+  }
+
+  /** A message for every page: gathered, and written with the others after GATHER_MS. */
+  private broadcast(event: string, data: unknown): void {
+    if (this.pages.size === 0) return;
+    this.gathered.push(frameOf(event, data));
+    this.gather();
+  }
+
+  private gather(): void {
+    if (this.gatherTimer !== undefined || (this.gathered.length === 0 && this.latestOutcomes === undefined)) return;
+    this.gatherTimer = setTimeout(() => this.flush(), GATHER_MS);
+    this.gatherTimer.unref();
+  }
+
+  /** Writes what was gathered, in order, the latest counts last: one write per page. */
+  private flush(): void {
+    clearTimeout(this.gatherTimer);
+    this.gatherTimer = undefined;
+    if (this.latestOutcomes !== undefined) this.gathered.push(this.latestOutcomes);
+    this.latestOutcomes = undefined;
+    if (this.gathered.length === 0) return;
+    const chunk = this.gathered.join('');
+    this.gathered = [];
+    for (const page of this.pages) page.res.write(chunk);
   }
 
   private close(page: Page, signedOut: boolean): void {
@@ -194,6 +235,7 @@ export class LiveHub {
 
   stop(): void {
     this.unsubscribe();
+    this.flush();
     this.stopTimer();
     for (const page of [...this.pages]) this.close(page, false);
   }

@@ -1,0 +1,72 @@
+import { EventEmitter } from 'node:events';
+import type { Response } from 'express';
+import { LiveHub, type HubDeps } from '../../src/desk/live-hub';
+import { FlowRegistry } from '../../src/engine/registry';
+import { createLogger } from '../../src/common/log';
+
+/** A page's response as the hub uses it: what is written to it, write by write. */
+class PageResponse extends EventEmitter {
+  readonly writes: string[] = [];
+  writeHead(): this {
+    return this;
+  }
+  write(chunk: string): boolean {
+    this.writes.push(chunk);
+    return true;
+  }
+  end(): void {
+    this.emit('close');
+  }
+}
+
+const card = (n: number) => ({
+  callSid: `CA${String(n).padStart(32, '0')}`,
+  reference: '123456',
+  at: '2026-12-01T05:00:00.000Z',
+  reasonId: 'bsdRequest',
+  reason: 'The caller asked for the desk.',
+  notes: [],
+  path: ['main-menu:0'],
+  from: '+16135550123',
+  attempt: 1,
+  dial: null,
+});
+
+test('messages for every page are gathered and written in order with one write per page, the latest counts last', async () => {
+  let deliver: (text: string) => void = () => undefined;
+  const deps = {
+    desk: { day: async () => ({ cards: [], counts: {} }), today: () => '2026-12-01' },
+    store: {
+      subscribe: (handlers: { message: (text: string) => void }) => {
+        deliver = handlers.message;
+        return () => undefined;
+      },
+    },
+    signIns: { holds: async () => true },
+    metrics: { livePages: () => undefined },
+    logger: createLogger('silent'),
+    flows: FlowRegistry.fromDir('call-flows', 'portal-login'),
+    timeZone: 'America/Toronto',
+    heartbeatMs: 60_000,
+  } as unknown as HubDeps;
+  const hub = new LiveHub(deps);
+  const pages = [new PageResponse(), new PageResponse(), new PageResponse()];
+  for (const page of pages) await hub.open(page as unknown as Response, 'session');
+  const before = pages.map((p) => p.writes.length);
+
+  for (let n = 1; n <= 5; n++) deliver(JSON.stringify({ type: 'transfer', card: card(n) }));
+  deliver(JSON.stringify({ type: 'outcomes', day: '2026-12-01', counts: { transferred: 1 } }));
+  deliver(JSON.stringify({ type: 'dial', callSid: card(1).callSid, dial: { result: 'busy', at: '2026-12-01T05:00:05.000Z' } }));
+  deliver(JSON.stringify({ type: 'outcomes', day: '2026-12-01', counts: { transferred: 5 } }));
+  expect(pages.map((p) => p.writes.length)).toEqual(before);
+
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  for (const [i, page] of pages.entries()) {
+    expect(page.writes.length).toBe(before[i]! + 1);
+    const events = [...page.writes.at(-1)!.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+    expect(events).toEqual(['transfer', 'transfer', 'transfer', 'transfer', 'transfer', 'dial', 'outcomes']);
+    const ids = [...page.writes.at(-1)!.matchAll(/"id":"([^"]+)"/g)].map((m) => m[1]);
+    expect(ids.slice(0, 5)).toEqual([1, 2, 3, 4, 5].map((n) => expect.stringContaining(String(n))));
+  }
+  hub.stop();
+});
