@@ -4,18 +4,21 @@ import { parseArgs } from 'node:util';
 import { startLineProcess } from '../test/helpers/processes';
 import { freePort, startRedis } from '../test/helpers/redis-server';
 import { Recorder, simulatedCall, WebhookClient } from './driver';
+import { benchDeskUsers, openDeskPages } from './desk-pages';
 
-const USAGE = `Usage: npm run bench:profile -- [--duration S] [--concurrency N] [--out DIR]
+const USAGE = `Usage: npm run bench:profile -- [--duration S] [--concurrency N] [--desk-pages N] [--out DIR]
 
 Runs the line (node --cpu-prof dist/src/main.js) on a private redis-server under the benchmark's closed loop, then
 writes where its CPU time went: DIR/profile.md (self time by package and by function, time under the webhook
-path's main steps) and DIR/profile.cpuprofile (open it in Chrome's DevTools or any .cpuprofile viewer). The
+path's main steps) and DIR/profile.cpuprofile; with --desk-pages N, N desk pages are kept open through the run (each
+told of every transfer), (open it in Chrome's DevTools or any .cpuprofile viewer). The
 profiler slows the line down; read speed from npm run bench, and shares of time from this.`;
 
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '15' },
     concurrency: { type: 'string', default: '32' },
+    'desk-pages': { type: 'string', default: '0' },
     out: { type: 'string', default: 'bench/results' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -25,6 +28,7 @@ if (values.help) {
   process.exit(0);
 }
 const TOKEN = 'bench-auth-token';
+const deskPages = Math.max(0, Number(values['desk-pages']));
 
 interface CallFrame {
   functionName: string;
@@ -140,13 +144,20 @@ async function main(): Promise<void> {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const line = await startLineProcess(
-      { PORT: String(port), REDIS_URL: redis.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: base },
+      {
+        PORT: String(port),
+        REDIS_URL: redis.url,
+        TWILIO_AUTH_TOKEN: TOKEN,
+        PUBLIC_BASE_URL: base,
+        ...(deskPages > 0 ? { DESK_USERS: await benchDeskUsers() } : {}),
+      },
       {
         command: [process.execPath, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, 'dist/src/main.js'],
         ready: '/readyz',
         output: 'discard',
       },
     );
+    const pages = deskPages > 0 ? await openDeskPages(base, deskPages) : undefined;
     const client = new WebhookClient(base, TOKEN, Number(values.concurrency) * 2);
     const recorder = new Recorder();
     const end = performance.now() + Number(values.duration) * 1000;
@@ -156,6 +167,7 @@ async function main(): Promise<void> {
       }),
     );
     client.close();
+    pages?.close();
     await line.stop('SIGTERM'); // the profile is written as the process exits
     const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
     if (file === undefined) throw new Error('the line wrote no profile');

@@ -58,7 +58,7 @@ export class LiveHub {
   private readonly unsubscribe: () => void;
   /** Frames for every page, written together after GATHER_MS; the day's counts only as the latest. */
   private gathered: string[] = [];
-  private latestOutcomes: string | undefined;
+  private latestOutcomes: Record<string, number> | undefined;
   private gatherTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: HubDeps) {
@@ -150,8 +150,7 @@ export class LiveHub {
         });
         return;
       case 'outcomes':
-        if (message.day === this.deps.desk.today() && this.pages.size > 0)
-          this.latestOutcomes = frameOf('outcomes', { html: outcomeChart(message.counts).text });
+        if (message.day === this.deps.desk.today() && this.pages.size > 0) this.latestOutcomes = message.counts;
         this.gather();
         return;
       case 'signed-out':
@@ -187,7 +186,8 @@ export class LiveHub {
   private flush(): void {
     clearTimeout(this.gatherTimer);
     this.gatherTimer = undefined;
-    if (this.latestOutcomes !== undefined) this.gathered.push(this.latestOutcomes);
+    // The chart is drawn once a gathering, from the latest counts.
+    if (this.latestOutcomes !== undefined) this.gathered.push(frameOf('outcomes', { html: outcomeChart(this.latestOutcomes).text }));
     this.latestOutcomes = undefined;
     if (this.gathered.length === 0) return;
     const chunk = this.gathered.join('');

@@ -2,10 +2,11 @@
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
-function format(timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${timeZone}\n${JSON.stringify(options)}`;
+/** A formatter made once for each zone, options and locale: making one costs far more than using it. */
+function format(timeZone: string, options: Intl.DateTimeFormatOptions, locale = 'en-CA'): Intl.DateTimeFormat {
+  const key = `${locale}\n${timeZone}\n${JSON.stringify(options)}`;
   let f = formats.get(key);
-  if (f === undefined) formats.set(key, (f = new Intl.DateTimeFormat('en-CA', { timeZone, ...options })));
+  if (f === undefined) formats.set(key, (f = new Intl.DateTimeFormat(locale, { timeZone, ...options })));
   return f;
 }
 
@@ -21,21 +22,14 @@ export function timeOf(iso: string, timeZone: string): string {
 
 /** "Fri, Nov 27, 2026, 14:02". */
 export function dateTimeOf(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-US', {
+  return format(
     timeZone,
-    weekday: 'short',
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(new Date(iso));
+    { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+    'en-US',
+  ).format(new Date(iso));
 }
 
 /** "Friday, November 27, 2026". */
 export function longDayOf(day: string): string {
-  return new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }).format(
-    new Date(`${day}T12:00:00Z`),
-  );
+  return format('UTC', { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }, 'en-US').format(new Date(`${day}T12:00:00Z`));
 }
