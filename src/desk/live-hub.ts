@@ -60,6 +60,7 @@ export class LiveHub {
   private gathered: string[] = [];
   private latestOutcomes: Record<string, number> | undefined;
   private gatherTimer: NodeJS.Timeout | undefined;
+  private callbacksTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: HubDeps) {
     this.unsubscribe = deps.store.subscribe({
@@ -157,7 +158,13 @@ export class LiveHub {
         for (const page of this.pages) if (page.session === message.session) this.close(page, true);
         return;
       case 'callbacks':
-        void this.callbacksChanged();
+        // The open list is read and drawn once a gathering, however many callbacks changed meanwhile.
+        if (this.callbacksTimer !== undefined || this.pages.size === 0) return;
+        this.callbacksTimer = setTimeout(() => {
+          this.callbacksTimer = undefined;
+          void this.callbacksChanged();
+        }, GATHER_MS);
+        this.callbacksTimer.unref();
         return;
     }
   }
@@ -234,6 +241,7 @@ export class LiveHub {
   }
 
   stop(): void {
+    clearTimeout(this.callbacksTimer);
     this.unsubscribe();
     this.flush();
     this.stopTimer();

@@ -70,3 +70,38 @@ test('messages for every page are gathered and written in order with one write p
   }
   hub.stop();
 });
+
+test('many changes to the callbacks in a moment: the open list is read and sent once', async () => {
+  let deliver: (text: string) => void = () => undefined;
+  let reads = 0;
+  const deps = {
+    desk: { day: async () => ({ cards: [], counts: {} }), today: () => '2026-12-01' },
+    store: {
+      subscribe: (handlers: { message: (text: string) => void }) => {
+        deliver = handlers.message;
+        return () => undefined;
+      },
+    },
+    signIns: { holds: async () => true },
+    metrics: { livePages: () => undefined },
+    logger: createLogger('silent'),
+    flows: FlowRegistry.fromDir('call-flows', 'portal-login'),
+    timeZone: 'America/Toronto',
+    heartbeatMs: 60_000,
+    callbacks: {
+      open: async () => {
+        reads++;
+        return [];
+      },
+    },
+  } as unknown as HubDeps;
+  const hub = new LiveHub(deps);
+  const page = new PageResponse();
+  await hub.open(page as unknown as Response, 'session');
+  const [readsBefore, writesBefore] = [reads, page.writes.length];
+  for (let n = 0; n < 20; n++) deliver(JSON.stringify({ type: 'callbacks' }));
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  expect(reads - readsBefore).toBe(1);
+  expect(page.writes.slice(writesBefore).filter((w) => w.startsWith('event: callbacks'))).toHaveLength(1);
+  hub.stop();
+});
