@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { NODE_FLAGS } from './node-flags';
 import { startLineProcess } from '../test/helpers/processes';
 import { freePort, startRedis } from '../test/helpers/redis-server';
 import { Recorder, simulatedCall, WebhookClient } from './driver';
@@ -152,7 +153,7 @@ async function main(): Promise<void> {
         ...(deskPages > 0 ? { DESK_USERS: await benchDeskUsers() } : {}),
       },
       {
-        command: [process.execPath, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, 'dist/src/main.js'],
+        command: [process.execPath, ...NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, 'dist/src/main.js'],
         ready: '/readyz',
         output: 'discard',
       },

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { NODE_FLAGS } from './node-flags';
 import { startLineProcess, type LineProcess, type LineProcessOptions } from '../test/helpers/processes';
 import { freePort, startRedis, type RedisProcess } from '../test/helpers/redis-server';
 import { benchDeskUsers, openDeskPages } from './desk-pages';
@@ -241,7 +242,7 @@ async function main(): Promise<void> {
     // Start-up: from process start to a 200 from /readyz.
     const startup: Record<string, number[]> = { node: [], npmStart: [] };
     const starts: Record<string, LineProcessOptions> = {
-      node: { command: [process.execPath, 'dist/src/main.js'] },
+      node: { command: [process.execPath, ...NODE_FLAGS, 'dist/src/main.js'] },
       // Its own process group, so that stopping npm also stops the node process it started.
       npmStart: { command: ['npm', 'start', '--silent'], group: true },
     };
@@ -272,14 +273,15 @@ async function main(): Promise<void> {
         LOG_LEVEL: 'info',
         ...(deskPages > 0 ? { DESK_USERS: await benchDeskUsers() } : {}),
       },
-      { command: [process.execPath, 'dist/src/main.js'], ready: '/readyz' },
+      { command: [process.execPath, ...NODE_FLAGS, 'dist/src/main.js'], ready: '/readyz' },
     );
     children.push(line);
     // Desk pages held open through the closed and open loops: each transfer is written to every one of them.
     const pages = deskPages > 0 ? await openDeskPages(base, deskPages) : undefined;
     /** The ceiling's endpoint in a process of its own, and a client for it. */
     const startCeiling = async (env: Record<string, string>) => {
-      const child = await start(env, { command: [process.execPath, 'dist/bench/plain-server.js'] });
+      // With the line's runtime flags: the same runtime on both sides.
+      const child = await start(env, { command: [process.execPath, ...NODE_FLAGS, 'dist/bench/plain-server.js'] });
       children.push(child);
       return { child, client: new WebhookClient(`http://127.0.0.1:${child.port}`, TOKEN, concurrency * 2) };
     };

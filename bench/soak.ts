@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { NODE_FLAGS } from './node-flags';
 import { startLineProcess, type LineProcess } from '../test/helpers/processes';
 import { startRedis } from '../test/helpers/redis-server';
 import { Recorder, simulatedCall, WebhookClient } from './driver';
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < instances; i++) {
       const child = await startLineProcess(
         { REDIS_URL: redisServer.url, TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: PUBLIC },
-        { command: [process.execPath, 'dist/src/main.js'], ready: '/readyz', output: 'discard' },
+        { command: [process.execPath, ...NODE_FLAGS, 'dist/src/main.js'], ready: '/readyz', output: 'discard' },
       );
       lines.push({ child, base: `http://127.0.0.1:${child.port}` });
     }

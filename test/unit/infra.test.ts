@@ -83,6 +83,14 @@ test('the image runs as a non-root user, with a health check, and node (not npm)
   const dockerfile = readFileSync('infra/Dockerfile', 'utf8');
   expect(dockerfile).toMatch(/^USER node$/m);
   expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
-  expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/main\.js"\]$/m);
+  expect(dockerfile).toMatch(/^CMD \["node", (?:"--[^"]+", )*"dist\/src\/main\.js"\]$/m);
   expect(readFileSync('infra/compose/haproxy.cfg', 'utf8')).toContain('option httpchk GET /readyz');
+});
+
+test('the container runs the line with the runtime flags npm start gives it', () => {
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const flags = start.split(/\s+/).filter((word) => word.startsWith('--'));
+  expect(flags).toEqual(['--max-semi-space-size=32']);
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync('infra/Dockerfile', 'utf8'))?.[1];
+  expect(JSON.parse(cmd ?? '[]')).toEqual(['node', ...flags, 'dist/src/main.js']);
 });
