@@ -233,7 +233,7 @@ describe('`npm start`, stopped as a process manager or a terminal stops it', () 
       try {
         const deadline = Date.now() + 20_000;
         while (Date.now() < deadline && (await portFree(port))) await new Promise((r) => setTimeout(r, 100));
-        const line = descendants(npm.pid!).filter((p) => /^(\S*\/)?node dist\/src\/main\.js/.test(p.command));
+        const line = descendants(npm.pid!).filter((p) => /^(\S*\/)?node (?:--\S+ )*dist\/src\/main\.js/.test(p.command));
         expect(line).toHaveLength(1);
         node = line[0]!.pid;
         stop(npm.pid!);
