@@ -32,7 +32,8 @@ const card = (n: number) => ({
   dial: null,
 });
 
-test('messages for every page are gathered and written in order with one write per page, the latest counts last', async () => {
+/** A hub on a store whose subscription is fed by `deliver`, as another instance would publish. */
+async function hubWith(extra: Record<string, unknown> = {}): Promise<{ hub: LiveHub; deliver: (text: string) => void }> {
   let deliver: (text: string) => void = () => undefined;
   const deps = {
     desk: { day: async () => ({ cards: [], counts: {} }), today: () => '2026-12-01' },
@@ -48,8 +49,14 @@ test('messages for every page are gathered and written in order with one write p
     flows: FlowRegistry.fromDir('call-flows', 'portal-login'),
     timeZone: 'America/Toronto',
     heartbeatMs: 60_000,
+    ...extra,
   } as unknown as HubDeps;
   const hub = new LiveHub(deps);
+  return { hub, deliver: (text) => deliver(text) };
+}
+
+test('messages for every page are gathered and written in order with one write per page, the latest counts last', async () => {
+  const { hub, deliver } = await hubWith();
   const pages = [new PageResponse(), new PageResponse(), new PageResponse()];
   for (const page of pages) await hub.open(page as unknown as Response, 'session');
   const before = pages.map((p) => p.writes.length);
@@ -72,30 +79,15 @@ test('messages for every page are gathered and written in order with one write p
 });
 
 test('many changes to the callbacks in a moment: the open list is read and sent once', async () => {
-  let deliver: (text: string) => void = () => undefined;
   let reads = 0;
-  const deps = {
-    desk: { day: async () => ({ cards: [], counts: {} }), today: () => '2026-12-01' },
-    store: {
-      subscribe: (handlers: { message: (text: string) => void }) => {
-        deliver = handlers.message;
-        return () => undefined;
-      },
-    },
-    signIns: { holds: async () => true },
-    metrics: { livePages: () => undefined },
-    logger: createLogger('silent'),
-    flows: FlowRegistry.fromDir('call-flows', 'portal-login'),
-    timeZone: 'America/Toronto',
-    heartbeatMs: 60_000,
+  const { hub, deliver } = await hubWith({
     callbacks: {
       open: async () => {
         reads++;
         return [];
       },
     },
-  } as unknown as HubDeps;
-  const hub = new LiveHub(deps);
+  });
   const page = new PageResponse();
   await hub.open(page as unknown as Response, 'session');
   const [readsBefore, writesBefore] = [reads, page.writes.length];
