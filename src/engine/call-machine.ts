@@ -97,6 +97,24 @@ export const callContext = z.object({
 });
 export type CallContext = z.infer<typeof callContext>;
 
+/** A call's context as it starts: its reference, nothing answered yet, the greeting to say. */
+export const startingContext = (reference: string): CallContext => ({
+  reference,
+  failures: 0,
+  quiet: 0,
+  notice: 'greeting',
+  history: [],
+  transfer: null,
+  dialProblem: null,
+  flowRestarted: false,
+  answered: null,
+  deskTries: 0,
+  path: [],
+  confirming: null,
+  callbackNumber: null,
+  pending: null,
+});
+
 /** How an answer was given: a key, or a spoken answer matched to a choice (its name, never the words said). */
 export type Said = { word: string; confidence: number; confirmed: boolean };
 

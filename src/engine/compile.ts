@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AnyStateMachine } from 'xstate';
-import { callMachineSetup, MAX_QUIET, type CallContext, type CallInput } from './call-machine';
+import { callMachineSetup, MAX_QUIET, startingContext, type CallContext, type CallInput } from './call-machine';
 import { edgesOf } from '../flows/graph';
 import type { LoadedFlow } from '../flows/load';
 import { GLOBAL_KEYS, type FlowFile, type FlowNode } from '../flows/schema';
@@ -300,22 +300,7 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
   const machine = callMachineSetup.createMachine({
     id: flow.id,
     initial: flow.start,
-    context: ({ input }: { input: CallInput }): CallContext => ({
-      reference: input.reference,
-      failures: 0,
-      quiet: 0,
-      notice: 'greeting',
-      history: [],
-      transfer: null,
-      dialProblem: null,
-      flowRestarted: false,
-      answered: null,
-      deskTries: 0,
-      path: [],
-      confirming: null,
-      callbackNumber: null,
-      pending: null,
-    }),
+    context: ({ input }: { input: CallInput }): CallContext => startingContext(input.reference),
     // Wherever else the caller asked for a text message (the steps): say how it went, and stay.
     on: { ACTION: [{ actions: ['settled'] }] },
     states,

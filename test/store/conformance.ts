@@ -1,3 +1,4 @@
+import { startingContext } from '../../src/engine/call-machine';
 import type { CallSummary, Retention, SessionRecord, SessionStore } from '../../src/store/session-store';
 
 /** A factory for a fresh, empty store, and a way to read the time to live the store gave a call's keys. */
@@ -17,22 +18,7 @@ export const record = (value: string, history: string[] = []): SessionRecord => 
   nodeVersion: 'def456',
   call: {
     value,
-    context: {
-      reference: '123456',
-      failures: 0,
-      quiet: 0,
-      notice: null,
-      history,
-      transfer: null,
-      dialProblem: null,
-      flowRestarted: false,
-      answered: null,
-      deskTries: 0,
-      path: [],
-      confirming: null,
-      callbackNumber: null,
-      pending: null,
-    },
+    context: { ...startingContext('123456'), notice: null, history },
   },
 });
 

@@ -1,4 +1,4 @@
-import type { CallContext } from '../../src/engine/call-machine';
+import { startingContext, type CallContext } from '../../src/engine/call-machine';
 import { composePrompt, promptFor } from '../../src/engine/prompt';
 import { referenceFor } from '../../src/engine/step';
 import { SYSTEM } from '../../src/engine/compile';
@@ -15,22 +15,7 @@ const context = (
   notice: CallContext['notice'],
   dialProblem: CallContext['dialProblem'],
   answered: CallContext['answered'] = null,
-): CallContext => ({
-  reference,
-  failures: 0,
-  quiet: 0,
-  notice,
-  history: ['Problem: password'],
-  transfer: null,
-  dialProblem,
-  flowRestarted: false,
-  answered,
-  deskTries: 0,
-  path: [],
-  confirming: null,
-  callbackNumber: null,
-  pending: null,
-});
+): CallContext => ({ ...startingContext(reference), notice, history: ['Problem: password'], dialProblem, answered });
 
 test('a kept prompt is the prompt composed afresh, for every state, notice, dial problem, answered question and reference', () => {
   const references = ['000000', ...['CA1', 'CA2', 'CA3'].map(referenceFor)];

@@ -1,7 +1,7 @@
 import { choicesNamed, normalise, type SpokenChoice } from '../../src/flows/words';
 import { interpret, spokenChoices } from '../../src/engine/speech';
 import { portalLogin } from '../helpers/flows';
-import type { CallContext } from '../../src/engine/call-machine';
+import { startingContext, type CallContext } from '../../src/engine/call-machine';
 
 const choice = (key: string, ...words: string[]): SpokenChoice => ({ key, words, field: `k${key}` });
 
@@ -39,19 +39,8 @@ describe('choicesNamed: which choices an answer names', () => {
 describe('interpret: a spoken answer as the call machine takes it', () => {
   const { flow } = portalLogin();
   const context = (confirming: CallContext['confirming'] = null): CallContext => ({
-    reference: '123456',
-    failures: 0,
-    quiet: 0,
+    ...startingContext('123456'),
     notice: null,
-    history: [],
-    transfer: null,
-    dialProblem: null,
-    flowRestarted: false,
-    answered: null,
-    deskTries: 0,
-    path: [],
-    callbackNumber: null,
-    pending: null,
     confirming,
   });
   const settings = { confidenceThreshold: 0.5 };
