@@ -1,59 +1,58 @@
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { hashPassword } from '../src/desk/password';
 
-/** Desk pages held open during a benchmark run: each a Server-Sent Events stream, as a browser's EventSource keeps. */
+/** Desk pages held open during a benchmark run, by a reader process of their own (`desk-reader.ts`). */
 
-const PASSWORD = 'bench desk password';
+export const PASSWORD = 'bench desk password';
 
 /** DESK_USERS for the line under test: one account, hashed at a cheap cost (a sign-in is not what is measured). */
 export async function benchDeskUsers(): Promise<string> {
   return `bench:${await hashPassword(PASSWORD, { log2N: 10, r: 8, p: 1 })}`;
 }
 
+export interface DeskPagesReport {
+  pages: number;
+  transfersPerPage: { lowest: number; highest: number };
+  dropped: number;
+}
+
 export interface DeskPages {
-  /** Closes every page; returns how many transfers each page was told of, lowest and highest. */
-  close(): { pages: number; transfersPerPage: { lowest: number; highest: number }; dropped: number };
+  /** Closes every page; resolves with how many transfers each page was told of, lowest and highest. */
+  close(): Promise<DeskPagesReport>;
 }
 
-function cookieOf(res: Response, name: string): string {
-  const line = res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
-  if (line === undefined) throw new Error(`no ${name} cookie (status ${res.status})`);
-  return line.slice(0, line.indexOf(';'));
-}
+type FromReader = { ready: true } | { error: string } | { transfers: number[]; dropped: number };
 
-/** Signs in once through the form at `base`/desk and opens `count` live pages with that sign-in. */
+/**
+ * Opens `count` live desk pages on the line at `base`, signed in once through its form. They are read in a process
+ * of their own: read in the load generator's, 100 pages' streams took turns of its event loop from the webhooks
+ * whose latency it measures (docs/performance.md).
+ */
 export async function openDeskPages(base: string, count: number): Promise<DeskPages> {
-  const form = await fetch(`${base}/desk/sign-in`);
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
-  const signedIn = await fetch(`${base}/desk/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookieOf(form, 'desk_form') },
-    body: new URLSearchParams({ csrf, name: 'bench', password: PASSWORD }).toString(),
-  });
-  const cookie = cookieOf(signedIn, 'desk_session');
-  await signedIn.arrayBuffer();
-  const controller = new AbortController();
-  const transfers = new Array<number>(count).fill(0);
-  let dropped = 0;
-  await Promise.all(
-    transfers.map(async (_, i) => {
-      const res = await fetch(`${base}/desk/events`, { headers: { Cookie: cookie }, signal: controller.signal });
-      if (res.status !== 200 || res.body === null) throw new Error(`desk page ${i}: ${res.status}`);
-      void (async () => {
-        try {
-          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
-            transfers[i]! += Buffer.from(chunk).toString('utf8').split('event: transfer\n').length - 1;
-          dropped++;
-        } catch {
-          // closed by close()
-        }
-      })();
-    }),
-  );
+  const reader = fork(join(__dirname, 'desk-reader.js'), [base, String(count)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = () =>
+    new Promise<FromReader>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the desk pages' reader exited with ${code}`));
+      reader.once('exit', onExit);
+      reader.once('message', (message) => {
+        reader.off('exit', onExit);
+        resolve(message as FromReader);
+      });
+    });
+  const opened = await next();
+  if ('error' in opened) throw new Error(`desk pages: ${opened.error}`);
   return {
-    close: () => {
-      controller.abort();
-      return { pages: count, transfersPerPage: { lowest: Math.min(...transfers), highest: Math.max(...transfers) }, dropped };
+    close: async () => {
+      const counts = next();
+      reader.send('close');
+      const report = await counts;
+      if (!('transfers' in report)) throw new Error('desk pages: the reader did not report its counts');
+      return {
+        pages: count,
+        transfersPerPage: { lowest: Math.min(...report.transfers), highest: Math.max(...report.transfers) },
+        dropped: report.dropped,
+      };
     },
   };
 }

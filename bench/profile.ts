@@ -168,7 +168,7 @@ async function main(): Promise<void> {
       }),
     );
     client.close();
-    pages?.close();
+    await pages?.close();
     await line.stop('SIGTERM'); // the profile is written as the process exits
     const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
     if (file === undefined) throw new Error('the line wrote no profile');

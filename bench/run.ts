@@ -331,7 +331,7 @@ async function main(): Promise<void> {
     const openLine = await openLoop(client, line.pid, duration, Math.max(1, Math.round(halfRateCalls)));
     results.openLoop = openLine;
     client.close();
-    if (pages !== undefined) results.deskPages = pages.close();
+    if (pages !== undefined) results.deskPages = await pages.close();
     // For comparison, not a target: the ceiling at the same webhook rate (its calls are longer, so fewer of them).
     const ceilingWebhooksPerCall = plainTarget.recorder.webhooks / Math.max(1, plainTarget.recorder.calls);
     const ceilingCalls = Math.max(1, Math.round(openLine.webhooksPerSecond / ceilingWebhooksPerCall));

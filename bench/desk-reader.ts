@@ -1,0 +1,78 @@
+import http from 'node:http';
+import { PASSWORD } from './desk-pages';
+
+const TRANSFER = 'event: transfer\n';
+
+/**
+ * The desk pages' reader, run as a process of its own by `openDeskPages`: signs in once through the form at the
+ * line's /desk and holds `count` live pages open with that sign-in, each a Server-Sent Events stream as a
+ * browser's EventSource keeps, counting the transfers each is told of. In a process apart from the load generator,
+ * so that reading the pages' streams does not delay the webhooks whose latency is measured.
+ * Messages to the parent: { ready: true } once every page is open, { error } if one cannot be, and on 'close' the
+ * counts ({ transfers, dropped }).
+ */
+
+function cookieOf(res: Response, name: string): string {
+  const line = res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  if (line === undefined) throw new Error(`no ${name} cookie (status ${res.status})`);
+  return line.slice(0, line.indexOf(';'));
+}
+
+async function main(base: string, count: number): Promise<void> {
+  const form = await fetch(`${base}/desk/sign-in`);
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+  const signedIn = await fetch(`${base}/desk/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookieOf(form, 'desk_form') },
+    body: new URLSearchParams({ csrf, name: 'bench', password: PASSWORD }).toString(),
+  });
+  const cookie = cookieOf(signedIn, 'desk_session');
+  await signedIn.arrayBuffer();
+  const transfers = new Array<number>(count).fill(0);
+  const pages: http.ClientRequest[] = [];
+  let dropped = 0;
+  let closing = false;
+  await Promise.all(
+    transfers.map(
+      (_, i) =>
+        new Promise<void>((resolve, reject) => {
+          // node:http rather than fetch: a page's stream read for a fraction of the CPU, on the same cores as the line.
+          const page = http.get(`${base}/desk/events`, { headers: { Cookie: cookie } }, (res) => {
+            if (res.statusCode !== 200) {
+              reject(new Error(`desk page ${i}: ${res.statusCode}`));
+              return;
+            }
+            res.setEncoding('utf8');
+            // What a chunk ended with, in case a marker is split across two.
+            let tail = '';
+            res.on('data', (chunk: string) => {
+              const text = tail + chunk;
+              transfers[i]! += text.split(TRANSFER).length - 1;
+              tail = text.slice(-(TRANSFER.length - 1));
+              if (tail.includes('\n')) tail = tail.slice(tail.lastIndexOf('\n') + 1);
+            });
+            // A page the line closed before the benchmark did.
+            res.on('end', () => closing || dropped++);
+            res.on('error', () => closing || dropped++);
+            resolve();
+          });
+          page.on('error', (error) => (page.destroyed ? undefined : reject(error)));
+          pages.push(page);
+        }),
+    ),
+  );
+  process.on('message', (message) => {
+    if (message !== 'close') return;
+    closing = true;
+    for (const page of pages) page.destroy();
+    process.send!({ transfers, dropped }, () => process.exit(0));
+  });
+  // The benchmark gone: nothing to report to.
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ ready: true });
+}
+
+main(process.argv[2]!, Number(process.argv[3])).catch((error: unknown) => {
+  process.send!({ error: (error as Error).message }, () => process.exit(1));
+});
