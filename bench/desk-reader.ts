@@ -1,8 +1,6 @@
 import http from 'node:http';
 import { PASSWORD } from './desk-pages';
 
-const TRANSFER = 'event: transfer\n';
-
 /**
  * The desk pages' reader, run as a process of its own by `openDeskPages`: signs in once through the form at the
  * line's /desk and holds `count` live pages open with that sign-in, each a Server-Sent Events stream as a
@@ -44,13 +42,12 @@ async function main(base: string, count: number): Promise<void> {
               return;
             }
             res.setEncoding('utf8');
-            // What a chunk ended with, in case a marker is split across two.
-            let tail = '';
+            // One event per blank-line-separated block, as an EventSource reads them; a block may span chunks.
+            let pending = '';
             res.on('data', (chunk: string) => {
-              const text = tail + chunk;
-              transfers[i]! += text.split(TRANSFER).length - 1;
-              tail = text.slice(-(TRANSFER.length - 1));
-              if (tail.includes('\n')) tail = tail.slice(tail.lastIndexOf('\n') + 1);
+              const blocks = (pending + chunk).split('\n\n');
+              pending = blocks.pop()!;
+              transfers[i]! += blocks.filter((block) => block.startsWith('event: transfer\n')).length;
             });
             // A page the line closed before the benchmark did.
             res.on('end', () => closing || dropped++);

@@ -175,6 +175,13 @@ const OPEN_WINDOW_SECONDS = 5;
  */
 const OPEN_WARM_UP_SECONDS = 5;
 
+type OpenLoopResult = PhaseResult & {
+  targetCallsPerSecond: number;
+  maxStartLagMs: number;
+  p99MsByWindow: number[];
+  warmUp: { seconds: number; p99Ms: number };
+};
+
 /**
  * Calls arriving at `callsPerSecond` whatever the line's speed; each call's webhooks follow one another. The calls
  * started in the first `warmUpSeconds` are not counted (their p99 is given apart); besides the whole run's
@@ -186,9 +193,7 @@ async function openLoop(
   seconds: number,
   callsPerSecond: number,
   warmUpSeconds: number,
-): Promise<
-  PhaseResult & { targetCallsPerSecond: number; maxStartLagMs: number; p99MsByWindow: number[]; warmUp: { seconds: number; p99Ms: number } }
-> {
+): Promise<OpenLoopResult> {
   const windows = Array.from({ length: Math.max(1, Math.ceil(seconds / OPEN_WINDOW_SECONDS)) }, () => new Recorder());
   const warm = new Recorder();
   const begun = performance.now();
@@ -442,10 +447,9 @@ function spread(xs: number[]): string {
 
 function table(report: Record<string, unknown>): string {
   const c = report.closedLoop as PhaseResult & { concurrency: number };
-  type Open = PhaseResult & { targetCallsPerSecond: number; p99MsByWindow: number[]; warmUp: { seconds: number; p99Ms: number } };
-  const o = report.openLoop as Open;
+  const o = report.openLoop as OpenLoopResult;
   const p = report.ceiling as PhaseResult;
-  const oc = report.openLoopCeiling as Open;
+  const oc = report.openLoopCeiling as OpenLoopResult;
   const sc = report.ceilingServedAsTheLine as PhaseResult;
   const m = report.redisMemory as { bytesPerLiveCall: number; liveCalls: number };
   const s = report.startupMs as { node: number; npmStart: number };
