@@ -4,20 +4,28 @@ import { LiveHub, type HubDeps } from '../../src/desk/live-hub';
 import { FlowRegistry } from '../../src/engine/registry';
 import { createLogger } from '../../src/common/log';
 
-/** A page's response as the hub uses it: what is written to it, write by write. */
+/** A page's response as the hub uses it: what is written to it, write by write, and whether it ended. */
 class PageResponse extends EventEmitter {
   readonly writes: string[] = [];
+  writableEnded = false;
+  destroyed = false;
   writeHead(): this {
     return this;
   }
-  write(chunk: string): boolean {
-    this.writes.push(chunk);
+  write(chunk: string | Buffer): boolean {
+    if (this.writableEnded) throw new Error('write after end');
+    this.writes.push(String(chunk));
     return true;
   }
   end(): void {
+    this.writableEnded = true;
+    this.writes.push('(end)');
     this.emit('close');
   }
 }
+
+/** One turn of the event loop: the hub writes to a few pages a turn. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 const card = (n: number) => ({
   callSid: `CA${String(n).padStart(32, '0')}`,
@@ -59,6 +67,7 @@ test('messages for every page are gathered and written in order with one write p
   const { hub, deliver } = await hubWith();
   const pages = [new PageResponse(), new PageResponse(), new PageResponse()];
   for (const page of pages) await hub.open(page as unknown as Response, 'session');
+  await turn();
   const before = pages.map((p) => p.writes.length);
 
   for (let n = 1; n <= 5; n++) deliver(JSON.stringify({ type: 'transfer', card: card(n) }));
@@ -90,10 +99,62 @@ test('many changes to the callbacks in a moment: the open list is read and sent 
   });
   const page = new PageResponse();
   await hub.open(page as unknown as Response, 'session');
+  await turn();
   const [readsBefore, writesBefore] = [reads, page.writes.length];
   for (let n = 0; n < 20; n++) deliver(JSON.stringify({ type: 'callbacks' }));
   await new Promise((resolve) => setTimeout(resolve, 400));
   expect(reads - readsBefore).toBe(1);
   expect(page.writes.slice(writesBefore).filter((w) => w.startsWith('event: callbacks'))).toHaveLength(1);
+  hub.stop();
+});
+
+test('with many pages open, a few are written to each turn, so that webhooks run between; each page in order', async () => {
+  const { hub, deliver } = await hubWith();
+  const pages = Array.from({ length: 25 }, () => new PageResponse());
+  for (const page of pages) await hub.open(page as unknown as Response, 'session');
+  // Each page's day, a few pages a turn.
+  await turn();
+  expect(pages.filter((p) => p.writes.some((w) => w.startsWith('event: snapshot')))).toHaveLength(10);
+  for (let i = 0; i < 3; i++) await turn();
+  expect(pages.every((p) => p.writes.some((w) => w.startsWith('event: snapshot')))).toBe(true);
+
+  deliver(JSON.stringify({ type: 'transfer', card: card(1) }));
+  const told = () => pages.filter((p) => p.writes.some((w) => w.includes('"id":"call-CA'))).length;
+  // Gathered for 200 ms, then written to 10 pages a turn.
+  const gathered = Date.now() + 1000;
+  while (told() === 0 && Date.now() < gathered) await turn();
+  expect(told()).toBe(10);
+  await turn();
+  expect(told()).toBe(20);
+  await turn();
+  expect(told()).toBe(25);
+
+  // Signed out while a transfer waits for its turn: the page gets the transfer, then the sign-out, then its end.
+  deliver(JSON.stringify({ type: 'transfer', card: card(2) }));
+  hub.stop();
+  for (const page of pages) {
+    const last = page.writes.slice(-2);
+    expect(last[0]).toContain(card(2).callSid);
+    expect(last[1]).toBe('(end)');
+  }
+});
+
+test('a page signed out elsewhere gets what was gathered for it, then the sign-out, then the end of its stream', async () => {
+  const { hub, deliver } = await hubWith();
+  const page = new PageResponse();
+  const other = new PageResponse();
+  await hub.open(page as unknown as Response, 'session');
+  await hub.open(other as unknown as Response, 'another');
+  deliver(JSON.stringify({ type: 'transfer', card: card(3) }));
+  deliver(JSON.stringify({ type: 'signed-out', session: 'session' }));
+  for (let i = 0; i < 2; i++) await turn();
+  const events = page.writes.map((w) => /^event: (\S+)/.exec(w)?.[1] ?? w);
+  expect(events.slice(-4)).toEqual(['snapshot', 'transfer', 'signed-out', '(end)']);
+  expect(other.writableEnded).toBe(false);
+  // The other page still gets what comes.
+  deliver(JSON.stringify({ type: 'transfer', card: card(4) }));
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  await turn();
+  expect(other.writes.at(-1)).toContain(card(4).callSid);
   hub.stop();
 });
