@@ -22,6 +22,11 @@ export interface DayRecord {
   attemptOf?: string;
   /** Counts the call under `outcome`, unless the day has counted it already (under any outcome). */
   countOnce?: { callSid: string; outcome: string };
+  /**
+   * A message (a JSON object) to publish once recorded; with `attemptOf`, the attempt is added to it as its last
+   * field, `attempt`.
+   */
+  publish?: string;
 }
 
 export interface DayResult {
@@ -59,7 +64,9 @@ export interface DeskListener {
  *   `clearFailures` removes them.
  * - `record` does, at once: keeps `event` in the day's list (newest first, at most `keep`); counts a transfer attempt
  *   of `attemptOf`; counts `countOnce`'s call under its outcome unless the day counted that call before. Every key it
- *   writes lives `ttlSeconds` after its last write. `events` and `outcomes` read a day back.
+ *   writes lives `ttlSeconds` after its last write. `events` and `outcomes` read a day back. Then it publishes, in
+ *   this order, `publish` (with the attempt, for `attemptOf`) and, when it counted the call, the day's counts as
+ *   `{"type":"outcomes","day":…,"counts":{…}}`: one round trip for what one event records and tells the pages.
  * - `indexReference` adds a call to a reference's calls, kept at least `ttlSeconds`; `callsWithReference` lists them.
  * - `recordCall` keeps an event in a call's own list (newest first, at most `keep`), which then lives at least
  *   `ttlSeconds`; `keepCall` makes a call's list live at least `ttlSeconds` more, and keeps nothing for a call with
@@ -104,4 +111,9 @@ export function parseSession(json: string | null | undefined): DeskSession | nul
     // not JSON: no session
   }
   return null;
+}
+
+/** A published message (a JSON object) with a transfer's attempt added as its last field, as `record` adds it. */
+export function withAttempt(message: string, attempt: number): string {
+  return `${message.slice(0, -1)},"attempt":${attempt}}`;
 }

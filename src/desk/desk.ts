@@ -115,12 +115,14 @@ export class Desk implements CallObserver {
     const { store } = this.deps;
     const event = JSON.stringify({ type: 'transfer', card } satisfies LiveMessage);
     const [result] = await Promise.all([
+      // Published with the attempt the store counts, and the day's counts when this transfer counted the call.
       store.record(
         day,
         {
           event,
           attemptOf: card.callSid,
           ...(redial ? {} : { countOnce: { callSid: card.callSid, outcome: `transferred:${card.reasonId}` } }),
+          publish: event,
         },
         DAY_RETENTION,
       ),
@@ -128,11 +130,7 @@ export class Desk implements CallObserver {
       // The call's own copy, with the caller's number: the search finds it for as long as the call's summary is kept.
       store.recordCall(card.callSid, event, this.callRetention),
     ]);
-    await this.publish({ type: 'transfer', card: { ...card, attempt: result.attempt ?? 1 } });
-    if (result.counts !== null) {
-      this.deps.metrics.counted('transferred', card.reasonId);
-      await this.publish({ type: 'outcomes', day, counts: result.counts });
-    }
+    if (result.counts !== null) this.deps.metrics.counted('transferred', card.reasonId);
   }
 
   dialEnded(dial: DialEnd): void {
@@ -146,10 +144,9 @@ export class Desk implements CallObserver {
       };
       const event = JSON.stringify(message);
       await Promise.all([
-        this.deps.store.record(dayOf(at, this.deps.timeZone), { event }, DAY_RETENTION),
+        this.deps.store.record(dayOf(at, this.deps.timeZone), { event, publish: event }, DAY_RETENTION),
         this.deps.store.recordCall(dial.callSid, event, this.callRetention),
       ]);
-      await this.publish(message);
     });
   }
 
@@ -157,20 +154,17 @@ export class Desk implements CallObserver {
     if (summary === null || !callSidSchema.safeParse(callSid).success) return;
     void this.background('end', async () => {
       const { store, summaryTtlSeconds } = this.deps;
-      if (summaryTtlSeconds > 0)
-        await Promise.all([
-          store.indexReference(summary.reference, callSid, summaryTtlSeconds),
-          store.keepCall(callSid, summaryTtlSeconds),
-        ]);
-      // A transferred call was counted when its transfer started.
-      if (summary.transfer !== null && summary.transfer !== undefined) return;
+      const kept =
+        summaryTtlSeconds > 0
+          ? [store.indexReference(summary.reference, callSid, summaryTtlSeconds), store.keepCall(callSid, summaryTtlSeconds)]
+          : [];
+      // A transferred call was counted when its transfer started. Counting publishes the day's counts.
+      const transferred = summary.transfer !== null && summary.transfer !== undefined;
       const flow = this.deps.flows.get(summary.flowId)?.flow;
       const outcome = flow?.nodes[summary.lastNode]?.type === 'end' ? 'solved' : 'hung-up';
-      const day = this.today();
-      const result = await store.record(day, { countOnce: { callSid, outcome } }, DAY_RETENTION);
-      if (result.counts === null) return;
-      this.deps.metrics.counted(outcome);
-      await this.publish({ type: 'outcomes', day, counts: result.counts });
+      const counting = transferred ? null : store.record(this.today(), { countOnce: { callSid, outcome } }, DAY_RETENTION);
+      const [result] = await Promise.all([counting, ...kept]);
+      if (result?.counts !== null && result?.counts !== undefined) this.deps.metrics.counted(outcome);
     });
   }
 

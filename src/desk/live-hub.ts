@@ -155,13 +155,15 @@ export class LiveHub {
     if (message === null) return;
     const { timeZone } = this.deps;
     switch (message.type) {
-      case 'transfer':
+      case 'transfer': {
+        const card = { ...message.card, attempt: message.attempt ?? message.card.attempt };
         this.broadcast('transfer', {
-          id: cardId(message.card.callSid),
-          html: transferCardHtml(message.card, timeZone, this.deps.flows).text,
-          announce: announcement(message.card),
+          id: cardId(card.callSid),
+          html: transferCardHtml(card, timeZone, this.deps.flows).text,
+          announce: announcement(card),
         });
         return;
+      }
       case 'dial':
         // Only the dial's outcome changes: the attempt count beside it stays on the page.
         this.broadcast('dial', {

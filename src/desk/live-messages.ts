@@ -38,7 +38,8 @@ export type TransferCard = z.infer<typeof transferCard>;
 
 /** What instances tell each other's open desk pages, and what a day's list keeps (transfers and dials). */
 export const liveMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('transfer'), card: transferCard }),
+  /** As published, `attempt` is the call's transfer attempt as the store counted it (the stored card says 1). */
+  z.object({ type: z.literal('transfer'), card: transferCard, attempt: z.number().int().min(1).optional() }),
   z.object({ type: z.literal('dial'), callSid: z.string(), dial }),
   z.object({ type: z.literal('outcomes'), day: z.string(), counts: z.record(z.string(), z.number()) }),
   /** A sign-in ended: pages open with it close, on every instance. `session` is the sign-in's id (a hash). */

@@ -8,6 +8,7 @@ import {
   type DeskSession,
   type DeskStore,
   type Failures,
+  withAttempt,
 } from './desk-store';
 
 interface Entry<T> {
@@ -114,6 +115,8 @@ export class MemoryDeskStore implements DeskStore {
       entry.counts.set(once.outcome, (entry.counts.get(once.outcome) ?? 0) + 1);
       counts = Object.fromEntries(entry.counts);
     }
+    if (record.publish !== undefined) await this.publish(attempt === null ? record.publish : withAttempt(record.publish, attempt));
+    if (counts !== null) await this.publish(JSON.stringify({ type: 'outcomes', day, counts }));
     return { attempt, counts };
   }
 

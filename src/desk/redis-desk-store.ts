@@ -43,7 +43,11 @@ return { tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('TTL', KEYS[1])
  * ARGV[4]  the outcome to count it under
  * ARGV[5]  how many events the day keeps
  * ARGV[6]  the time to live of each key written, seconds
+ * ARGV[7]  the channel to publish on
+ * ARGV[8]  a message (a JSON object) to publish, or '': with ARGV[2], the attempt is added as its last field
+ * ARGV[9]  the day, for the counts published when the call was counted now
  * Returns  { attempt (0: none counted), the day's counts as [outcome, count, ...] when the call was counted now, else {} }
+ * Publishing here rather than after the reply saves the event a round trip (each write to Redis wakes it).
  */
 const RECORD = `
 local ttl = tonumber(ARGV[6])
@@ -63,6 +67,16 @@ if ARGV[3] ~= '' and redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[4]) == 1 then
   redis.call('EXPIRE', KEYS[2], ttl)
   redis.call('EXPIRE', KEYS[3], ttl)
   counts = redis.call('HGETALL', KEYS[3])
+end
+if ARGV[8] ~= '' then
+  local message = ARGV[8]
+  if ARGV[2] ~= '' then message = string.sub(message, 1, -2) .. ',"attempt":' .. attempt .. '}' end
+  redis.call('PUBLISH', ARGV[7], message)
+end
+if #counts > 0 then
+  local fields = {}
+  for i = 1, #counts, 2 do fields[#fields + 1] = cjson.encode(counts[i]) .. ':' .. counts[i + 1] end
+  redis.call('PUBLISH', ARGV[7], '{"type":"outcomes","day":' .. cjson.encode(ARGV[9]) .. ',"counts":{' .. table.concat(fields, ',') .. '}}')
 end
 return { attempt, counts }
 `;
@@ -118,6 +132,9 @@ type Scripted = Client & {
     outcome: string,
     keep: number,
     ttl: number,
+    channel: string,
+    publish: string,
+    day: string,
   ): Promise<[number, string[]]>;
   deskIndex(key: string, callSid: string, ttl: number): Promise<number>;
   deskRecordCall(key: string, event: string, keep: number, ttl: number): Promise<number>;
@@ -211,6 +228,9 @@ export class RedisDeskStore implements DeskStore {
       record.countOnce?.outcome ?? '',
       retention.keep,
       retention.ttlSeconds,
+      this.channel,
+      record.publish ?? '',
+      day,
     );
     return { attempt: record.attemptOf === undefined ? null : Number(attempt), counts: flat.length === 0 ? null : pairs(flat) };
   }

@@ -1,35 +1,54 @@
 /** Days and times on the desk page, in the desk's time zone (DESK_TIME_ZONE). */
 
-const formats = new Map<string, Intl.DateTimeFormat>();
+const DAY: Intl.DateTimeFormatOptions = { year: 'numeric', month: '2-digit', day: '2-digit' };
+const TIME: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' };
+const DATE_TIME: Intl.DateTimeFormatOptions = {
+  weekday: 'short',
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+};
+const LONG_DAY: Intl.DateTimeFormatOptions = { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' };
 
-/** A formatter made once for each zone, options and locale: making one costs far more than using it. */
-function format(timeZone: string, options: Intl.DateTimeFormatOptions, locale = 'en-CA'): Intl.DateTimeFormat {
-  const key = `${locale}\n${timeZone}\n${JSON.stringify(options)}`;
-  let f = formats.get(key);
-  if (f === undefined) formats.set(key, (f = new Intl.DateTimeFormat(locale, { timeZone, ...options })));
+const formats = new Map<Intl.DateTimeFormatOptions, Map<string, Intl.DateTimeFormat>>();
+
+/**
+ * A formatter made once for each of the options above and each zone: making one costs far more than using it, and
+ * finding it by the options object itself, not by a key built at each call, keeps it cheap (every desk event dates
+ * itself).
+ */
+function format(options: Intl.DateTimeFormatOptions, timeZone: string, locale = 'en-CA'): Intl.DateTimeFormat {
+  let zones = formats.get(options);
+  if (zones === undefined) formats.set(options, (zones = new Map()));
+  let f = zones.get(timeZone);
+  if (f === undefined) zones.set(timeZone, (f = new Intl.DateTimeFormat(locale, { timeZone, ...options })));
   return f;
 }
 
+/** The day of the latest second asked about: every event of a second falls on the same day. */
+let lastDay = { second: Number.NaN, timeZone: '', day: '' };
+
 /** The day `at` falls on in `timeZone`: "2026-11-27". */
 export function dayOf(at: Date, timeZone: string): string {
-  return format(timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  const second = Math.floor(at.getTime() / 1000);
+  if (second !== lastDay.second || timeZone !== lastDay.timeZone) lastDay = { second, timeZone, day: format(DAY, timeZone).format(at) };
+  return lastDay.day;
 }
 
 /** "14:02:31". */
 export function timeOf(iso: string, timeZone: string): string {
-  return format(timeZone, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+  return format(TIME, timeZone).format(new Date(iso));
 }
 
 /** "Fri, Nov 27, 2026, 14:02". */
 export function dateTimeOf(iso: string, timeZone: string): string {
-  return format(
-    timeZone,
-    { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
-    'en-US',
-  ).format(new Date(iso));
+  return format(DATE_TIME, timeZone, 'en-US').format(new Date(iso));
 }
 
 /** "Friday, November 27, 2026". */
 export function longDayOf(day: string): string {
-  return format('UTC', { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }, 'en-US').format(new Date(`${day}T12:00:00Z`));
+  return format(LONG_DAY, 'UTC', 'en-US').format(new Date(`${day}T12:00:00Z`));
 }

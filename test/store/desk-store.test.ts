@@ -116,6 +116,32 @@ function deskStoreConformance(name: string, make: () => Promise<Harness>) {
       expect(heard).toEqual([['one', 'two'], ['one']]);
     });
 
+    test('record publishes its message, with the attempt it counted, then the day counts when it counted the call', async () => {
+      const heard: string[] = [];
+      h.store.subscribe({ message: (m) => heard.push(m), resync: () => {} });
+      await new Promise((r) => setTimeout(r, 100));
+      const transfer = JSON.stringify({ type: 'transfer', card: { callSid: 'CA1', note: 'a "quoted" /slash/ é' } });
+      await h.store.record(
+        '2026-12-01',
+        { attemptOf: 'CA1', countOnce: { callSid: 'CA1', outcome: 'transferred:x' }, publish: transfer },
+        KEEP,
+      );
+      await h.store.record('2026-12-01', { attemptOf: 'CA1', publish: transfer }, KEEP);
+      await h.store.record('2026-12-01', { countOnce: { callSid: 'CA2', outcome: 'solved' } }, KEEP);
+      // Counted before: nothing published.
+      await h.store.record('2026-12-01', { countOnce: { callSid: 'CA2', outcome: 'hung-up' } }, KEEP);
+      await h.store.record('2026-12-01', { event: 'e', publish: '{"type":"dial"}' }, KEEP);
+      await waitFor(() => heard.length === 5);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(heard.map((m) => JSON.parse(m))).toEqual([
+        { type: 'transfer', card: { callSid: 'CA1', note: 'a "quoted" /slash/ é' }, attempt: 1 },
+        { type: 'outcomes', day: '2026-12-01', counts: { 'transferred:x': 1 } },
+        { type: 'transfer', card: { callSid: 'CA1', note: 'a "quoted" /slash/ é' }, attempt: 2 },
+        { type: 'outcomes', day: '2026-12-01', counts: { 'transferred:x': 1, solved: 1 } },
+        { type: 'dial' },
+      ]);
+    });
+
     test('nothing is stored without a time to live', async () => {
       await h.store.putSession('a', session(), 60);
       await h.store.addFailure(['n'], 60);
