@@ -28,6 +28,8 @@ export interface AppDeps {
 /** What an app built by buildApp holds beyond its routes: main.ts stops it before closing the store. */
 export interface AppLocals {
   requests: RequestParts;
+  /** The desk page's events, written before the store closes; undefined without a desk page. */
+  desk?: { settle(): Promise<void> };
 }
 
 /** The express app, without listening: main.ts listens, tests drive it directly. */
@@ -76,6 +78,7 @@ export function buildApp(deps: AppDeps): express.Express {
 
   const app = express();
   (app.locals as AppLocals).requests = requests;
+  if (desk !== undefined) (app.locals as AppLocals).desk = desk;
   app.disable('x-powered-by');
   // Nobody caches TwiML: hashing every answer for an ETag is work for nothing.
   app.set('etag', false);

@@ -81,10 +81,12 @@ async function main(): Promise<void> {
       server.close(() => {
         clearInterval(sweep);
         // The message worker stops taking jobs (a job it is sending finishes); what is unsent stays queued.
-        const requests = (app.locals as AppLocals).requests;
+        const { requests, desk } = app.locals as AppLocals;
         void requests
           .close()
           .catch(() => undefined)
+          // The desk's last events are written while the store is still open.
+          .then(() => desk?.settle())
           .then(() => store.close())
           .finally(() => {
             logger.info('stopped');

@@ -178,7 +178,9 @@ async function main(): Promise<void> {
     stop = async () => {
       live.closeAllConnections();
       await new Promise((r) => live.close(r));
-      await (app.locals as AppLocals).requests.close();
+      const { requests, desk } = app.locals as AppLocals;
+      await requests.close();
+      await desk?.settle();
       await store.close();
     };
   }

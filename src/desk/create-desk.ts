@@ -46,6 +46,8 @@ export interface DeskParts {
   /** Told of transfers, dials and ends by the webhooks. */
   observer: CallObserver;
   hub: LiveHub;
+  /** Writes the events still waiting and resolves when every one has been written: before the store closes. */
+  settle(): Promise<void>;
 }
 
 export interface DeskOptions {
@@ -110,5 +112,5 @@ export function createDesk(options: DeskOptions): DeskParts | undefined {
     summaryTtlSeconds: config.SUMMARY_TTL_SECONDS,
     ...(config.DESK_TRUST_PROXY === undefined ? {} : { trustProxy: config.DESK_TRUST_PROXY }),
   });
-  return { app, observer: desk, hub };
+  return { app, observer: desk, hub, settle: () => desk.settle() };
 }

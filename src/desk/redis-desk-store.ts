@@ -151,12 +151,28 @@ function failuresOf([count, ttl]: [number, number]): Failures {
   return { count: Number(count), retryAfterSeconds: Math.max(0, Number(ttl)) };
 }
 
+function withScripts(client: Client): Scripted {
+  client.defineCommand('deskAddFailure', { numberOfKeys: 1, lua: ADD_FAILURE });
+  client.defineCommand('deskReadFailures', { numberOfKeys: 1, lua: READ_FAILURES });
+  client.defineCommand('deskRecord', { numberOfKeys: 4, lua: RECORD });
+  client.defineCommand('deskIndex', { numberOfKeys: 1, lua: INDEX });
+  client.defineCommand('deskRecordCall', { numberOfKeys: 1, lua: RECORD_CALL });
+  client.defineCommand('deskKeepCall', { numberOfKeys: 1, lua: KEEP_CALL });
+  return client as Scripted;
+}
+
 /**
  * The desk's store on the call store's Redis, under the same key prefix. Publishing uses Redis pub/sub on one
  * channel; each instance holds one more connection, made on the first `subscribe`, that listens to it.
+ *
+ * What the desk's events write (`record`, `indexReference`, `recordCall`, `keepCall`) goes on a connection of its
+ * own, with ioredis's auto-pipelining: the commands the desk issues in one turn (it starts the events of 100 ms
+ * together) go to Redis in one write, on a cluster one per node. The call store's connection writes each command as
+ * it is issued (src/store/connect.ts).
  */
 export class RedisDeskStore implements DeskStore {
   private readonly redis: Scripted;
+  private readonly writer: Scripted;
   private subscriber: Client | undefined;
   private readonly listeners = new Set<DeskListener>();
 
@@ -165,15 +181,18 @@ export class RedisDeskStore implements DeskStore {
     private readonly prefix: string,
     private readonly onProblem: (error: Error) => void = () => {},
   ) {
-    client.defineCommand('deskAddFailure', { numberOfKeys: 1, lua: ADD_FAILURE });
-    client.defineCommand('deskReadFailures', { numberOfKeys: 1, lua: READ_FAILURES });
-    client.defineCommand('deskRecord', { numberOfKeys: 4, lua: RECORD });
-    client.defineCommand('deskIndex', { numberOfKeys: 1, lua: INDEX });
-    client.defineCommand('deskRecordCall', { numberOfKeys: 1, lua: RECORD_CALL });
-    client.defineCommand('deskKeepCall', { numberOfKeys: 1, lua: KEEP_CALL });
-    this.redis = client as Scripted;
-    // The listening connection goes when the call store's does: closing the store closes both.
-    client.once('end', () => this.subscriber?.disconnect());
+    this.redis = withScripts(client);
+    this.writer = withScripts(
+      client.isCluster
+        ? (client as Cluster).duplicate(undefined, { enableAutoPipelining: true })
+        : (client as Redis).duplicate({ enableAutoPipelining: true }),
+    );
+    this.writer.on('error', (error: Error) => this.onProblem(error));
+    // The desk's connections go when the call store's does: closing the store closes them all.
+    client.once('end', () => {
+      this.subscriber?.disconnect();
+      this.writer.disconnect();
+    });
   }
 
   private key(...parts: string[]): string {
@@ -217,7 +236,7 @@ export class RedisDeskStore implements DeskStore {
   }
 
   async record(day: string, record: DayRecord, retention: DayRetention): Promise<DayResult> {
-    const [attempt, flat] = await this.redis.deskRecord(
+    const [attempt, flat] = await this.writer.deskRecord(
       this.dayKey(day, 'events'),
       this.dayKey(day, 'counted'),
       this.dayKey(day, 'outcomes'),
@@ -245,7 +264,7 @@ export class RedisDeskStore implements DeskStore {
   }
 
   async indexReference(reference: string, callSid: string, ttlSeconds: number): Promise<void> {
-    await this.redis.deskIndex(this.key('reference', reference), callSid, ttlSeconds);
+    await this.writer.deskIndex(this.key('reference', reference), callSid, ttlSeconds);
   }
 
   callsWithReference(reference: string): Promise<string[]> {
@@ -253,11 +272,11 @@ export class RedisDeskStore implements DeskStore {
   }
 
   async recordCall(callSid: string, event: string, retention: DayRetention): Promise<void> {
-    await this.redis.deskRecordCall(this.key('call', callSid), event, retention.keep, retention.ttlSeconds);
+    await this.writer.deskRecordCall(this.key('call', callSid), event, retention.keep, retention.ttlSeconds);
   }
 
   async keepCall(callSid: string, ttlSeconds: number): Promise<void> {
-    await this.redis.deskKeepCall(this.key('call', callSid), ttlSeconds);
+    await this.writer.deskKeepCall(this.key('call', callSid), ttlSeconds);
   }
 
   callEvents(callSid: string): Promise<string[]> {
@@ -298,5 +317,6 @@ export class RedisDeskStore implements DeskStore {
     this.listeners.clear();
     this.subscriber?.disconnect();
     this.subscriber = undefined;
+    this.writer.disconnect();
   }
 }

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { formatTranscript, simulatedCallSid } from '../../src/simulator/caller';
+import { RedisDeskStore } from '../../src/desk/redis-desk-store';
 import { RedisStore } from '../../src/store/redis-store';
 import type { SessionStore } from '../../src/store/session-store';
 import { productionStore, startLine, type TestLine } from '../helpers/line';
@@ -62,4 +63,32 @@ test("one call's keys share a slot; calls spread over the primaries; every key h
 
 test("readiness writes its probe on the cluster (the key's own slot, {ready}): /readyz is 200", async () => {
   await request(line.app).get('/readyz').expect(200, { status: 'ready' });
+});
+
+test("the desk's store on the cluster: an event's writes, sent together, and its messages published to every node's subscribers", async () => {
+  const { client, prefix } = store as RedisStore;
+  const desk = new RedisDeskStore(client, prefix);
+  const heard: string[] = [];
+  desk.subscribe({ message: (m) => heard.push(m), resync: () => {} });
+  await new Promise((r) => setTimeout(r, 300));
+  const keep = { keep: 5, ttlSeconds: 60 };
+  const event = JSON.stringify({ type: 'transfer', card: { callSid: 'CA1' } });
+  // Issued in one turn, as the desk issues an event's writes: keys in different slots, on different nodes.
+  const [result] = await Promise.all([
+    desk.record('2026-12-01', { event, attemptOf: 'CA1', countOnce: { callSid: 'CA1', outcome: 'transferred:x' }, publish: event }, keep),
+    desk.indexReference('123456', 'CA1', 60),
+    desk.recordCall('CA1', event, keep),
+    desk.keepCall('CA1', 120),
+  ]);
+  expect(result).toEqual({ attempt: 1, counts: { 'transferred:x': 1 } });
+  expect(await desk.events('2026-12-01')).toEqual([event]);
+  expect(await desk.callsWithReference('123456')).toEqual(['CA1']);
+  expect(await desk.callEvents('CA1')).toEqual([event]);
+  const deadline = Date.now() + 5000;
+  while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(heard.map((m) => JSON.parse(m))).toEqual([
+    { type: 'transfer', card: { callSid: 'CA1' }, attempt: 1 },
+    { type: 'outcomes', day: '2026-12-01', counts: { 'transferred:x': 1 } },
+  ]);
+  await desk.close();
 });

@@ -4,6 +4,7 @@ import type { DeskSession, DeskStore } from '../../src/desk/desk-store';
 import { MemoryDeskStore } from '../../src/desk/memory-desk-store';
 import { RedisDeskStore } from '../../src/desk/redis-desk-store';
 import { testRedisUrl } from '../helpers/line';
+import { startRedis } from '../helpers/redis-server';
 
 /** One contract for the desk's stores (src/desk/desk-store.ts), run on memory and on the private test Redis. */
 interface Harness {
@@ -202,16 +203,41 @@ deskStoreConformance('RedisDeskStore', async () => {
   };
 });
 
-test("the Redis desk store's listening connection closes with the call store's", async () => {
+test("the Redis desk store's listening and writing connections close with the call store's", async () => {
   const redis = new Redis(testRedisUrl());
   const store = new RedisDeskStore(redis, `desk-${randomBytes(4).toString('hex')}`);
   store.subscribe({ message: () => {}, resync: () => {} });
-  const subscriber = (store as unknown as { subscriber: Redis }).subscriber;
-  await new Promise((resolve) => subscriber.once('ready', resolve));
-  const ended = new Promise((resolve) => subscriber.once('end', resolve));
+  const { subscriber, writer } = store as unknown as { subscriber: Redis; writer: Redis };
+  await Promise.all([subscriber, writer].map((c) => (c.status === 'ready' ? undefined : new Promise((r) => c.once('ready', r)))));
+  const ended = Promise.all([subscriber, writer].map((c) => new Promise((resolve) => c.once('end', resolve))));
   redis.disconnect();
   await ended;
-  expect(subscriber.status).toBe('end');
+  expect([subscriber.status, writer.status]).toEqual(['end', 'end']);
+});
+
+test("an event's writes issued in one turn reach Redis in one write (each write wakes Redis and the line)", async () => {
+  // A Redis of this test's own: its count of reads is not moved by other tests.
+  const server = await startRedis();
+  const redis = new Redis(server.url);
+  const store = new RedisDeskStore(redis, 'desk');
+  const reads = async () => Number(/total_reads_processed:(\d+)/.exec(await redis.info('stats'))![1]);
+  try {
+    await store.recordCall('CA0', 'warm', { keep: 3, ttlSeconds: 60 });
+    const before = await reads();
+    const event = JSON.stringify({ type: 'transfer', card: { callSid: 'CA1' } });
+    await Promise.all([
+      store.record('2026-12-01', { event, attemptOf: 'CA1', countOnce: { callSid: 'CA1', outcome: 'solved' }, publish: event }, KEEP),
+      store.indexReference('123456', 'CA1', 60),
+      store.recordCall('CA1', event, KEEP),
+      store.keepCall('CA1', 120),
+    ]);
+    // One for the four writes, one for the INFO that counts.
+    expect((await reads()) - before).toBe(2);
+  } finally {
+    await store.close();
+    redis.disconnect();
+    await server.stop();
+  }
 });
 
 test('after a lost connection to Redis comes back, subscribers are told to read the day again', async () => {
