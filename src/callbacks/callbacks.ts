@@ -35,7 +35,7 @@ const SWEEP_MS = 60_000;
  */
 export class Callbacks {
   private readonly counter: Counter;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(id?: string) => void>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: CallbacksDeps) {
@@ -56,16 +56,19 @@ export class Callbacks {
     return this.deps.retentionDays * 24 * 60 * 60;
   }
 
-  /** Hears of every change made on this instance; the function it returns stops. */
-  onChange(listener: () => void): () => void {
+  /**
+   * Hears of every change made on this instance: the callback's id when one changed (asked, claimed, closed), none
+   * when several may have (expired). The function it returns stops.
+   */
+  onChange(listener: (id?: string) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  private changed(): void {
+  private changed(id?: string): void {
     for (const listener of this.listeners) {
       try {
-        listener();
+        listener(id);
       } catch {
         // a listener's fault is its own
       }
@@ -95,7 +98,7 @@ export class Callbacks {
     if (!kept) return 'already';
     this.counter.inc({ event: 'asked' });
     this.deps.logger.info({ callSid: ask.callSid, reference: ask.reference, number: maskPhone(number) }, 'callback asked');
-    this.changed();
+    this.changed(callback.id);
     return 'queued';
   }
 
@@ -103,9 +106,14 @@ export class Callbacks {
     return this.deps.store.open();
   }
 
+  /** One callback as it stands, in any status; null when none is kept. */
+  get(id: string): Promise<CallbackRecord | null> {
+    return this.deps.store.get(id);
+  }
+
   async claim(id: string, agent: string): Promise<ClaimResult> {
     const result = await this.deps.store.claim(id, agent);
-    if (result === 'claimed') this.changed();
+    if (result === 'claimed') this.changed(id);
     return result;
   }
 
@@ -113,7 +121,7 @@ export class Callbacks {
     const result = await this.deps.store.close(id, agent, outcome, this.now());
     if (result === 'closed') {
       this.counter.inc({ event: outcome });
-      this.changed();
+      this.changed(id);
     }
     return result;
   }

@@ -112,12 +112,31 @@ export const DESK_JS = `'use strict';
   source.addEventListener('open', function () { setStatus('Live: new transfers appear here as they happen.'); });
   // The callback list comes without this page's form token: each form gets the token of the page's own forms.
   var callbacks = document.getElementById('callback-list');
+  function fillTokens(within) {
+    var token = document.querySelector('form.sign-out input[name="csrf"]');
+    var fields = within.querySelectorAll('input[name="csrf"]');
+    for (var i = 0; i < fields.length; i++) fields[i].value = token ? token.value : '';
+  }
   function showCallbacks(htmlText) {
     if (!callbacks) return;
     callbacks.innerHTML = htmlText;
-    var token = document.querySelector('form.sign-out input[name="csrf"]');
-    var fields = callbacks.querySelectorAll('input[name="csrf"]');
-    for (var i = 0; i < fields.length; i++) fields[i].value = token ? token.value : '';
+    fillTokens(callbacks);
+  }
+  // One callback changed: its card replaced or added (the list is oldest first), or taken away.
+  function showCallback(d) {
+    if (!callbacks) return;
+    var old = document.getElementById(d.id);
+    if (d.html === null) {
+      if (old) old.remove();
+      if (!callbacks.querySelector('li.callback')) callbacks.innerHTML = d.empty;
+      return;
+    }
+    var none = document.getElementById('no-callbacks');
+    if (none) none.remove();
+    if (old) old.outerHTML = d.html;
+    else callbacks.insertAdjacentHTML('beforeend', d.html);
+    var card = document.getElementById(d.id);
+    if (card) fillTokens(card);
   }
   source.addEventListener('snapshot', function (e) {
     var d = data(e);
@@ -126,6 +145,7 @@ export const DESK_JS = `'use strict';
     if (d.callbacks !== undefined) showCallbacks(d.callbacks);
   });
   source.addEventListener('callbacks', function (e) { showCallbacks(data(e).html); });
+  source.addEventListener('callback', function (e) { showCallback(data(e)); });
   source.addEventListener('transfer', function (e) {
     var d = data(e);
     var old = document.getElementById(d.id);

@@ -3,6 +3,9 @@ import { forReading, groupedReference, readableNumber } from './cards';
 import { html, type Html } from './html';
 import { dateTimeOf } from './time';
 
+/** What the list shows when it is empty. */
+export const NO_CALLBACKS: Html = html`<li id="no-callbacks" class="empty">No callbacks are waiting.</li>`;
+
 /** A callback's DOM id: its call's SID, letters and digits only. */
 export const callbackId = (id: string) => `callback-${id}`;
 
@@ -12,7 +15,7 @@ export const callbackId = (id: string) => `callback-${id}`;
  * (`csrf` when the server renders the page itself).
  */
 export function callbackList(callbacks: readonly CallbackRecord[], base: string, timeZone: string, csrf = ''): Html {
-  if (callbacks.length === 0) return html`<li id="no-callbacks" class="empty">No callbacks are waiting.</li>`;
+  if (callbacks.length === 0) return NO_CALLBACKS;
   return html`${callbacks.map((c) => callbackCard(c, base, timeZone, csrf))}`;
 }
 

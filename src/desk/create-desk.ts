@@ -82,8 +82,8 @@ export function createDesk(options: DeskOptions): DeskParts | undefined {
   const signIns = new SignIns(store, users, config.DESK_SIGN_IN_TTL_SECONDS);
   const base = `${new URL(config.PUBLIC_BASE_URL).pathname.replace(/\/+$/, '')}/desk`;
   // A change on this instance reaches every instance's pages the way transfers do.
-  options.callbacks?.onChange(() => {
-    store.publish(JSON.stringify({ type: 'callbacks' })).catch((error: Error) => {
+  options.callbacks?.onChange((id) => {
+    store.publish(JSON.stringify({ type: 'callbacks', ...(id !== undefined && { id }) })).catch((error: Error) => {
       logger.warn({ desk: 'callbacks', error: error.message }, 'desk: a callback change was not published');
     });
   });

@@ -8,7 +8,7 @@ import type { DeskStore } from './desk-store';
 import { parseMessage, type LiveMessage } from './live-messages';
 import { outcomeChart } from './outcome-chart';
 import type { Callbacks } from '../callbacks/callbacks';
-import { callbackList } from './callback-list';
+import { callbackId, callbackList, NO_CALLBACKS } from './callback-list';
 import type { SignIns } from './sign-in';
 
 /**
@@ -77,6 +77,8 @@ export class LiveHub {
   private latestOutcomes: Record<string, number> | undefined;
   private gatherTimer: NodeJS.Timeout | undefined;
   private callbacksTimer: NodeJS.Timeout | undefined;
+  /** The callbacks that changed since the last gathering; 'all' when several may have without saying which. */
+  private changedCallbacks: Set<string> | 'all' = new Set();
   /** Writes waiting their turn, in order: a page gets what was written to it in the order it was written. */
   private outgoing: Outgoing[] = [];
   private turn: NodeJS.Immediate | undefined;
@@ -132,11 +134,30 @@ export class LiveHub {
     return callbackList(await this.deps.callbacks!.open(), this.deps.base ?? '/desk', this.deps.timeZone).text;
   }
 
-  /** The open callbacks changed somewhere: every page here gets the list again. */
+  /**
+   * Callbacks changed somewhere: every page here gets each changed callback's card, or its removal, with the
+   * gathered messages; after an expiry, the whole open list. Sending the whole list at each change made it, with a
+   * few hundred callbacks waiting and 100 pages open, most of what the line wrote (docs/performance.md).
+   */
   private async callbacksChanged(): Promise<void> {
-    if (this.pages.size === 0 || this.deps.callbacks === undefined) return;
+    const changed = this.changedCallbacks;
+    this.changedCallbacks = new Set();
+    const { callbacks } = this.deps;
+    if (this.pages.size === 0 || callbacks === undefined) return;
     try {
-      this.write([...this.pages], 'callbacks', { html: await this.callbackHtml() });
+      if (changed === 'all') {
+        this.write([...this.pages], 'callbacks', { html: await this.callbackHtml() });
+        return;
+      }
+      const found = await Promise.all([...changed].map(async (id) => ({ id, record: await callbacks.get(id) })));
+      for (const { id, record } of found) {
+        const waiting = record !== null && (record.status === 'open' || record.status === 'claimed');
+        this.broadcast('callback', {
+          id: callbackId(id),
+          html: waiting ? callbackList([record], this.deps.base ?? '/desk', this.deps.timeZone).text : null,
+          empty: NO_CALLBACKS.text,
+        });
+      }
     } catch (error) {
       this.deps.logger.warn({ desk: 'callbacks', error: (error as Error).message }, 'desk: the callbacks could not be read');
     }
@@ -179,8 +200,11 @@ export class LiveHub {
         for (const page of this.pages) if (page.session === message.session) this.close(page, true);
         return;
       case 'callbacks':
-        // The open list is read and drawn once a gathering, however many callbacks changed meanwhile.
-        if (this.callbacksTimer !== undefined || this.pages.size === 0) return;
+        if (this.pages.size === 0) return;
+        if (message.id === undefined) this.changedCallbacks = 'all';
+        else if (this.changedCallbacks !== 'all') this.changedCallbacks.add(message.id);
+        // Read and drawn once a gathering, however often each changed meanwhile.
+        if (this.callbacksTimer !== undefined) return;
         this.callbacksTimer = setTimeout(() => {
           this.callbacksTimer = undefined;
           void this.callbacksChanged();

@@ -44,8 +44,11 @@ export const liveMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('outcomes'), day: z.string(), counts: z.record(z.string(), z.number()) }),
   /** A sign-in ended: pages open with it close, on every instance. `session` is the sign-in's id (a hash). */
   z.object({ type: z.literal('signed-out'), session: z.string() }),
-  /** The callbacks changed (asked, claimed, closed, expired): pages read the open list again. */
-  z.object({ type: z.literal('callbacks') }),
+  /**
+   * A callback changed (asked, claimed, closed: `id`), or several may have (expired: no `id`). Pages get that
+   * callback's card again, or its removal; without `id`, the open list again.
+   */
+  z.object({ type: z.literal('callbacks'), id: z.string().optional() }),
 ]);
 export type LiveMessage = z.infer<typeof liveMessage>;
 

@@ -219,13 +219,25 @@ test('a callback asked at a busy desk appears without reloading; the agent claim
     expect(await page.evaluate('window.sameDocument')).toBe(true);
     expect(await card.textContent()).toContain('+1 613 555 0142');
     expect(await card.textContent()).toContain(spaced(referenceFor(sid)));
+    // Another page of the desk, open meanwhile, is told of each change to that callback alone.
+    const other = await context.newPage();
+    other.on('pageerror', (e) => problems.push(e.message));
+    await other.goto(`${base}/desk`);
+    await other.getByText('Live: new transfers appear here as they happen.').waitFor();
+    await other.evaluate('window.sameDocument = true');
+    const otherCard = other.locator(`#callback-list #callback-${sid}`);
+    await otherCard.waitFor();
     // The form the live list brought carries this page's token: the claim goes through.
     await card.getByRole('button', { name: 'Claim' }).click();
     await page.waitForURL(`${base}/desk#callbacks`);
     await callbacks.locator(`#callback-${sid}`).getByText('Claimed by').waitFor();
+    await otherCard.getByText('Claimed by').waitFor({ timeout: 2000 });
     await callbacks.locator(`#callback-${sid}`).getByRole('button', { name: 'Done' }).click();
     await page.waitForURL(`${base}/desk#callbacks`);
     await callbacks.getByText('No callbacks are waiting.').waitFor();
+    await other.locator('#callback-list').getByText('No callbacks are waiting.').waitFor({ timeout: 2000 });
+    expect(await otherCard.count()).toBe(0);
+    expect(await other.evaluate('window.sameDocument')).toBe(true);
     expect(problems).toEqual([]);
   } finally {
     await context.close();

@@ -82,7 +82,9 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
       const { sid, twiml } = await call(['1', '1', '3', '1']);
       expect(twiml).toContain('The desk will call you back');
       expect(twiml).toContain('<Hangup');
-      const live = JSON.parse((await stream.next((e) => e.event === 'callbacks', 2000)).data) as { html: string };
+      // The one callback that changed, not the whole list again.
+      const live = JSON.parse((await stream.next((e) => e.event === 'callback', 2000)).data) as { id: string; html: string };
+      expect(live.id).toBe(`callback-${sid}`);
       expect(live.html).toContain(`callback-${sid}`);
       expect(live.html).toContain('+1 555 555 0123');
       expect(live.html).toContain(reasonOf('username-ticket'));
@@ -95,7 +97,7 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
 
       // Bob claims it first; Alice cannot, nor close it.
       expect((await bob.post('/desk/callbacks/claim', { csrf: await bob.csrf(), id: sid })).status).toBe(303);
-      const claimed = JSON.parse((await stream.next((e) => e.event === 'callbacks' && e.data.includes('Claimed by'), 2000)).data) as {
+      const claimed = JSON.parse((await stream.next((e) => e.event === 'callback' && e.data.includes('Claimed by'), 2000)).data) as {
         html: string;
       };
       expect(claimed.html).toContain('Claimed by <strong>bob</strong>');
@@ -111,6 +113,13 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
       expect(bad.text).toMatch(/outcome/);
 
       expect((await bob.post('/desk/callbacks/close', { csrf: await bob.csrf(), id: sid, outcome: 'done' })).status).toBe(303);
+      // Closed: the pages take its card away.
+      const closed = JSON.parse((await stream.next((e) => e.event === 'callback' && e.data.includes('"html":null'), 2000)).data) as {
+        id: string;
+        empty: string;
+      };
+      expect(closed.id).toBe(`callback-${sid}`);
+      expect(closed.empty).toContain('No callbacks are waiting.');
       expect(((await bob.get('/desk/api/callbacks')).body as { callbacks: unknown[] }).callbacks).toEqual([]);
       const metrics = (await request(line.app).get('/metrics')).text;
       expect(metrics).toMatch(/portal_line_callbacks_total\{event="asked"\} 1/);

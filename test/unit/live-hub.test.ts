@@ -87,24 +87,59 @@ test('messages for every page are gathered and written in order with one write p
   hub.stop();
 });
 
-test('many changes to the callbacks in a moment: the open list is read and sent once', async () => {
-  let reads = 0;
+test('callbacks that change many times in a moment: each is read and sent once; after an expiry, the open list once', async () => {
+  const reads: string[] = [];
+  const waiting = (id: string, status: string) => ({
+    id,
+    reference: '123456',
+    reason: 'The caller asked for the desk.',
+    told: [],
+    number: '+16135550123',
+    numberFrom: 'calling',
+    askedAt: Date.parse('2026-12-01T15:00:00Z'),
+    status,
+    claimedBy: status === 'claimed' ? 'bob' : null,
+    closedAt: null,
+  });
   const { hub, deliver } = await hubWith({
     callbacks: {
       open: async () => {
-        reads++;
+        reads.push('open list');
         return [];
+      },
+      get: async (id: string) => {
+        reads.push(id);
+        return id === 'CA1' ? waiting(id, 'claimed') : waiting(id, 'done');
       },
     },
   });
   const page = new PageResponse();
   await hub.open(page as unknown as Response, 'session');
   await turn();
-  const [readsBefore, writesBefore] = [reads, page.writes.length];
-  for (let n = 0; n < 20; n++) deliver(JSON.stringify({ type: 'callbacks' }));
+  reads.length = 0;
+  const writesBefore = page.writes.length;
+  for (let n = 0; n < 20; n++) deliver(JSON.stringify({ type: 'callbacks', id: n % 2 === 0 ? 'CA1' : 'CA2' }));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(reads.sort()).toEqual(['CA1', 'CA2']);
+  const sent = page.writes
+    .slice(writesBefore)
+    .join('')
+    .split('\n\n')
+    .filter((b) => b.startsWith('event: callback'));
+  expect(sent).toHaveLength(2);
+  const byId = Object.fromEntries(
+    sent.map((b) => JSON.parse(b.split('\ndata: ')[1]!) as { id: string; html: string | null }).map((d) => [d.id, d]),
+  );
+  // Claimed: its card again; done: taken away.
+  expect(byId['callback-CA1']!.html).toContain('Claimed by <strong>bob</strong>');
+  expect(byId['callback-CA2']!.html).toBeNull();
+
+  reads.length = 0;
+  for (let n = 0; n < 5; n++) deliver(JSON.stringify({ type: 'callbacks' }));
+  deliver(JSON.stringify({ type: 'callbacks', id: 'CA1' }));
   await new Promise((resolve) => setTimeout(resolve, 400));
-  expect(reads - readsBefore).toBe(1);
-  expect(page.writes.slice(writesBefore).filter((w) => w.startsWith('event: callbacks'))).toHaveLength(1);
+  expect(reads).toEqual(['open list']);
+  expect(page.writes.filter((w) => w.startsWith('event: callbacks'))).toHaveLength(1);
   hub.stop();
 });
 
