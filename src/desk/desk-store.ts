@@ -24,7 +24,7 @@ export interface DayRecord {
   countOnce?: { callSid: string; outcome: string };
   /**
    * A message (a JSON object) to publish once recorded; with `attemptOf`, the attempt is added to it as its last
-   * field, `attempt`.
+   * field, `attempt` (see `withAttempt`).
    */
   publish?: string;
 }
@@ -113,7 +113,11 @@ export function parseSession(json: string | null | undefined): DeskSession | nul
   return null;
 }
 
-/** A published message (a JSON object) with a transfer's attempt added as its last field, as `record` adds it. */
+/**
+ * A published message with a transfer's attempt added as its last field, as `record` adds it; a message that is not
+ * a JSON object with fields (its text from `{` to `}`) as it is.
+ */
 export function withAttempt(message: string, attempt: number): string {
+  if (!message.startsWith('{') || !message.endsWith('}') || message.length <= 2) return message;
   return `${message.slice(0, -1)},"attempt":${attempt}}`;
 }

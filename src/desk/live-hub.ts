@@ -18,6 +18,9 @@ import type { SignIns } from './sign-in';
  */
 const GATHER_MS = 200;
 
+/** After the callbacks could not be read, how long until the whole open list is read again. */
+const CALLBACKS_RETRY_MS = 5000;
+
 /**
  * Pages written to in one turn of the event loop; the next are written in the next turn, after the webhooks that
  * came meanwhile. Written all in one turn, 100 pages' writes held the webhooks about 6 ms five times a second: p99
@@ -79,6 +82,8 @@ export class LiveHub {
   private callbacksTimer: NodeJS.Timeout | undefined;
   /** The callbacks that changed since the last gathering; 'all' when several may have without saying which. */
   private changedCallbacks: Set<string> | 'all' = new Set();
+  /** The callbacks' updates, one after another: a later one never goes out before an earlier one. */
+  private callbacksUpdates: Promise<void> = Promise.resolve();
   /** Writes waiting their turn, in order: a page gets what was written to it in the order it was written. */
   private outgoing: Outgoing[] = [];
   private turn: NodeJS.Immediate | undefined;
@@ -160,7 +165,20 @@ export class LiveHub {
       }
     } catch (error) {
       this.deps.logger.warn({ desk: 'callbacks', error: (error as Error).message }, 'desk: the callbacks could not be read');
+      // A change not sent would stay wrong on the pages: the whole list goes once it can be read.
+      this.changedCallbacks = 'all';
+      this.scheduleCallbacks(CALLBACKS_RETRY_MS);
     }
+  }
+
+  /** The callbacks' update after `ms`, unless one is due already. */
+  private scheduleCallbacks(ms: number): void {
+    if (this.callbacksTimer !== undefined) return;
+    this.callbacksTimer = setTimeout(() => {
+      this.callbacksTimer = undefined;
+      this.callbacksUpdates = this.callbacksUpdates.then(() => this.callbacksChanged());
+    }, ms);
+    this.callbacksTimer.unref();
   }
 
   private async resync(): Promise<void> {
@@ -204,12 +222,7 @@ export class LiveHub {
         if (message.id === undefined) this.changedCallbacks = 'all';
         else if (this.changedCallbacks !== 'all') this.changedCallbacks.add(message.id);
         // Read and drawn once a gathering, however often each changed meanwhile.
-        if (this.callbacksTimer !== undefined) return;
-        this.callbacksTimer = setTimeout(() => {
-          this.callbacksTimer = undefined;
-          void this.callbacksChanged();
-        }, GATHER_MS);
-        this.callbacksTimer.unref();
+        this.scheduleCallbacks(GATHER_MS);
         return;
     }
   }

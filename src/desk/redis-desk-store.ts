@@ -45,6 +45,7 @@ return { tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('TTL', KEYS[1])
  * ARGV[6]  the time to live of each key written, seconds
  * ARGV[7]  the channel to publish on
  * ARGV[8]  a message (a JSON object) to publish, or '': with ARGV[2], the attempt is added as its last field
+ *          (as withAttempt in desk-store.ts does)
  * ARGV[9]  the day, for the counts published when the call was counted now
  * Returns  { attempt (0: none counted), the day's counts as [outcome, count, ...] when the call was counted now, else {} }
  * Publishing here rather than after the reply saves the event a round trip (each write to Redis wakes it).
@@ -70,7 +71,9 @@ if ARGV[3] ~= '' and redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[4]) == 1 then
 end
 if ARGV[8] ~= '' then
   local message = ARGV[8]
-  if ARGV[2] ~= '' then message = string.sub(message, 1, -2) .. ',"attempt":' .. attempt .. '}' end
+  if ARGV[2] ~= '' and #message > 2 and string.sub(message, 1, 1) == '{' and string.sub(message, -1) == '}' then
+    message = string.sub(message, 1, -2) .. ',"attempt":' .. attempt .. '}'
+  end
   redis.call('PUBLISH', ARGV[7], message)
 end
 if #counts > 0 then

@@ -17,14 +17,16 @@ const formats = new Map<Intl.DateTimeFormatOptions, Map<string, Intl.DateTimeFor
 
 /**
  * A formatter made once for each of the options above and each zone: making one costs far more than using it, and
- * finding it by the options object itself, not by a key built at each call, keeps it cheap (every desk event dates
+ * finding it by the options object and a short key of locale and zone, not by JSON.stringify of the options at each
+ * call, keeps it cheap (every desk event dates
  * itself).
  */
 function format(options: Intl.DateTimeFormatOptions, timeZone: string, locale = 'en-CA'): Intl.DateTimeFormat {
   let zones = formats.get(options);
   if (zones === undefined) formats.set(options, (zones = new Map()));
-  let f = zones.get(timeZone);
-  if (f === undefined) zones.set(timeZone, (f = new Intl.DateTimeFormat(locale, { timeZone, ...options })));
+  const key = `${locale} ${timeZone}`;
+  let f = zones.get(key);
+  if (f === undefined) zones.set(key, (f = new Intl.DateTimeFormat(locale, { timeZone, ...options })));
   return f;
 }
 

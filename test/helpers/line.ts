@@ -114,7 +114,10 @@ export async function startLine(
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await (app.locals as AppLocals).requests.close();
+      const { requests, desk } = app.locals as AppLocals;
+      await requests.close();
+      // The desk's last events, written before its keys are cleared and its store closed.
+      await desk?.settle();
       if (shared !== undefined || typeof kind === 'object') return; // the store belongs to whoever made it
       if (redis !== undefined) {
         const keys = await redis.keys(`${prefix}:*`);

@@ -164,7 +164,7 @@ test('with many pages open, a few are written to each turn, so that webhooks run
   await turn();
   expect(told()).toBe(25);
 
-  // Signed out while a transfer waits for its turn: the page gets the transfer, then the sign-out, then its end.
+  // Stopped while a transfer waits for its turn: each page gets the transfer, then its end.
   deliver(JSON.stringify({ type: 'transfer', card: card(2) }));
   hub.stop();
   for (const page of pages) {
@@ -192,4 +192,40 @@ test('a page signed out elsewhere gets what was gathered for it, then the sign-o
   await turn();
   expect(other.writes.at(-1)).toContain(card(4).callSid);
   hub.stop();
+});
+
+test('a callback that could not be read is not left wrong on the pages: the whole open list goes once it can be read', async () => {
+  jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+  try {
+    let failing = true;
+    const reads: string[] = [];
+    const { hub, deliver } = await hubWith({
+      callbacks: {
+        open: async () => {
+          reads.push('open list');
+          return [];
+        },
+        get: async (id: string) => {
+          reads.push(id);
+          if (failing) throw new Error('the store did not answer');
+          return null;
+        },
+      },
+    });
+    const page = new PageResponse();
+    await hub.open(page as unknown as Response, 'session');
+    await turn();
+    reads.length = 0;
+    deliver(JSON.stringify({ type: 'callbacks', id: 'CA1' }));
+    await jest.advanceTimersByTimeAsync(250);
+    expect(reads).toEqual(['CA1']);
+    failing = false;
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(reads).toEqual(['CA1', 'open list']);
+    await turn();
+    expect(page.writes.filter((w) => w.startsWith('event: callbacks'))).toHaveLength(1);
+    hub.stop();
+  } finally {
+    jest.useRealTimers();
+  }
 });
