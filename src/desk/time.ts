@@ -30,14 +30,9 @@ function format(options: Intl.DateTimeFormatOptions, timeZone: string, locale = 
   return f;
 }
 
-/** The day of the latest second asked about: every event of a second falls on the same day. */
-let lastDay = { second: Number.NaN, timeZone: '', day: '' };
-
 /** The day `at` falls on in `timeZone`: "2026-11-27". */
 export function dayOf(at: Date, timeZone: string): string {
-  const second = Math.floor(at.getTime() / 1000);
-  if (second !== lastDay.second || timeZone !== lastDay.timeZone) lastDay = { second, timeZone, day: format(DAY, timeZone).format(at) };
-  return lastDay.day;
+  return format(DAY, timeZone).format(at);
 }
 
 /** "14:02:31". */

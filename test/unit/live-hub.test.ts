@@ -24,6 +24,18 @@ class PageResponse extends EventEmitter {
   }
 }
 
+/** Callbacks whose reads are noted in `reads`: the open list (empty), and each callback as `get` finds it. */
+const callbacksReading = (reads: string[], get: (id: string) => unknown) => ({
+  open: async () => {
+    reads.push('open list');
+    return [];
+  },
+  get: async (id: string) => {
+    reads.push(id);
+    return get(id);
+  },
+});
+
 /** One turn of the event loop: the hub writes to a few pages a turn. */
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -102,16 +114,7 @@ test('callbacks that change many times in a moment: each is read and sent once; 
     closedAt: null,
   });
   const { hub, deliver } = await hubWith({
-    callbacks: {
-      open: async () => {
-        reads.push('open list');
-        return [];
-      },
-      get: async (id: string) => {
-        reads.push(id);
-        return id === 'CA1' ? waiting(id, 'claimed') : waiting(id, 'done');
-      },
-    },
+    callbacks: callbacksReading(reads, (id) => (id === 'CA1' ? waiting(id, 'claimed') : waiting(id, 'done'))),
   });
   const page = new PageResponse();
   await hub.open(page as unknown as Response, 'session');
@@ -200,17 +203,10 @@ test('a callback that could not be read is not left wrong on the pages: the whol
     let failing = true;
     const reads: string[] = [];
     const { hub, deliver } = await hubWith({
-      callbacks: {
-        open: async () => {
-          reads.push('open list');
-          return [];
-        },
-        get: async (id: string) => {
-          reads.push(id);
-          if (failing) throw new Error('the store did not answer');
-          return null;
-        },
-      },
+      callbacks: callbacksReading(reads, () => {
+        if (failing) throw new Error('the store did not answer');
+        return null;
+      }),
     });
     const page = new PageResponse();
     await hub.open(page as unknown as Response, 'session');
