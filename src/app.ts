@@ -112,6 +112,8 @@ export function buildApp(deps: AppDeps): express.Express {
       res.status(503).json({ status: 'shutting down' });
       return;
     }
+    // Only the call store counts. The desk's live connection (its subscription, the desk events it keeps until Redis
+    // takes them) does not: a desk-only fault must not take calls away from an instance; the page says it is not live.
     try {
       await withDeadline(store.ping(), config.STORE_TIMEOUT_MS, 'store ping');
       res.json({ status: 'ready' });

@@ -49,9 +49,15 @@ export function parseCallback(json: string | null | undefined): CallbackRecord |
  *   the agent does not hold it.
  * - `expire` takes off the open list every callback asked before `before` (epoch ms) and returns how many: each is
  *   counted once, whichever instance runs it.
+ * - `ask` is made by an `attempt` (one webhook turn's try; a retried webhook's turn is another attempt). Every attempt
+ *   that finds the callback kept holds it too. `withdraw` lets go of an attempt's hold (the caller of that turn was
+ *   not told it is booked): the callback leaves the open list, and `get` no longer finds it, once no attempt holds it
+ *   and no agent has claimed it; true when this call took it off. In either order: an `ask` that arrives after its
+ *   own attempt's `withdraw` (a slow store) changes nothing; another attempt's `ask` books it again.
  */
 export interface CallbackStore {
-  ask(callback: CallbackRecord, retentionSeconds: number): Promise<boolean>;
+  ask(callback: CallbackRecord, retentionSeconds: number, attempt?: string): Promise<boolean>;
+  withdraw(id: string, attempt: string, retentionSeconds: number): Promise<boolean>;
   open(): Promise<CallbackRecord[]>;
   get(id: string): Promise<CallbackRecord | null>;
   claim(id: string, agent: string): Promise<ClaimResult>;

@@ -14,6 +14,8 @@ export interface CallbackAsk {
   from: string | undefined;
   /** A 10-digit number the caller keyed in instead, confirmed. */
   keyed: string | null;
+  /** The turn's attempt (callback-store.ts): withdrawn by it when its caller is not told the callback is booked. */
+  attempt?: string;
 }
 
 export interface CallbacksDeps {
@@ -27,6 +29,10 @@ export interface CallbacksDeps {
 const E164 = /^\+[1-9]\d{6,14}$/;
 /** How often each instance takes expired callbacks off the open list. */
 const SWEEP_MS = 60_000;
+/** How often a withdrawal that could not reach the store is tried again. */
+const WITHDRAW_RETRY_MS = 2_000;
+/** Withdrawals kept for another try at most: past this the oldest is given up, logged and counted. */
+const WITHDRAW_PENDING_MAX = 1_000;
 
 /**
  * The callback queue: callers ask (from a turn), the desk lists, claims and closes. Each callback is kept for
@@ -37,6 +43,9 @@ export class Callbacks {
   private readonly counter: Counter;
   private readonly listeners = new Set<(id?: string) => void>();
   private timer: NodeJS.Timeout | undefined;
+  /** Withdrawals the store did not take yet (unreachable), by `id attempt`, tried again until they land. */
+  private readonly withdrawing = new Map<string, { id: string; attempt: string; until: number }>();
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: CallbacksDeps) {
     this.counter = new Counter({
@@ -45,7 +54,7 @@ export class Callbacks {
       labelNames: ['event'],
       registers: [deps.metrics.registry],
     });
-    for (const event of ['asked', 'done', 'not-reached', 'expired']) this.counter.inc({ event }, 0);
+    for (const event of ['asked', 'done', 'not-reached', 'expired', 'withdrawn', 'withdraw-dropped']) this.counter.inc({ event }, 0);
   }
 
   private now(): number {
@@ -94,12 +103,60 @@ export class Callbacks {
       claimedBy: null,
       closedAt: null,
     };
-    const kept = await this.deps.store.ask(callback, this.retentionSeconds);
+    const kept = await this.deps.store.ask(callback, this.retentionSeconds, ask.attempt);
     if (!kept) return 'already';
     this.counter.inc({ event: 'asked' });
     this.deps.logger.info({ callSid: ask.callSid, reference: ask.reference, number: maskPhone(number) }, 'callback asked');
     this.changed(callback.id);
     return 'queued';
+  }
+
+  /**
+   * The turn that asked (`attempt`) did not tell its caller the callback is booked (the store was slow, or the turn
+   * failed): it must not stay open on the desk. Tried now and, while the store cannot be reached, again every
+   * WITHDRAW_RETRY_MS for as long as a callback is kept. Resolves once tried; never rejects.
+   */
+  async withdraw(id: string, attempt: string): Promise<void> {
+    const key = `${id} ${attempt}`;
+    try {
+      const withdrawn = await this.deps.store.withdraw(id, attempt, this.retentionSeconds);
+      this.withdrawing.delete(key);
+      if (!withdrawn) return;
+      this.counter.inc({ event: 'withdrawn' });
+      this.deps.logger.info({ callSid: id }, 'callback withdrawn: the caller was not told it is booked');
+      this.changed(id);
+    } catch (error) {
+      if (!this.withdrawing.has(key)) {
+        this.deps.logger.warn({ callSid: id, error: (error as Error).message }, 'callback withdrawal failed: trying again');
+        this.withdrawing.set(key, { id, attempt, until: this.now() + this.retentionSeconds * 1000 });
+        this.dropOldestWithdrawals();
+      }
+      this.retryTimer ??= setTimeout(() => this.retryWithdrawals(), WITHDRAW_RETRY_MS);
+      this.retryTimer.unref();
+    }
+  }
+
+  private dropOldestWithdrawals(): void {
+    for (const [key, { id }] of this.withdrawing) {
+      if (this.withdrawing.size <= WITHDRAW_PENDING_MAX) return;
+      this.withdrawing.delete(key);
+      this.counter.inc({ event: 'withdraw-dropped' });
+      this.deps.logger.error({ callSid: id }, 'callback withdrawal given up: too many waiting');
+    }
+  }
+
+  private retryWithdrawals(): void {
+    this.retryTimer = undefined;
+    const now = this.now();
+    for (const [key, { id, attempt, until }] of this.withdrawing) {
+      if (until <= now) this.withdrawing.delete(key);
+      else void this.withdraw(id, attempt);
+    }
+  }
+
+  /** Withdrawals still waiting for the store. */
+  get pendingWithdrawals(): number {
+    return this.withdrawing.size;
   }
 
   open(): Promise<CallbackRecord[]> {
@@ -149,5 +206,7 @@ export class Callbacks {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 }

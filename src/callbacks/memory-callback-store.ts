@@ -1,26 +1,72 @@
 import type { CallbackRecord, CallbackStore, ClaimResult, CloseOutcome, CloseResult } from './callback-store';
 
+/** A callback kept, with the attempts that hold it and those withdrawn (callback-store.ts). */
+interface Item {
+  /** Null for the mark a withdrawal leaves when its ask has not arrived. */
+  callback: CallbackRecord | null;
+  expiresAt: number;
+  withdrawn: boolean;
+  holds: Set<string>;
+  gone: Set<string>;
+}
+
 /** Callbacks in this process's memory: a local run (`npm start` without Redis). Lost with the process. */
 export class MemoryCallbackStore implements CallbackStore {
-  private readonly items = new Map<string, { callback: CallbackRecord; expiresAt: number }>();
+  private readonly items = new Map<string, Item>();
   private readonly openIds = new Set<string>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  private live(id: string): CallbackRecord | null {
+  private item(id: string): Item | undefined {
     const item = this.items.get(id);
-    if (item === undefined) return null;
-    if (item.expiresAt <= this.now()) {
+    if (item !== undefined && item.expiresAt <= this.now()) {
       this.items.delete(id);
-      return null;
+      return undefined;
     }
-    return item.callback;
+    return item;
   }
 
-  ask(callback: CallbackRecord, retentionSeconds: number): Promise<boolean> {
-    if (this.live(callback.id) !== null) return Promise.resolve(false);
-    this.items.set(callback.id, { callback: { ...callback }, expiresAt: this.now() + retentionSeconds * 1000 });
+  private live(id: string): CallbackRecord | null {
+    const item = this.item(id);
+    return item === undefined || item.withdrawn ? null : item.callback;
+  }
+
+  ask(callback: CallbackRecord, retentionSeconds: number, attempt = 'ask'): Promise<boolean> {
+    const item = this.item(callback.id);
+    if (item?.gone.has(attempt) === true) return Promise.resolve(false);
+    if (item !== undefined && !item.withdrawn) {
+      item.holds.add(attempt);
+      return Promise.resolve(false);
+    }
+    this.items.set(callback.id, {
+      callback: { ...callback },
+      expiresAt: this.now() + retentionSeconds * 1000,
+      withdrawn: false,
+      holds: new Set([attempt]),
+      gone: item?.gone ?? new Set(),
+    });
     this.openIds.add(callback.id);
+    return Promise.resolve(true);
+  }
+
+  withdraw(id: string, attempt: string, retentionSeconds: number): Promise<boolean> {
+    const item = this.item(id);
+    if (item === undefined) {
+      // The ask has not arrived: a mark, so that it changes nothing when it does.
+      this.items.set(id, {
+        callback: null,
+        expiresAt: this.now() + retentionSeconds * 1000,
+        withdrawn: true,
+        holds: new Set(),
+        gone: new Set([attempt]),
+      });
+      return Promise.resolve(false);
+    }
+    item.gone.add(attempt);
+    item.holds.delete(attempt);
+    if (item.withdrawn || item.callback?.status !== 'open' || item.holds.size > 0) return Promise.resolve(false);
+    item.withdrawn = true;
+    this.openIds.delete(id);
     return Promise.resolve(true);
   }
 
@@ -58,7 +104,7 @@ export class MemoryCallbackStore implements CallbackStore {
   expire(before: number): Promise<number> {
     let expired = 0;
     for (const id of [...this.openIds]) {
-      const found = this.items.get(id)?.callback;
+      const found = this.items.get(id)?.callback ?? undefined;
       if (found === undefined || found.askedAt < before) {
         this.openIds.delete(id);
         expired++;

@@ -10,14 +10,22 @@ import {
 
 /**
  * Ask for a callback once.
- * KEYS[1] the callback (a hash: `record`, the JSON as asked; `status`, `claimedBy`, `closedAt`; with a time to
- * live), KEYS[2] the open list (sorted set, score = time asked).
- * ARGV[1] its id, ARGV[2] the JSON, ARGV[3] when it was asked (epoch ms), ARGV[4] its time to live in seconds.
- * Returns 1 when kept, 0 when a callback with this id exists already.
+ * KEYS[1] the callback (a hash: `record`, the JSON as asked; `status`, `claimedBy`, `closedAt`; `hold:<attempt>`
+ * for each attempt that holds it, `gone:<attempt>` for each withdrawn; with a time to live), KEYS[2] the open list
+ * (sorted set, score = time asked).
+ * ARGV[1] its id, ARGV[2] the JSON, ARGV[3] when it was asked (epoch ms), ARGV[4] its time to live in seconds,
+ * ARGV[5] the attempt.
+ * Returns 1 when kept, 0 when a callback with this id exists already (this attempt holds it too), -1 when this
+ * attempt was withdrawn before its ask arrived (nothing changes).
  */
 const ASK = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'record', ARGV[2], 'status', 'open')
+if redis.call('HEXISTS', KEYS[1], 'gone:' .. ARGV[5]) == 1 then return -1 end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status and status ~= 'withdrawn' then
+  redis.call('HSET', KEYS[1], 'hold:' .. ARGV[5], '1')
+  return 0
+end
+redis.call('HSET', KEYS[1], 'record', ARGV[2], 'status', 'open', 'hold:' .. ARGV[5], '1')
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 -- The list lives as long as its newest callback could: nothing is kept without a time to live.
@@ -31,7 +39,7 @@ return 1`;
  */
 const CLAIM = `
 local state = redis.call('HMGET', KEYS[1], 'status', 'claimedBy')
-if not state[1] then return 'gone' end
+if not state[1] or state[1] == 'withdrawn' then return 'gone' end
 if state[1] == 'claimed' and state[2] == ARGV[1] then return 'claimed' end
 if state[1] ~= 'open' then return 'taken' end
 redis.call('HSET', KEYS[1], 'status', 'claimed', 'claimedBy', ARGV[1])
@@ -45,7 +53,7 @@ return 'claimed'`;
  */
 const CLOSE = `
 local state = redis.call('HMGET', KEYS[1], 'status', 'claimedBy')
-if not state[1] then return 'gone' end
+if not state[1] or state[1] == 'withdrawn' then return 'gone' end
 if state[1] ~= 'claimed' or state[2] ~= ARGV[1] then return 'not-yours' end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'closedAt', ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[4])
@@ -61,9 +69,33 @@ local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
 if #ids == 0 then return 0 end
 return redis.call('ZREM', KEYS[1], unpack(ids))`;
 
+/**
+ * Let go of an attempt's hold on a callback: its caller was not told it is booked.
+ * KEYS[1] the callback, KEYS[2] the open list. ARGV[1] its id, ARGV[2] the attempt, ARGV[3] the time to live in
+ * seconds of the mark left when the ask has not arrived yet.
+ * Returns 1 when the callback was taken off the open list (open, and no other attempt holds it), 0 otherwise.
+ */
+const WITHDRAW = `
+local existed = redis.call('EXISTS', KEYS[1]) == 1
+redis.call('HSET', KEYS[1], 'gone:' .. ARGV[2], '1')
+redis.call('HDEL', KEYS[1], 'hold:' .. ARGV[2])
+if not existed then
+  redis.call('HSET', KEYS[1], 'status', 'withdrawn')
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  return 0
+end
+if redis.call('HGET', KEYS[1], 'status') ~= 'open' then return 0 end
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(field, 1, 5) == 'hold:' then return 0 end
+end
+redis.call('HSET', KEYS[1], 'status', 'withdrawn')
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1`;
+
 type Client = Redis | Cluster;
 type Scripted = Client & {
-  askCallback(item: string, open: string, id: string, json: string, askedAt: number, ttl: number): Promise<number>;
+  askCallback(item: string, open: string, id: string, json: string, askedAt: number, ttl: number, attempt: string): Promise<number>;
+  withdrawCallback(item: string, open: string, id: string, attempt: string, ttl: number): Promise<number>;
   claimCallback(item: string, agent: string): Promise<ClaimResult>;
   closeCallback(item: string, open: string, agent: string, outcome: CloseOutcome, at: number, id: string): Promise<CloseResult>;
   expireCallbacks(open: string, before: number): Promise<number>;
@@ -85,6 +117,7 @@ export class RedisCallbackStore implements CallbackStore {
     client.defineCommand('claimCallback', { numberOfKeys: 1, lua: CLAIM });
     client.defineCommand('closeCallback', { numberOfKeys: 2, lua: CLOSE });
     client.defineCommand('expireCallbacks', { numberOfKeys: 1, lua: EXPIRE });
+    client.defineCommand('withdrawCallback', { numberOfKeys: 2, lua: WITHDRAW });
     this.redis = client as Scripted;
   }
 
@@ -96,7 +129,7 @@ export class RedisCallbackStore implements CallbackStore {
     return `${this.prefix}:{callbacks}:open`;
   }
 
-  async ask(callback: CallbackRecord, retentionSeconds: number): Promise<boolean> {
+  async ask(callback: CallbackRecord, retentionSeconds: number, attempt = 'ask'): Promise<boolean> {
     const kept = await this.redis.askCallback(
       this.item(callback.id),
       this.openKey,
@@ -104,8 +137,13 @@ export class RedisCallbackStore implements CallbackStore {
       JSON.stringify(callback),
       callback.askedAt,
       retentionSeconds,
+      attempt,
     );
     return kept === 1;
+  }
+
+  async withdraw(id: string, attempt: string, retentionSeconds: number): Promise<boolean> {
+    return (await this.redis.withdrawCallback(this.item(id), this.openKey, id, attempt, retentionSeconds)) === 1;
   }
 
   async open(): Promise<CallbackRecord[]> {
@@ -117,7 +155,8 @@ export class RedisCallbackStore implements CallbackStore {
   async get(id: string): Promise<CallbackRecord | null> {
     const [record, status, claimedBy, closedAt] = await this.redis.hmget(this.item(id), 'record', 'status', 'claimedBy', 'closedAt');
     const asked = parseCallback(record);
-    if (asked === null) return null;
+    // A withdrawn callback is no one's to call.
+    if (asked === null || status === 'withdrawn') return null;
     return parseCallback(
       JSON.stringify({
         ...asked,

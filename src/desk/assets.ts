@@ -109,7 +109,12 @@ export const DESK_JS = `'use strict';
   }
   function data(event) { return JSON.parse(event.data); }
   var source = new EventSource(base + '/events');
-  source.addEventListener('open', function () { setStatus('Live: new transfers appear here as they happen.'); });
+  // Connected: the first message says whether updates are live (this instance reaches the others) or paused.
+  source.addEventListener('open', function () { setStatus('Connected: checking for updates…'); });
+  source.addEventListener('status', function (e) {
+    var d = data(e);
+    setStatus(d.text, !d.live);
+  });
   // The callback list comes without this page's form token: each form gets the token of the page's own forms.
   var callbacks = document.getElementById('callback-list');
   function fillTokens(within) {

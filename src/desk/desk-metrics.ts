@@ -12,6 +12,8 @@ export class DeskMetrics {
   private readonly outcomes: Counter;
   private readonly pages: Gauge;
   private readonly problems: Counter;
+  private readonly droppedEvents: Counter;
+  private readonly waitingEvents: Gauge;
 
   constructor(metrics: Metrics) {
     const registers = [metrics.registry];
@@ -33,6 +35,27 @@ export class DeskMetrics {
       labelNames: ['operation'],
       registers,
     });
+    this.droppedEvents = new Counter({
+      name: 'portal_line_desk_events_dropped_total',
+      help: 'Desk events (transfers, dials, ends) dropped while the store did not take them: more were waiting than kept.',
+      labelNames: ['operation'],
+      registers,
+    });
+    this.waitingEvents = new Gauge({
+      name: 'portal_line_desk_events_waiting',
+      help: 'Desk events kept in this instance until the store takes them (the pages are not live meanwhile).',
+      registers,
+    });
+  }
+
+  /** A desk event kept for the store was dropped: too many were waiting. */
+  dropped(operation: string): void {
+    this.droppedEvents.inc({ operation });
+  }
+
+  /** How many desk events wait for the store to take them. */
+  waiting(count: number): void {
+    this.waitingEvents.set(count);
   }
 
   counted(outcome: CallOutcome, reason?: string): void {

@@ -16,6 +16,11 @@ export interface Failures {
 
 /** One thing that happened on a day, recorded atomically (see DeskStore.record). */
 export interface DayRecord {
+  /**
+   * The event's own id: recorded once however often it is tried (a write tried again after a timeout may have
+   * landed the first time). Without it, each try records.
+   */
+  id?: string;
   /** An event to keep in the day's list (JSON), newest first. */
   event?: string;
   /** A call whose transfer attempts to count: the result says which attempt this is. */
@@ -48,6 +53,8 @@ export interface DeskListener {
   message(text: string): void;
   /** The connection to the other instances was lost and is back: messages may have been missed meanwhile. */
   resync(): void;
+  /** Whether messages from the other instances can arrive now: false while the connection is lost. */
+  connection?(up: boolean): void;
 }
 
 /**
@@ -62,13 +69,15 @@ export interface DeskListener {
  * - `addFailure` adds one to each counter and returns the counts; a counter's window (`windowSeconds`) starts at its
  *   first failure and does not move with later ones. `failures` reads counters without changing them (0 for none);
  *   `clearFailures` removes them.
+ * - `record` with an `id` it recorded before (in the day) does nothing and returns no attempt and no counts.
  * - `record` does, at once: keeps `event` in the day's list (newest first, at most `keep`); counts a transfer attempt
  *   of `attemptOf`; counts `countOnce`'s call under its outcome unless the day counted that call before. Every key it
  *   writes lives `ttlSeconds` after its last write. `events` and `outcomes` read a day back. Then it publishes, in
  *   this order, `publish` (with the attempt, for `attemptOf`) and, when it counted the call, the day's counts as
  *   `{"type":"outcomes","day":…,"counts":{…}}`: one round trip for what one event records and tells the pages.
  * - `indexReference` adds a call to a reference's calls, kept at least `ttlSeconds`; `callsWithReference` lists them.
- * - `recordCall` keeps an event in a call's own list (newest first, at most `keep`), which then lives at least
+ * - `recordCall` keeps an event in a call's own list (newest first, at most `keep`; an event the list has already
+ *   is not kept twice), which then lives at least
  *   `ttlSeconds`; `keepCall` makes a call's list live at least `ttlSeconds` more, and keeps nothing for a call with
  *   none; `callEvents` reads it back. A time to live given to these never shortens the one a key has.
  * - `publish` reaches every listener `subscribe`d on any instance sharing the store, this one included.

@@ -25,6 +25,10 @@ export interface DeskDeps {
   /** Longest wait for one store operation. */
   storeTimeoutMs: number;
   now?: () => Date;
+  /** How many events the store did not take are kept to write again, at most (DESK_MISSED_MAX by default). */
+  missedMax?: number;
+  /** How often they are tried again (MISSED_RETRY_MS by default). */
+  missedRetryMs?: number;
 }
 
 /** A day's transfers (their cards) and outcome counts. */
@@ -51,6 +55,15 @@ export interface FoundCall {
  */
 export const DESK_BATCH_MS = 100;
 
+/**
+ * Desk events the store did not take (Redis down or too slow), kept in this process to be written when it is back,
+ * with their own times: the pages of every instance then get them. Past this many the oldest are dropped, logged
+ * and counted (portal_line_desk_events_dropped_total): memory stays bounded however long Redis is away.
+ */
+export const DESK_MISSED_MAX = 1000;
+/** How often the events kept are tried again while the store does not take them. */
+const MISSED_RETRY_MS = 1000;
+
 /** A day's transfers, dials and counts: kept two days, so that today's are there all day in any time zone. */
 const DAY_RETENTION = { keep: 2000, ttlSeconds: 2 * 24 * 60 * 60 };
 /** A call's own transfers and dials, for the search: a call dials the desk three times at most; room to spare. */
@@ -67,6 +80,10 @@ export class Desk implements CallObserver {
   private waiting: { operation: string; work: () => Promise<void> }[] = [];
   private batchTimer: NodeJS.Timeout | undefined;
   private readonly running = new Set<Promise<void>>();
+  /** Events the store did not take, oldest first, to be written again in order; newer events wait behind them. */
+  private missed: { operation: string; work: () => Promise<void> }[] = [];
+  private missedTimer: NodeJS.Timeout | undefined;
+  private retrying: Promise<void> | undefined;
 
   constructor(private readonly deps: DeskDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -88,6 +105,11 @@ export class Desk implements CallObserver {
     this.batchTimer = undefined;
     const now = this.waiting;
     this.waiting = [];
+    // While earlier events wait for the store, later ones go behind them: a dial never lands before its transfer.
+    if (this.missed.length > 0) {
+      this.keep(now);
+      return;
+    }
     for (const { operation, work } of now) {
       const done = this.run(operation, work);
       this.running.add(done);
@@ -99,6 +121,15 @@ export class Desk implements CallObserver {
   async settle(): Promise<void> {
     this.writeWaiting();
     await Promise.all(this.running);
+    // One more try for what the store did not take (a process stopping loses what is still kept after it).
+    if (this.missed.length > 0) await this.writeMissed();
+    clearTimeout(this.missedTimer);
+    this.missedTimer = undefined;
+  }
+
+  /** How many events wait for the store to take them: while any do, the pages are not live. */
+  get backlog(): number {
+    return this.missed.length;
   }
 
   private async run(operation: string, work: () => Promise<void>): Promise<void> {
@@ -106,8 +137,59 @@ export class Desk implements CallObserver {
       await withDeadline(work(), this.deps.storeTimeoutMs * 4, `desk ${operation}`);
     } catch (error) {
       this.deps.metrics.problem(operation);
-      this.deps.logger.warn({ desk: operation, error: (error as Error).message }, 'desk: not recorded');
+      this.deps.logger.warn({ desk: operation, error: (error as Error).message }, 'desk: not recorded yet, kept to write again');
+      this.keep([{ operation, work }]);
     }
+  }
+
+  /** Keeps events to write again, at most missedMax (the oldest are dropped), and tries again later. */
+  private keep(events: { operation: string; work: () => Promise<void> }[]): void {
+    if (events.length === 0) return;
+    this.missed.push(...events);
+    const over = this.missed.length - (this.deps.missedMax ?? DESK_MISSED_MAX);
+    if (over > 0) {
+      const dropped = this.missed.splice(0, over);
+      for (const { operation } of dropped) this.deps.metrics.dropped(operation);
+      this.deps.logger.error({ dropped: dropped.length }, 'desk: events dropped, too many waiting for the store');
+    }
+    this.deps.metrics.waiting(this.missed.length);
+    this.retryMissed();
+  }
+
+  private retryMissed(): void {
+    this.missedTimer ??= setTimeout(() => {
+      this.missedTimer = undefined;
+      void this.writeMissed();
+    }, this.deps.missedRetryMs ?? MISSED_RETRY_MS);
+    this.missedTimer.unref();
+  }
+
+  /**
+   * Writes the events kept, in order, each once (their writes are idempotent: see DayRecord.id); stops at the first
+   * the store still does not take, and tries again later.
+   */
+  private writeMissed(): Promise<void> {
+    this.retrying ??= (async () => {
+      let written = 0;
+      try {
+        while (this.missed.length > 0) {
+          const { operation, work } = this.missed[0]!;
+          try {
+            await withDeadline(work(), this.deps.storeTimeoutMs * 4, `desk ${operation}`);
+          } catch {
+            this.retryMissed();
+            return;
+          }
+          this.missed.shift();
+          written++;
+        }
+      } finally {
+        this.deps.metrics.waiting(this.missed.length);
+        if (written > 0) this.deps.logger.info({ written, waiting: this.missed.length }, 'desk: events kept meanwhile written');
+        this.retrying = undefined;
+      }
+    })();
+    return this.retrying;
   }
 
   private async publish(message: LiveMessage): Promise<void> {
@@ -156,6 +238,7 @@ export class Desk implements CallObserver {
       store.record(
         day,
         {
+          id: `transfer:${card.callSid}:${card.at}`,
           event,
           attemptOf: card.callSid,
           ...(redial ? {} : { countOnce: { callSid: card.callSid, outcome: `transferred:${card.reasonId}` } }),
@@ -181,7 +264,11 @@ export class Desk implements CallObserver {
       };
       const event = JSON.stringify(message);
       await Promise.all([
-        this.deps.store.record(dayOf(at, this.deps.timeZone), { event, publish: event }, DAY_RETENTION),
+        this.deps.store.record(
+          dayOf(at, this.deps.timeZone),
+          { id: `dial:${dial.callSid}:${message.dial.at}`, event, publish: event },
+          DAY_RETENTION,
+        ),
         this.deps.store.recordCall(dial.callSid, event, this.callRetention),
       ]);
     });

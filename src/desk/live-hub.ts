@@ -67,6 +67,11 @@ export interface HubDeps {
 /** One Server-Sent Events message; JSON has no raw line breaks, so its data is one line. */
 const frameOf = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
+/** What the page says of its updates: live, or not while this instance cannot reach the others. */
+export const LIVE_TEXT = 'Live: new transfers appear here as they happen.';
+export const NOT_LIVE_TEXT = 'Reconnecting — updates paused. Transfers that come meanwhile will appear when the connection is back.';
+const statusOf = (live: boolean) => ({ live, text: live ? LIVE_TEXT : NOT_LIVE_TEXT });
+
 /** A comment line: proxies close connections that stay silent. */
 const STILL_HERE = Buffer.from(': still here\n\n');
 
@@ -87,12 +92,38 @@ export class LiveHub {
   /** Writes waiting their turn, in order: a page gets what was written to it in the order it was written. */
   private outgoing: Outgoing[] = [];
   private turn: NodeJS.Immediate | undefined;
+  /** Whether messages from the other instances reach this one (the store's subscription is up). */
+  private subscribed = true;
+  /** What the pages were last told: live or not. */
+  private live = true;
 
   constructor(private readonly deps: HubDeps) {
     this.unsubscribe = deps.store.subscribe({
       message: (text) => this.deliver(parseMessage(text)),
       resync: () => void this.resync(),
+      connection: (up) => {
+        this.subscribed = up;
+        this.updateStatus();
+      },
     });
+  }
+
+  /**
+   * Live while this instance hears the other instances and the store takes its desk events; not live while either
+   * fails (the page says so rather than "Live" over a list that misses transfers), and live again once what was kept
+   * meanwhile is written (Desk.backlog) and the subscription is back.
+   */
+  get isLive(): boolean {
+    return this.subscribed && this.deps.desk.backlog === 0;
+  }
+
+  /** Tells every page when live turns to not live or back. Checked on each change of the subscription and each second. */
+  private updateStatus(): void {
+    const live = this.isLive;
+    if (live === this.live) return;
+    this.live = live;
+    this.deps.logger.info({ desk: 'live', live }, live ? 'desk: pages live again' : 'desk: pages not live (updates paused)');
+    this.write([...this.pages], 'status', statusOf(live));
   }
 
   get size(): number {
@@ -117,6 +148,9 @@ export class LiveHub {
     });
     // Reconnect after 2 s when the connection drops (the browser's default is 3 s).
     res.write('retry: 2000\n\n');
+    // Whether it is live, first: the page says "Live" only when it is.
+    this.updateStatus();
+    res.write(frameOf('status', statusOf(this.live)));
     this.startTimer();
     try {
       this.write([page], 'snapshot', await this.snapshot());
@@ -294,6 +328,7 @@ export class LiveHub {
         for (const page of [...this.pages]) this.close(page, false);
         return;
       }
+      this.updateStatus();
       if (++this.ticks % heartbeatTicks === 0) void this.heartbeat();
     }, 1000);
     this.timer.unref();

@@ -21,6 +21,7 @@ interface Day {
   counted: Map<string, string>;
   counts: Map<string, number>;
   attempts: Map<string, number>;
+  recorded: Set<string>;
 }
 
 /** The desk's store in this process's memory, beside the in-memory call store: one instance, or a local run. */
@@ -97,8 +98,12 @@ export class MemoryDeskStore implements DeskStore {
 
   async record(day: string, record: DayRecord, retention: DayRetention): Promise<DayResult> {
     let entry = this.live(this.days, day);
-    if (entry === undefined) entry = { events: [], counted: new Map(), counts: new Map(), attempts: new Map() };
+    if (entry === undefined) entry = { events: [], counted: new Map(), counts: new Map(), attempts: new Map(), recorded: new Set() };
     this.days.set(day, { value: entry, expiresAt: this.expiry(retention.ttlSeconds) });
+    if (record.id !== undefined) {
+      if (entry.recorded.has(record.id)) return { attempt: null, counts: null };
+      entry.recorded.add(record.id);
+    }
     if (record.event !== undefined) {
       entry.events.unshift(record.event);
       entry.events.length = Math.min(entry.events.length, retention.keep);
@@ -140,7 +145,8 @@ export class MemoryDeskStore implements DeskStore {
   }
 
   async recordCall(callSid: string, event: string, retention: DayRetention): Promise<void> {
-    const events = [event, ...(this.live(this.calls, callSid) ?? [])].slice(0, retention.keep);
+    const kept = this.live(this.calls, callSid) ?? [];
+    const events = kept.includes(event) ? kept : [event, ...kept].slice(0, retention.keep);
     const expiresAt = Math.max(this.calls.get(callSid)?.expiresAt ?? 0, this.expiry(retention.ttlSeconds));
     this.calls.set(callSid, { value: events, expiresAt });
   }

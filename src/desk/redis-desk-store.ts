@@ -37,6 +37,7 @@ return { tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('TTL', KEYS[1])
  * KEYS[2]  the day's counted calls: a hash CallSid -> outcome
  * KEYS[3]  the day's outcome counts: a hash outcome -> count
  * KEYS[4]  the day's transfer attempts: a hash CallSid -> attempts
+ * KEYS[5]  the day's recorded event ids: a hash id -> 1
  * ARGV[1]  an event's JSON, or ''
  * ARGV[2]  the CallSid whose transfer attempt this is, or ''
  * ARGV[3]  the CallSid to count once, or ''
@@ -47,11 +48,16 @@ return { tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('TTL', KEYS[1])
  * ARGV[8]  a message (a JSON object) to publish, or '': with ARGV[2], the attempt is added as its last field
  *          (as withAttempt in desk-store.ts does)
  * ARGV[9]  the day, for the counts published when the call was counted now
+ * ARGV[10] the event's id, or '': an id recorded before records nothing (returns { -1, {} })
  * Returns  { attempt (0: none counted), the day's counts as [outcome, count, ...] when the call was counted now, else {} }
  * Publishing here rather than after the reply saves the event a round trip (each write to Redis wakes it).
  */
 const RECORD = `
 local ttl = tonumber(ARGV[6])
+if ARGV[10] ~= '' then
+  if redis.call('HSETNX', KEYS[5], ARGV[10], '1') == 0 then return { -1, {} } end
+  redis.call('EXPIRE', KEYS[5], ttl)
+end
 if ARGV[1] ~= '' then
   redis.call('LPUSH', KEYS[1], ARGV[1])
   redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[5]) - 1)
@@ -97,15 +103,17 @@ return 1
 `;
 
 /**
- * Keeps an event in a call's own list; the list lives at least ARGV[3] seconds more.
+ * Keeps an event in a call's own list, once (the list is short); the list lives at least ARGV[3] seconds more.
  * KEYS[1]  the call's events: a list, newest first
  * ARGV[1]  the event's JSON
  * ARGV[2]  how many events the call keeps
  * ARGV[3]  time to live, seconds
  */
 const RECORD_CALL = `
-redis.call('LPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+if not redis.call('LPOS', KEYS[1], ARGV[1]) then
+  redis.call('LPUSH', KEYS[1], ARGV[1])
+  redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+end
 if redis.call('TTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3])) end
 return 1
 `;
@@ -129,6 +137,7 @@ type Scripted = Client & {
     counted: string,
     counts: string,
     attempts: string,
+    recorded: string,
     event: string,
     attemptOf: string,
     countOnce: string,
@@ -138,6 +147,7 @@ type Scripted = Client & {
     channel: string,
     publish: string,
     day: string,
+    id: string,
   ): Promise<[number, string[]]>;
   deskIndex(key: string, callSid: string, ttl: number): Promise<number>;
   deskRecordCall(key: string, event: string, keep: number, ttl: number): Promise<number>;
@@ -157,7 +167,7 @@ function failuresOf([count, ttl]: [number, number]): Failures {
 function withScripts(client: Client): Scripted {
   client.defineCommand('deskAddFailure', { numberOfKeys: 1, lua: ADD_FAILURE });
   client.defineCommand('deskReadFailures', { numberOfKeys: 1, lua: READ_FAILURES });
-  client.defineCommand('deskRecord', { numberOfKeys: 4, lua: RECORD });
+  client.defineCommand('deskRecord', { numberOfKeys: 5, lua: RECORD });
   client.defineCommand('deskIndex', { numberOfKeys: 1, lua: INDEX });
   client.defineCommand('deskRecordCall', { numberOfKeys: 1, lua: RECORD_CALL });
   client.defineCommand('deskKeepCall', { numberOfKeys: 1, lua: KEEP_CALL });
@@ -244,6 +254,7 @@ export class RedisDeskStore implements DeskStore {
       this.dayKey(day, 'counted'),
       this.dayKey(day, 'outcomes'),
       this.dayKey(day, 'attempts'),
+      this.dayKey(day, 'recorded'),
       record.event ?? '',
       record.attemptOf ?? '',
       record.countOnce?.callSid ?? '',
@@ -253,8 +264,10 @@ export class RedisDeskStore implements DeskStore {
       this.channel,
       record.publish ?? '',
       day,
+      record.id ?? '',
     );
-    return { attempt: record.attemptOf === undefined ? null : Number(attempt), counts: flat.length === 0 ? null : pairs(flat) };
+    const done = Number(attempt) < 0 || record.attemptOf === undefined;
+    return { attempt: done ? null : Number(attempt), counts: flat.length === 0 ? null : pairs(flat) };
   }
 
   events(day: string): Promise<string[]> {
@@ -304,11 +317,21 @@ export class RedisDeskStore implements DeskStore {
       : (this.redis as Redis).duplicate({ enableOfflineQueue: true });
     this.subscriber = subscriber;
     let connected = false;
+    let up: boolean | undefined;
+    const connection = (now: boolean) => {
+      if (now === up) return;
+      up = now;
+      for (const l of this.listeners) l.connection?.(now);
+    };
     subscriber.on('ready', () => {
       // Back after a break: what was published meanwhile never arrived.
       if (connected) for (const l of this.listeners) l.resync();
       connected = true;
     });
+    // Listening once subscribed (after each reconnection ioredis subscribes again, then emits this).
+    subscriber.on('ready', () => connection(true));
+    subscriber.on('close', () => connection(false));
+    subscriber.on('end', () => connection(false));
     subscriber.on('error', (error: Error) => this.onProblem(error));
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.channel) for (const l of this.listeners) l.message(message);

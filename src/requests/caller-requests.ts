@@ -26,4 +26,9 @@ export class CallerRequests implements RequestHandler {
       throw error;
     }
   }
+
+  withdraw(request: CallerRequest): void {
+    // A queued text message is the text messages' own affair; a callback must not stay open on the desk.
+    if (request.pending.kind === 'callback') void this.callbacks.withdraw(request.callSid, request.attempt);
+  }
 }

@@ -7,7 +7,8 @@ import { advance, referenceFor, replay, settle, startCall, type Turn } from '../
 import { transferOf } from '../engine/prompt';
 import { SYSTEM } from '../engine/compile';
 import { closedAt, type DeskHours } from '../common/hours';
-import type { RequestHandler } from './requests';
+import { randomUUID } from 'node:crypto';
+import type { CallerRequest, RequestHandler } from './requests';
 import { withDeadline } from '../common/deadline';
 import type { Metrics } from '../common/metrics';
 import {
@@ -75,6 +76,15 @@ export interface TurnResult {
   heard?: Heard;
 }
 
+/**
+ * What one turn asked of the request handler. Once the turn has answered, nothing more is asked (its work may go on
+ * after a deadline), and what the answer does not tell the caller is done is withdrawn.
+ */
+interface TurnRequests {
+  answered: boolean;
+  performed: CallerRequest[];
+}
+
 /** How often a turn retries after losing a compare-and-set race before answering with what won it. */
 const SAVE_ATTEMPTS = 3;
 
@@ -113,13 +123,16 @@ export class CallTurns {
    * moves on by how it went. A request that fails or takes too long is refused: the caller is told so, never that
    * it was done.
    */
-  private async settled(callSid: string, compiled: CompiledFlow, turn: Turn, from: string | undefined): Promise<Turn> {
+  private async settled(callSid: string, compiled: CompiledFlow, turn: Turn, from: string | undefined, asked: TurnRequests): Promise<Turn> {
     const { pending, reference, history, transfer } = turn.call.context;
     if (pending === null) return turn;
     let outcome: ActionOutcome = 'refused';
-    if (this.deps.requests !== undefined) {
+    // A turn already answered (its deadline passed while it waited on the store) asks for nothing more.
+    if (this.deps.requests !== undefined && !asked.answered) {
       const reason = transferOf(compiled.flow, transfer ?? SYSTEM.bsdRequest).reason;
-      const request = { callSid, from, reference, flowId: compiled.flow.id, reason, told: history, pending };
+      const attempt = randomUUID();
+      const request = { callSid, from, reference, flowId: compiled.flow.id, reason, told: history, pending, attempt };
+      asked.performed.push(request);
       try {
         outcome = await withDeadline(this.deps.requests.perform(request), this.deps.storeTimeoutMs, 'keeping the request');
       } catch {
@@ -132,8 +145,25 @@ export class CallTurns {
 
   /** The incoming-call webhook (`event` null) or a later turn with its event and `t`; always answers. */
   async handle(callSid: string, event: CallEvent | null, t: number | null, from?: string): Promise<TurnResult> {
+    const asked: TurnRequests = { answered: false, performed: [] };
+    const result = await this.answer(callSid, event, t, from, asked);
+    asked.answered = true;
+    // The caller hears what the answer says: a callback it does not say is booked must not stay on the desk's list
+    // (its write may land after the turn gave up on it, or its answer may have been lost). Another turn for the same
+    // call that did say so keeps it (callback-store.ts).
+    if (result.node !== SYSTEM.callbackBooked) for (const request of asked.performed) this.deps.requests?.withdraw(request);
+    return result;
+  }
+
+  private async answer(
+    callSid: string,
+    event: CallEvent | null,
+    t: number | null,
+    from: string | undefined,
+    asked: TurnRequests,
+  ): Promise<TurnResult> {
     try {
-      return await withDeadline(this.step(callSid, event, t, from), this.deps.turnTimeoutMs, 'the turn');
+      return await withDeadline(this.step(callSid, event, t, from, asked), this.deps.turnTimeoutMs, 'the turn');
     } catch (error) {
       // The store is slow or unreachable: answer without it.
       const extra = { error: (error as Error).message };
@@ -144,7 +174,13 @@ export class CallTurns {
     }
   }
 
-  private async step(callSid: string, event: CallEvent | null, t: number | null, caller: string | undefined): Promise<TurnResult> {
+  private async step(
+    callSid: string,
+    event: CallEvent | null,
+    t: number | null,
+    caller: string | undefined,
+    asked: TurnRequests,
+  ): Promise<TurnResult> {
     const knownFlow = (id: string) => this.deps.flows.get(id) !== undefined;
     const cached = event === null ? undefined : this.recent.get(callSid);
     let stored: Found | undefined;
@@ -171,7 +207,7 @@ export class CallTurns {
         case 'advance': {
           saves++;
           const compiled = this.flowOf(decision.from);
-          const next = await this.settled(callSid, compiled, advance(compiled, decision.from.record, event!, this.speaking), caller);
+          const next = await this.settled(callSid, compiled, advance(compiled, decision.from.record, event!, this.speaking), caller, asked);
           if (await this.save(callSid, compiled, next, decision.from.version))
             return this.render(next, decision.from.version + 1, 'advanced', compiled);
           break;
@@ -181,7 +217,7 @@ export class CallTurns {
           const { from } = decision;
           const compiled = this.flowOf(from);
           const next = decision.step
-            ? await this.settled(callSid, compiled, advance(compiled, from.record, event!, this.speaking), caller)
+            ? await this.settled(callSid, compiled, advance(compiled, from.record, event!, this.speaking), caller, asked)
             : replay(compiled, from.record, this.speaking);
           const version = Math.max(from.version, decision.over) + 1;
           if (await this.restore(callSid, compiled, next, version))

@@ -12,6 +12,8 @@ export interface CallerRequest {
   /** What the caller told the line. */
   told: string[];
   pending: PendingAction;
+  /** This turn's try, unique to it (a retried webhook's turn makes another): what `withdraw` lets go of. */
+  attempt: string;
 }
 
 /**
@@ -21,4 +23,10 @@ export interface CallerRequest {
  */
 export interface RequestHandler {
   perform(request: CallerRequest): Promise<ActionOutcome>;
+  /**
+   * The turn that performed `request` did not tell its caller it was done (it answered "could not", or was rescued):
+   * undoes what can be undone (a callback leaves the desk's list), in the background, even if `perform` has not
+   * finished (a slow store). Never throws.
+   */
+  withdraw(request: CallerRequest): void;
 }

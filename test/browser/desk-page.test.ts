@@ -10,12 +10,13 @@ import { DESK_PASSWORD, deskUsers } from '../helpers/desk';
 import { portalLogin } from '../helpers/flows';
 import { AUTH_TOKEN, testRedisUrl } from '../helpers/line';
 import { startLineProcess, type LineProcess } from '../helpers/processes';
-import { freePort } from '../helpers/redis-server';
+import { freePort, startRedis, type RedisProcess } from '../helpers/redis-server';
 
 /**
  * The desk page end to end, in Debian's chromium driven by playwright-core (nothing is downloaded): an agent signs in
  * with the keyboard, a transfer made by signed webhooks appears without a reload and is announced, the search finds
- * it by its reference, and after signing out the data is gone. UPDATE_DESK_SCREENSHOT=1 writes docs/desk.png.
+ * it by its reference, and after signing out the data is gone; while Redis is away the page says it is not live.
+ * UPDATE_DESK_SCREENSHOT=1 writes docs/desk.png; DESK_NOT_LIVE_SCREENSHOT=<file> a picture of the page not live.
  */
 jest.setTimeout(60_000);
 const CHROMIUM = '/usr/bin/chromium';
@@ -241,5 +242,51 @@ test('a callback asked at a busy desk appears without reloading; the agent claim
     expect(problems).toEqual([]);
   } finally {
     await context.close();
+  }
+});
+
+test('while its instance cannot reach Redis the page says its updates are paused, and "Live" again once it can', async () => {
+  const redis = await startRedis();
+  const port = await freePort();
+  const own = `http://127.0.0.1:${port}`;
+  const instance = await startLineProcess({
+    PORT: String(port),
+    PUBLIC_BASE_URL: own,
+    REDIS_URL: redis.url,
+    DESK_USERS: await deskUsers(),
+    DESK_TIME_ZONE: 'America/Toronto',
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  let back: RedisProcess | undefined;
+  try {
+    await page.goto(`${own}/desk`);
+    await page.waitForURL(`${own}/desk/sign-in`);
+    await page.getByLabel('Name').fill('alice');
+    await page.getByLabel('Password').fill(DESK_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${own}/desk`);
+    const status = page.locator('#live-status');
+    await status.getByText('Live: new transfers appear here as they happen.').waitFor();
+    await page.evaluate('window.sameDocument = true');
+
+    await redis.stop();
+    await status.getByText('Reconnecting — updates paused.').waitFor({ timeout: 5000 });
+    expect(await status.getAttribute('class')).toContain('offline');
+    if (process.env.DESK_NOT_LIVE_SCREENSHOT !== undefined) await page.screenshot({ path: process.env.DESK_NOT_LIVE_SCREENSHOT });
+
+    back = await startRedis([], redis.port);
+    await status.getByText('Live: new transfers appear here as they happen.').waitFor({ timeout: 10_000 });
+    expect(await status.getAttribute('class')).not.toContain('offline');
+    // The same page all along: the stream told it, no reload.
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
+    expect(problems).toEqual([]);
+  } finally {
+    await context.close();
+    await instance.stop();
+    await redis.stop();
+    await back?.stop();
   }
 });

@@ -103,6 +103,35 @@ function deskStoreConformance(name: string, make: () => Promise<Harness>) {
       expect(await h.store.callEvents('CA2')).toEqual([]);
     });
 
+    test('an event tried again (its first write may have landed) is recorded, counted and published once', async () => {
+      const heard: string[] = [];
+      h.store.subscribe({ message: (m) => heard.push(m), resync: () => {} });
+      await new Promise((r) => setTimeout(r, 100));
+      const transfer = {
+        id: 'transfer:CA1:t',
+        event: 'e1',
+        attemptOf: 'CA1',
+        countOnce: { callSid: 'CA1', outcome: 'x' },
+        publish: '{"n":1}',
+      };
+      expect(await h.store.record('d', transfer, KEEP)).toEqual({ attempt: 1, counts: { x: 1 } });
+      expect(await h.store.record('d', transfer, KEEP)).toEqual({ attempt: null, counts: null });
+      // Another event of the same call is another id.
+      expect(await h.store.record('d', { ...transfer, id: 'transfer:CA1:u', event: 'e2' }, KEEP)).toEqual({ attempt: 2, counts: null });
+      expect(await h.store.events('d')).toEqual(['e2', 'e1']);
+      await h.store.recordCall('CA1', 'e1', KEEP);
+      await h.store.recordCall('CA1', 'e1', KEEP);
+      await h.store.recordCall('CA1', 'e2', KEEP);
+      expect(await h.store.callEvents('CA1')).toEqual(['e2', 'e1']);
+      await waitFor(() => heard.length === 3);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(heard.map((m) => JSON.parse(m) as unknown)).toEqual([
+        { n: 1, attempt: 1 },
+        { type: 'outcomes', day: 'd', counts: { x: 1 } },
+        { n: 1, attempt: 2 },
+      ]);
+    });
+
     test('a published message reaches every subscriber; one that stopped hears nothing more', async () => {
       const heard: string[][] = [[], []];
       const stops = heard.map((list) => h.store.subscribe({ message: (m) => list.push(m), resync: () => {} }));
@@ -250,7 +279,8 @@ test('after a lost connection to Redis comes back, subscribers are told to read 
   try {
     let resyncs = 0;
     const heard: string[] = [];
-    store.subscribe({ message: (m) => heard.push(m), resync: () => resyncs++ });
+    const connection: boolean[] = [];
+    store.subscribe({ message: (m) => heard.push(m), resync: () => resyncs++, connection: (up) => connection.push(up) });
     const subscriber = (store as unknown as { subscriber: Redis }).subscriber;
     await new Promise((resolve) => subscriber.once('ready', resolve));
     // The listening connection drops, as in a failover or a restart; the client connects again by itself.
@@ -261,6 +291,8 @@ test('after a lost connection to Redis comes back, subscribers are told to read 
       void store.publish('after');
       return heard.includes('after');
     }, 5000);
+    // Listeners heard the connection come, go and come back (the page says whether it is live).
+    expect(connection).toEqual([true, false, true]);
   } finally {
     await store.close();
     redis.disconnect();

@@ -50,3 +50,52 @@ test('the desk writes the events of 100 ms together, each dated when it happened
   expect((await desk.day('2026-12-01')).cards.map((c) => c.callSid)).toEqual([sid(2), sid(1)]);
   await store.close();
 });
+
+test('events the store does not take are kept, at most missedMax (the oldest dropped, counted), and written in order once it does', async () => {
+  let clock = Date.parse('2026-12-01T15:00:00Z');
+  const store = new MemoryDeskStore(() => clock);
+  let down = true;
+  const record = store.record.bind(store);
+  store.record = (day, what, retention) => (down ? Promise.reject(new Error('Connection is closed.')) : record(day, what, retention));
+  const metrics = new Metrics();
+  const desk = new Desk({
+    store,
+    calls: {} as SessionStore,
+    flows: FlowRegistry.fromDir('call-flows', 'portal-login'),
+    logger: createLogger('silent'),
+    metrics: new DeskMetrics(metrics),
+    timeZone: 'America/Toronto',
+    summaryTtlSeconds: 3600,
+    liveCallTtlSeconds: 3600,
+    storeTimeoutMs: 1000,
+    now: () => new Date(clock),
+    missedMax: 3,
+    missedRetryMs: 50,
+  });
+  const rescue = { cause: { kind: 'rescue', why: 'stateLost' } as const, history: null, path: null, from: '+16135550123' };
+  for (const n of [1, 2, 3]) {
+    desk.transferStarted({ callSid: sid(n), ...rescue });
+    clock += 1000;
+  }
+  desk.dialEnded({ callSid: sid(3), status: 'busy' });
+  await new Promise((resolve) => setTimeout(resolve, DESK_BATCH_MS + 150));
+  // Four events, three kept: the oldest transfer is dropped, and counted.
+  expect(desk.backlog).toBe(3);
+  const text = await metrics.registry.metrics();
+  expect(text).toContain('portal_line_desk_events_dropped_total{operation="transfer"} 1');
+  expect(text).toContain('portal_line_desk_events_waiting 3');
+
+  down = false;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(desk.backlog).toBe(0);
+  const cards = (await desk.day('2026-12-01')).cards;
+  expect(cards.map((c) => [c.callSid, c.at])).toEqual([
+    [sid(3), '2026-12-01T15:00:02.000Z'],
+    [sid(2), '2026-12-01T15:00:01.000Z'],
+  ]);
+  // The dial came after its transfer, and stays on its card.
+  expect(cards[0]!.dial).toEqual({ result: 'busy', at: '2026-12-01T15:00:03.000Z' });
+  expect(await metrics.registry.metrics()).toContain('portal_line_desk_events_waiting 0');
+  await desk.settle();
+  await store.close();
+});

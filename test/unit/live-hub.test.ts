@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Response } from 'express';
-import { LiveHub, type HubDeps } from '../../src/desk/live-hub';
+import { LIVE_TEXT, LiveHub, NOT_LIVE_TEXT, type HubDeps } from '../../src/desk/live-hub';
 import { FlowRegistry } from '../../src/engine/registry';
 import { createLogger } from '../../src/common/log';
 
@@ -56,7 +56,7 @@ const card = (n: number) => ({
 async function hubWith(extra: Record<string, unknown> = {}): Promise<{ hub: LiveHub; deliver: (text: string) => void }> {
   let deliver: (text: string) => void = () => undefined;
   const deps = {
-    desk: { day: async () => ({ cards: [], counts: {} }), today: () => '2026-12-01' },
+    desk: { day: async () => ({ cards: [], counts: {} }), today: () => '2026-12-01', backlog: 0 },
     store: {
       subscribe: (handlers: { message: (text: string) => void }) => {
         deliver = handlers.message;
@@ -224,4 +224,56 @@ test('a callback that could not be read is not left wrong on the pages: the whol
   } finally {
     jest.useRealTimers();
   }
+});
+
+test('the page is told it is not live while the subscription is down or desk events wait for the store, and live again after', async () => {
+  let connection: (up: boolean) => void = () => undefined;
+  const desk = { day: async () => ({ cards: [], counts: {} }), today: () => '2026-12-01', backlog: 0 };
+  const { hub } = await hubWith({
+    desk,
+    store: {
+      subscribe: (handlers: { connection: (up: boolean) => void }) => {
+        connection = handlers.connection;
+        return () => undefined;
+      },
+    },
+  });
+  const statuses = (page: PageResponse) =>
+    page.writes
+      .join('')
+      .split('\n\n')
+      .filter((frame) => frame.startsWith('event: status'))
+      .map((frame) => JSON.parse(frame.slice(frame.indexOf('data: ') + 6)) as { live: boolean; text: string });
+  const page = new PageResponse();
+  await hub.open(page as unknown as Response, 'session');
+  await turn();
+  expect(statuses(page)).toEqual([{ live: true, text: LIVE_TEXT }]);
+  // Its first message says so, before the day.
+  expect(page.writes.join('').indexOf('event: status')).toBeLessThan(page.writes.join('').indexOf('event: snapshot'));
+
+  connection(false);
+  await turn();
+  expect(statuses(page).at(-1)).toEqual({
+    live: false,
+    text: 'Reconnecting — updates paused. Transfers that come meanwhile will appear when the connection is back.',
+  });
+  expect(NOT_LIVE_TEXT).toMatch(/^Reconnecting — updates paused/);
+
+  // A page opened meanwhile is told at once.
+  const later = new PageResponse();
+  await hub.open(later as unknown as Response, 'session');
+  await turn();
+  expect(statuses(later)).toEqual([{ live: false, text: NOT_LIVE_TEXT }]);
+
+  // The subscription is back, but events still wait for the store: not live until they are written.
+  desk.backlog = 2;
+  connection(true);
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  expect(statuses(page).at(-1)?.live).toBe(false);
+  desk.backlog = 0;
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  expect(statuses(page).at(-1)).toEqual({ live: true, text: LIVE_TEXT });
+  expect(statuses(later).at(-1)).toEqual({ live: true, text: LIVE_TEXT });
+  expect(statuses(page)).toHaveLength(3);
+  hub.stop();
 });
