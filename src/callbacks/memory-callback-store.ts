@@ -1,9 +1,14 @@
-import type { CallbackRecord, CallbackStore, ClaimResult, CloseOutcome, CloseResult } from './callback-store';
+import type { AskLimits, AskResult, CallbackRecord, CallbackStore, ClaimResult, CloseOutcome, CloseResult } from './callback-store';
+
+const HOUR_MS = 60 * 60 * 1000;
 
 /** Callbacks in this process's memory: a local run (`npm start` without Redis). Lost with the process. */
 export class MemoryCallbackStore implements CallbackStore {
   private readonly items = new Map<string, { callback: CallbackRecord; expiresAt: number }>();
   private readonly openIds = new Set<string>();
+  /** The callback last asked for each number (by its key), and the callbacks asked in the current hour. */
+  private readonly byNumber = new Map<string, string>();
+  private hour = { at: -1, count: 0 };
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -17,11 +22,22 @@ export class MemoryCallbackStore implements CallbackStore {
     return item.callback;
   }
 
-  ask(callback: CallbackRecord, retentionSeconds: number): Promise<boolean> {
-    if (this.live(callback.id) !== null) return Promise.resolve(false);
+  ask(callback: CallbackRecord, retentionSeconds: number, limits?: AskLimits): Promise<AskResult> {
+    if (this.live(callback.id) !== null) return Promise.resolve('already');
+    const hour = Math.floor(callback.askedAt / HOUR_MS);
+    if (limits !== undefined) {
+      const other = this.byNumber.get(limits.numberKey);
+      if (other !== undefined && this.openIds.has(other) && this.live(other) !== null) return Promise.resolve('open');
+      if (this.hour.at !== hour) this.hour = { at: hour, count: 0 };
+      if (this.hour.count >= limits.hourlyLimit) return Promise.resolve('limit');
+    }
     this.items.set(callback.id, { callback: { ...callback }, expiresAt: this.now() + retentionSeconds * 1000 });
     this.openIds.add(callback.id);
-    return Promise.resolve(true);
+    if (limits !== undefined) {
+      this.byNumber.set(limits.numberKey, callback.id);
+      this.hour.count++;
+    }
+    return Promise.resolve('kept');
   }
 
   open(): Promise<CallbackRecord[]> {
@@ -52,6 +68,7 @@ export class MemoryCallbackStore implements CallbackStore {
     found.status = outcome;
     found.closedAt = at;
     this.openIds.delete(id);
+    for (const [key, other] of this.byNumber) if (other === id) this.byNumber.delete(key);
     return Promise.resolve('closed');
   }
 

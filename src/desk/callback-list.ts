@@ -1,5 +1,5 @@
 import type { CallbackRecord } from '../callbacks/callback-store';
-import { forReading, groupedReference, readableNumber } from './cards';
+import { forReading, groupedReference, numberHtml } from './cards';
 import { html, type Html } from './html';
 import { dateTimeOf } from './time';
 
@@ -37,7 +37,7 @@ function callbackCard(c: CallbackRecord, base: string, timeZone: string, csrf: s
       <dl>
         <dt>Call</dt>
         <dd>
-          <a href="tel:${c.number}">${readableNumber(c.number)}</a>
+          ${numberHtml(c.number)}
           ${c.numberFrom === 'keyed' ? '(keyed in by the caller)' : '(the number they called from)'}
         </dd>
         <dt>Asked</dt>

@@ -40,6 +40,9 @@ export function createRequests(options: RequestOptions): RequestParts {
     metrics,
     logger,
     retentionDays: config.CALLBACK_RETENTION_DAYS,
+    rules: { countries: config.CALLBACK_ALLOWED_COUNTRIES, own: [config.BSD_NUMBER, config.TWILIO_MESSAGING_FROM] },
+    hourlyLimit: config.CALLBACK_HOURLY_LIMIT,
+    secret: config.TWILIO_AUTH_TOKEN,
     ...(now === undefined ? {} : { now: () => now().getTime() }),
   });
   callbacks.start();

@@ -44,6 +44,11 @@ export interface TurnDeps {
   hours?: DeskHours;
   /** Whether text messages can be sent: only then is "press 8" offered. */
   textMessages?: boolean;
+  /**
+   * Which numbers the desk may call back for a call from `from` to `to` (the caller's own is offered only when it
+   * may; a keyed one is asked for again when it may not). Unset: any.
+   */
+  callbackNumbers?: (from: string | undefined, to: string | undefined) => SpeakingContext['callbackNumbers'];
   /** Keeps callbacks and queues text messages the caller asks for; without it every request is refused. */
   requests?: RequestHandler;
   /** The clock, for the desk's hours. */
@@ -113,13 +118,25 @@ export class CallTurns {
    * moves on by how it went. A request that fails or takes too long is refused: the caller is told so, never that
    * it was done.
    */
-  private async settled(callSid: string, compiled: CompiledFlow, turn: Turn, from: string | undefined): Promise<Turn> {
+  /** What the prompts say now, and which numbers a call from `from` to `to` may be called back on. */
+  private speakingFor(from: string | undefined, to: string | undefined): SpeakingContext {
+    const numbers = this.deps.callbackNumbers?.(from, to);
+    return numbers === undefined ? this.speaking : { ...this.speaking, callbackNumbers: numbers };
+  }
+
+  private async settled(
+    callSid: string,
+    compiled: CompiledFlow,
+    turn: Turn,
+    from: string | undefined,
+    to: string | undefined,
+  ): Promise<Turn> {
     const { pending, reference, history, transfer } = turn.call.context;
     if (pending === null) return turn;
     let outcome: ActionOutcome = 'refused';
     if (this.deps.requests !== undefined) {
       const reason = transferOf(compiled.flow, transfer ?? SYSTEM.bsdRequest).reason;
-      const request = { callSid, from, reference, flowId: compiled.flow.id, reason, told: history, pending };
+      const request = { callSid, from, to, reference, flowId: compiled.flow.id, reason, told: history, pending };
       try {
         outcome = await withDeadline(this.deps.requests.perform(request), this.deps.storeTimeoutMs, 'keeping the request');
       } catch {
@@ -131,9 +148,9 @@ export class CallTurns {
   }
 
   /** The incoming-call webhook (`event` null) or a later turn with its event and `t`; always answers. */
-  async handle(callSid: string, event: CallEvent | null, t: number | null, from?: string): Promise<TurnResult> {
+  async handle(callSid: string, event: CallEvent | null, t: number | null, from?: string, to?: string): Promise<TurnResult> {
     try {
-      return await withDeadline(this.step(callSid, event, t, from), this.deps.turnTimeoutMs, 'the turn');
+      return await withDeadline(this.step(callSid, event, t, from, to), this.deps.turnTimeoutMs, 'the turn');
     } catch (error) {
       // The store is slow or unreachable: answer without it.
       const extra = { error: (error as Error).message };
@@ -144,7 +161,13 @@ export class CallTurns {
     }
   }
 
-  private async step(callSid: string, event: CallEvent | null, t: number | null, caller: string | undefined): Promise<TurnResult> {
+  private async step(
+    callSid: string,
+    event: CallEvent | null,
+    t: number | null,
+    caller: string | undefined,
+    called: string | undefined,
+  ): Promise<TurnResult> {
     const knownFlow = (id: string) => this.deps.flows.get(id) !== undefined;
     const cached = event === null ? undefined : this.recent.get(callSid);
     let stored: Found | undefined;
@@ -171,7 +194,8 @@ export class CallTurns {
         case 'advance': {
           saves++;
           const compiled = this.flowOf(decision.from);
-          const next = await this.settled(callSid, compiled, advance(compiled, decision.from.record, event!, this.speaking), caller);
+          const speaking = this.speakingFor(caller, called);
+          const next = await this.settled(callSid, compiled, advance(compiled, decision.from.record, event!, speaking), caller, called);
           if (await this.save(callSid, compiled, next, decision.from.version))
             return this.render(next, decision.from.version + 1, 'advanced', compiled);
           break;
@@ -181,7 +205,7 @@ export class CallTurns {
           const { from } = decision;
           const compiled = this.flowOf(from);
           const next = decision.step
-            ? await this.settled(callSid, compiled, advance(compiled, from.record, event!, this.speaking), caller)
+            ? await this.settled(callSid, compiled, advance(compiled, from.record, event!, this.speakingFor(caller, called)), caller, called)
             : replay(compiled, from.record, this.speaking);
           const version = Math.max(from.version, decision.over) + 1;
           if (await this.restore(callSid, compiled, next, version))

@@ -14,7 +14,7 @@ import { startLine, type StoreKind, type TestLine } from '../helpers/line';
  * the desk's page at once (live), an agent claims it (one agent at a time) and closes it; the counts are on /metrics.
  */
 
-const CALLER = '+15555550123';
+const CALLER = '+12045550123';
 const FLOW = portalLogin().flow;
 const reasonOf = (node: string) => (FLOW.nodes[node] as { reason: string }).reason;
 
@@ -86,7 +86,7 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
       const live = JSON.parse((await stream.next((e) => e.event === 'callback', 2000)).data) as { id: string; html: string };
       expect(live.id).toBe(`callback-${sid}`);
       expect(live.html).toContain(`callback-${sid}`);
-      expect(live.html).toContain('+1 555 555 0123');
+      expect(live.html).toContain('(204) 555-0123');
       expect(live.html).toContain(reasonOf('username-ticket'));
       expect(live.html).toContain('Entered the email address used at set-up: yes');
 

@@ -252,7 +252,7 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
       expect(data.announce).toBe(`New transfer: reference ${reference.slice(0, 3)} ${reference.slice(3)}, mfa reset new device.`);
       expect(data.html).toContain(`Reference ${reference.slice(0, 3)} ${reference.slice(3)}`);
       expect(data.html).toContain(forReading(reasonOf('mfa-reset-new-device')));
-      expect(data.html).toContain('<a href="tel:+15555550123">+1 555 555 0123</a>');
+      expect(data.html).toContain('<a href="tel:+15555550123">(555) 555-0123</a>');
       // What the caller told the line, and how: "pressed 1" and "said no" alike, never the words as spoken.
       expect(data.html).toContain(`<li>${forReading(noteOf('mfa-changed-device'))}: yes (pressed 1)</li>`);
       expect(data.html).toContain(`<li>${forReading(noteOf('mfa-uninstalled-app'))}: no (said no, confidence 0.93)</li>`);
@@ -420,7 +420,7 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
       card: { from: CALLER, reasonId: 'username-verification', dial: { result: 'answered' } },
     });
     const page = (await agent.get(`/desk?reference=${reference}`)).text;
-    expect(page).toContain('<a href="tel:+15555550123">+1 555 555 0123</a>');
+    expect(page).toContain('<a href="tel:+15555550123">(555) 555-0123</a>');
     expect(page).toContain(escapeHtml(forReading(reasonOf('username-verification'))));
     expect(page).toContain('Answered by the desk');
     expect(page.replace(/<[^>]+>/g, '')).toContain('username (3: not sure)');
