@@ -36,10 +36,7 @@ function callbackCard(c: CallbackRecord, base: string, timeZone: string, csrf: s
       <h3>Reference ${groupedReference(c.reference)}</h3>
       <dl>
         <dt>Call</dt>
-        <dd>
-          ${numberHtml(c.number)}
-          ${c.numberFrom === 'keyed' ? '(keyed in by the caller)' : '(the number they called from)'}
-        </dd>
+        <dd>${numberHtml(c.number)} ${c.numberFrom === 'keyed' ? '(keyed in by the caller)' : '(the number they called from)'}</dd>
         <dt>Asked</dt>
         <dd><time datetime="${asked}">${dateTimeOf(asked, timeZone)}</time></dd>
         <dt>Reason</dt>

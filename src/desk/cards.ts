@@ -94,9 +94,7 @@ export function transferCardHtml(card: TransferCard, timeZone: string, flows: Fl
       <p class="reason">${forReading(card.reason)}</p>
       <dl class="facts">
         <dt>Caller's number</dt>
-        <dd class="number">
-          ${card.from === null ? html`<span class="muted">not given</span>` : numberHtml(card.from)}
-        </dd>
+        <dd class="number">${card.from === null ? html`<span class="muted">not given</span>` : numberHtml(card.from)}</dd>
         <dt>Desk</dt>
         ${deskLine(card, timeZone)}
       </dl>

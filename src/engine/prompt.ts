@@ -193,7 +193,11 @@ function composeKeypadPrompt(
   if (state === SYSTEM.afterDesk) return { kind: 'end', node: state, say: [say(flow.system.afterDesk)] };
   if (state === SYSTEM.goodbye) return { kind: 'end', node: state, say: [say(flow.system.goodbye)] };
   if (state === SYSTEM.callbackBooked)
-    return { kind: 'end', node: state, say: [say(context.notice === 'callbackOpen' ? flow.system.callback.open : flow.system.callback.booked)] };
+    return {
+      kind: 'end',
+      node: state,
+      say: [say(context.notice === 'callbackOpen' ? flow.system.callback.open : flow.system.callback.booked)],
+    };
   if (state === SYSTEM.textQueued) return { kind: 'end', node: state, say: [say(flow.system.text.deskQueued)] };
   if (node?.type === 'end') return { kind: 'end', node: state, say: [...aside, say(node.say)] };
 

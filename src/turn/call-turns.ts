@@ -205,7 +205,13 @@ export class CallTurns {
           const { from } = decision;
           const compiled = this.flowOf(from);
           const next = decision.step
-            ? await this.settled(callSid, compiled, advance(compiled, from.record, event!, this.speakingFor(caller, called)), caller, called)
+            ? await this.settled(
+                callSid,
+                compiled,
+                advance(compiled, from.record, event!, this.speakingFor(caller, called)),
+                caller,
+                called,
+              )
             : replay(compiled, from.record, this.speaking);
           const version = Math.max(from.version, decision.over) + 1;
           if (await this.restore(callSid, compiled, next, version))

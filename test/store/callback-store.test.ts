@@ -39,9 +39,9 @@ function conformance(name: string, make: () => Promise<Harness>) {
     });
 
     test('asked once per id, listed open oldest first, as asked (an empty list of notes stays a list)', async () => {
-      expect(await h.store.ask(callback('b', 2000, ['Problem: username']), 60)).toBe(true);
-      expect(await h.store.ask(callback('a', 1000), 60)).toBe(true);
-      expect(await h.other.ask(callback('a', 3000, ['again']), 60)).toBe(false);
+      expect(await h.store.ask(callback('b', 2000, ['Problem: username']), 60)).toBe('kept');
+      expect(await h.store.ask(callback('a', 1000), 60)).toBe('kept');
+      expect(await h.other.ask(callback('a', 3000, ['again']), 60)).toBe('already');
       expect(await h.other.open()).toEqual([callback('a', 1000), callback('b', 2000, ['Problem: username'])]);
     });
 
@@ -69,6 +69,41 @@ function conformance(name: string, make: () => Promise<Harness>) {
       const [one, two] = await Promise.all([h.store.expire(5000), h.other.expire(5000)]);
       expect(one + two).toBe(2);
       expect((await h.store.open()).map((c) => c.id)).toEqual(['new']);
+    });
+
+    test('one open callback per number, atomic across instances; another once it is closed or expired', async () => {
+      const limits = { numberKey: 'n1', hourlyLimit: 100 };
+      const asked = await Promise.all(
+        ['a', 'b', 'c', 'd', 'e', 'f'].map((id, i) => (i % 2 === 0 ? h.store : h.other).ask(callback(id, 1000 + i), 60, limits)),
+      );
+      expect(asked.filter((r) => r === 'kept')).toHaveLength(1);
+      expect(asked.filter((r) => r === 'open')).toHaveLength(5);
+      expect(await h.store.open()).toHaveLength(1);
+      const kept = ['a', 'b', 'c', 'd', 'e', 'f'][asked.indexOf('kept')]!;
+      // Another number is not held back; the same call asking again is 'already', not 'open'.
+      expect(await h.store.ask(callback('x', 2000), 60, { ...limits, numberKey: 'n2' })).toBe('kept');
+      expect(await h.other.ask(callback(kept, 2000), 60, limits)).toBe('already');
+      // Claimed is still open for the caller: the desk has it.
+      await h.store.claim(kept, 'alice');
+      expect(await h.other.ask(callback('g', 3000), 60, limits)).toBe('open');
+      await h.store.close(kept, 'alice', 'done', 3500);
+      expect(await h.other.ask(callback('h', 4000), 60, limits)).toBe('kept');
+      await h.store.expire(5000);
+      expect(await h.store.ask(callback('i', 6000), 60, limits)).toBe('kept');
+    });
+
+    test('at most the limit an hour on the line, atomic across instances; the next hour counts afresh', async () => {
+      const hour = 60 * 60 * 1000;
+      const at = 1000 * hour + 10;
+      const asked = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? h.store : h.other).ask(callback(`c${i}`, at + i), 60, { numberKey: `n${i}`, hourlyLimit: 3 }),
+        ),
+      );
+      expect(asked.filter((r) => r === 'kept')).toHaveLength(3);
+      expect(asked.filter((r) => r === 'limit')).toHaveLength(7);
+      expect(await h.store.open()).toHaveLength(3);
+      expect(await h.other.ask(callback('next', at + hour), 60, { numberKey: 'next', hourlyLimit: 3 })).toBe('kept');
     });
 
     test('a callback is kept for its retention, then gone', async () => {
