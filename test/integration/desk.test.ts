@@ -427,6 +427,29 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
     expect(line.logs.join('')).not.toContain(CALLER);
   });
 
+  test('a caller’s number is shown only as parsed and formatted: a spoofed From shows as "unknown number", with no link', async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn();
+    const spoofed = await transfer(['0'], '+1\u202E3210555402');
+    const text = await transfer(['0'], "Caller's number\u0007");
+    const real = await transfer(['0'], '+12045550123');
+    const page = await eventually(async () => {
+      const html = (await agent.get('/desk')).text;
+      return [spoofed, text, real].every((c) => html.includes(`id="call-${c.sid}"`)) ? html : undefined;
+    });
+    const cardOf = (sid: string) => page.slice(page.indexOf(`id="call-${sid}"`)).split('</li>')[0]!;
+    for (const sid of [spoofed.sid, text.sid]) {
+      expect(cardOf(sid)).toContain('unknown number');
+      expect(cardOf(sid)).not.toContain('tel:');
+    }
+    expect(page).not.toContain('\u202E');
+    expect(page).not.toContain('\u0007');
+    expect(cardOf(real.sid)).toContain('<a href="tel:+12045550123">(204) 555-0123</a>');
+    const found = (await agent.get(`/desk?reference=${referenceFor(spoofed.sid)}`)).text;
+    expect(found).toContain('unknown number');
+    expect(found).not.toContain('\u202E');
+  });
+
   test('search by reference: a call in progress, and after it ended, with its summary', async () => {
     const agent = new DeskAgent(line.app);
     await agent.signIn();
