@@ -217,7 +217,7 @@ test('a callback asked at a busy desk appears without reloading; the agent claim
     const card = callbacks.locator(`#callback-${sid}`);
     await card.waitFor({ timeout: 2000 });
     expect(await page.evaluate('window.sameDocument')).toBe(true);
-    expect(await card.textContent()).toContain('+1 613 555 0142');
+    expect(await card.textContent()).toContain('(613) 555-0142');
     expect(await card.textContent()).toContain(spaced(referenceFor(sid)));
     // Another page of the desk, open meanwhile, is told of each change to that callback alone.
     const other = await context.newPage();
