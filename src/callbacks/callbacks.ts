@@ -22,7 +22,8 @@ export interface CallbackAsk {
 
 /** Which numbers a call may be called back on: its own (From), and a number keyed in. */
 export interface CallbackNumbers {
-  caller: boolean;
+  /** Checked only when a callback is asked for: most turns never need it. */
+  caller(): boolean;
   keyed(digits: string): boolean;
 }
 
@@ -78,7 +79,7 @@ export class Callbacks {
   numbersFor(from: string | undefined, to: string | undefined): CallbackNumbers {
     const rules = this.rulesFor(to);
     return {
-      caller: phoneFits(from, rules).ok,
+      caller: () => phoneFits(from, rules).ok,
       keyed: (digits) => phoneFits(keyedNumber(digits) ?? digits, rules).ok,
     };
   }

@@ -32,7 +32,7 @@ export interface SpeakingContext {
    * Which numbers the desk may call back for this call: its own (false: not offered, the caller keys one), and a
    * keyed one (false: asked for again). Unset: any.
    */
-  callbackNumbers?: { caller: boolean; keyed(digits: string): boolean };
+  callbackNumbers?: { caller(): boolean; keyed(digits: string): boolean };
 }
 
 /** Fills a flow text's placeholders; flow texts are already tidied when the flow is loaded. */

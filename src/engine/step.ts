@@ -126,7 +126,7 @@ export function advance(compiled: CompiledFlow, saved: SavedCall, event: CallEve
 function unfitCallbackNumber(state: string, context: CallContext, speaking: SpeakingContext): boolean {
   const numbers = speaking.callbackNumbers;
   if (numbers === undefined) return false;
-  if (state === SYSTEM.callbackNumber) return !numbers.caller;
+  if (state === SYSTEM.callbackNumber) return !numbers.caller();
   if (state === SYSTEM.callbackConfirm) return context.callbackNumber !== null && !numbers.keyed(context.callbackNumber);
   return false;
 }
