@@ -9,6 +9,7 @@ import { maskPhone } from './log';
  * - `phoneFits` says whether a number is one a physician's phone can be (texts and callbacks cost money per use);
  * - `shownNumber` is how the desk page shows a number, and the only source of its `tel:` link;
  * - `numberPrefix` groups numbers by range (country and area code) for the per-range caps;
+ * - `spokenPhoneNumber` is how the line says a number, digit by digit;
  * - `maskedNumber` is how a log shows it.
  */
 
@@ -103,6 +104,18 @@ export function shownNumber(raw: string | null | undefined): ShownNumber {
   if (phone === undefined) return { text: UNKNOWN_NUMBER, tel: undefined };
   const text = phone.parsed.countryCallingCode === '1' ? phone.parsed.formatNational() : phone.parsed.formatInternational();
   return { text, tel: `tel:${phone.e164}` };
+}
+
+/** "+18006052965" -> "1, 8 0 0, 6 0 5, 2 9 6 5": spoken digit by digit, grouped as people say them. */
+export function spokenPhoneNumber(e164: string): string {
+  const digits = e164.replace(/\D/g, '');
+  const groups =
+    digits.length === 11 && digits.startsWith('1')
+      ? [digits.slice(0, 1), digits.slice(1, 4), digits.slice(4, 7), digits.slice(7)]
+      : digits.length === 10
+        ? [digits.slice(0, 3), digits.slice(3, 6), digits.slice(6)]
+        : [digits];
+  return groups.map((g) => g.split('').join(' ')).join(', ');
 }
 
 /** A number as a log shows it: enough to tell calls apart, not enough to call anyone. */
