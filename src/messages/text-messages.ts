@@ -81,6 +81,7 @@ export class TextMessages {
     const now = this.deps.now?.() ?? new Date();
     const prefix = numberPrefix(fit.phone);
     const capped = await this.deps.caps.take(
+      id,
       [
         { name: 'line', limit: this.deps.hourlyLimit },
         { name: `prefix:${prefix}`, limit: this.deps.prefixHourlyLimit },

@@ -111,6 +111,24 @@ describe.each<StoreKind>(['redis', 'memory'])('text messages on the %s store', (
     scope.done();
   });
 
+  test('a text asked again in the same call is not counted again: the caller hears it was sent, not refused', async () => {
+    line = await startLine(kind, { ...TEXTS, SMS_HOURLY_LIMIT: '1' });
+    const scope = nock(API)
+      .post(PATH)
+      .reply(201, { sid: `SM${'9'.repeat(32)}`, status: 'queued' });
+    const sid = callSid();
+    const from = '+12045550123';
+    let twiml = (await line.post('/voice', { CallSid: sid, From: from, To: LINE }).expect(200)).text;
+    for (const key of ['2', '8', '8'])
+      twiml = (await line.post(`/voice/input?t=${nextTurn(twiml)}`, { CallSid: sid, From: from, To: LINE, Digits: key }).expect(200)).text;
+    expect(twiml).toContain(FLOW.system.text.already);
+    expect(await notSent(line, 'line')).toBe(0);
+    // Another call is over the line's cap of one.
+    expect(await askText(line, '+16135550101')).toContain(FLOW.system.text.refused);
+    await eventually(async () => (scope.isDone() ? true : undefined), 3000);
+    scope.done();
+  });
+
   test('thirty calls from thirty numbers of one range queue no more texts than the range’s cap', async () => {
     line = await startLine(kind, { ...TEXTS, SMS_PREFIX_HOURLY_LIMIT: '4' });
     const scope = nock(API)
