@@ -7,29 +7,35 @@ export interface Cap {
 }
 
 /**
- * Caps an hour on text messages, over every instance: `take` counts one text under every cap, or, when one of them
- * is full, counts nothing and returns that cap's name. Counts start again on each clock hour.
+ * Caps an hour on text messages, over every instance: `take` counts the text `id` (a call and a kind of message)
+ * under every cap, or, when one of them is full, counts nothing and returns that cap's name. The same `id` again
+ * within the hour is not counted again (a caller pressing 8 twice is told it was sent already, not refused).
+ * Counts start again on each clock hour.
  */
 export interface TextCaps {
-  take(caps: readonly Cap[], at: Date): Promise<{ ok: true } | { ok: false; cap: string }>;
+  take(id: string, caps: readonly Cap[], at: Date): Promise<{ ok: true } | { ok: false; cap: string }>;
 }
 
 const HOUR_MS = 60 * 60 * 1000;
 const hourOf = (at: Date) => Math.floor(at.getTime() / HOUR_MS);
 
 /**
- * Count one text under several caps, all or none.
- * KEYS the caps' counts for the hour. ARGV[1] how long a count lives (seconds), ARGV[2..] each cap's limit.
- * Returns 0 when every count was raised, else the 1-based index of the first full cap (nothing counted).
+ * Count one text under several caps, all or none, once.
+ * KEYS[1] the text's own key (set once it is counted), KEYS[2..] the caps' counts for the hour.
+ * ARGV[1] how long the keys live (seconds), ARGV[2..] each cap's limit.
+ * Returns 0 when every count was raised (or the text was counted before), else the 1-based index of the first full
+ * cap (nothing counted).
  */
 const TAKE_CAPS = `
-for i, key in ipairs(KEYS) do
-  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[i + 1]) then return i end
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+for i = 2, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[i]) then return i - 1 end
 end
-for _, key in ipairs(KEYS) do
-  redis.call('INCR', key)
-  redis.call('EXPIRE', key, ARGV[1])
+for i = 2, #KEYS do
+  redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[1])
 end
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
 return 0`;
 
 type Client = Redis | Cluster;
@@ -46,10 +52,10 @@ export class RedisTextCaps implements TextCaps {
     this.redis = client as typeof this.redis;
   }
 
-  async take(caps: readonly Cap[], at: Date): Promise<{ ok: true } | { ok: false; cap: string }> {
+  async take(id: string, caps: readonly Cap[], at: Date): Promise<{ ok: true } | { ok: false; cap: string }> {
     const hour = hourOf(at);
     // The {sms} hash tag: one slot with the other text-message keys on a cluster.
-    const keys = caps.map((c) => `${this.prefix}:{sms}:hour:${hour}:${c.name}`);
+    const keys = [`${this.prefix}:{sms}:hour:${hour}:text:${id}`, ...caps.map((c) => `${this.prefix}:{sms}:hour:${hour}:${c.name}`)];
     const full = await this.redis.takeTextCaps(keys.length, ...keys, 2 * 60 * 60, ...caps.map((c) => c.limit));
     return full === 0 ? { ok: true } : { ok: false, cap: caps[full - 1]!.name };
   }
@@ -59,16 +65,20 @@ export class RedisTextCaps implements TextCaps {
 export class MemoryTextCaps implements TextCaps {
   private hour = -1;
   private readonly counts = new Map<string, number>();
+  private readonly counted = new Set<string>();
 
-  take(caps: readonly Cap[], at: Date): Promise<{ ok: true } | { ok: false; cap: string }> {
+  take(id: string, caps: readonly Cap[], at: Date): Promise<{ ok: true } | { ok: false; cap: string }> {
     const hour = hourOf(at);
     if (hour !== this.hour) {
       this.hour = hour;
       this.counts.clear();
+      this.counted.clear();
     }
+    if (this.counted.has(id)) return Promise.resolve({ ok: true });
     const full = caps.find((c) => (this.counts.get(c.name) ?? 0) >= c.limit);
     if (full !== undefined) return Promise.resolve({ ok: false, cap: full.name });
     for (const c of caps) this.counts.set(c.name, (this.counts.get(c.name) ?? 0) + 1);
+    this.counted.add(id);
     return Promise.resolve({ ok: true });
   }
 }
