@@ -113,17 +113,17 @@ export class CallTurns {
     return closed === undefined ? speaking : { ...speaking, closed };
   }
 
-  /**
-   * A turn that asked for a callback or a text message: done (kept, or queued) before the answer, and the call
-   * moves on by how it went. A request that fails or takes too long is refused: the caller is told so, never that
-   * it was done.
-   */
   /** What the prompts say now, and which numbers a call from `from` to `to` may be called back on. */
   private speakingFor(from: string | undefined, to: string | undefined): SpeakingContext {
     const numbers = this.deps.callbackNumbers?.(from, to);
     return numbers === undefined ? this.speaking : { ...this.speaking, callbackNumbers: numbers };
   }
 
+  /**
+   * A turn that asked for a callback or a text message: done (kept, or queued) before the answer, and the call
+   * moves on by how it went. A request that fails or takes too long is refused: the caller is told so, never that
+   * it was done.
+   */
   private async settled(
     callSid: string,
     compiled: CompiledFlow,
