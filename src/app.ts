@@ -72,6 +72,7 @@ export function buildApp(deps: AppDeps): express.Express {
     turnTimeoutMs: config.TURN_TIMEOUT_MS,
     ...(config.deskHours && { hours: config.deskHours }),
     textMessages: requests.messages !== undefined,
+    callbackNumbers: (from, to) => requests.callbacks.numbersFor(from, to),
     requests: requests.requests,
     ...(deps.now && { now: deps.now }),
   });

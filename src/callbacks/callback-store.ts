@@ -20,6 +20,18 @@ export const callbackRecord = z.object({
 });
 export type CallbackRecord = z.infer<typeof callbackRecord>;
 
+/**
+ * What a callback asked for must respect: one open callback per number (`numberKey` stands for the number, as a
+ * keyed digest), and at most `hourlyLimit` callbacks asked in a clock hour on the whole line.
+ */
+export interface AskLimits {
+  numberKey: string;
+  hourlyLimit: number;
+}
+
+/** 'kept'; 'already' (this call asked before, or this attempt was withdrawn before its ask arrived); 'open' (another call's callback to the number is open); 'limit'. */
+export type AskResult = 'kept' | 'already' | 'open' | 'limit';
+
 export type ClaimResult = 'claimed' | 'taken' | 'gone';
 export type CloseResult = 'closed' | 'not-yours' | 'gone';
 export type CloseOutcome = 'done' | 'not-reached';
@@ -40,8 +52,10 @@ export function parseCallback(json: string | null | undefined): CallbackRecord |
  * nothing), or in memory for a local run.
  *
  * Contract (test/store/callback-store.test.ts runs it against both):
- * - `ask` keeps a callback under its id for `retentionSeconds` and lists it as open; asked again with the same id it
- *   changes nothing and returns false (a retried webhook creates one callback, never two).
+ * - `ask` keeps a callback under its id for `retentionSeconds`, lists it as open and returns 'kept'; asked again with
+ *   the same id it changes nothing and returns 'already' (a retried webhook creates one callback, never two). With
+ *   `limits`, it keeps nothing and returns 'open' while another callback to the same number is open (or claimed),
+ *   or 'limit' when the hour's callbacks reach the limit. Atomic across instances.
  * - `open` lists the callbacks not yet closed (open or claimed), oldest first.
  * - `claim` gives an open callback to one agent: 'claimed' for them (again for the same agent), 'taken' when another
  *   agent holds it or it is closed, 'gone' when there is none (expired). Atomic across instances.
@@ -56,7 +70,7 @@ export function parseCallback(json: string | null | undefined): CallbackRecord |
  *   own attempt's `withdraw` (a slow store) changes nothing; another attempt's `ask` books it again.
  */
 export interface CallbackStore {
-  ask(callback: CallbackRecord, retentionSeconds: number, attempt?: string): Promise<boolean>;
+  ask(callback: CallbackRecord, retentionSeconds: number, attempt?: string, limits?: AskLimits): Promise<AskResult>;
   withdraw(id: string, attempt: string, retentionSeconds: number): Promise<boolean>;
   open(): Promise<CallbackRecord[]>;
   get(id: string): Promise<CallbackRecord | null>;

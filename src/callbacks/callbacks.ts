@@ -1,6 +1,8 @@
 import { Counter } from 'prom-client';
 import type { ActionOutcome } from '../engine/call-machine';
+import { keyedDigest } from '../common/keyed-digest';
 import { maskPhone, type Logger } from '../common/log';
+import { keyedNumber, parseE164, phoneFits, type PhoneRules } from '../common/phone-number';
 import type { Metrics } from '../common/metrics';
 import type { CallbackRecord, CallbackStore, ClaimResult, CloseOutcome, CloseResult } from './callback-store';
 
@@ -16,6 +18,15 @@ export interface CallbackAsk {
   keyed: string | null;
   /** The turn's attempt (callback-store.ts): withdrawn by it when its caller is not told the callback is booked. */
   attempt?: string;
+  /** The number the caller called (To): the line's own, never called back. */
+  to?: string | undefined;
+}
+
+/** Which numbers a call may be called back on: its own (From), and a number keyed in. */
+export interface CallbackNumbers {
+  /** Checked only when a callback is asked for: most turns never need it. */
+  caller(): boolean;
+  keyed(digits: string): boolean;
 }
 
 export interface CallbacksDeps {
@@ -23,10 +34,15 @@ export interface CallbacksDeps {
   metrics: Metrics;
   logger: Logger;
   retentionDays: number;
+  /** What a number must be to be called back (CALLBACK_ALLOWED_COUNTRIES; never the line's or the desk's own). */
+  rules: PhoneRules;
+  /** Callbacks asked in an hour on the whole line, at most (CALLBACK_HOURLY_LIMIT). */
+  hourlyLimit: number;
+  /** Keys the digest that stands for a number in the store (the Twilio auth token). */
+  secret: string;
   now?: () => number;
 }
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 /** How often each instance takes expired callbacks off the open list. */
 const SWEEP_MS = 60_000;
 /** How often a withdrawal that could not reach the store is tried again. */
@@ -41,6 +57,7 @@ const WITHDRAW_PENDING_MAX = 1_000;
  */
 export class Callbacks {
   private readonly counter: Counter;
+  private readonly refusals: Counter;
   private readonly listeners = new Set<(id?: string) => void>();
   private timer: NodeJS.Timeout | undefined;
   /** Withdrawals the store did not take yet (unreachable), by `id attempt`, tried again until they land. */
@@ -55,6 +72,26 @@ export class Callbacks {
       registers: [deps.metrics.registry],
     });
     for (const event of ['asked', 'done', 'not-reached', 'expired', 'withdrawn', 'withdraw-dropped']) this.counter.inc({ event }, 0);
+    this.refusals = new Counter({
+      name: 'portal_line_callbacks_not_booked_total',
+      help: 'Callbacks the line would not book, by reason: the number is not one a phone can be (not-a-number, invalid, country, type, own), one is open for the number already (open), or the cap an hour is reached (line).',
+      labelNames: ['reason'],
+      registers: [deps.metrics.registry],
+    });
+    for (const reason of ['not-a-number', 'invalid', 'country', 'type', 'own', 'open', 'line']) this.refusals.inc({ reason }, 0);
+  }
+
+  private rulesFor(to: string | undefined): PhoneRules {
+    return { ...this.deps.rules, own: [...this.deps.rules.own, to] };
+  }
+
+  /** Which numbers a call from `from` to `to` may be called back on: what the line offers and accepts. */
+  numbersFor(from: string | undefined, to: string | undefined): CallbackNumbers {
+    const rules = this.rulesFor(to);
+    return {
+      caller: () => phoneFits(from, rules).ok,
+      keyed: (digits) => phoneFits(keyedNumber(digits) ?? digits, rules).ok,
+    };
   }
 
   private now(): number {
@@ -84,13 +121,21 @@ export class Callbacks {
     }
   }
 
-  /** Keeps a callback, once per call: 'queued' when kept now, 'already' when the call asked before. */
+  /**
+   * Keeps a callback, once per call: 'queued' when kept now, 'already' when the call asked before, 'open' when an
+   * earlier call's callback to the same number is still open; 'refused' for a number the desk must not call (premium,
+   * foreign, not a phone line, the line's own) or over the line's cap an hour.
+   */
   async ask(ask: CallbackAsk): Promise<ActionOutcome> {
-    const number = ask.keyed !== null ? `+1${ask.keyed}` : ask.from;
-    if (number === undefined || !E164.test(number)) {
-      this.deps.logger.warn({ callSid: ask.callSid, from: maskPhone(ask.from) }, 'callback refused: no number to call back');
+    const given = ask.keyed !== null ? (keyedNumber(ask.keyed) ?? ask.keyed) : parseE164(ask.from);
+    const fit = phoneFits(given, this.rulesFor(ask.to));
+    const log = { callSid: ask.callSid, reference: ask.reference, number: maskPhone(ask.keyed ?? ask.from) };
+    if (!fit.ok) {
+      this.refusals.inc({ reason: fit.why });
+      this.deps.logger.warn({ ...log, reason: fit.why }, 'callback refused: not a number the desk calls back');
       return 'refused';
     }
+    const number = fit.phone.e164;
     const callback: CallbackRecord = {
       id: ask.callSid,
       reference: ask.reference,
@@ -103,10 +148,21 @@ export class Callbacks {
       claimedBy: null,
       closedAt: null,
     };
-    const kept = await this.deps.store.ask(callback, this.retentionSeconds, ask.attempt);
-    if (!kept) return 'already';
+    const numberKey = keyedDigest(this.deps.secret, 'callback-number', number);
+    const kept = await this.deps.store.ask(callback, this.retentionSeconds, ask.attempt, { numberKey, hourlyLimit: this.deps.hourlyLimit });
+    if (kept === 'already') return 'already';
+    if (kept === 'open') {
+      this.refusals.inc({ reason: 'open' });
+      this.deps.logger.info(log, 'callback not booked: one for this number is open already');
+      return 'open';
+    }
+    if (kept === 'limit') {
+      this.refusals.inc({ reason: 'line' });
+      this.deps.logger.warn(log, "callback refused: the line's cap an hour is reached");
+      return 'refused';
+    }
     this.counter.inc({ event: 'asked' });
-    this.deps.logger.info({ callSid: ask.callSid, reference: ask.reference, number: maskPhone(number) }, 'callback asked');
+    this.deps.logger.info({ ...log, number: maskPhone(number) }, 'callback asked');
     this.changed(callback.id);
     return 'queued';
   }

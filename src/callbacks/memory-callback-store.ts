@@ -1,4 +1,6 @@
-import type { CallbackRecord, CallbackStore, ClaimResult, CloseOutcome, CloseResult } from './callback-store';
+import type { AskLimits, AskResult, CallbackRecord, CallbackStore, ClaimResult, CloseOutcome, CloseResult } from './callback-store';
+
+const HOUR_MS = 60 * 60 * 1000;
 
 /** A callback kept, with the attempts that hold it and those withdrawn (callback-store.ts). */
 interface Item {
@@ -14,6 +16,9 @@ interface Item {
 export class MemoryCallbackStore implements CallbackStore {
   private readonly items = new Map<string, Item>();
   private readonly openIds = new Set<string>();
+  /** The callback last asked for each number (by its key), and the callbacks asked in the current hour. */
+  private readonly byNumber = new Map<string, string>();
+  private hour = { at: -1, count: 0 };
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -31,12 +36,19 @@ export class MemoryCallbackStore implements CallbackStore {
     return item === undefined || item.withdrawn ? null : item.callback;
   }
 
-  ask(callback: CallbackRecord, retentionSeconds: number, attempt = 'ask'): Promise<boolean> {
+  ask(callback: CallbackRecord, retentionSeconds: number, attempt = 'ask', limits?: AskLimits): Promise<AskResult> {
     const item = this.item(callback.id);
-    if (item?.gone.has(attempt) === true) return Promise.resolve(false);
+    if (item?.gone.has(attempt) === true) return Promise.resolve('already');
     if (item !== undefined && !item.withdrawn) {
       item.holds.add(attempt);
-      return Promise.resolve(false);
+      return Promise.resolve('already');
+    }
+    const hour = Math.floor(callback.askedAt / HOUR_MS);
+    if (limits !== undefined) {
+      const other = this.byNumber.get(limits.numberKey);
+      if (other !== undefined && this.openIds.has(other) && this.live(other) !== null) return Promise.resolve('open');
+      if (this.hour.at !== hour) this.hour = { at: hour, count: 0 };
+      if (this.hour.count >= limits.hourlyLimit) return Promise.resolve('limit');
     }
     this.items.set(callback.id, {
       callback: { ...callback },
@@ -46,7 +58,11 @@ export class MemoryCallbackStore implements CallbackStore {
       gone: item?.gone ?? new Set(),
     });
     this.openIds.add(callback.id);
-    return Promise.resolve(true);
+    if (limits !== undefined) {
+      this.byNumber.set(limits.numberKey, callback.id);
+      this.hour.count++;
+    }
+    return Promise.resolve('kept');
   }
 
   withdraw(id: string, attempt: string, retentionSeconds: number): Promise<boolean> {
@@ -98,6 +114,7 @@ export class MemoryCallbackStore implements CallbackStore {
     found.status = outcome;
     found.closedAt = at;
     this.openIds.delete(id);
+    for (const [key, other] of this.byNumber) if (other === id) this.byNumber.delete(key);
     return Promise.resolve('closed');
   }
 

@@ -1,6 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import {
   parseCallback,
+  type AskLimits,
+  type AskResult,
   type CallbackRecord,
   type CallbackStore,
   type ClaimResult,
@@ -9,28 +11,41 @@ import {
 } from './callback-store';
 
 /**
- * Ask for a callback once.
+ * Ask for a callback once, at most one open per number, and within the line's limit an hour.
  * KEYS[1] the callback (a hash: `record`, the JSON as asked; `status`, `claimedBy`, `closedAt`; `hold:<attempt>`
  * for each attempt that holds it, `gone:<attempt>` for each withdrawn; with a time to live), KEYS[2] the open list
- * (sorted set, score = time asked).
+ * (sorted set, score = time asked), KEYS[3] the id of the callback last asked for the number, KEYS[4] the count of
+ * callbacks asked this hour.
  * ARGV[1] its id, ARGV[2] the JSON, ARGV[3] when it was asked (epoch ms), ARGV[4] its time to live in seconds,
- * ARGV[5] the attempt.
- * Returns 1 when kept, 0 when a callback with this id exists already (this attempt holds it too), -1 when this
- * attempt was withdrawn before its ask arrived (nothing changes).
+ * ARGV[5] the attempt, ARGV[6] the limit an hour ('' for none: then KEYS[3] and KEYS[4] are not used).
+ * Returns 'kept'; 'already' when a callback with this id exists (this attempt holds it too) or this attempt was
+ * withdrawn before its ask arrived (nothing changes); 'open' (the number's last callback is still on the open
+ * list: open or claimed); 'limit' (the hour's count is at the limit). Only 'kept' and 'already' change anything.
  */
 const ASK = `
-if redis.call('HEXISTS', KEYS[1], 'gone:' .. ARGV[5]) == 1 then return -1 end
+if redis.call('HEXISTS', KEYS[1], 'gone:' .. ARGV[5]) == 1 then return 'already' end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status and status ~= 'withdrawn' then
   redis.call('HSET', KEYS[1], 'hold:' .. ARGV[5], '1')
-  return 0
+  return 'already'
+end
+local limited = ARGV[6] ~= ''
+if limited then
+  local other = redis.call('GET', KEYS[3])
+  if other and redis.call('ZSCORE', KEYS[2], other) then return 'open' end
+  if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[6]) then return 'limit' end
 end
 redis.call('HSET', KEYS[1], 'record', ARGV[2], 'status', 'open', 'hold:' .. ARGV[5], '1')
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 -- The list lives as long as its newest callback could: nothing is kept without a time to live.
 redis.call('EXPIRE', KEYS[2], ARGV[4])
-return 1`;
+if limited then
+  redis.call('SET', KEYS[3], ARGV[1], 'EX', ARGV[4])
+  redis.call('INCR', KEYS[4])
+  redis.call('EXPIRE', KEYS[4], 7200)
+end
+return 'kept'`;
 
 /**
  * Give an open callback to one agent.
@@ -94,7 +109,18 @@ return 1`;
 
 type Client = Redis | Cluster;
 type Scripted = Client & {
-  askCallback(item: string, open: string, id: string, json: string, askedAt: number, ttl: number, attempt: string): Promise<number>;
+  askCallback(
+    item: string,
+    open: string,
+    number: string,
+    hour: string,
+    id: string,
+    json: string,
+    askedAt: number,
+    ttl: number,
+    attempt: string,
+    limit: number | '',
+  ): Promise<AskResult>;
   withdrawCallback(item: string, open: string, id: string, attempt: string, ttl: number): Promise<number>;
   claimCallback(item: string, agent: string): Promise<ClaimResult>;
   closeCallback(item: string, open: string, agent: string, outcome: CloseOutcome, at: number, id: string): Promise<CloseResult>;
@@ -113,7 +139,7 @@ export class RedisCallbackStore implements CallbackStore {
     client: Client,
     private readonly prefix: string,
   ) {
-    client.defineCommand('askCallback', { numberOfKeys: 2, lua: ASK });
+    client.defineCommand('askCallback', { numberOfKeys: 4, lua: ASK });
     client.defineCommand('claimCallback', { numberOfKeys: 1, lua: CLAIM });
     client.defineCommand('closeCallback', { numberOfKeys: 2, lua: CLOSE });
     client.defineCommand('expireCallbacks', { numberOfKeys: 1, lua: EXPIRE });
@@ -129,17 +155,20 @@ export class RedisCallbackStore implements CallbackStore {
     return `${this.prefix}:{callbacks}:open`;
   }
 
-  async ask(callback: CallbackRecord, retentionSeconds: number, attempt = 'ask'): Promise<boolean> {
-    const kept = await this.redis.askCallback(
+  ask(callback: CallbackRecord, retentionSeconds: number, attempt = 'ask', limits?: AskLimits): Promise<AskResult> {
+    const hour = Math.floor(callback.askedAt / (60 * 60 * 1000));
+    return this.redis.askCallback(
       this.item(callback.id),
       this.openKey,
+      `${this.prefix}:{callbacks}:number:${limits?.numberKey ?? ''}`,
+      `${this.prefix}:{callbacks}:hour:${hour}`,
       callback.id,
       JSON.stringify(callback),
       callback.askedAt,
       retentionSeconds,
       attempt,
+      limits?.hourlyLimit ?? '',
     );
-    return kept === 1;
   }
 
   async withdraw(id: string, attempt: string, retentionSeconds: number): Promise<boolean> {

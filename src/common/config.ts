@@ -3,6 +3,7 @@ import { deskUsers, ianaZone, timeZone, trustProxy } from './desk-config';
 import { bsdHours, closedDates, type DeskHours } from './hours';
 import { LineError } from './errors';
 import { formatPath, parseWith } from './validation';
+import { countryList } from './phone-number';
 
 /** A token any local run can use; refused in production. */
 export const LOCAL_AUTH_TOKEN = 'local-development-auth-token';
@@ -51,6 +52,17 @@ export function notARealToken(token: string): string | undefined {
 export const DEFAULT_BSD_NUMBER = '+18006052965';
 
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +18006052965');
+/** A list of regions ("US,CA"), each an ISO 3166 code libphonenumber-js knows. */
+const countries = z.string().transform((text, ctx) => {
+  try {
+    const set = countryList(text);
+    if (set.size > 0) return set;
+    ctx.addIssue({ code: 'custom', message: 'must name at least one country, such as US,CA' });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `${(error as Error).message}: use ISO 3166 codes separated by commas, such as US,CA` });
+  }
+  return z.NEVER;
+});
 const optionalString = z
   .string()
   .optional()
@@ -160,6 +172,9 @@ const schema = z
     BSD_CLOSED_DATES: optionalString.pipe(closedDates.optional()),
     // Callbacks the caller asked for are kept this long, then expire (counted on /metrics).
     CALLBACK_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+    // Callbacks go only to landlines and mobiles in these regions, at most this many an hour for the whole line.
+    CALLBACK_ALLOWED_COUNTRIES: countries.default(new Set(['US', 'CA'])),
+    CALLBACK_HOURLY_LIMIT: z.coerce.number().int().min(1).max(10_000).default(30),
     // Text messages: sent by Twilio's Messages API from a number or a messaging service; unset, none are offered.
     TWILIO_MESSAGING_FROM: optionalString.pipe(e164.optional()),
     TWILIO_MESSAGING_SERVICE_SID: optionalString.pipe(
@@ -174,6 +189,11 @@ const schema = z
       .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.twilio.com' }))
       .transform((v) => v.replace(/\/+$/, '')),
     SMS_DAILY_LIMIT: z.coerce.number().int().min(1).max(100).default(3),
+    // Texts go only to landlines and mobiles in these regions, under caps an hour for the line and for each range
+    // (country and area code): a flood of calls from one range cannot send a flood of texts.
+    SMS_ALLOWED_COUNTRIES: countries.default(new Set(['US', 'CA'])),
+    SMS_HOURLY_LIMIT: z.coerce.number().int().min(1).max(10_000).default(60),
+    SMS_PREFIX_HOURLY_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
   })
   .superRefine((env, ctx) => {
     if (env.BSD_HOURS !== undefined && env.BSD_TIMEZONE === undefined)

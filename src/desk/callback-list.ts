@@ -1,5 +1,5 @@
 import type { CallbackRecord } from '../callbacks/callback-store';
-import { forReading, groupedReference, readableNumber } from './cards';
+import { forReading, groupedReference, numberHtml } from './cards';
 import { html, type Html } from './html';
 import { dateTimeOf } from './time';
 
@@ -36,10 +36,7 @@ function callbackCard(c: CallbackRecord, base: string, timeZone: string, csrf: s
       <h3>Reference ${groupedReference(c.reference)}</h3>
       <dl>
         <dt>Call</dt>
-        <dd>
-          <a href="tel:${c.number}">${readableNumber(c.number)}</a>
-          ${c.numberFrom === 'keyed' ? '(keyed in by the caller)' : '(the number they called from)'}
-        </dd>
+        <dd>${numberHtml(c.number)} ${c.numberFrom === 'keyed' ? '(keyed in by the caller)' : '(the number they called from)'}</dd>
         <dt>Asked</dt>
         <dd><time datetime="${asked}">${dateTimeOf(asked, timeZone)}</time></dd>
         <dt>Reason</dt>

@@ -1,4 +1,5 @@
 import type { FlowRegistry } from '../engine/registry';
+import { shownNumber } from '../common/phone-number';
 import { html, type Html } from './html';
 import type { DialResult, TransferCard } from './live-messages';
 import { timeOf } from './time';
@@ -17,10 +18,19 @@ export function groupedReference(reference: string): string {
   return reference.length === 6 ? `${reference.slice(0, 3)} ${reference.slice(3)}` : reference;
 }
 
-/** "+15555550123" -> "+1 555 555 0123" for North American numbers; others as they came. */
-export function readableNumber(e164: string): string {
-  const m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
-  return m === null ? e164 : `+1 ${m[1]} ${m[2]} ${m[3]}`;
+/** "+12045550123" -> "(204) 555-0123", "+441212345678" -> "+44 121 234 5678"; anything else "unknown number". */
+export function readableNumber(raw: string): string {
+  return shownNumber(raw).text;
+}
+
+/**
+ * A caller's number on the page: shown only as parsed and formatted, its link dialling the parsed number. What is
+ * not exactly a number (free text, direction marks that would show one number and dial another) is "unknown
+ * number", with no link.
+ */
+export function numberHtml(raw: string): Html {
+  const shown = shownNumber(raw);
+  return shown.tel === undefined ? html`<span class="muted">${shown.text}</span>` : html`<a href="${shown.tel}">${shown.text}</a>`;
 }
 
 const DIAL_WORDS: Record<DialResult, string> = {
@@ -84,9 +94,7 @@ export function transferCardHtml(card: TransferCard, timeZone: string, flows: Fl
       <p class="reason">${forReading(card.reason)}</p>
       <dl class="facts">
         <dt>Caller's number</dt>
-        <dd class="number">
-          ${card.from === null ? html`<span class="muted">not given</span>` : html`<a href="tel:${card.from}">${readableNumber(card.from)}</a>`}
-        </dd>
+        <dd class="number">${card.from === null ? html`<span class="muted">not given</span>` : numberHtml(card.from)}</dd>
         <dt>Desk</dt>
         ${deskLine(card, timeZone)}
       </dl>

@@ -1,4 +1,4 @@
-import { callStory, dialLine, forReading, groupedReference, readableNumber, transferList } from './cards';
+import { callStory, dialLine, forReading, groupedReference, numberHtml, transferList } from './cards';
 import type { Day, FoundCall } from './desk';
 import { html, type Html } from './html';
 import { outcomeChart } from './outcome-chart';
@@ -192,7 +192,7 @@ function foundCall(ctx: PageContext, found: FoundCall, flows: FlowRegistry): Htm
         card?.from === null || card?.from === undefined
           ? ''
           : html`<dt>Caller's number</dt>
-              <dd class="number"><a href="tel:${card.from}">${readableNumber(card.from)}</a></dd>`
+              <dd class="number">${numberHtml(card.from)}</dd>`
       }
       ${
         card === null

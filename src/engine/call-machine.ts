@@ -30,6 +30,12 @@ export const notice = z
     'textAlready',
     'textRefused',
     'callbackFailed',
+    /** An earlier call's callback to the same number is open: nothing new was booked. */
+    'callbackOpen',
+    /** The number the caller calls from is not one the desk calls back: they are asked to key one. */
+    'callerNumberUnfit',
+    /** The number keyed is not one the desk calls back: they are asked for another. */
+    'keyedNumberUnfit',
   ])
   .nullable();
 export type Notice = z.infer<typeof notice>;
@@ -50,8 +56,11 @@ export const pendingAction = z.discriminatedUnion('kind', [
 ]);
 export type PendingAction = z.infer<typeof pendingAction>;
 
-/** How a pending action went: queued; queued already earlier in the call (not again); or not possible. */
-export const actionOutcome = z.enum(['queued', 'already', 'refused']);
+/**
+ * How a pending action went: queued; queued already earlier in the call (not again); open already from an earlier
+ * call (a callback to the same number: not again); or not possible.
+ */
+export const actionOutcome = z.enum(['queued', 'already', 'open', 'refused']);
 export type ActionOutcome = z.infer<typeof actionOutcome>;
 
 /**
@@ -131,6 +140,8 @@ export type CallEvent =
   | { type: 'SPEECH'; text: string; confidence: number }
   /** Speech that named no choice: a wrong answer. */
   | { type: 'NOT_UNDERSTOOD' }
+  /** The callback number the call is at (its own, or the one just keyed) is not one the desk calls back. */
+  | { type: 'NUMBER_UNFIT' }
   /** Speech heard with low confidence, or naming two choices: ask whether it meant `key`. */
   | { type: 'CONFIRM'; key: string; confidence: number }
   /** "No" to a confirmation: ask the question again. */
@@ -154,6 +165,7 @@ export function howLeft(event: CallEvent): string {
   if (event.type === 'REFUSE') return 'refused';
   if (event.type === 'CLOSED') return 'closed';
   if (event.type === 'ACTION') return event.outcome;
+  if (event.type === 'NUMBER_UNFIT') return 'unfit';
   return 'speech';
 }
 
@@ -230,9 +242,13 @@ export const callMachineSetup = setup({
             ? 'textQueued'
             : event.outcome === 'already'
               ? 'textAlready'
-              : 'textRefused',
+              : event.outcome === 'open'
+                ? 'callbackOpen'
+                : 'textRefused',
     }),
     callbackFailed: assign({ notice: 'callbackFailed' as Notice }),
+    callerNumberUnfit: assign({ notice: 'callerNumberUnfit' as Notice, failures: 0, callbackNumber: null }),
+    keyedNumberUnfit: assign({ notice: 'keyedNumberUnfit' as Notice, failures: 0, callbackNumber: null }),
     rememberDialProblem: assign({
       dialProblem: ({ event }) => (event.type === 'DIAL' && event.outcome !== 'connected' ? event.outcome : 'failed'),
     }),

@@ -67,6 +67,8 @@ type Transition = {
     | 'askTextDesk'
     | 'settled'
     | 'callbackFailed'
+    | 'callerNumberUnfit'
+    | 'keyedNumberUnfit'
     | { type: 'askTextSteps'; params: { node: string } }
     | { type: 'record'; params: { note: string } }
     | { type: 'answered'; params: { node: string } }
@@ -86,6 +88,7 @@ type StateConfig = {
     REFUSE?: Transition[];
     CLOSED?: Transition[];
     ACTION?: Transition[];
+    NUMBER_UNFIT?: Transition[];
   };
 };
 
@@ -231,14 +234,19 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
   states[SYSTEM.deskClosed] = {
     on: keypad(SYSTEM.deskClosed, flow, [...offers(), go(OFFER_KEYS.endCall, SYSTEM.goodbye)], SYSTEM.deskUnavailable, SYSTEM.deskClosed),
   };
+  // The turn checks the numbers (step.ts: advance): the caller's own is offered only when the desk may call it,
+  // and a keyed number the desk may not call is asked for again before it is read back.
   states[SYSTEM.callbackNumber] = {
-    on: keypad(
-      SYSTEM.callbackNumber,
-      flow,
-      [go('1', SYSTEM.callbackBooking, ['forgetNumber']), go('2', SYSTEM.callbackKeyed)],
-      SYSTEM.deskUnavailable,
-      SYSTEM.bsdRequest,
-    ),
+    on: {
+      ...keypad(
+        SYSTEM.callbackNumber,
+        flow,
+        [go('1', SYSTEM.callbackBooking, ['forgetNumber']), go('2', SYSTEM.callbackKeyed)],
+        SYSTEM.deskUnavailable,
+        SYSTEM.bsdRequest,
+      ),
+      NUMBER_UNFIT: [{ target: SYSTEM.callbackKeyed, actions: ['callerNumberUnfit'] }],
+    },
   };
   states[SYSTEM.callbackKeyed] = {
     on: keypad(
@@ -250,13 +258,16 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
     ),
   };
   states[SYSTEM.callbackConfirm] = {
-    on: keypad(
-      SYSTEM.callbackConfirm,
-      flow,
-      [go('1', SYSTEM.callbackBooking), go('2', SYSTEM.callbackKeyed, ['forgetNumber'])],
-      SYSTEM.deskUnavailable,
-      SYSTEM.bsdRequest,
-    ),
+    on: {
+      ...keypad(
+        SYSTEM.callbackConfirm,
+        flow,
+        [go('1', SYSTEM.callbackBooking), go('2', SYSTEM.callbackKeyed, ['forgetNumber'])],
+        SYSTEM.deskUnavailable,
+        SYSTEM.bsdRequest,
+      ),
+      NUMBER_UNFIT: [{ target: SYSTEM.callbackKeyed, actions: ['keyedNumberUnfit'] }],
+    },
   };
   states[SYSTEM.callbackBooking] = {
     entry: ['askCallback'],

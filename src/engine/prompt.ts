@@ -28,6 +28,11 @@ export interface SpeakingContext {
   textMessages?: boolean;
   /** False where a callback cannot be kept (the rescue path, which has no call state): "press 3" is not said. */
   callbacks?: boolean;
+  /**
+   * Which numbers the desk may call back for this call: its own (false: not offered, the caller keys one), and a
+   * keyed one (false: asked for again). Unset: any.
+   */
+  callbackNumbers?: { caller(): boolean; keyed(digits: string): boolean };
 }
 
 /** Fills a flow text's placeholders; flow texts are already tidied when the flow is loaded. */
@@ -187,7 +192,12 @@ function composeKeypadPrompt(
 
   if (state === SYSTEM.afterDesk) return { kind: 'end', node: state, say: [say(flow.system.afterDesk)] };
   if (state === SYSTEM.goodbye) return { kind: 'end', node: state, say: [say(flow.system.goodbye)] };
-  if (state === SYSTEM.callbackBooked) return { kind: 'end', node: state, say: [say(flow.system.callback.booked)] };
+  if (state === SYSTEM.callbackBooked)
+    return {
+      kind: 'end',
+      node: state,
+      say: [say(context.notice === 'callbackOpen' ? flow.system.callback.open : flow.system.callback.booked)],
+    };
   if (state === SYSTEM.textQueued) return { kind: 'end', node: state, say: [say(flow.system.text.deskQueued)] };
   if (node?.type === 'end') return { kind: 'end', node: state, say: [...aside, say(node.say)] };
 
@@ -245,6 +255,9 @@ function composeKeypadPrompt(
   } else if (context.notice === 'textQueued' || context.notice === 'textAlready' || context.notice === 'textRefused') {
     const text = flow.system.text;
     opening = [say(context.notice === 'textQueued' ? text.stepsQueued : context.notice === 'textAlready' ? text.already : text.refused)];
+  } else if (context.notice === 'callerNumberUnfit' || context.notice === 'keyedNumberUnfit') {
+    const callback = flow.system.callback;
+    opening = [say(context.notice === 'callerNumberUnfit' ? callback.callerUnfit : callback.keyedUnfit)];
   } else if (state === SYSTEM.dialFailed) {
     opening = [say(dialProblem)];
   } else if (state === SYSTEM.deskClosed) {

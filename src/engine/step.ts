@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { initialTransition } from 'xstate';
-import type { CompiledFlow } from './compile';
+import { SYSTEM, type CompiledFlow } from './compile';
 import type { ActionOutcome, CallContext, CallEvent } from './call-machine';
 import { promptFor, type Prompt, type SpeakingContext } from './prompt';
 import { pureTransition } from './pure-transition';
@@ -116,8 +116,19 @@ export function advance(compiled: CompiledFlow, saved: SavedCall, event: CallEve
   // Outside the desk's hours a transfer does not dial: the caller hears when it opens and what else they can do.
   if (speaking.closed !== undefined && compiled.transferStates.has(String(next.value)))
     next = pureTransition(compiled.machine, next, { type: 'CLOSED' });
+  // A callback goes only to a number the desk may call: the caller's own is not offered, a keyed one is asked again.
+  if (unfitCallbackNumber(String(next.value), next.context, speaking))
+    next = pureTransition(compiled.machine, next, { type: 'NUMBER_UNFIT' });
   const turn = toTurn(compiled, next, speaking);
   return event.type === 'KEY' || event.type === 'SPEECH' ? { ...turn, heard: heard.heard } : turn;
+}
+
+function unfitCallbackNumber(state: string, context: CallContext, speaking: SpeakingContext): boolean {
+  const numbers = speaking.callbackNumbers;
+  if (numbers === undefined) return false;
+  if (state === SYSTEM.callbackNumber) return !numbers.caller();
+  if (state === SYSTEM.callbackConfirm) return context.callbackNumber !== null && !numbers.keyed(context.callbackNumber);
+  return false;
 }
 
 /** How a turn's pending action went (see CallContext.pending): the call moves on by it, in the same turn. */

@@ -185,7 +185,19 @@ export const flowFile = z.strictObject({
     dialFailed: z.strictObject({ busy: text, noAnswer: text, failed: text, choices: text }),
     deskUnavailable: text,
     deskClosed: text,
-    callback: z.strictObject({ number: text, keyIn: text, confirm: text, booked: text, failed: text }),
+    callback: z.strictObject({
+      number: text,
+      keyIn: text,
+      confirm: text,
+      booked: text,
+      failed: text,
+      /** An earlier call's callback to the same number is open: nothing new is booked. */
+      open: text,
+      /** The number called from is not one the desk calls back (before "key in"). */
+      callerUnfit: text,
+      /** The number keyed is not one the desk calls back (before "key in" again). */
+      keyedUnfit: text,
+    }),
     text: z.strictObject({ stepsQueued: text, already: text, refused: text, deskQueued: text }),
     flowChanged: text,
     afterDesk: text,

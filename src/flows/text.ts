@@ -1,16 +1,7 @@
 /** Text helpers for what the line speaks. */
 
-/** "+18006052965" -> "1, 8 0 0, 6 0 5, 2 9 6 5": spoken digit by digit, grouped as people say them. */
-export function spokenPhoneNumber(e164: string): string {
-  const digits = e164.replace(/\D/g, '');
-  const groups =
-    digits.length === 11 && digits.startsWith('1')
-      ? [digits.slice(0, 1), digits.slice(1, 4), digits.slice(4, 7), digits.slice(7)]
-      : digits.length === 10
-        ? [digits.slice(0, 3), digits.slice(3, 6), digits.slice(6)]
-        : [digits];
-  return groups.map((g) => g.split('').join(' ')).join(', ');
-}
+// A phone number said digit by digit lives with the other views of a number.
+export { spokenPhoneNumber } from '../common/phone-number';
 
 /** "482913" -> "4 8 2, 9 1 3". */
 export function spokenCode(code: string): string {

@@ -142,7 +142,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
     const params = parseOr400(inputParams, req.body, 'input parameters');
     const { t } = parseOr400(turnQuery, req.query, 'query');
     const event = inputEvent(params);
-    const { heard, ...result } = await deps.turns.handle(params.CallSid, event, t, params.From);
+    const { heard, ...result } = await deps.turns.handle(params.CallSid, event, t, params.From, params.To);
     const said = answerLog(event, heard);
     return { ...result, callSid: params.CallSid, event: said.event, extra: { ...said.extra, ...result.extra } };
   });

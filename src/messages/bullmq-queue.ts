@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Cluster, type Redis } from 'ioredis';
+import { keyedDigest } from '../common/keyed-digest';
 import { ATTEMPTS, BACKOFF_MS, PermanentFailure, type MessageJob, type MessageLimits, type MessageQueue, type Send } from './message-queue';
 
 type Client = Redis | Cluster;
@@ -108,17 +108,20 @@ export class RedisMessageLimits implements MessageLimits {
     takeMessage(call: string, day: string, limit: number, callTtl: number, dayTtl: number): Promise<'ok' | 'already' | 'limit'>;
   };
 
+  /** `secret` keys the digest that stands for a number in Redis (the Twilio auth token). */
   constructor(
     client: Client,
     private readonly prefix: string,
+    private readonly secret: string,
   ) {
     client.defineCommand('takeMessage', { numberOfKeys: 2, lua: TAKE });
     this.redis = client as typeof this.redis;
   }
 
   take(callKey: string, number: string, day: string, limit: number): Promise<'ok' | 'already' | 'limit'> {
-    // The number is kept as a digest: Redis holds no caller's number for this.
-    const who = createHash('sha256').update(number).digest('hex').slice(0, 16);
+    // The number is kept as a keyed digest: Redis holds no caller's number for this, and without the secret nobody
+    // can find a number by trying the ten-digit numbers against it.
+    const who = keyedDigest(this.secret, 'text-message-daily-count', number);
     return this.redis.takeMessage(
       `${this.prefix}:{sms}:call:${callKey}`,
       `${this.prefix}:{sms}:day:${day}:${who}`,

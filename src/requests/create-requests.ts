@@ -7,6 +7,7 @@ import type { Metrics } from '../common/metrics';
 import type { FlowRegistry } from '../engine/registry';
 import { BullMessageQueue, RedisMessageLimits } from '../messages/bullmq-queue';
 import { MemoryMessageLimits, MemoryMessageQueue } from '../messages/memory-queue';
+import { MemoryTextCaps, RedisTextCaps } from '../messages/text-caps';
 import { TextMessages } from '../messages/text-messages';
 import { twilioSender } from '../messages/twilio-sender';
 import { RedisStore } from '../store/redis-store';
@@ -39,6 +40,9 @@ export function createRequests(options: RequestOptions): RequestParts {
     metrics,
     logger,
     retentionDays: config.CALLBACK_RETENTION_DAYS,
+    rules: { countries: config.CALLBACK_ALLOWED_COUNTRIES, own: [config.BSD_NUMBER, config.TWILIO_MESSAGING_FROM] },
+    hourlyLimit: config.CALLBACK_HOURLY_LIMIT,
+    secret: config.TWILIO_AUTH_TOKEN,
     ...(now === undefined ? {} : { now: () => now().getTime() }),
   });
   callbacks.start();
@@ -63,7 +67,11 @@ function textMessages({ config, store, flows, metrics, logger, now }: RequestOpt
   const zone = config.BSD_TIMEZONE ?? 'UTC';
   return new TextMessages({
     queue: redis ? new BullMessageQueue(store.client, store.prefix) : new MemoryMessageQueue(),
-    limits: redis ? new RedisMessageLimits(store.client, store.prefix) : new MemoryMessageLimits(),
+    limits: redis ? new RedisMessageLimits(store.client, store.prefix, config.TWILIO_AUTH_TOKEN) : new MemoryMessageLimits(),
+    caps: redis ? new RedisTextCaps(store.client, store.prefix) : new MemoryTextCaps(),
+    rules: { countries: config.SMS_ALLOWED_COUNTRIES, own: [config.BSD_NUMBER, config.TWILIO_MESSAGING_FROM] },
+    hourlyLimit: config.SMS_HOURLY_LIMIT,
+    prefixHourlyLimit: config.SMS_PREFIX_HOURLY_LIMIT,
     flows,
     metrics,
     logger,

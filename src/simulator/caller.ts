@@ -120,7 +120,7 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
   const common = {
     CallSid: callSid,
     AccountSid: options.accountSid ?? `AC${'0'.repeat(32)}`,
-    From: '+15555550123',
+    From: '+12045550123',
     To: '+15555550100',
     Direction: 'inbound',
     ApiVersion: '2010-04-01',

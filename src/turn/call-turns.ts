@@ -45,6 +45,11 @@ export interface TurnDeps {
   hours?: DeskHours;
   /** Whether text messages can be sent: only then is "press 8" offered. */
   textMessages?: boolean;
+  /**
+   * Which numbers the desk may call back for a call from `from` to `to` (the caller's own is offered only when it
+   * may; a keyed one is asked for again when it may not). Unset: any.
+   */
+  callbackNumbers?: (from: string | undefined, to: string | undefined) => SpeakingContext['callbackNumbers'];
   /** Keeps callbacks and queues text messages the caller asks for; without it every request is refused. */
   requests?: RequestHandler;
   /** The clock, for the desk's hours. */
@@ -118,12 +123,25 @@ export class CallTurns {
     return closed === undefined ? speaking : { ...speaking, closed };
   }
 
+  /** What the prompts say now, and which numbers a call from `from` to `to` may be called back on. */
+  private speakingFor(from: string | undefined, to: string | undefined): SpeakingContext {
+    const numbers = this.deps.callbackNumbers?.(from, to);
+    return numbers === undefined ? this.speaking : { ...this.speaking, callbackNumbers: numbers };
+  }
+
   /**
    * A turn that asked for a callback or a text message: done (kept, or queued) before the answer, and the call
    * moves on by how it went. A request that fails or takes too long is refused: the caller is told so, never that
    * it was done.
    */
-  private async settled(callSid: string, compiled: CompiledFlow, turn: Turn, from: string | undefined, asked: TurnRequests): Promise<Turn> {
+  private async settled(
+    callSid: string,
+    compiled: CompiledFlow,
+    turn: Turn,
+    from: string | undefined,
+    to: string | undefined,
+    asked: TurnRequests,
+  ): Promise<Turn> {
     const { pending, reference, history, transfer } = turn.call.context;
     if (pending === null) return turn;
     let outcome: ActionOutcome = 'refused';
@@ -131,7 +149,7 @@ export class CallTurns {
     if (this.deps.requests !== undefined && !asked.answered) {
       const reason = transferOf(compiled.flow, transfer ?? SYSTEM.bsdRequest).reason;
       const attempt = randomUUID();
-      const request = { callSid, from, reference, flowId: compiled.flow.id, reason, told: history, pending, attempt };
+      const request = { callSid, from, to, reference, flowId: compiled.flow.id, reason, told: history, pending, attempt };
       asked.performed.push(request);
       try {
         outcome = await withDeadline(this.deps.requests.perform(request), this.deps.storeTimeoutMs, 'keeping the request');
@@ -144,9 +162,9 @@ export class CallTurns {
   }
 
   /** The incoming-call webhook (`event` null) or a later turn with its event and `t`; always answers. */
-  async handle(callSid: string, event: CallEvent | null, t: number | null, from?: string): Promise<TurnResult> {
+  async handle(callSid: string, event: CallEvent | null, t: number | null, from?: string, to?: string): Promise<TurnResult> {
     const asked: TurnRequests = { answered: false, performed: [] };
-    const result = await this.answer(callSid, event, t, from, asked);
+    const result = await this.answer(callSid, event, t, from, to, asked);
     asked.answered = true;
     // The caller hears what the answer says: a callback it does not say is booked must not stay on the desk's list
     // (its write may land after the turn gave up on it, or its answer may have been lost). Another turn for the same
@@ -160,10 +178,11 @@ export class CallTurns {
     event: CallEvent | null,
     t: number | null,
     from: string | undefined,
+    to: string | undefined,
     asked: TurnRequests,
   ): Promise<TurnResult> {
     try {
-      return await withDeadline(this.step(callSid, event, t, from, asked), this.deps.turnTimeoutMs, 'the turn');
+      return await withDeadline(this.step(callSid, event, t, from, to, asked), this.deps.turnTimeoutMs, 'the turn');
     } catch (error) {
       // The store is slow or unreachable: answer without it.
       const extra = { error: (error as Error).message };
@@ -179,6 +198,7 @@ export class CallTurns {
     event: CallEvent | null,
     t: number | null,
     caller: string | undefined,
+    called: string | undefined,
     asked: TurnRequests,
   ): Promise<TurnResult> {
     const knownFlow = (id: string) => this.deps.flows.get(id) !== undefined;
@@ -207,7 +227,15 @@ export class CallTurns {
         case 'advance': {
           saves++;
           const compiled = this.flowOf(decision.from);
-          const next = await this.settled(callSid, compiled, advance(compiled, decision.from.record, event!, this.speaking), caller, asked);
+          const speaking = this.speakingFor(caller, called);
+          const next = await this.settled(
+            callSid,
+            compiled,
+            advance(compiled, decision.from.record, event!, speaking),
+            caller,
+            called,
+            asked,
+          );
           if (await this.save(callSid, compiled, next, decision.from.version))
             return this.render(next, decision.from.version + 1, 'advanced', compiled);
           break;
@@ -217,7 +245,14 @@ export class CallTurns {
           const { from } = decision;
           const compiled = this.flowOf(from);
           const next = decision.step
-            ? await this.settled(callSid, compiled, advance(compiled, from.record, event!, this.speaking), caller, asked)
+            ? await this.settled(
+                callSid,
+                compiled,
+                advance(compiled, from.record, event!, this.speakingFor(caller, called)),
+                caller,
+                called,
+                asked,
+              )
             : replay(compiled, from.record, this.speaking);
           const version = Math.max(from.version, decision.over) + 1;
           if (await this.restore(callSid, compiled, next, version))

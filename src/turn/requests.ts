@@ -5,6 +5,8 @@ export interface CallerRequest {
   callSid: string;
   /** The number the caller calls from, as Twilio sent it (From), when it did. */
   from: string | undefined;
+  /** The number the caller called (To): the line's own, never texted or called back. */
+  to?: string | undefined;
   reference: string;
   flowId: string;
   /** Why the caller needs the desk, as the agent would have heard it. */

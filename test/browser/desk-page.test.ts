@@ -119,7 +119,7 @@ test('sign in, see a transfer arrive without reloading, find it by its reference
     expect(Date.now() - started).toBeLessThan(2000);
     expect(await page.evaluate('window.sameDocument')).toBe(true);
     expect(await card.getByRole('heading', { level: 3 }).textContent()).toContain(`Reference ${spaced(reference)}`);
-    expect(await card.getByRole('link', { name: '+1 555 555 0123' }).getAttribute('href')).toBe('tel:+15555550123');
+    expect(await card.getByRole('link', { name: '(555) 555-0123' }).getAttribute('href')).toBe('tel:+15555550123');
     expect(await card.textContent()).toContain(
       `${forReading((portalLogin().flow.nodes['mfa-changed-device'] as { note: string }).note)}: yes`,
     );
@@ -167,7 +167,7 @@ test('sign in, see a transfer arrive without reloading, find it by its reference
       .getByRole('article')
       .filter({ has: page.getByRole('heading', { name: `Reference ${spaced(reference)}`, level: 3 }) });
     expect(await found.last().textContent()).toContain('In progress, now at: the desk did not answer');
-    expect(await page.locator('.results').textContent()).toContain('+1 555 555 0123');
+    expect(await page.locator('.results').textContent()).toContain('(555) 555-0123');
 
     // Sign out: the page is gone, and going back does not bring it back.
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -218,7 +218,7 @@ test('a callback asked at a busy desk appears without reloading; the agent claim
     const card = callbacks.locator(`#callback-${sid}`);
     await card.waitFor({ timeout: 2000 });
     expect(await page.evaluate('window.sameDocument')).toBe(true);
-    expect(await card.textContent()).toContain('+1 613 555 0142');
+    expect(await card.textContent()).toContain('(613) 555-0142');
     expect(await card.textContent()).toContain(spaced(referenceFor(sid)));
     // Another page of the desk, open meanwhile, is told of each change to that callback alone.
     const other = await context.newPage();

@@ -15,7 +15,7 @@ import { startRedis, type RedisProcess } from '../helpers/redis-server';
  */
 jest.setTimeout(30_000);
 
-const CALLER = '+15555550123';
+const CALLER = '+12045550123';
 const BOOKED = 'The desk will call you back';
 const NOT_BOOKED = "I'm sorry, I couldn't book a callback.";
 

@@ -77,7 +77,7 @@ test('a transfer made on instance A appears within 2 s on a page served by insta
     const data = JSON.parse(event.data) as { id: string; html: string };
     expect(data.id).toBe(`call-${sid}`);
     expect(data.html).toContain(`Reference ${referenceFor(sid).slice(0, 3)} ${referenceFor(sid).slice(3)}`);
-    expect(data.html).toContain('+1 555 555 0142');
+    expect(data.html).toContain('(555) 555-0142');
     // What the caller told the line: the note of the last steps the caller went past.
     expect(data.html).toContain(
       `<li>${forReading((portalLogin().flow.nodes['black-screen-it-support'] as { note: string }).note)} (pressed 3)</li>`,

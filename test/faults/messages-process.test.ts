@@ -17,7 +17,7 @@ jest.setTimeout(90_000);
 const PUBLIC = 'https://line.example.test';
 const ACCOUNT = `AC${'7'.repeat(32)}`;
 const FROM = '+15555550100';
-const CALLER = '+15555550123';
+const CALLER = '+12045550123';
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 /** The form the Messages API takes, as the twilio client posts it. */

@@ -28,7 +28,8 @@ afterAll(async () => {
 });
 
 const sid = (n: number) => `CA${n.toString(16).padStart(32, '0')}`;
-const params = (n: number, extra: Record<string, string> = {}) => ({ CallSid: sid(n), From: '+16045551234', ...extra });
+// Each call from a number of its own: one callback per number is open at a time.
+const params = (n: number, extra: Record<string, string> = {}) => ({ CallSid: sid(n), From: `+1604555${1000 + n}`, ...extra });
 
 test('calls survive the primary being killed', async () => {
   const deadline = Date.now() + 5000;

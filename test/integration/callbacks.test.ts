@@ -14,7 +14,9 @@ import { startLine, type StoreKind, type TestLine } from '../helpers/line';
  * the desk's page at once (live), an agent claims it (one agent at a time) and closes it; the counts are on /metrics.
  */
 
-const CALLER = '+15555550123';
+const CALLER = '+12045550123';
+/** The line's own number: the calls' To. */
+const LINE = '+12045550100';
 const FLOW = portalLogin().flow;
 const reasonOf = (node: string) => (FLOW.nodes[node] as { reason: string }).reason;
 
@@ -50,11 +52,11 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
   });
 
   /** Presses `keys` in turn on a new call; returns the call and the last answer. */
-  async function call(keys: string[], sid = callSid()): Promise<{ sid: string; twiml: string; t: number }> {
-    let twiml = (await line.post('/voice', { CallSid: sid, From: CALLER }).expect(200)).text;
+  async function call(keys: string[], sid = callSid(), from = CALLER): Promise<{ sid: string; twiml: string; t: number }> {
+    let twiml = (await line.post('/voice', { CallSid: sid, From: from, To: LINE }).expect(200)).text;
     for (const key of keys) {
       const t = nextTurn(twiml);
-      twiml = (await line.post(`/voice/input?t=${t}`, { CallSid: sid, From: CALLER, Digits: key }).expect(200)).text;
+      twiml = (await line.post(`/voice/input?t=${t}`, { CallSid: sid, From: from, To: LINE, Digits: key }).expect(200)).text;
     }
     return { sid, twiml, t: twiml.includes('?t=') ? nextTurn(twiml) : -1 };
   }
@@ -86,7 +88,7 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
       const live = JSON.parse((await stream.next((e) => e.event === 'callback', 2000)).data) as { id: string; html: string };
       expect(live.id).toBe(`callback-${sid}`);
       expect(live.html).toContain(`callback-${sid}`);
-      expect(live.html).toContain('+1 555 555 0123');
+      expect(live.html).toContain('(204) 555-0123');
       expect(live.html).toContain(reasonOf('username-ticket'));
       expect(live.html).toContain('Entered the email address used at set-up: yes');
 
@@ -134,11 +136,11 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
     await agent.signIn('alice');
     const first = await call(['0', '3']);
     await new Promise((r) => setTimeout(r, 5));
-    const second = await call(['0', '3', '1']);
+    const second = await call(['0', '3', '1'], callSid(), '+12045550124');
     await new Promise((r) => setTimeout(r, 5));
     // The first call confirms after the second: its callback is newer.
     const t = first.t;
-    const confirm = { CallSid: first.sid, From: CALLER, Digits: '1' };
+    const confirm = { CallSid: first.sid, From: CALLER, To: LINE, Digits: '1' };
     const answer = (await line.post(`/voice/input?t=${t}`, confirm).expect(200)).text;
     const replayed = (await line.post(`/voice/input?t=${t}`, confirm).expect(200)).text;
     expect(replayed).toBe(answer);
@@ -162,13 +164,64 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
     expect(line.logs.join('')).not.toContain('6135550199');
   });
 
-  test('a caller with no number to call back hears so, with the desk’s number and the reference', async () => {
-    const sid = callSid();
-    let twiml = (await line.post('/voice', { CallSid: sid, From: 'anonymous' }).expect(200)).text;
-    for (const key of ['0', '3', '1'])
-      twiml = (await line.post(`/voice/input?t=${nextTurn(twiml)}`, { CallSid: sid, From: 'anonymous', Digits: key })).text;
-    expect(twiml).toContain("I couldn't book a callback");
-    expect(twiml).toContain('Please call the Business Support Desk');
+  test.each([
+    ['a withheld number', 'anonymous'],
+    ['a premium number (1-900)', '+19005551234'],
+    ['a number abroad (+234)', '+2348031234567'],
+    ['the line’s own number', LINE],
+  ])('calling from %s, "this phone" is not offered: the caller is asked to key a number, and it is called back', async (_, from) => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn('alice');
+    const asked = await call(['0', '3'], callSid(), from);
+    expect(asked.twiml).toContain(FLOW.system.callback.callerUnfit);
+    expect(asked.twiml).toContain(FLOW.system.callback.keyIn);
+    expect(asked.twiml).not.toContain('on this phone, press 1');
+    expect(asked.twiml).toContain('numDigits="10"');
+    const confirm = (await line.post(`/voice/input?t=${asked.t}`, { CallSid: asked.sid, From: from, To: LINE, Digits: '6135550199' })).text;
+    expect(confirm).toContain('You keyed 6 1 3, 5 5 5, 0 1 9 9.');
+    const booked = (await line.post(`/voice/input?t=${nextTurn(confirm)}`, { CallSid: asked.sid, From: from, To: LINE, Digits: '1' })).text;
+    expect(booked).toContain('The desk will call you back');
+    const list = ((await agent.get('/desk/api/callbacks')).body as { callbacks: { number: string; numberFrom: string }[] }).callbacks;
+    expect(list).toEqual([expect.objectContaining({ number: '+16135550199', numberFrom: 'keyed' })]);
+  });
+
+  test('a keyed number the desk must not call (premium, abroad, invalid, the line’s or the desk’s own) is asked for again', async () => {
+    const agent = new DeskAgent(line.app);
+    let turn = await call(['0', '3', '2']);
+    for (const digits of ['9005551234', '9765551234', '8095551234', '0000000000', '0123456789', '2045550100', '8006052965']) {
+      const twiml = (await line.post(`/voice/input?t=${turn.t}`, { CallSid: turn.sid, From: CALLER, To: LINE, Digits: digits })).text;
+      expect({ digits, refused: twiml.includes(FLOW.system.callback.keyedUnfit) }).toEqual({ digits, refused: true });
+      expect(twiml).toContain(FLOW.system.callback.keyIn);
+      expect(twiml).not.toContain('You keyed');
+      turn = { ...turn, twiml, t: nextTurn(twiml) };
+    }
+    await agent.signIn('alice');
+    expect(((await agent.get('/desk/api/callbacks')).body as { callbacks: unknown[] }).callbacks).toEqual([]);
+    // A number the desk may call is read back and booked.
+    const confirm = (await line.post(`/voice/input?t=${turn.t}`, { CallSid: turn.sid, From: CALLER, To: LINE, Digits: '6135550199' })).text;
+    expect(confirm).toContain('You keyed 6 1 3, 5 5 5, 0 1 9 9.');
+  });
+
+  test('one open callback per number: a second call from it hears the desk has the request, and nothing new is booked', async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn('alice');
+    const first = await call(['0', '3', '1']);
+    expect(first.twiml).toContain('The desk will call you back');
+    const second = await call(['0', '3', '1']);
+    expect(second.twiml).toContain(FLOW.system.callback.open);
+    expect(second.twiml).toContain('<Hangup');
+    // Keyed in from another phone, the same number is the same request.
+    const keyed = await call(['0', '3', '2', CALLER.slice(2), '1'], callSid(), '+16135550142');
+    expect(keyed.twiml).toContain(FLOW.system.callback.open);
+    const list = ((await agent.get('/desk/api/callbacks')).body as { callbacks: { id: string }[] }).callbacks;
+    expect(list.map((c) => c.id)).toEqual([first.sid]);
+    const metrics = (await request(line.app).get('/metrics')).text;
+    expect(metrics).toMatch(/portal_line_callbacks_total\{event="asked"\} 1/);
+    expect(metrics).toMatch(/portal_line_callbacks_not_booked_total\{reason="open"\} 2/);
+    // Once the desk has called back, the number may ask again.
+    await agent.post('/desk/callbacks/claim', { csrf: await agent.csrf(), id: first.sid });
+    await agent.post('/desk/callbacks/close', { csrf: await agent.csrf(), id: first.sid, outcome: 'done' });
+    expect((await call(['0', '3', '1'])).twiml).toContain('The desk will call you back');
   });
 });
 
@@ -231,3 +284,40 @@ test('outside the hours the rescue (a call whose state is lost) does not dial ei
     await line.close();
   }
 });
+
+test.each<StoreKind>(['redis', 'memory'])(
+  'on the %s store, callbacks an hour are capped for the whole line, over every instance: counted and logged',
+  async (kind) => {
+    const now = () => CLOSED_DESK.now;
+    const env = { ...CLOSED_DESK.env, CALLBACK_HOURLY_LIMIT: '3' };
+    const line = await startLine(kind, env, undefined, { now });
+    // A second instance on the same store (Redis only: memory is one process).
+    const other = kind === 'redis' ? await startLine(kind, env, line, { now }) : line;
+    try {
+      const ask = async (i: number) => {
+        const sid = callSid();
+        const from = `+1204555${String(1000 + i)}`;
+        const instance = i % 2 === 0 ? line : other;
+        let twiml = (await instance.post('/voice', { CallSid: sid, From: from }).expect(200)).text;
+        for (const key of ['0', '3', '1'])
+          twiml = (await instance.post(`/voice/input?t=${nextTurn(twiml)}`, { CallSid: sid, From: from, Digits: key }).expect(200)).text;
+        return twiml;
+      };
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => ask(i)));
+      expect(answers.filter((a) => a.includes('The desk will call you back'))).toHaveLength(3);
+      const refused = answers.filter((a) => a.includes("I couldn't book a callback"));
+      expect(refused).toHaveLength(5);
+      expect(refused[0]).toContain('Please call the Business Support Desk');
+      const counted = (text: string) => Number(/portal_line_callbacks_not_booked_total\{reason="line"\} (\d+)/.exec(text)?.[1] ?? 0);
+      const metrics = await Promise.all([line, other].map(async (l) => (await request(l.app).get('/metrics')).text));
+      expect(counted(metrics[0]!) + (other === line ? 0 : counted(metrics[1]!))).toBe(5);
+      const logs = [...line.logs, ...(other === line ? [] : other.logs)].filter((l) => l.includes("the line's cap an hour"));
+      expect(logs).toHaveLength(5);
+      expect(logs.join('')).toMatch(/"number":"\+1\*+\d{4}"/);
+      expect(logs.join('')).not.toMatch(/\+1204555\d{4}/);
+    } finally {
+      if (other !== line) await other.close();
+      await line.close();
+    }
+  },
+);

@@ -252,7 +252,7 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
       expect(data.announce).toBe(`New transfer: reference ${reference.slice(0, 3)} ${reference.slice(3)}, mfa reset new device.`);
       expect(data.html).toContain(`Reference ${reference.slice(0, 3)} ${reference.slice(3)}`);
       expect(data.html).toContain(forReading(reasonOf('mfa-reset-new-device')));
-      expect(data.html).toContain('<a href="tel:+15555550123">+1 555 555 0123</a>');
+      expect(data.html).toContain('<a href="tel:+15555550123">(555) 555-0123</a>');
       // What the caller told the line, and how: "pressed 1" and "said no" alike, never the words as spoken.
       expect(data.html).toContain(`<li>${forReading(noteOf('mfa-changed-device'))}: yes (pressed 1)</li>`);
       expect(data.html).toContain(`<li>${forReading(noteOf('mfa-uninstalled-app'))}: no (said no, confidence 0.93)</li>`);
@@ -420,11 +420,34 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
       card: { from: CALLER, reasonId: 'username-verification', dial: { result: 'answered' } },
     });
     const page = (await agent.get(`/desk?reference=${reference}`)).text;
-    expect(page).toContain('<a href="tel:+15555550123">+1 555 555 0123</a>');
+    expect(page).toContain('<a href="tel:+15555550123">(555) 555-0123</a>');
     expect(page).toContain(escapeHtml(forReading(reasonOf('username-verification'))));
     expect(page).toContain('Answered by the desk');
     expect(page.replace(/<[^>]+>/g, '')).toContain('username (3: not sure)');
     expect(line.logs.join('')).not.toContain(CALLER);
+  });
+
+  test('a caller’s number is shown only as parsed and formatted: a spoofed From shows as "unknown number", with no link', async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn();
+    const spoofed = await transfer(['0'], '+1\u202E3210555402');
+    const text = await transfer(['0'], "Caller's number\u0007");
+    const real = await transfer(['0'], '+12045550123');
+    const page = await eventually(async () => {
+      const html = (await agent.get('/desk')).text;
+      return [spoofed, text, real].every((c) => html.includes(`id="call-${c.sid}"`)) ? html : undefined;
+    });
+    const cardOf = (sid: string) => page.slice(page.indexOf(`id="call-${sid}"`)).split('</li>')[0]!;
+    for (const sid of [spoofed.sid, text.sid]) {
+      expect(cardOf(sid)).toContain('unknown number');
+      expect(cardOf(sid)).not.toContain('tel:');
+    }
+    expect(page).not.toContain('\u202E');
+    expect(page).not.toContain('\u0007');
+    expect(cardOf(real.sid)).toContain('<a href="tel:+12045550123">(204) 555-0123</a>');
+    const found = (await agent.get(`/desk?reference=${referenceFor(spoofed.sid)}`)).text;
+    expect(found).toContain('unknown number');
+    expect(found).not.toContain('\u202E');
   });
 
   test('search by reference: a call in progress, and after it ended, with its summary', async () => {

@@ -39,11 +39,16 @@ const lineWords = (text: string) =>
     .join('\n');
 
 let line: TestLine;
+// The voice calls on a line of their own: one callback per number is open at a time, and the simulated caller
+// always calls from the same number.
+let voiceLine: TestLine;
 beforeAll(async () => {
   line = await startLine('memory');
+  voiceLine = await startLine('memory');
 });
 afterAll(async () => {
   await line.close();
+  await voiceLine.close();
 });
 
 test('the walk covers every branch of the published text', () => {
@@ -71,7 +76,7 @@ test('the walk covers every branch of the published text', () => {
 
 test.each(paths.map((p) => [steps(p, 'keypad'), p] as const))('%s: completed by keypad alone and by voice alone', async (keys, path) => {
   const keypad = await line.call(keys);
-  const voice = await line.call(steps(path, 'voice'));
+  const voice = await voiceLine.call(steps(path, 'voice'));
   expect(keypad.errors).toEqual([]);
   expect(voice.errors).toEqual([]);
   const callerOf = (r: typeof keypad) => r.transcript.filter((l) => l.who === 'caller').map((l) => l.text);

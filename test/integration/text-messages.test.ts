@@ -12,7 +12,7 @@ import { eventually } from '../helpers/desk';
 
 const ACCOUNT = `AC${'1'.repeat(32)}`;
 const FROM = '+15555550100';
-const CALLER = '+15555550123';
+const CALLER = '+12045550123';
 const API = 'https://api.twilio.com';
 const PATH = `/2010-04-01/Accounts/${ACCOUNT}/Messages.json`;
 const FLOW = portalLogin().flow;

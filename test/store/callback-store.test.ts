@@ -39,9 +39,9 @@ function conformance(name: string, make: () => Promise<Harness>) {
     });
 
     test('asked once per id, listed open oldest first, as asked (an empty list of notes stays a list)', async () => {
-      expect(await h.store.ask(callback('b', 2000, ['Problem: username']), 60)).toBe(true);
-      expect(await h.store.ask(callback('a', 1000), 60)).toBe(true);
-      expect(await h.other.ask(callback('a', 3000, ['again']), 60)).toBe(false);
+      expect(await h.store.ask(callback('b', 2000, ['Problem: username']), 60)).toBe('kept');
+      expect(await h.store.ask(callback('a', 1000), 60)).toBe('kept');
+      expect(await h.other.ask(callback('a', 3000, ['again']), 60)).toBe('already');
       expect(await h.other.open()).toEqual([callback('a', 1000), callback('b', 2000, ['Problem: username'])]);
     });
 
@@ -72,7 +72,7 @@ function conformance(name: string, make: () => Promise<Harness>) {
     });
 
     test('withdrawn when the one attempt that asked lets go: off the open list, not found, not claimable', async () => {
-      expect(await h.store.ask(callback('a', 1000), 60, 'turn-1')).toBe(true);
+      expect(await h.store.ask(callback('a', 1000), 60, 'turn-1')).toBe('kept');
       expect(await h.other.withdraw('a', 'turn-1', 60)).toBe(true);
       expect(await h.store.open()).toEqual([]);
       expect(await h.store.get('a')).toBeNull();
@@ -80,22 +80,22 @@ function conformance(name: string, make: () => Promise<Harness>) {
       // Withdrawn once: again changes nothing.
       expect(await h.store.withdraw('a', 'turn-1', 60)).toBe(false);
       // The caller asks again (another turn): booked again.
-      expect(await h.other.ask(callback('a', 2000), 60, 'turn-2')).toBe(true);
+      expect(await h.other.ask(callback('a', 2000), 60, 'turn-2')).toBe('kept');
       expect(await h.store.open()).toEqual([callback('a', 2000)]);
     });
 
     test('an ask that arrives after its own withdrawal (a slow store) changes nothing; another attempt still books', async () => {
       expect(await h.store.withdraw('a', 'turn-1', 60)).toBe(false);
-      expect(await h.other.ask(callback('a', 1000), 60, 'turn-1')).toBe(false);
+      expect(await h.other.ask(callback('a', 1000), 60, 'turn-1')).toBe('already');
       expect(await h.store.open()).toEqual([]);
       expect(await h.store.get('a')).toBeNull();
-      expect(await h.other.ask(callback('a', 3000), 60, 'turn-2')).toBe(true);
+      expect(await h.other.ask(callback('a', 3000), 60, 'turn-2')).toBe('kept');
       expect(await h.store.open()).toEqual([callback('a', 3000)]);
     });
 
     test('a retried webhook: the callback stays while any attempt that found it holds it, and an agent keeps a claimed one', async () => {
-      expect(await h.store.ask(callback('a', 1000), 60, 'first')).toBe(true);
-      expect(await h.other.ask(callback('a', 1001), 60, 'retry')).toBe(false);
+      expect(await h.store.ask(callback('a', 1000), 60, 'first')).toBe('kept');
+      expect(await h.other.ask(callback('a', 1001), 60, 'retry')).toBe('already');
       expect(await h.store.withdraw('a', 'first', 60)).toBe(false);
       expect(await h.other.open()).toEqual([callback('a', 1000)]);
       expect(await h.other.withdraw('a', 'retry', 60)).toBe(true);
@@ -105,6 +105,41 @@ function conformance(name: string, make: () => Promise<Harness>) {
       expect(await h.other.claim('b', 'alice')).toBe('claimed');
       expect(await h.store.withdraw('b', 'first', 60)).toBe(false);
       expect(await h.store.get('b')).toEqual({ ...callback('b', 1000), status: 'claimed', claimedBy: 'alice' });
+    });
+
+    test('one open callback per number, atomic across instances; another once it is closed or expired', async () => {
+      const limits = { numberKey: 'n1', hourlyLimit: 100 };
+      const asked = await Promise.all(
+        ['a', 'b', 'c', 'd', 'e', 'f'].map((id, i) => (i % 2 === 0 ? h.store : h.other).ask(callback(id, 1000 + i), 60, undefined, limits)),
+      );
+      expect(asked.filter((r) => r === 'kept')).toHaveLength(1);
+      expect(asked.filter((r) => r === 'open')).toHaveLength(5);
+      expect(await h.store.open()).toHaveLength(1);
+      const kept = ['a', 'b', 'c', 'd', 'e', 'f'][asked.indexOf('kept')]!;
+      // Another number is not held back; the same call asking again is 'already', not 'open'.
+      expect(await h.store.ask(callback('x', 2000), 60, undefined, { ...limits, numberKey: 'n2' })).toBe('kept');
+      expect(await h.other.ask(callback(kept, 2000), 60, undefined, limits)).toBe('already');
+      // Claimed is still open for the caller: the desk has it.
+      await h.store.claim(kept, 'alice');
+      expect(await h.other.ask(callback('g', 3000), 60, undefined, limits)).toBe('open');
+      await h.store.close(kept, 'alice', 'done', 3500);
+      expect(await h.other.ask(callback('h', 4000), 60, undefined, limits)).toBe('kept');
+      await h.store.expire(5000);
+      expect(await h.store.ask(callback('i', 6000), 60, undefined, limits)).toBe('kept');
+    });
+
+    test('at most the limit an hour on the line, atomic across instances; the next hour counts afresh', async () => {
+      const hour = 60 * 60 * 1000;
+      const at = 1000 * hour + 10;
+      const asked = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? h.store : h.other).ask(callback(`c${i}`, at + i), 60, undefined, { numberKey: `n${i}`, hourlyLimit: 3 }),
+        ),
+      );
+      expect(asked.filter((r) => r === 'kept')).toHaveLength(3);
+      expect(asked.filter((r) => r === 'limit')).toHaveLength(7);
+      expect(await h.store.open()).toHaveLength(3);
+      expect(await h.other.ask(callback('next', at + hour), 60, undefined, { numberKey: 'next', hourlyLimit: 3 })).toBe('kept');
     });
 
     test('a callback is kept for its retention, then gone', async () => {

@@ -105,10 +105,14 @@ test('expired callbacks are counted once on /metrics, as are asked, done and not
     metrics,
     logger: createLogger('silent'),
     retentionDays: 1,
+    rules: { countries: new Set(['US', 'CA']), own: [] },
+    hourlyLimit: 100,
+    secret: 'test-secret',
     now: () => now,
   });
-  const ask = (callSid: string) =>
-    callbacks.ask({ callSid, reference: '123456', reason: 'r', told: [], from: '+15555550123', keyed: null });
+  // One open callback per number: each call from its own.
+  const from: Record<string, string> = { CA1: '+12045550101', CA2: '+12045550102', CA3: '+12045550103' };
+  const ask = (callSid: string) => callbacks.ask({ callSid, reference: '123456', reason: 'r', told: [], from: from[callSid], keyed: null });
   expect(await ask('CA1')).toBe('queued');
   expect(await ask('CA1')).toBe('already');
   expect(await ask('CA2')).toBe('queued');
