@@ -174,6 +174,7 @@ const schema = z
       .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.twilio.com' }))
       .transform((v) => v.replace(/\/+$/, '')),
     SMS_DAILY_LIMIT: z.coerce.number().int().min(1).max(100).default(3),
+    TWILIO_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   })
   .superRefine((env, ctx) => {
     if (env.BSD_HOURS !== undefined && env.BSD_TIMEZONE === undefined)

@@ -58,6 +58,7 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 .number a { font-weight: 600; font-variant-numeric: tabular-nums; }
 .dial-ringing { color: var(--transferred); }
+.follow-ups h4 { margin: .5rem 0 .25rem; } .follow-ups ul { margin: 0; padding-left: 1.2rem; } .follow-up.alert { color: var(--alert); }
 .dial-answered { color: var(--solved); }
 .dial-busy, .dial-no-answer, .dial-failed, .dial-canceled { color: var(--alert); }
 h4 { margin: .5rem 0 .15rem; font-size: .9rem; color: var(--muted); font-weight: 600; }
@@ -161,6 +162,16 @@ export const DESK_JS = `'use strict';
     var d = data(e);
     var line = document.getElementById(d.id);
     if (line) line.outerHTML = d.html;
+  });
+  // A follow-up on a card: its line replaced, or added (the list shows from its first line).
+  source.addEventListener('follow-up', function (e) {
+    var d = data(e);
+    var box = document.getElementById(d.list);
+    if (!box) return;
+    var old = document.getElementById(d.id);
+    if (old) old.outerHTML = d.html;
+    else box.querySelector('ul').insertAdjacentHTML('beforeend', d.html);
+    box.hidden = false;
   });
   source.addEventListener('outcomes', function (e) { chart.innerHTML = data(e).html; });
   // A form this page sends (sign out, search) leaves the page by itself: the stream's end is no news then.

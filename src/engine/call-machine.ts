@@ -29,6 +29,7 @@ export const notice = z
     'textQueued',
     'textAlready',
     'textRefused',
+    'textFailed',
     'callbackFailed',
   ])
   .nullable();
@@ -50,8 +51,11 @@ export const pendingAction = z.discriminatedUnion('kind', [
 ]);
 export type PendingAction = z.infer<typeof pendingAction>;
 
-/** How a pending action went: queued; queued already earlier in the call (not again); or not possible. */
-export const actionOutcome = z.enum(['queued', 'already', 'refused']);
+/**
+ * How a pending action went: queued; queued already earlier in the call (not again); not possible (refused); or not
+ * done because the line had a fault just then (failed: nothing was kept or counted, asking again may work).
+ */
+export const actionOutcome = z.enum(['queued', 'already', 'refused', 'failed']);
 export type ActionOutcome = z.infer<typeof actionOutcome>;
 
 /**
@@ -178,7 +182,7 @@ export const callMachineSetup = setup({
     connected: ({ event }) => event.type === 'DIAL' && event.outcome === 'connected',
     deskGivesUp: ({ context }) => context.deskTries + 1 >= MAX_DESK_DIALS,
     phoneNumberKeyed: ({ event }) => event.type === 'KEY' && event.key.length === CALLBACK_DIGITS && /^\d+$/.test(event.key),
-    actionDone: ({ event }) => event.type === 'ACTION' && event.outcome !== 'refused',
+    actionDone: ({ event }) => event.type === 'ACTION' && (event.outcome === 'queued' || event.outcome === 'already'),
   },
   actions: {
     /** A real choice was made: start the next question afresh. */
@@ -230,7 +234,9 @@ export const callMachineSetup = setup({
             ? 'textQueued'
             : event.outcome === 'already'
               ? 'textAlready'
-              : 'textRefused',
+              : event.outcome === 'failed'
+                ? 'textFailed'
+                : 'textRefused',
     }),
     callbackFailed: assign({ notice: 'callbackFailed' as Notice }),
     rememberDialProblem: assign({

@@ -186,7 +186,7 @@ export const flowFile = z.strictObject({
     deskUnavailable: text,
     deskClosed: text,
     callback: z.strictObject({ number: text, keyIn: text, confirm: text, booked: text, failed: text }),
-    text: z.strictObject({ stepsQueued: text, already: text, refused: text, deskQueued: text }),
+    text: z.strictObject({ stepsQueued: text, already: text, refused: text, failed: text, deskQueued: text }),
     flowChanged: text,
     afterDesk: text,
     goodbye: text,

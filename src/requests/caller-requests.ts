@@ -3,6 +3,8 @@ import type { Logger } from '../common/log';
 import type { Callbacks } from '../callbacks/callbacks';
 import type { CallerRequest, RequestHandler } from '../turn/requests';
 import type { TextMessages } from '../messages/text-messages';
+import type { FollowUp } from '../turn/call-observer';
+import type { FollowUps } from './follow-ups';
 
 /** What callers ask for, handed to the callback queue or the text messages. */
 export class CallerRequests implements RequestHandler {
@@ -10,14 +12,18 @@ export class CallerRequests implements RequestHandler {
     private readonly callbacks: Callbacks,
     private readonly messages: TextMessages | undefined,
     private readonly logger: Logger,
+    private readonly followUps?: FollowUps,
   ) {}
 
-  async perform(request: CallerRequest): Promise<ActionOutcome> {
+  async perform(request: CallerRequest, abandoned?: AbortSignal): Promise<ActionOutcome> {
     const { pending } = request;
     try {
-      if (pending.kind === 'callback') return await this.callbacks.ask({ ...request, keyed: pending.number });
-      if (this.messages === undefined) return 'refused';
-      return await this.messages.queue(request, pending);
+      let outcome: ActionOutcome;
+      if (pending.kind === 'callback') outcome = await this.callbacks.ask({ ...request, keyed: pending.number });
+      else if (this.messages === undefined) outcome = 'refused';
+      else outcome = await this.messages.queue(request, pending, abandoned);
+      this.tell(request, outcome);
+      return outcome;
     } catch (error) {
       this.logger.error(
         { callSid: request.callSid, request: pending.kind, error: (error as Error).message },
@@ -25,5 +31,20 @@ export class CallerRequests implements RequestHandler {
       );
       throw error;
     }
+  }
+
+  /** What the desk's card shows of it: a callback booked (or not), a text asked for (or not sent). */
+  private tell({ callSid, pending }: CallerRequest, outcome: ActionOutcome): void {
+    if (outcome === 'already' || this.followUps === undefined) return;
+    const followUp: FollowUp =
+      pending.kind === 'callback'
+        ? { callSid, id: 'callback', kind: 'callback', state: outcome === 'queued' ? 'booked' : 'failed' }
+        : {
+            callSid,
+            id: `text:${pending.what === 'steps' ? `steps:${pending.node}` : 'desk'}`,
+            kind: 'text',
+            state: outcome === 'queued' ? 'asked' : outcome === 'failed' ? 'failed' : 'refused',
+          };
+    this.followUps.tell(followUp);
   }
 }
