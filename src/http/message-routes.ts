@@ -2,13 +2,17 @@ import express, { type Router } from 'express';
 import { withDeadline } from '../common/deadline';
 import type { Logger } from '../common/log';
 import type { Metrics } from '../common/metrics';
-import { MESSAGE_STATUS_PATH, type TextMessages } from '../messages/text-messages';
-import { messageStatusParams } from '../telephony/message-params';
+import { MESSAGE_STATUS_PATH, messageStatusParams } from '../telephony/message-params';
 import { RefusalLog } from './refusal-log';
 import { BadRequest, parseOr400, refuseWebhook, webhookGuard, type GuardOptions } from './webhook';
 
+/** What a message's status becomes (the text messages): counted, told to the desk; its result goes in the log line. */
+export interface MessageStatusHandler {
+  status(report: { messageSid: string; status: string; errorCode?: number | undefined }): Promise<string>;
+}
+
 export interface MessageRouteDeps {
-  messages: TextMessages;
+  messages: MessageStatusHandler;
   guard: GuardOptions;
   logger: Logger;
   metrics: Metrics;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Cluster, type Redis } from 'ioredis';
+import { maskPhone } from '../common/log';
 import {
   ATTEMPTS,
   BACKOFF_MS,
@@ -89,17 +90,23 @@ export class BullMessageQueue implements MessageQueue {
     this.worker = new Worker(
       QUEUE,
       async (job) => {
+        const data = job.data as Partial<MessageJob> | undefined;
         // A job whose hash expired before any worker took it: nothing to send.
-        if (typeof (job.data as Partial<MessageJob> | undefined)?.to !== 'string') return;
+        if (typeof data?.to !== 'string') return;
+        // Once the job is done with, what BullMQ keeps of it holds the number masked.
+        const done = () => job.updateData({ ...(data as MessageJob), to: maskPhone(data.to) ?? '' }).catch(() => undefined);
         try {
-          await send(job.data as MessageJob, job.attemptsMade + 1);
+          await send(data as MessageJob, job.attemptsMade + 1);
         } catch (error) {
           // BullMQ keeps the reason in the job and its events stream: a new error, its text without any number.
           const reason = withoutNumbers((error as Error).message);
           // Refused for good, or perhaps sent: no more tries.
-          if (error instanceof PermanentFailure || error instanceof OutcomeUnknown) throw new UnrecoverableError(reason);
+          const final = error instanceof PermanentFailure || error instanceof OutcomeUnknown;
+          if (final || job.attemptsMade + 1 >= ATTEMPTS) await done();
+          if (final) throw new UnrecoverableError(reason);
           throw new Error(reason);
         }
+        await done();
       },
       { connection: this.connection(), prefix: this.bullPrefix, concurrency: 4 },
     );

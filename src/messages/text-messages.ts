@@ -45,9 +45,6 @@ export interface TextMessagesDeps {
   now?: () => Date;
 }
 
-/** Where Twilio posts each message's status (PUBLIC_BASE_URL + this). */
-export const MESSAGE_STATUS_PATH = '/messages/status';
-
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** Twilio's later status of a message, as its status callback posts it. */

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Where Twilio posts each text message's status (PUBLIC_BASE_URL + this: the message's StatusCallback). */
+export const MESSAGE_STATUS_PATH = '/messages/status';
+
 /**
  * A message's status callback, as Twilio posts it: MessageSid and MessageStatus identify it; ErrorCode comes with
  * undelivered and failed (30003–30008 from the carrier). Unknown parameters are ignored.
