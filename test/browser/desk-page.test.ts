@@ -219,6 +219,9 @@ test('a callback asked at a busy desk appears without reloading; the agent claim
     expect(await page.evaluate('window.sameDocument')).toBe(true);
     expect(await card.textContent()).toContain('+1 613 555 0142');
     expect(await card.textContent()).toContain(spaced(referenceFor(sid)));
+    // The call's transfer card says so too, without a reload.
+    await page.locator(`#call-${sid} #follow-ups-${sid}`).getByText('Callback booked').waitFor({ timeout: 2000 });
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
     // Another page of the desk, open meanwhile, is told of each change to that callback alone.
     const other = await context.newPage();
     other.on('pageerror', (e) => problems.push(e.message));
