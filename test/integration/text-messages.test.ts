@@ -187,28 +187,31 @@ const statusMetric = async (status: string, code: string) => {
   return Number(m?.[1] ?? 0);
 };
 
-test("Twilio's answer never comes: the message is POSTed once, never tried again, and counted as unknown", async () => {
-  line = await startLine('memory', { ...TEXTS, TWILIO_API_TIMEOUT_MS: '300' });
-  let posts = 0;
-  // Each answer comes after the client's deadline; a retry would be a second POST.
-  const scope = nock(API)
-    .post(PATH, () => (posts++, true))
-    .times(6)
-    .delay(1500)
-    .reply(201, { sid: SENT_SID, status: 'queued' });
-  expect(await call(['2', '8'])).toContain("I'll text these steps to this phone.");
-  expect(await eventually(async () => ((await metric('unknown')) === 1 ? 1 : undefined), 3000)).toBe(1);
-  // Past the first back-off (1 s) and the second (2 s): still one POST.
-  await new Promise((r) => setTimeout(r, 3500));
-  expect(posts).toBe(1);
-  expect(await metric('failed')).toBe(0);
-  expect(await metric('sent')).toBe(0);
-  const line_ = line.logs.find((l) => l.includes('perhaps sent'))!;
-  expect(line_).toContain('+1******0123');
-  expect(line_).not.toContain(CALLER);
-  scope.persist(false);
-  nock.cleanAll();
-});
+test.each(['memory', 'redis'] as const)(
+  "Twilio's answer never comes (%s): the message is POSTed once, never tried again, and counted as unknown",
+  async (kind) => {
+    line = await startLine(kind, { ...TEXTS, TWILIO_API_TIMEOUT_MS: '300' });
+    let posts = 0;
+    // Each answer comes after the client's deadline; a retry would be a second POST.
+    const scope = nock(API)
+      .post(PATH, () => (posts++, true))
+      .times(6)
+      .delay(1500)
+      .reply(201, { sid: SENT_SID, status: 'queued' });
+    expect(await call(['2', '8'])).toContain("I'll text these steps to this phone.");
+    expect(await eventually(async () => ((await metric('unknown')) === 1 ? 1 : undefined), 3000)).toBe(1);
+    // Past the first back-off (1 s) and the second (2 s): still one POST.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(posts).toBe(1);
+    expect(await metric('failed')).toBe(0);
+    expect(await metric('sent')).toBe(0);
+    const line_ = line.logs.find((l) => l.includes('perhaps sent'))!;
+    expect(line_).toContain('+1******0123');
+    expect(line_).not.toContain(CALLER);
+    scope.persist(false);
+    nock.cleanAll();
+  },
+);
 
 test('a bad number (21211) whose error text quotes it: the log holds the code and the masked number, never the digits', async () => {
   line = await startLine('memory', TEXTS);
