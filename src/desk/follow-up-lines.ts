@@ -50,7 +50,7 @@ export function followUpItem(callSid: string, entry: FollowUpEntry, timeZone: st
 /** The card's follow-ups; there, hidden, while there are none, so that the first one has a place to go. */
 export function followUpList(card: Pick<TransferCard, 'callSid' | 'followUps'>, timeZone: string): Html {
   const entries = card.followUps ?? [];
-  return html`<div id="${followUpsId(card.callSid)}" class="follow-ups" ${entries.length === 0 ? html` hidden` : ''}>
+  return html`<div id="${followUpsId(card.callSid)}" class="follow-ups" ${entries.length === 0 ? 'hidden' : ''}>
     <h4>The caller also asked for</h4>
     <ul>
       ${entries.map((e) => followUpItem(card.callSid, e, timeZone))}
