@@ -13,6 +13,7 @@ import type { Logger } from './common/log';
 import type { SessionStore } from './store/session-store';
 import { lastResortTwiml, type RenderOptions } from './telephony/twiml';
 import { createRequests, type RequestParts } from './requests/create-requests';
+import { messageRoutes } from './http/message-routes';
 
 export interface AppDeps {
   config: Config;
@@ -59,6 +60,8 @@ export function buildApp(deps: AppDeps): express.Express {
     callbacks: requests.callbacks,
     ...(deps.accepting && { accepting: deps.accepting }),
   });
+  // What callers then asked for (callbacks, texts and how they went) goes on their transfer cards.
+  if (desk !== undefined) requests.followUps.listen((followUp) => desk.observer.followUp?.(followUp));
   const turns = new CallTurns({
     store,
     flows,
@@ -101,6 +104,22 @@ export function buildApp(deps: AppDeps): express.Express {
       ...(desk && { observer: desk.observer }),
     }),
   );
+
+  // The text messages' status callback, signature-checked like the voice webhooks.
+  if (requests.messages !== undefined)
+    app.use(
+      messageRoutes({
+        messages: requests.messages,
+        guard: {
+          authToken: config.TWILIO_AUTH_TOKEN,
+          publicBaseUrl: config.PUBLIC_BASE_URL,
+          ...(config.TWILIO_ACCOUNT_SID === undefined ? {} : { accountSid: config.TWILIO_ACCOUNT_SID }),
+        },
+        logger,
+        metrics,
+        storeTimeoutMs: config.STORE_TIMEOUT_MS,
+      }),
+    );
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

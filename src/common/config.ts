@@ -194,6 +194,7 @@ const schema = z
     SMS_ALLOWED_COUNTRIES: countries.default(new Set(['US', 'CA'])),
     SMS_HOURLY_LIMIT: z.coerce.number().int().min(1).max(10_000).default(60),
     SMS_PREFIX_HOURLY_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
+    TWILIO_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   })
   .superRefine((env, ctx) => {
     if (env.BSD_HOURS !== undefined && env.BSD_TIMEZONE === undefined)

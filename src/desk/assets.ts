@@ -58,6 +58,7 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 .number a { font-weight: 600; font-variant-numeric: tabular-nums; }
 .dial-ringing { color: var(--transferred); }
+.follow-ups h4 { margin: .5rem 0 .25rem; } .follow-ups ul { margin: 0; padding-left: 1.2rem; } .follow-up.alert { color: var(--alert); }
 .dial-answered { color: var(--solved); }
 .dial-busy, .dial-no-answer, .dial-failed, .dial-canceled { color: var(--alert); }
 h4 { margin: .5rem 0 .15rem; font-size: .9rem; color: var(--muted); font-weight: 600; }
@@ -154,12 +155,23 @@ export const DESK_JS = `'use strict';
   source.addEventListener('transfer', function (e) {
     var d = data(e);
     var old = document.getElementById(d.id);
+    // A redial's card comes without the follow-ups the page already shows: they move to it.
+    var kept = old ? old.querySelectorAll('li.follow-up') : [];
     if (old) old.remove();
     var none = document.getElementById('no-transfers');
     if (none) none.remove();
     list.insertAdjacentHTML('afterbegin', d.html);
     var added = document.getElementById(d.id);
-    if (added) added.classList.add('new');
+    if (added) {
+      added.classList.add('new');
+      var box = added.querySelector('.follow-ups');
+      if (box) {
+        for (var i = 0; i < kept.length; i++) if (!document.getElementById(kept[i].id)) box.querySelector('ul').appendChild(kept[i]);
+        (early[box.id] || []).forEach(showFollowUp);
+        delete early[box.id];
+        box.hidden = box.querySelector('li') === null;
+      }
+    }
     announce(d.announce);
   });
   source.addEventListener('dial', function (e) {
@@ -167,6 +179,23 @@ export const DESK_JS = `'use strict';
     var line = document.getElementById(d.id);
     if (line) line.outerHTML = d.html;
   });
+  // A follow-up on a card: its line replaced, or added (the list shows from its first line).
+  // Follow-ups of a call whose card is not on the page yet (asked before its transfer) wait for it.
+  var early = {};
+  var waiting = 0;
+  function showFollowUp(d) {
+    var box = document.getElementById(d.list);
+    if (!box) {
+      // A call that is never transferred has no card: only so many wait (a reload shows the day as stored).
+      if (waiting++ < 500) (early[d.list] = early[d.list] || []).push(d);
+      return;
+    }
+    var old = document.getElementById(d.id);
+    if (old) old.outerHTML = d.html;
+    else box.querySelector('ul').insertAdjacentHTML('beforeend', d.html);
+    box.hidden = box.querySelector('li') === null;
+  }
+  source.addEventListener('follow-up', function (e) { showFollowUp(data(e)); });
   source.addEventListener('outcomes', function (e) { chart.innerHTML = data(e).html; });
   // A form this page sends (sign out, search) leaves the page by itself: the stream's end is no news then.
   var leaving = false;

@@ -4,6 +4,7 @@ import { html, type Html } from './html';
 import type { DialResult, TransferCard } from './live-messages';
 import { timeOf } from './time';
 import { labelOf, pathSteps, type PathStep } from './transfer-facts';
+import { followUpList } from './follow-up-lines';
 
 /**
  * A text written to be spoken, as it reads: letters spelled out for the voice ("M F A", "I T", "P R S S") are an
@@ -98,7 +99,7 @@ export function transferCardHtml(card: TransferCard, timeZone: string, flows: Fl
         <dt>Desk</dt>
         ${deskLine(card, timeZone)}
       </dl>
-      ${callStory(card.notes, pathSteps(flows, card.flowId, card.path), 'h4' as const)}
+      ${followUpList(card, timeZone)} ${callStory(card.notes, pathSteps(flows, card.flowId, card.path), 'h4' as const)}
     </article>
   </li>`;
 }

@@ -4,7 +4,7 @@ import type { FlowRegistry } from '../engine/registry';
 import { referenceFor } from '../engine/step';
 import { isEnded, type CallSummary, type SessionRecord, type SessionStore } from '../store/session-store';
 import { callSid as callSidSchema } from '../telephony/params';
-import type { CallEnd, CallObserver, DialEnd, TransferStart } from '../turn/call-observer';
+import type { CallEnd, CallObserver, DialEnd, FollowUp, TransferStart } from '../turn/call-observer';
 import type { DeskMetrics } from './desk-metrics';
 import type { DeskStore } from './desk-store';
 import { dialResultOf, foldDay, type LiveMessage, type TransferCard } from './live-messages';
@@ -270,6 +270,30 @@ export class Desk implements CallObserver {
           DAY_RETENTION,
         ),
         this.deps.store.recordCall(dial.callSid, event, this.callRetention),
+      ]);
+    });
+  }
+
+  /** A callback or a text the caller asked for, and how it went: on the call's card, on every page. */
+  followUp(followUp: FollowUp): void {
+    if (!callSidSchema.safeParse(followUp.callSid).success) return;
+    const at = this.now();
+    this.background('follow-up', async () => {
+      const message: LiveMessage = {
+        type: 'follow-up',
+        callSid: followUp.callSid,
+        followUp: {
+          id: followUp.id,
+          kind: followUp.kind,
+          state: followUp.state,
+          at: at.toISOString(),
+          ...(followUp.code !== undefined && { code: followUp.code }),
+        },
+      };
+      const event = JSON.stringify(message);
+      await Promise.all([
+        this.deps.store.record(dayOf(at, this.deps.timeZone), { event, publish: event }, DAY_RETENTION),
+        this.deps.store.recordCall(followUp.callSid, event, this.callRetention),
       ]);
     });
   }

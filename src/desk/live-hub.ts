@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { Logger } from '../common/log';
 import { announcement, cardId, dialId, dialLine, transferCardHtml, transferList } from './cards';
+import { followUpId, followUpItem, followUpsId } from './follow-up-lines';
 import type { FlowRegistry } from '../engine/registry';
 import type { Desk } from './desk';
 import type { DeskMetrics } from './desk-metrics';
@@ -242,6 +243,14 @@ export class LiveHub {
         this.broadcast('dial', {
           id: dialId(message.callSid),
           html: dialLine({ callSid: message.callSid, dial: message.dial }, timeZone).text,
+        });
+        return;
+      case 'follow-up':
+        // One line of the card's follow-ups, added or replaced.
+        this.broadcast('follow-up', {
+          list: followUpsId(message.callSid),
+          id: followUpId(message.callSid, message.followUp.id),
+          html: followUpItem(message.callSid, message.followUp, timeZone).text,
         });
         return;
       case 'outcomes':

@@ -29,6 +29,7 @@ export const notice = z
     'textQueued',
     'textAlready',
     'textRefused',
+    'textFailed',
     'callbackFailed',
     /** An earlier call's callback to the same number is open: nothing new was booked. */
     'callbackOpen',
@@ -58,9 +59,10 @@ export type PendingAction = z.infer<typeof pendingAction>;
 
 /**
  * How a pending action went: queued; queued already earlier in the call (not again); open already from an earlier
- * call (a callback to the same number: not again); or not possible.
+ * call (a callback to the same number: not again); not possible (refused); or not done because the line had a fault
+ * just then (failed: nothing was kept or counted, asking again may work).
  */
-export const actionOutcome = z.enum(['queued', 'already', 'open', 'refused']);
+export const actionOutcome = z.enum(['queued', 'already', 'open', 'refused', 'failed']);
 export type ActionOutcome = z.infer<typeof actionOutcome>;
 
 /**
@@ -190,7 +192,9 @@ export const callMachineSetup = setup({
     connected: ({ event }) => event.type === 'DIAL' && event.outcome === 'connected',
     deskGivesUp: ({ context }) => context.deskTries + 1 >= MAX_DESK_DIALS,
     phoneNumberKeyed: ({ event }) => event.type === 'KEY' && event.key.length === CALLBACK_DIGITS && /^\d+$/.test(event.key),
-    actionDone: ({ event }) => event.type === 'ACTION' && event.outcome !== 'refused',
+    // 'open': the desk has this number's callback from an earlier call, which the caller is told as done.
+    actionDone: ({ event }) =>
+      event.type === 'ACTION' && (event.outcome === 'queued' || event.outcome === 'already' || event.outcome === 'open'),
   },
   actions: {
     /** A real choice was made: start the next question afresh. */
@@ -244,7 +248,9 @@ export const callMachineSetup = setup({
               ? 'textAlready'
               : event.outcome === 'open'
                 ? 'callbackOpen'
-                : 'textRefused',
+                : event.outcome === 'failed'
+                  ? 'textFailed'
+                  : 'textRefused',
     }),
     callbackFailed: assign({ notice: 'callbackFailed' as Notice }),
     callerNumberUnfit: assign({ notice: 'callerNumberUnfit' as Notice, failures: 0, callbackNumber: null }),

@@ -229,7 +229,9 @@ function composeKeypadPrompt(
           ? [say(flow.system.callback.failed)]
           : context.notice === 'textRefused'
             ? [say(flow.system.text.refused)]
-            : [];
+            : context.notice === 'textFailed'
+              ? [say(flow.system.text.failed)]
+              : [];
     return { kind: 'ask', node: state, say: [...opening, say(flow.system.deskUnavailable)], patient: false };
   }
 
@@ -252,9 +254,15 @@ function composeKeypadPrompt(
     opening = node?.type === 'menu' || node?.type === 'question' ? [say(theQuestion(node.say))] : [];
   } else if (context.notice === 'waiting') {
     opening = [say(p.patience)];
-  } else if (context.notice === 'textQueued' || context.notice === 'textAlready' || context.notice === 'textRefused') {
+  } else if (
+    context.notice === 'textQueued' ||
+    context.notice === 'textAlready' ||
+    context.notice === 'textRefused' ||
+    context.notice === 'textFailed'
+  ) {
     const text = flow.system.text;
-    opening = [say(context.notice === 'textQueued' ? text.stepsQueued : context.notice === 'textAlready' ? text.already : text.refused)];
+    const words = { textQueued: text.stepsQueued, textAlready: text.already, textRefused: text.refused, textFailed: text.failed };
+    opening = [say(words[context.notice])];
   } else if (context.notice === 'callerNumberUnfit' || context.notice === 'keyedNumberUnfit') {
     const callback = flow.system.callback;
     opening = [say(context.notice === 'callerNumberUnfit' ? callback.callerUnfit : callback.keyedUnfit)];

@@ -198,7 +198,7 @@ export const flowFile = z.strictObject({
       /** The number keyed is not one the desk calls back (before "key in" again). */
       keyedUnfit: text,
     }),
-    text: z.strictObject({ stepsQueued: text, already: text, refused: text, deskQueued: text }),
+    text: z.strictObject({ stepsQueued: text, already: text, refused: text, failed: text, deskQueued: text }),
     flowChanged: text,
     afterDesk: text,
     goodbye: text,

@@ -1,7 +1,24 @@
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Cluster, type Redis } from 'ioredis';
 import { keyedDigest } from '../common/keyed-digest';
-import { ATTEMPTS, BACKOFF_MS, PermanentFailure, type MessageJob, type MessageLimits, type MessageQueue, type Send } from './message-queue';
+import { maskPhone } from '../common/log';
+import {
+  ATTEMPTS,
+  BACKOFF_MS,
+  OutcomeUnknown,
+  PermanentFailure,
+  type MessageJob,
+  type MessageLimits,
+  type MessageQueue,
+  type Send,
+  type TakeResult,
+  EVENTS_MAX_LEN,
+  JOB_TTL_SECONDS,
+  KEEP_COMPLETED,
+  KEEP_FAILED,
+  MARK_TTL_SECONDS,
+  withoutNumbers,
+} from './message-queue';
 
 type Client = Redis | Cluster;
 const QUEUE = 'text-messages';
@@ -27,6 +44,8 @@ function connectionLike(client: Client): Client {
  */
 export class BullMessageQueue implements MessageQueue {
   private readonly queue: Queue;
+  /** The queue's own connection, for what BullMQ does not do: a time to live on each job's hash. */
+  private readonly producer: Client;
   private worker: Worker | undefined;
   private readonly connections: Client[] = [];
 
@@ -36,7 +55,9 @@ export class BullMessageQueue implements MessageQueue {
     private readonly backoffMs = BACKOFF_MS,
   ) {
     const connection = this.connection();
-    this.queue = new Queue(QUEUE, { connection, prefix: this.bullPrefix });
+    this.producer = connection;
+    // The events stream is trimmed to about EVENTS_MAX_LEN entries as BullMQ writes it.
+    this.queue = new Queue(QUEUE, { connection, prefix: this.bullPrefix, streams: { events: { maxLen: EVENTS_MAX_LEN } } });
   }
 
   private get bullPrefix(): string {
@@ -50,15 +71,18 @@ export class BullMessageQueue implements MessageQueue {
   }
 
   async add(job: MessageJob): Promise<void> {
+    // BullMQ keeps ':' for its own keys.
+    const jobId = job.id.replace(/:/g, '.');
     await this.queue.add('send', job, {
-      // BullMQ keeps ':' for its own keys.
-      jobId: job.id.replace(/:/g, '.'),
+      jobId,
       attempts: ATTEMPTS,
       backoff: { type: 'exponential', delay: this.backoffMs },
-      // A day's record of what was sent, then gone; a failed job is kept a week for whoever looks into it.
-      removeOnComplete: { age: 24 * 60 * 60 },
-      removeOnFail: { age: 7 * 24 * 60 * 60 },
+      // BullMQ removes finished jobs past these ages or counts as later ones finish.
+      removeOnComplete: KEEP_COMPLETED,
+      removeOnFail: KEEP_FAILED,
     });
+    // The job holds the number: its hash expires whatever happens to the queue (no later job to clean it up, say).
+    await this.producer.expire(this.queue.toKey(jobId), JOB_TTL_SECONDS);
   }
 
   start(send: Send): void {
@@ -66,13 +90,23 @@ export class BullMessageQueue implements MessageQueue {
     this.worker = new Worker(
       QUEUE,
       async (job) => {
+        const data = job.data as Partial<MessageJob> | undefined;
+        // A job whose hash expired before any worker took it: nothing to send.
+        if (typeof data?.to !== 'string') return;
+        // Once the job is done with, what BullMQ keeps of it holds the number masked.
+        const done = () => job.updateData({ ...(data as MessageJob), to: maskPhone(data.to) ?? '' }).catch(() => undefined);
         try {
-          await send(job.data as MessageJob, job.attemptsMade + 1);
+          await send(data as MessageJob, job.attemptsMade + 1);
         } catch (error) {
-          // Refused for good: no more tries.
-          if (error instanceof PermanentFailure) throw new UnrecoverableError(error.message);
-          throw error;
+          // BullMQ keeps the reason in the job and its events stream: a new error, its text without any number.
+          const reason = withoutNumbers((error as Error).message);
+          // Refused for good, or perhaps sent: no more tries.
+          const final = error instanceof PermanentFailure || error instanceof OutcomeUnknown;
+          if (final || job.attemptsMade + 1 >= ATTEMPTS) await done();
+          if (final) throw new UnrecoverableError(reason);
+          throw new Error(reason);
         }
+        await done();
       },
       { connection: this.connection(), prefix: this.bullPrefix, concurrency: 4 },
     );
@@ -91,22 +125,45 @@ export class BullMessageQueue implements MessageQueue {
  * Count a text message against its limits.
  * KEYS[1] the call's key for this kind of message, KEYS[2] the number's count for the day.
  * ARGV[1] the day's limit, ARGV[2] how long the call's key lives, ARGV[3] how long the day's count lives (seconds).
- * Returns 'ok' (both counted), 'already' or 'limit' (nothing counted).
+ * Returns 'ok' (both counted; the call's key holds "taken" and the day's key, for a give-back), 'already' (queued),
+ * 'unconfirmed' (taken earlier, not confirmed) or 'limit' (nothing counted).
  */
 const TAKE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'already' end
+local mark = redis.call('GET', KEYS[1])
+if mark == 'queued' or mark == '1' then return 'already' end
+if mark then return 'unconfirmed' end
 local count = tonumber(redis.call('GET', KEYS[2]) or '0')
 if count >= tonumber(ARGV[1]) then return 'limit' end
-redis.call('SET', KEYS[1], '1', 'EX', ARGV[2])
+redis.call('SET', KEYS[1], 'taken ' .. KEYS[2], 'EX', ARGV[2])
 redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 return 'ok'`;
 
-/** The limits on Redis, in one script so that two instances cannot both take the last message of a day. */
+/**
+ * Undo a take whose job was not kept.
+ * KEYS[1] the call's key. The day's count it names (same hash tag) loses one, unless it has expired.
+ * Returns 1 when given back, 0 when there was nothing to give back (no mark, or the message is queued).
+ */
+const GIVE_BACK = `
+local mark = redis.call('GET', KEYS[1])
+if not mark or string.sub(mark, 1, 6) ~= 'taken ' then return 0 end
+local day = string.sub(mark, 7)
+redis.call('DEL', KEYS[1])
+local count = tonumber(redis.call('GET', day) or '0')
+if count > 0 then redis.call('DECR', day) end
+return 1`;
+
+type LimitsClient = Client & {
+  takeMessage(call: string, day: string, limit: number, callTtl: number, dayTtl: number): Promise<TakeResult>;
+  giveBackMessage(call: string): Promise<number>;
+};
+
+/**
+ * The limits on Redis, in one script so that two instances cannot both take the last message of a day. Its commands
+ * go on the call store's connection, one after another: a give-back sent after a take that timed out runs after it.
+ */
 export class RedisMessageLimits implements MessageLimits {
-  private readonly redis: Client & {
-    takeMessage(call: string, day: string, limit: number, callTtl: number, dayTtl: number): Promise<'ok' | 'already' | 'limit'>;
-  };
+  private readonly redis: LimitsClient;
 
   /** `secret` keys the digest that stands for a number in Redis (the Twilio auth token). */
   constructor(
@@ -115,19 +172,36 @@ export class RedisMessageLimits implements MessageLimits {
     private readonly secret: string,
   ) {
     client.defineCommand('takeMessage', { numberOfKeys: 2, lua: TAKE });
-    this.redis = client as typeof this.redis;
+    client.defineCommand('giveBackMessage', { numberOfKeys: 1, lua: GIVE_BACK });
+    this.redis = client as LimitsClient;
   }
 
-  take(callKey: string, number: string, day: string, limit: number): Promise<'ok' | 'already' | 'limit'> {
+  private callKey(callKey: string): string {
+    return `${this.prefix}:{sms}:call:${callKey}`;
+  }
+
+  take(callKey: string, number: string, day: string, limit: number): Promise<TakeResult> {
     // The number is kept as a keyed digest: Redis holds no caller's number for this, and without the secret nobody
     // can find a number by trying the ten-digit numbers against it.
     const who = keyedDigest(this.secret, 'text-message-daily-count', number);
     return this.redis.takeMessage(
-      `${this.prefix}:{sms}:call:${callKey}`,
+      this.callKey(callKey),
       `${this.prefix}:{sms}:day:${day}:${who}`,
       limit,
-      2 * 24 * 60 * 60,
-      2 * 24 * 60 * 60,
+      MARK_TTL_SECONDS,
+      MARK_TTL_SECONDS,
     );
+  }
+
+  async confirm(callKey: string): Promise<void> {
+    await this.redis.set(this.callKey(callKey), 'queued', 'KEEPTTL', 'XX');
+  }
+
+  async giveBack(callKey: string): Promise<void> {
+    await this.redis.giveBackMessage(this.callKey(callKey));
+  }
+
+  async held(callKey: string): Promise<boolean> {
+    return (await this.redis.exists(this.callKey(callKey))) === 1;
   }
 }

@@ -1,4 +1,14 @@
-import { ATTEMPTS, BACKOFF_MS, PermanentFailure, type MessageJob, type MessageLimits, type MessageQueue, type Send } from './message-queue';
+import {
+  ATTEMPTS,
+  BACKOFF_MS,
+  OutcomeUnknown,
+  PermanentFailure,
+  type MessageJob,
+  type MessageLimits,
+  type MessageQueue,
+  type Send,
+  type TakeResult,
+} from './message-queue';
 
 /**
  * Text messages in this process's memory, for a local run without Redis: the same retries and back-off, but what
@@ -28,7 +38,7 @@ export class MemoryMessageQueue implements MessageQueue {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       send(job, attempt).catch((error: unknown) => {
-        if (error instanceof PermanentFailure || attempt >= ATTEMPTS) return;
+        if (error instanceof PermanentFailure || error instanceof OutcomeUnknown || attempt >= ATTEMPTS) return;
         this.schedule(job, attempt + 1, this.backoffMs * 2 ** (attempt - 1));
       });
     }, delayMs);
@@ -51,16 +61,36 @@ export class MemoryMessageQueue implements MessageQueue {
 
 /** The limits in memory. */
 export class MemoryMessageLimits implements MessageLimits {
-  private readonly calls = new Set<string>();
+  /** A call's mark: the day's key its take counted, until confirmed (then null). */
+  private readonly calls = new Map<string, string | null>();
   private readonly days = new Map<string, number>();
 
-  take(callKey: string, number: string, day: string, limit: number): Promise<'ok' | 'already' | 'limit'> {
-    if (this.calls.has(callKey)) return Promise.resolve('already');
+  take(callKey: string, number: string, day: string, limit: number): Promise<TakeResult> {
+    const mark = this.calls.get(callKey);
+    if (mark !== undefined) return Promise.resolve(mark === null ? 'already' : 'unconfirmed');
     const dayKey = `${day}:${number}`;
     const count = this.days.get(dayKey) ?? 0;
     if (count >= limit) return Promise.resolve('limit');
-    this.calls.add(callKey);
+    this.calls.set(callKey, dayKey);
     this.days.set(dayKey, count + 1);
     return Promise.resolve('ok');
+  }
+
+  confirm(callKey: string): Promise<void> {
+    if (this.calls.has(callKey)) this.calls.set(callKey, null);
+    return Promise.resolve();
+  }
+
+  giveBack(callKey: string): Promise<void> {
+    const dayKey = this.calls.get(callKey);
+    if (dayKey !== undefined && dayKey !== null) {
+      this.calls.delete(callKey);
+      this.days.set(dayKey, Math.max(0, (this.days.get(dayKey) ?? 0) - 1));
+    }
+    return Promise.resolve();
+  }
+
+  held(callKey: string): Promise<boolean> {
+    return Promise.resolve(this.calls.has(callKey));
   }
 }

@@ -23,6 +23,17 @@ export class PermanentFailure extends Error {
 }
 
 /**
+ * Twilio may have taken the message, or not: the request went out and no answer came (a timeout, a connection cut
+ * after the request was written). The job ends there, never tried again: a second try could send a second text.
+ */
+export class OutcomeUnknown extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutcomeUnknown';
+  }
+}
+
+/**
  * Where text messages wait to be sent: a job queue with retries and back-off, outside any webhook's path.
  * `add` returns once the job is kept (on Redis: durably, so a restart loses nothing); the same id twice is one job.
  * `start` begins sending with `send`; `close` stops, leaving unsent jobs for the next start.
@@ -35,12 +46,41 @@ export interface MessageQueue {
 
 /**
  * The limits on text messages: at most one of each kind per call, and `limit` a day per number.
- * `take` returns 'ok' and counts the message, or says which limit stops it (and counts nothing).
+ * `take` returns 'ok' and counts the message (its call's mark says "taken"), or says what stops it (and counts
+ * nothing): 'already' (this call's message is queued), 'unconfirmed' (counted earlier, but whether its job was kept
+ * is not known: queue it again, the job's id makes it one), 'limit' (the day's limit).
+ * `confirm` marks the call's message queued once its job is kept; `giveBack` undoes a take whose job was not kept
+ * (the mark and the count; nothing for a message already confirmed); `held` says whether the call's mark is there
+ * (a job whose take was given back is not sent).
  */
 export interface MessageLimits {
-  take(callKey: string, number: string, day: string, limit: number): Promise<'ok' | 'already' | 'limit'>;
+  take(callKey: string, number: string, day: string, limit: number): Promise<TakeResult>;
+  confirm(callKey: string): Promise<void>;
+  giveBack(callKey: string): Promise<void>;
+  held(callKey: string): Promise<boolean>;
 }
+
+export type TakeResult = 'ok' | 'already' | 'unconfirmed' | 'limit';
 
 /** How many times a message is tried, and the first wait between tries (doubling each time). */
 export const ATTEMPTS = 6;
 export const BACKOFF_MS = 1000;
+
+/**
+ * What the line keeps of text messages on Redis, and for how long (README: "What the line keeps in Redis").
+ * A finished job is removed by BullMQ past an age or a count as later jobs finish; every job's hash (it holds the
+ * number and the text) also expires JOB_TTL_SECONDS after it was queued, whatever happens. The events stream is
+ * capped at about EVENTS_MAX_LEN entries. A call's mark and a number's daily count live MARK_TTL_SECONDS; a sent
+ * message's SID, to find its call when its status comes, SID_TTL_SECONDS.
+ */
+export const KEEP_COMPLETED = { age: 60 * 60, count: 100 };
+export const KEEP_FAILED = { age: 24 * 60 * 60, count: 500 };
+export const JOB_TTL_SECONDS = 24 * 60 * 60;
+export const EVENTS_MAX_LEN = 1000;
+export const MARK_TTL_SECONDS = 2 * 24 * 60 * 60;
+export const SID_TTL_SECONDS = 2 * 24 * 60 * 60;
+
+/** A text with every run of 7 or more digits (a phone number, in any layout; an error code has 5) replaced: for reasons kept or logged. */
+export function withoutNumbers(text: string): string {
+  return text.replace(/\+?\d(?:[\d\s().-]*\d){6,}/g, '[number]');
+}

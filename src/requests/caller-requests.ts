@@ -3,6 +3,8 @@ import type { Logger } from '../common/log';
 import type { Callbacks } from '../callbacks/callbacks';
 import type { CallerRequest, RequestHandler } from '../turn/requests';
 import type { TextMessages } from '../messages/text-messages';
+import type { FollowUp } from '../turn/call-observer';
+import type { FollowUps } from './follow-ups';
 
 /** What callers ask for, handed to the callback queue or the text messages. */
 export class CallerRequests implements RequestHandler {
@@ -10,14 +12,18 @@ export class CallerRequests implements RequestHandler {
     private readonly callbacks: Callbacks,
     private readonly messages: TextMessages | undefined,
     private readonly logger: Logger,
+    private readonly followUps?: FollowUps,
   ) {}
 
-  async perform(request: CallerRequest): Promise<ActionOutcome> {
+  async perform(request: CallerRequest, abandoned?: AbortSignal): Promise<ActionOutcome> {
     const { pending } = request;
     try {
-      if (pending.kind === 'callback') return await this.callbacks.ask({ ...request, keyed: pending.number });
-      if (this.messages === undefined) return 'refused';
-      return await this.messages.queue(request, pending);
+      let outcome: ActionOutcome;
+      if (pending.kind === 'callback') outcome = await this.callbacks.ask({ ...request, keyed: pending.number });
+      else if (this.messages === undefined) outcome = 'refused';
+      else outcome = await this.messages.queue(request, pending, abandoned);
+      this.tell(request, outcome, abandoned);
+      return outcome;
     } catch (error) {
       this.logger.error(
         { callSid: request.callSid, request: pending.kind, error: (error as Error).message },
@@ -29,6 +35,26 @@ export class CallerRequests implements RequestHandler {
 
   withdraw(request: CallerRequest): void {
     // A queued text message is the text messages' own affair; a callback must not stay open on the desk.
-    if (request.pending.kind === 'callback') void this.callbacks.withdraw(request.callSid, request.attempt);
+    if (request.pending.kind !== 'callback') return;
+    void this.callbacks.withdraw(request.callSid, request.attempt);
+    this.followUps?.tell({ callSid: request.callSid, id: 'callback', kind: 'callback', state: 'failed' });
+  }
+
+  /** What the desk's card shows of it: a callback booked (or not), a text asked for (or not sent). */
+  private tell({ callSid, pending }: CallerRequest, outcome: ActionOutcome, abandoned?: AbortSignal): void {
+    if (outcome === 'already' || this.followUps === undefined) return;
+    // The turn stopped waiting: its caller heard it could not be done, whatever came of it since. 'open': the desk
+    // has this number's callback from an earlier call.
+    const done = (outcome === 'queued' || outcome === 'open') && abandoned?.aborted !== true;
+    const followUp: FollowUp =
+      pending.kind === 'callback'
+        ? { callSid, id: 'callback', kind: 'callback', state: done ? 'booked' : 'failed' }
+        : {
+            callSid,
+            id: `text:${pending.what === 'steps' ? `steps:${pending.node}` : 'desk'}`,
+            kind: 'text',
+            state: done ? 'asked' : outcome === 'refused' ? 'refused' : 'failed',
+          };
+    this.followUps.tell(followUp);
   }
 }

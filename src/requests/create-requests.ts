@@ -8,17 +8,22 @@ import type { FlowRegistry } from '../engine/registry';
 import { BullMessageQueue, RedisMessageLimits } from '../messages/bullmq-queue';
 import { MemoryMessageLimits, MemoryMessageQueue } from '../messages/memory-queue';
 import { MemoryTextCaps, RedisTextCaps } from '../messages/text-caps';
+import { MemoryMessageCalls, RedisMessageCalls } from '../messages/message-calls';
 import { TextMessages } from '../messages/text-messages';
+import { MESSAGE_STATUS_PATH } from '../telephony/message-params';
 import { twilioSender } from '../messages/twilio-sender';
 import { RedisStore } from '../store/redis-store';
 import type { SessionStore } from '../store/session-store';
 import { CallerRequests } from './caller-requests';
+import { FollowUps } from './follow-ups';
 
 export interface RequestParts {
   requests: CallerRequests;
   callbacks: Callbacks;
   /** Undefined when no sender is configured: then no text message is offered. */
   messages: TextMessages | undefined;
+  /** Told of callbacks booked and texts asked for, sent, delivered or failed: the desk page listens. */
+  followUps: FollowUps;
   /** Stops the expiry timer and the message worker; unsent messages stay queued. */
   close(): Promise<void>;
 }
@@ -46,12 +51,14 @@ export function createRequests(options: RequestOptions): RequestParts {
     ...(now === undefined ? {} : { now: () => now().getTime() }),
   });
   callbacks.start();
-  const messages = textMessages(options);
+  const followUps = new FollowUps();
+  const messages = textMessages(options, followUps);
   messages?.start();
   return {
-    requests: new CallerRequests(callbacks, messages, logger),
+    requests: new CallerRequests(callbacks, messages, logger, followUps),
     callbacks,
     messages,
+    followUps,
     close: async () => {
       callbacks.stop();
       await messages?.close();
@@ -59,7 +66,7 @@ export function createRequests(options: RequestOptions): RequestParts {
   };
 }
 
-function textMessages({ config, store, flows, metrics, logger, now }: RequestOptions): TextMessages | undefined {
+function textMessages({ config, store, flows, metrics, logger, now }: RequestOptions, followUps: FollowUps): TextMessages | undefined {
   const from = config.TWILIO_MESSAGING_FROM;
   const service = config.TWILIO_MESSAGING_SERVICE_SID;
   if ((from === undefined && service === undefined) || config.TWILIO_ACCOUNT_SID === undefined) return undefined;
@@ -72,6 +79,9 @@ function textMessages({ config, store, flows, metrics, logger, now }: RequestOpt
     rules: { countries: config.SMS_ALLOWED_COUNTRIES, own: [config.BSD_NUMBER, config.TWILIO_MESSAGING_FROM] },
     hourlyLimit: config.SMS_HOURLY_LIMIT,
     prefixHourlyLimit: config.SMS_PREFIX_HOURLY_LIMIT,
+    calls: redis ? new RedisMessageCalls(store.client, store.prefix) : new MemoryMessageCalls(),
+    queueTimeoutMs: config.STORE_TIMEOUT_MS,
+    tell: (followUp) => followUps.tell(followUp),
     flows,
     metrics,
     logger,
@@ -83,6 +93,8 @@ function textMessages({ config, store, flows, metrics, logger, now }: RequestOpt
       accountSid: config.TWILIO_ACCOUNT_SID,
       authToken: config.TWILIO_AUTH_TOKEN,
       apiUrl: config.TWILIO_API_URL,
+      timeoutMs: config.TWILIO_API_TIMEOUT_MS,
+      statusCallback: `${config.PUBLIC_BASE_URL}${MESSAGE_STATUS_PATH}`,
       ...(from === undefined ? {} : { from }),
       ...(service === undefined ? {} : { messagingServiceSid: service }),
     }),

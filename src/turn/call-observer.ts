@@ -42,6 +42,22 @@ export interface CallEnd {
   summary: CallSummary | null;
 }
 
+/** What a caller asked the desk to do later (a callback, a text message), and how it went so far. */
+export interface FollowUp {
+  callSid: string;
+  /** One per request in a call, kept through its states: 'callback', 'text:desk', 'text:steps:password'. */
+  id: string;
+  kind: 'callback' | 'text';
+  /**
+   * callback: booked, or failed (not kept); text: asked (queued), sent (Twilio took it), delivered, failed (Twilio
+   * or the carrier refused it, or it could not be queued), refused (not sent: a limit, no number), unknown (Twilio
+   * may have taken it: its answer never came).
+   */
+  state: 'booked' | 'asked' | 'sent' | 'delivered' | 'failed' | 'refused' | 'unknown';
+  /** Twilio's error code for a text that failed (30003–30008 from the carrier, 21xxx from the API). */
+  code?: number;
+}
+
 /**
  * Told, after the answer has gone to Twilio, when a transfer to the desk starts, when the desk's dial ends and when a
  * call ends. It must not throw nor keep the webhook waiting: whatever it does with these happens on its own time.
@@ -50,6 +66,8 @@ export interface CallObserver {
   transferStarted(transfer: TransferStart): void;
   dialEnded(dial: DialEnd): void;
   callEnded(end: CallEnd): void;
+  /** A follow-up the caller asked for changed (may come from any instance's worker, long after the turn). */
+  followUp?(followUp: FollowUp): void;
 }
 
 /** The transfer a turn of `compiled` starts, or undefined when its prompt is not a transfer. */

@@ -131,8 +131,8 @@ export class CallTurns {
 
   /**
    * A turn that asked for a callback or a text message: done (kept, or queued) before the answer, and the call
-   * moves on by how it went. A request that fails or takes too long is refused: the caller is told so, never that
-   * it was done.
+   * moves on by how it went. A request that fails or takes too long has failed: the caller is told so, never that
+   * it was done (the handler gives back what it counted).
    */
   private async settled(
     callSid: string,
@@ -151,11 +151,17 @@ export class CallTurns {
       const attempt = randomUUID();
       const request = { callSid, from, to, reference, flowId: compiled.flow.id, reason, told: history, pending, attempt };
       asked.performed.push(request);
+      const abandoned = new AbortController();
       try {
-        outcome = await withDeadline(this.deps.requests.perform(request), this.deps.storeTimeoutMs, 'keeping the request');
+        outcome = await withDeadline(
+          this.deps.requests.perform(request, abandoned.signal),
+          this.deps.storeTimeoutMs,
+          'keeping the request',
+        );
       } catch {
-        // Logged by the handler; the caller hears it could not be done.
-        outcome = 'refused';
+        // Logged by the handler; the caller hears it could not be done just now, and the handler undoes what it did.
+        abandoned.abort();
+        outcome = 'failed';
       }
     }
     return settle(compiled, turn, outcome, this.speaking);

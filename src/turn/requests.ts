@@ -21,10 +21,12 @@ export interface CallerRequest {
 /**
  * Does what callers ask for, durably, before the turn answers: keeps a callback, or queues a text message (sent
  * later, never in the webhook's path). 'queued' only once it is kept; 'already' when this call asked for the same
- * before; 'refused' when it cannot be done (no number to use, the day's limit, no sender configured).
+ * before; 'refused' when it cannot be done (no number to use, the day's limit, no sender configured); 'failed' when a
+ * fault stopped it (nothing kept or counted). `abandoned` is aborted when the turn stops waiting: what is done after
+ * that is undone, since the caller hears it failed.
  */
 export interface RequestHandler {
-  perform(request: CallerRequest): Promise<ActionOutcome>;
+  perform(request: CallerRequest, abandoned?: AbortSignal): Promise<ActionOutcome>;
   /**
    * The turn that performed `request` did not tell its caller it was done (it answered "could not", or was rescued):
    * undoes what can be undone (a callback leaves the desk's list), in the background, even if `perform` has not

@@ -36,6 +36,10 @@ beforeAll(async () => {
     REDIS_KEY_PREFIX: `browser-${randomBytes(4).toString('hex')}`,
     DESK_USERS: await deskUsers(),
     DESK_TIME_ZONE: 'America/Toronto',
+    // Texts offered, sent to a port where nothing listens: they stay queued, tried again later.
+    TWILIO_ACCOUNT_SID: `AC${'5'.repeat(32)}`,
+    TWILIO_MESSAGING_FROM: '+15555550100',
+    TWILIO_API_URL: 'http://127.0.0.1:9',
   });
   browser = await chromium.launch({ executablePath: CHROMIUM });
 });
@@ -220,6 +224,9 @@ test('a callback asked at a busy desk appears without reloading; the agent claim
     expect(await page.evaluate('window.sameDocument')).toBe(true);
     expect(await card.textContent()).toContain('(613) 555-0142');
     expect(await card.textContent()).toContain(spaced(referenceFor(sid)));
+    // The call's transfer card says so too, without a reload.
+    await page.locator(`#call-${sid} #follow-ups-${sid}`).getByText('Callback booked').waitFor({ timeout: 2000 });
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
     // Another page of the desk, open meanwhile, is told of each change to that callback alone.
     const other = await context.newPage();
     other.on('pageerror', (e) => problems.push(e.message));
@@ -288,5 +295,31 @@ test('while its instance cannot reach Redis the page says its updates are paused
     await instance.stop();
     await redis.stop();
     await back?.stop();
+  }
+});
+
+test('a text asked for before the transfer shows on its card as it arrives, and stays there through a redial', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  try {
+    await signIn(page);
+    await page.getByText('Live: new transfers appear here as they happen.').waitFor();
+    await page.evaluate('window.sameDocument = true');
+    // Password steps, 8 for them by text, then the desk.
+    const { sid } = await call(['2', '8', '0'], '+16135550177');
+    const followUps = page.locator(`#call-${sid} #follow-ups-${sid}`);
+    await followUps.getByText('Text (the steps for password').waitFor({ timeout: 2000 });
+    expect(await followUps.textContent()).toContain('queued to send');
+    // The desk busy, the caller tries again: the card comes again, its follow-up with it.
+    await call(['2', '8', '0'], '+16135550178');
+    const again = await call(['2', '8', '0', 'busy', '1'], '+16135550179');
+    await page.locator(`#call-${again.sid} .attempt`).waitFor({ timeout: 2000 });
+    expect(await page.locator(`#call-${again.sid} #follow-ups-${again.sid}`).textContent()).toContain('Text (the steps for password');
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
+    expect(problems).toEqual([]);
+  } finally {
+    await context.close();
   }
 });

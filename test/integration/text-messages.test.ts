@@ -2,8 +2,8 @@ import nock from 'nock';
 import request from 'supertest';
 import { deskMessage, smsSize, stepsMessage } from '../../src/flows/sms';
 import { portalLogin } from '../helpers/flows';
-import { AUTH_TOKEN, startLine, type TestLine } from '../helpers/line';
-import { eventually } from '../helpers/desk';
+import { AUTH_TOKEN, BASE_URL, startLine, type TestLine } from '../helpers/line';
+import { DeskAgent, deskUsers, eventually } from '../helpers/desk';
 
 /**
  * Text messages through the line (memory store, its in-process queue) with Twilio's Messages API faked by nock:
@@ -169,3 +169,128 @@ describe('message size', () => {
         expect({ id, segments: smsSize(stepsMessage(FLOW, id, values)!).segments <= 2 }).toEqual({ id, segments: true });
   });
 });
+
+/** A call taken to the desk, the desk busy, then `key` at "the desk's number" (8: a text; 1: a callback, and so on). */
+async function afterBusyDesk(sid: string, keys: string[]): Promise<string> {
+  let twiml = (await line.post('/voice', { CallSid: sid, From: CALLER })).text;
+  twiml = (await line.post(`/voice/input?t=${nextTurn(twiml)}`, { CallSid: sid, From: CALLER, Digits: '0' })).text;
+  twiml = (await line.post(`/voice/dial?t=${nextTurn(twiml)}`, { CallSid: sid, From: CALLER, DialCallStatus: 'busy' })).text;
+  for (const key of keys)
+    twiml = (await line.post(`/voice/input?t=${nextTurn(twiml)}`, { CallSid: sid, From: CALLER, Digits: key }).expect(200)).text;
+  return twiml;
+}
+
+const SENT_SID = `SM${'a'.repeat(32)}`;
+const statusMetric = async (status: string, code: string) => {
+  const text = (await request(line.app).get('/metrics')).text;
+  const m = new RegExp(`portal_line_text_message_status_total\\{status="${status}",error_code="${code}"\\} (\\d+)`).exec(text);
+  return Number(m?.[1] ?? 0);
+};
+
+test.each(['memory', 'redis'] as const)(
+  "Twilio's answer never comes (%s): the message is POSTed once, never tried again, and counted as unknown",
+  async (kind) => {
+    line = await startLine(kind, { ...TEXTS, TWILIO_API_TIMEOUT_MS: '300' });
+    let posts = 0;
+    // Each answer comes after the client's deadline; a retry would be a second POST.
+    const scope = nock(API)
+      .post(PATH, () => (posts++, true))
+      .times(6)
+      .delay(1500)
+      .reply(201, { sid: SENT_SID, status: 'queued' });
+    expect(await call(['2', '8'])).toContain("I'll text these steps to this phone.");
+    expect(await eventually(async () => ((await metric('unknown')) === 1 ? 1 : undefined), 3000)).toBe(1);
+    // Past the first back-off (1 s) and the second (2 s): still one POST.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(posts).toBe(1);
+    expect(await metric('failed')).toBe(0);
+    expect(await metric('sent')).toBe(0);
+    const line_ = line.logs.find((l) => l.includes('perhaps sent'))!;
+    expect(line_).toContain('+1******0123');
+    expect(line_).not.toContain(CALLER);
+    scope.persist(false);
+    nock.cleanAll();
+  },
+);
+
+test('a bad number (21211) whose error text quotes it: the log holds the code and the masked number, never the digits', async () => {
+  line = await startLine('memory', TEXTS);
+  const scope = nock(API)
+    .post(PATH)
+    .reply(400, {
+      code: 21211,
+      message: `The 'To' number ${CALLER} is not a valid phone number.`,
+      status: 400,
+      more_info: 'https://www.twilio.com/docs/errors/21211',
+    });
+  await call(['4', '8']);
+  await eventually(async () => ((await metric('refused')) === 1 ? 1 : undefined), 3000);
+  scope.done();
+  const refusal = line.logs.find((l) => l.includes('refused by Twilio'))!;
+  expect(refusal).toContain('21211');
+  expect(refusal).toContain('+1******0123');
+  for (const log of line.logs) expect(log).not.toContain('5555550123');
+});
+
+test('every message asks for its status; a status callback is signature-checked, counted by error code, and shown on the card', async () => {
+  line = await startLine('memory', { ...TEXTS, DESK_USERS: await deskUsers() });
+  const sent: Record<string, string>[] = [];
+  const scope = nock(API)
+    .post(PATH, (body: Record<string, string>) => (sent.push(body), true))
+    .reply(201, { sid: SENT_SID, status: 'queued' });
+  const sid = callSid();
+  expect(await afterBusyDesk(sid, ['8'])).toContain("I'll text the desk's number and hours to this phone.");
+  await eventually(async () => ((await metric('sent')) === 1 ? 1 : undefined), 3000);
+  scope.done();
+  expect(sent[0]!.StatusCallback).toBe(`${BASE_URL}/messages/status`);
+
+  const report = { MessageSid: SENT_SID, AccountSid: ACCOUNT, MessageStatus: 'undelivered', ErrorCode: '30006' };
+  // Unsigned, or for another message than the one signed: refused, nothing counted.
+  await line.post('/messages/status', report, { signature: null }).expect(403);
+  await line.post('/messages/status', report, { signature: 'x'.repeat(28) }).expect(403);
+  // Not a status Twilio sends: a 400 that says which parameter.
+  expect((await line.post('/messages/status', { ...report, MessageStatus: 'lost' }).expect(400)).text).toContain('MessageStatus');
+  expect(await statusMetric('undelivered', '30006')).toBe(0);
+
+  await line.post('/messages/status', report).expect(204);
+  await line.post('/messages/status', { MessageSid: `SM${'b'.repeat(32)}`, MessageStatus: 'delivered' }).expect(204);
+  await line.post('/messages/status', { MessageSid: `SM${'c'.repeat(32)}`, MessageStatus: 'failed', ErrorCode: '30410' }).expect(204);
+  expect(await statusMetric('undelivered', '30006')).toBe(1);
+  expect(await statusMetric('delivered', 'none')).toBe(1);
+  expect(await statusMetric('failed', 'other')).toBe(1);
+
+  const agent = new DeskAgent(line.app);
+  await agent.signIn();
+  const card = await eventually(async () => {
+    const page = (await agent.get('/desk')).text;
+    return page.includes('not delivered') ? cardOf(page, sid) : undefined;
+  }, 3000);
+  expect(card).toContain('Text (the desk&#39;s number and hours): not delivered, error 30006 (landline or unreachable carrier)');
+});
+
+test('a transfer card shows what the caller then asked for: a callback booked, a text asked for and sent', async () => {
+  line = await startLine('memory', { ...TEXTS, DESK_USERS: await deskUsers() });
+  const scope = nock(API).post(PATH).reply(201, { sid: SENT_SID, status: 'queued' });
+  const texted = callSid();
+  await afterBusyDesk(texted, ['8']);
+  const booked = callSid();
+  expect(await afterBusyDesk(booked, ['3', '1'])).toContain('The desk will call you back');
+  const agent = new DeskAgent(line.app);
+  await agent.signIn();
+  const page = await eventually(async () => {
+    const text = (await agent.get('/desk')).text;
+    return text.includes('Callback booked') && text.includes('sent, not yet delivered') ? text : undefined;
+  }, 3000);
+  scope.done();
+  expect(cardOf(page!, booked)).toContain('Callback booked');
+  expect(cardOf(page!, booked)).not.toContain('Text (');
+  expect(cardOf(page!, texted)).toContain('Text (the desk&#39;s number and hours): sent, not yet delivered');
+  expect(cardOf(page!, texted)).not.toContain('Callback');
+});
+
+/** One call's card on the desk page. */
+function cardOf(page: string, sid: string): string {
+  const start = page.indexOf(`id="call-${sid}"`);
+  expect(start).toBeGreaterThan(0);
+  return page.slice(start, page.indexOf('</article>', start));
+}

@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createLogger } from '../../src/common/log';
+import { RedisMessageLimits } from '../../src/messages/bullmq-queue';
+import { Metrics } from '../../src/common/metrics';
+import { FlowRegistry } from '../../src/engine/registry';
+import { MemoryTextCaps } from '../../src/messages/text-caps';
+import { MemoryMessageCalls } from '../../src/messages/message-calls';
+import { MemoryMessageLimits, MemoryMessageQueue } from '../../src/messages/memory-queue';
+import type { MessageJob, MessageLimits, MessageQueue, Send } from '../../src/messages/message-queue';
+import { TextMessages } from '../../src/messages/text-messages';
+import type { CallerRequest } from '../../src/turn/requests';
+import type { FollowUp } from '../../src/turn/call-observer';
+import { testRedisUrl } from '../helpers/line';
+
+/**
+ * A text is counted only when its job is kept, and a job kept after the caller was told it failed is never sent: the
+ * queue here keeps jobs when told to, as a paused Redis would answer late.
+ */
+
+const flows = FlowRegistry.fromDir('call-flows', 'portal-login');
+const CALLER = '+12045550123';
+
+/** A memory queue whose `add` waits until `release` (then keeps the job, as a late Redis would). */
+class LateQueue implements MessageQueue {
+  private readonly inner = new MemoryMessageQueue(10);
+  private waiting: (() => void)[] = [];
+  late = false;
+
+  add(job: MessageJob): Promise<void> {
+    if (!this.late) return this.inner.add(job);
+    return new Promise((resolve) => this.waiting.push(() => void this.inner.add(job).then(resolve)));
+  }
+
+  release(): void {
+    for (const go of this.waiting.splice(0)) go();
+  }
+
+  start(send: Send): void {
+    this.inner.start(send);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+function setUp(queueTimeoutMs = 200) {
+  const queue = new LateQueue();
+  const limits = new MemoryMessageLimits();
+  const sent: MessageJob[] = [];
+  const told: FollowUp[] = [];
+  const metrics = new Metrics();
+  const messages = new TextMessages({
+    queue,
+    limits,
+    flows,
+    metrics,
+    logger: createLogger('silent'),
+    bsdNumber: '+18006052965',
+    hours: 'any day, at any time',
+    dailyLimit: 1,
+    zone: 'UTC',
+    rules: { countries: new Set(['US', 'CA']), own: [] },
+    caps: new MemoryTextCaps(),
+    hourlyLimit: 100,
+    prefixHourlyLimit: 100,
+    calls: new MemoryMessageCalls(),
+    queueTimeoutMs,
+    tell: (f) => told.push(f),
+    send: (job) => (sent.push(job), Promise.resolve(`SM${'1'.repeat(32)}`)),
+  });
+  messages.start();
+  return { queue, limits, sent, told, messages, metrics };
+}
+
+let n = 0;
+function request(): CallerRequest {
+  const callSid = `CA${(n++).toString(16).padStart(32, '0')}`;
+  return {
+    callSid,
+    from: CALLER,
+    reference: '123456',
+    flowId: 'portal-login',
+    reason: 'r',
+    attempt: 'a',
+    told: [],
+    pending: { kind: 'text', what: 'desk' },
+  };
+}
+const desk = { kind: 'text', what: 'desk' } as const;
+const settle = () => new Promise((r) => setTimeout(r, 100));
+
+test('the queue keeps the job too late: failed, the count given back, and the job kept late is not sent', async () => {
+  const { queue, sent, messages } = setUp(100);
+  queue.late = true;
+  const asked = request();
+  expect(await messages.queue(asked, desk)).toBe('failed');
+  queue.release();
+  await settle();
+  expect(sent).toEqual([]);
+  // The day's one message was not used up: the same number's next call gets it.
+  queue.late = false;
+  expect(await messages.queue({ ...request(), from: CALLER }, desk)).toBe('queued');
+  await settle();
+  expect(sent).toHaveLength(1);
+  await messages.close();
+});
+
+test('the turn gives up waiting while the job is being kept: failed, and not sent', async () => {
+  const { queue, sent, messages, told } = setUp(5000);
+  queue.late = true;
+  const asked = request();
+  const abandoned = new AbortController();
+  const outcome = messages.queue(asked, desk, abandoned.signal);
+  await settle();
+  abandoned.abort();
+  queue.release();
+  expect(await outcome).toBe('failed');
+  await settle();
+  expect(sent).toEqual([]);
+  expect(told.filter((f) => f.state === 'sent')).toEqual([]);
+  await messages.close();
+});
+
+test('asked again after a failure in the same call: queued once, sent once', async () => {
+  const { queue, sent, messages } = setUp(100);
+  queue.late = true;
+  const asked = request();
+  expect(await messages.queue(asked, desk)).toBe('failed');
+  queue.release();
+  queue.late = false;
+  expect(await messages.queue(asked, desk)).toBe('queued');
+  expect(await messages.queue(asked, desk)).toBe('already');
+  await settle();
+  expect(sent).toHaveLength(1);
+  await messages.close();
+});
+
+describe.each(['memory', 'redis'] as const)('the limits (%s)', (kind) => {
+  let redis: Redis | undefined;
+  let limits: MessageLimits;
+  const prefix = `test-${randomBytes(6).toString('hex')}`;
+  beforeEach(() => {
+    if (kind === 'memory') limits = new MemoryMessageLimits();
+    else {
+      redis = new Redis(testRedisUrl());
+      limits = new RedisMessageLimits(redis, prefix, 'test-secret');
+    }
+  });
+  afterEach(async () => {
+    const keys = (await redis?.keys(`${prefix}:*`)) ?? [];
+    if (keys.length > 0) await redis!.del(...keys);
+    await redis?.quit();
+    redis = undefined;
+  });
+
+  test('a take given back frees the day; a confirmed one is not given back', async () => {
+    expect(await limits.take('a', CALLER, '2026-12-05', 1)).toBe('ok');
+    expect(await limits.take('a', CALLER, '2026-12-05', 1)).toBe('unconfirmed');
+    await limits.giveBack('a');
+    expect(await limits.held('a')).toBe(false);
+    expect(await limits.take('b', CALLER, '2026-12-05', 1)).toBe('ok');
+    await limits.confirm('b');
+    await limits.giveBack('b');
+    expect(await limits.held('b')).toBe(true);
+    expect(await limits.take('b', CALLER, '2026-12-05', 1)).toBe('already');
+    expect(await limits.take('c', CALLER, '2026-12-05', 1)).toBe('limit');
+    // Given back twice, the day's count does not go below zero.
+    await limits.giveBack('b');
+    await limits.giveBack('a');
+    expect(await limits.take('d', '+15555550199', '2026-12-05', 1)).toBe('ok');
+    expect(await limits.take('e', '+15555550199', '2026-12-05', 1)).toBe('limit');
+  });
+});
