@@ -9,6 +9,7 @@ import type { DeskMetrics } from './desk-metrics';
 import type { DeskStore } from './desk-store';
 import { dialResultOf, foldDay, type LiveMessage, type TransferCard } from './live-messages';
 import { reasonFor } from './transfer-facts';
+import { closedDeskOutcome } from './closed-desk';
 import { dayOf } from './time';
 
 export interface DeskDeps {
@@ -196,13 +197,17 @@ export class Desk implements CallObserver {
         summaryTtlSeconds > 0
           ? [store.indexReference(summary.reference, callSid, summaryTtlSeconds), store.keepCall(callSid, summaryTtlSeconds)]
           : [];
-      // A transferred call was counted when its transfer started. Counting publishes the day's counts.
+      // A transferred call was counted when its transfer started. A call that met the closed desk dialled nothing:
+      // it is counted now, by what the caller did then (a transfer it made later, once the desk opened, counted
+      // first). Counting publishes the day's counts.
+      const closed = closedDeskOutcome(summary);
       const transferred = summary.transfer !== null && summary.transfer !== undefined;
       const flow = this.deps.flows.get(summary.flowId)?.flow;
-      const outcome = flow?.nodes[summary.lastNode]?.type === 'end' ? 'solved' : 'hung-up';
-      const counting = transferred ? null : store.record(day, { countOnce: { callSid, outcome } }, DAY_RETENTION);
+      const outcome = closed ?? (flow?.nodes[summary.lastNode]?.type === 'end' ? 'solved' : 'hung-up');
+      const counting = transferred && closed === null ? null : store.record(day, { countOnce: { callSid, outcome } }, DAY_RETENTION);
       const [result] = await Promise.all([counting, ...kept]);
-      if (result?.counts !== null && result?.counts !== undefined) this.deps.metrics.counted(outcome);
+      if (result?.counts !== null && result?.counts !== undefined)
+        this.deps.metrics.counted(outcome, closed === null ? undefined : (summary.transfer ?? undefined));
     });
   }
 
