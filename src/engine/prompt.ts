@@ -257,8 +257,13 @@ function composeKeypadPrompt(
   } else {
     const greeting = spoken && flow.speech !== undefined ? flow.speech.greeting : flow.greeting;
     const lead = context.notice === 'greeting' ? [say(greeting)] : context.notice === 'flowChanged' ? [say(flow.system.flowChanged)] : [];
-    // "I'll wait" once the caller knows what to do.
-    const steps = node?.type === 'instructions' ? [say(node.say), say(p.willWait)] : node === undefined ? [] : [say(node.say)];
+    // "I'll wait" once the caller knows what to do; not after steps that say to wait ("Wait a few minutes, …").
+    const steps =
+      node?.type === 'instructions'
+        ? [say(node.say), ...(/\bwait\b/i.test(node.say) ? [] : [say(p.willWait)])]
+        : node === undefined
+          ? []
+          : [say(node.say)];
     opening = [...lead, ...aside, ...steps];
   }
   const ask: Prompt = { kind: 'ask', node: state, say: [...opening, ...keys, ...globals], patient: node?.type === 'instructions' };

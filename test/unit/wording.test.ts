@@ -70,3 +70,9 @@ test('"I\'m still here" says 0 reaches the desk', () => {
   expect(said).toMatch(/^I'm still here\. .*press 0\b/);
   expect(keysSaid(waiting.prompt.say)).toEqual(['0', '1', '2', '8']);
 });
+
+test('"No rush: I\'ll wait." is left out where the steps themselves say to wait', () => {
+  const refresh = press(['4', '3'], TEXTS).prompt.say; // "Wait a few minutes, then refresh your browser."
+  expect(refresh[0]).toMatch(/^Wait a few minutes/);
+  expect(refresh).not.toContain(phrases.willWait);
+});
