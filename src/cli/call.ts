@@ -93,6 +93,14 @@ function tokenSource(given: string | undefined, inEnvironment: boolean): { token
 
 /** What to do about a line that refused this command's webhooks. */
 function refusedAdvice(url: string, source: string, reason: string): string {
+  // The line says which URL it checks signatures over, when the call was signed with its token over another one.
+  const over = /It was signed over \S+, but the line checks signatures over \S+ \(its PUBLIC_BASE_URL, (\S+?)\)/.exec(reason);
+  if (over !== null)
+    return (
+      `the line at ${url} refused the call (HTTP 403): it checks signatures over its PUBLIC_BASE_URL, ${over[1]}, not ${url}. ` +
+      `Call it there (npm run call -- --url ${over[1]}), or start it with PUBLIC_BASE_URL=${url} (outside production an ` +
+      `unset PUBLIC_BASE_URL is http://localhost and its PORT).`
+    );
   if (/another Twilio account/.test(reason))
     return (
       `the line at ${url} refused the call (HTTP 403): ${reason}. It has TWILIO_ACCOUNT_SID set: set the same ` +
