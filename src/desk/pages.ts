@@ -170,11 +170,13 @@ function foundCall(ctx: PageContext, found: FoundCall, flows: FlowRegistry): Htm
         ? pathSteps(flows, live.flowId, [...live.call.context.path, live.call.value])
         : pathSteps(flows, card?.flowId, card?.path ?? []);
   const transfer = summary?.transfer ?? live?.call.context.transfer ?? card?.reasonId ?? null;
-  // A call that met the closed desk has no card: its reason comes from the transfer it would have made.
+  // A call that met the closed desk has no card: its reason is the summary's, or (a live call, an older summary)
+  // that of the transfer it would have made.
   const flowId = summary?.flowId ?? live?.flowId;
   const closed = summary !== null ? closedDeskOutcome(summary) !== null : live?.call.value === SYSTEM.deskClosed;
   const reason =
     card?.reason ??
+    summary?.reason ??
     (transfer === null || flowId === undefined
       ? undefined
       : reasonFor(flows, { kind: 'flow', flowId, state: transfer, redial: false }, found.reference).text);

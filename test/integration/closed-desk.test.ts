@@ -65,6 +65,9 @@ describe.each<StoreKind>(['redis', 'memory'])('the closed desk on the %s store',
       return text.includes('Ended ') ? text : undefined;
     });
     expect(page).toMatch(/<dt>Transfer<\/dt>\s*<dd>username ticket \(the desk was closed\)<\/dd>/);
+    // The call's summary keeps it, as the agent would have heard it.
+    const found = (await agent.get(`/desk/api/calls?reference=${reference}`)).body as { calls: { summary: { reason?: string } | null }[] };
+    expect(found.calls[0]!.summary).toMatchObject({ transfer: 'username-ticket', reason: reasonOf('username-ticket') });
     expect(page).toMatch(new RegExp(`<dt>Reason</dt>\\s*<dd>${forReading(reasonOf('username-ticket')).replace(/[.]/g, '\\.')}</dd>`));
   });
 
