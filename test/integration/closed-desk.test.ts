@@ -33,17 +33,19 @@ describe.each<StoreKind>(['redis', 'memory'])('the closed desk on the %s store',
     const text = await line.call('1,1,8', simulatedCallSid('closed-text'));
     const ended = await line.call('0,2,hangup', simulatedCallSid('closed-ended'));
     const hungUp = await line.call('0,hangup', simulatedCallSid('closed-hung-up'));
-    for (const call of [callback, text, ended, hungUp]) expect(call.errors).toEqual([]);
+    // Back to the menu from the closed desk, and solved there: solved.
+    const solved = await line.call('0,9,2,1', simulatedCallSid('closed-then-solved'));
+    for (const call of [callback, text, ended, hungUp, solved]) expect(call.errors).toEqual([]);
     expect(heard(callback)).toContain('The desk will call you back');
     expect(heard(text)).toContain("I'll text the desk's number and hours");
     const { counts } = await eventually(async () => {
       const body = (await agent.get('/desk/api/outcomes')).body as { counts: Record<string, number> };
-      return Object.values(body.counts).reduce((a, b) => a + b, 0) === 4 ? body : undefined;
+      return Object.values(body.counts).reduce((a, b) => a + b, 0) === 5 ? body : undefined;
     });
-    expect(counts).toEqual({ 'closed-callback': 1, 'closed-text': 1, 'closed-ended': 2 });
+    expect(counts).toEqual({ 'closed-callback': 1, 'closed-text': 1, 'closed-ended': 2, solved: 1 });
     const page = (await agent.get('/desk')).text;
     expect(page).not.toContain('No calls counted yet today');
-    expect(page).toContain('4 calls today; 0 transferred to the desk; 4 while it was closed.');
+    expect(page).toContain('5 calls today; 0 transferred to the desk; 4 while it was closed.');
     expect(page).toContain('Desk closed: callback booked: 1.');
     expect(page).toContain('Desk closed: desk&#39;s details texted: 1.');
     expect(page).toContain('Desk closed: no follow-up: 2.');
