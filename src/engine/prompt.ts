@@ -252,7 +252,7 @@ function composeKeypadPrompt(
     opening = [say(dialProblem)];
   } else if (state === SYSTEM.deskClosed) {
     // The reference is said where each choice ends (the callback booked, the desk's number, the text sent), as
-    // after a failed dial: not twice.
+    // after a failed dial: not twice. An opening that ends with "a.m." keeps one full stop.
     opening = [say(flow.system.deskClosed, { opens: speaking.closed?.opens ?? 'later' }).replace(/\.\./g, '.')];
   } else {
     const greeting = spoken && flow.speech !== undefined ? flow.speech.greeting : flow.greeting;
