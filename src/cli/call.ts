@@ -19,6 +19,7 @@ import {
   type Transport,
 } from '../simulator/caller';
 import { MemoryStore } from '../store/memory-store';
+import { startMessagesStandIn, textLine, type StandInMessage } from '../simulator/messages-stand-in';
 import { fail, parseOptions } from './args';
 
 const USAGE = `Usage: npm run call -- [options]
@@ -39,7 +40,11 @@ the agent hears it, then the status callback. Reads .env as npm start does (the 
   --verbose      also print the line's own log lines (in-process only)
   --closed       in-process only: the desk keeps Mon-Fri 08:00-17:00 in America/Toronto and the line's clock is
                  Friday 18:00 there: the desk is closed until Monday
-  --texts        in-process only: text messages are offered (queued for a Twilio API that is not there)`;
+  --texts        in-process only: text messages are offered, and sent to a local stand-in for Twilio's Messages
+                 API that prints each one (TEXT) instead of sending it: no Twilio account needed`;
+
+/** How long a text queued by the call's last turn may take to reach the stand-in once the call has ended. */
+const TEXT_GRACE_MS = 300;
 
 const DESK_KEYS: Record<string, Step> = {
   a: { kind: 'desk', outcome: 'answered' },
@@ -93,6 +98,14 @@ function tokenSource(given: string | undefined, inEnvironment: boolean): { token
 
 /** What to do about a line that refused this command's webhooks. */
 function refusedAdvice(url: string, source: string, reason: string): string {
+  // The line says which URL it checks signatures over, when the call was signed with its token over another one.
+  const over = /It was signed over \S+, but the line checks signatures over \S+ \(its PUBLIC_BASE_URL, (\S+?)\)/.exec(reason);
+  if (over !== null)
+    return (
+      `the line at ${url} refused the call (HTTP 403): it checks signatures over its PUBLIC_BASE_URL, ${over[1]}, not ${url}. ` +
+      `Call it there (npm run call -- --url ${over[1]}), or start it with PUBLIC_BASE_URL=${url} (outside production an ` +
+      `unset PUBLIC_BASE_URL is http://localhost and its PORT).`
+    );
   if (/another Twilio account/.test(reason))
     return (
       `the line at ${url} refused the call (HTTP 403): ${reason}. It has TWILIO_ACCOUNT_SID set: set the same ` +
@@ -151,12 +164,16 @@ async function main(): Promise<void> {
     token = signing.token;
     signedWith = signing.source;
   } else {
+    // Text messages go to a stand-in for Twilio's Messages API in this process, which prints them.
+    const texts = values.texts
+      ? await startMessagesStandIn((m: StandInMessage) => process.stdout.write(`${formatTranscript([textLine(m)], width)}\n`))
+      : undefined;
     const config = loadConfig({
       ...process.env,
       REDIS_URL: '',
       PORT: '0',
       ...(values.closed ? CLOSED_DESK.env : {}),
-      ...(values.texts ? TEXTS_ON.env : {}),
+      ...(texts === undefined ? {} : { ...TEXTS_ON.env, TWILIO_API_URL: texts.url }),
     });
     const flows = FlowRegistry.fromDir(config.FLOWS_DIR, config.ENTRY_FLOW);
     const store = new MemoryStore();
@@ -176,6 +193,12 @@ async function main(): Promise<void> {
     token = config.TWILIO_AUTH_TOKEN;
     accountSid = config.TWILIO_ACCOUNT_SID;
     stop = async () => {
+      // A text the last turn queued is on its way to the stand-in: printed before the command ends.
+      if (texts !== undefined) {
+        await new Promise((r) => setTimeout(r, TEXT_GRACE_MS));
+        await texts.idle();
+        await texts.close();
+      }
       live.closeAllConnections();
       await new Promise((r) => live.close(r));
       const { requests, desk } = app.locals as AppLocals;

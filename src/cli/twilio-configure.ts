@@ -3,7 +3,7 @@ import twilio from 'twilio';
 import { z } from 'zod';
 import { isLoopback, normalBaseUrl } from '../common/config';
 import { maskPhone } from '../common/log';
-import { configureNumber, ConfigureError } from '../tools/twilio-number';
+import { configureNumber, ConfigureError, detachTrunkHelp } from '../tools/twilio-number';
 import { describeIssues, parseWith } from '../common/validation';
 import { fail, parseOptions } from './args';
 
@@ -13,7 +13,8 @@ Points a Twilio phone number at the line, through the Twilio REST API:
   voice URL        PUBLIC_BASE_URL/voice           (POST)
   fallback URL     PUBLIC_BASE_URL/voice/fallback  (POST)
   status callback  PUBLIC_BASE_URL/voice/status    (POST)
-and removes a TwiML App from the number, which would override them.
+and removes a TwiML App from the number, which would override them. A number attached to a SIP trunk is left
+unchanged and reported (exit status 1), with how to detach it: Twilio never calls the voice URL of such a number.
 
   --number NUMBER  the number in E.164 (+16045550100) or its SID (PN…)
   --dry-run        show what would change, change nothing
@@ -62,6 +63,12 @@ export async function main(
   try {
     const result = await configureNumber(client, values.number, PUBLIC_BASE_URL, dryRun);
     const name = `${maskPhone(result.phoneNumber)} (${result.sid})`;
+    if (result.trunkSid !== undefined) {
+      process.stderr.write(
+        `cannot configure the number: ${name} is attached to a SIP trunk; nothing was changed.\n${detachTrunkHelp(result.trunkSid, result.sid)}\n`,
+      );
+      return 1;
+    }
     if (result.changes.length === 0) {
       process.stdout.write(`${name} already points at ${PUBLIC_BASE_URL}; nothing to change\n`);
       return 0;

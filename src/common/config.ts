@@ -51,6 +51,14 @@ export function notARealToken(token: string): string | undefined {
 /** The Business Support Desk, 1-800-605-2965. */
 export const DEFAULT_BSD_NUMBER = '+18006052965';
 
+const PORT_ERROR = 'must be a port number from 0 to 65535, such as 3000';
+
+/** "localhost:7100" -> the message that says to write http://localhost:7100. */
+function noScheme(value: string): string {
+  const local = /^(localhost|127\.|\[::1\])/i.test(value);
+  return `must start with http:// or https://, such as ${local ? 'http' : 'https'}://${value.replace(/^\/+/, '')}`;
+}
+
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +18006052965');
 /** A list of regions ("US,CA"), each an ISO 3166 code libphonenumber-js knows. */
 const countries = z.string().transform((text, ctx) => {
@@ -71,10 +79,18 @@ const optionalString = z
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: z
+      .string()
+      .trim()
+      .default('3000')
+      .pipe(z.string().regex(/^\d{1,5}$/, PORT_ERROR))
+      .transform(Number)
+      .pipe(z.number().max(65535, PORT_ERROR)),
+    // Unset outside production: http://localhost and PORT (see loadConfig).
     PUBLIC_BASE_URL: z
       .string()
       .default('http://localhost:3000')
+      .pipe(z.string().refine((v) => /^[a-z][a-z0-9+.-]*:\/\//i.test(v), { error: (issue) => noScheme(String(issue.input)) }))
       .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://line.example.org' }))
       .refine((v) => {
         const u = new URL(v);
@@ -230,8 +246,9 @@ const schema = z
         path: [stores[1]!],
         message: `cannot be set together with ${stores[0]}: choose one way to reach Redis`,
       });
-    // A URL that did not parse has its own issue already.
-    const local = URL.canParse(env.PUBLIC_BASE_URL) && isLoopback(new URL(env.PUBLIC_BASE_URL).hostname);
+    // A URL that is not one has its own issue already: nothing else is said of it, nor of what depends on it.
+    if (!/^https?:\/\//i.test(env.PUBLIC_BASE_URL) || !URL.canParse(env.PUBLIC_BASE_URL)) return;
+    const local = isLoopback(new URL(env.PUBLIC_BASE_URL).hostname);
     const production = env.NODE_ENV === 'production';
     // Twilio cannot call this machine's loopback address: a production line there would never get a call.
     if (production && local)
@@ -276,6 +293,17 @@ export interface Config extends Omit<Env, 'TWILIO_AUTH_TOKEN'> {
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
   // `NAME=` in an env file means "not set", as it does for most tools.
   const given = Object.fromEntries(Object.entries(environment).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  // Outside production the line's own address follows PORT: PORT=7100 is http://localhost:7100. (Port 0, any free
+  // port, has no address to follow.)
+  const port = given.PORT?.trim();
+  if (
+    given.PUBLIC_BASE_URL === undefined &&
+    given.NODE_ENV !== 'production' &&
+    port !== undefined &&
+    /^[1-9]\d{0,4}$/.test(port) &&
+    Number(port) <= 65535
+  )
+    given.PUBLIC_BASE_URL = `http://localhost:${port}`;
   const parsed = parseWith(schema, given);
   if (!parsed.ok) {
     const lines = parsed.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);

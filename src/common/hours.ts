@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { zoneWords } from './zone-words';
 
 /**
  * The Business Support Desk's office hours: weekly ranges in one IANA time zone, and whole days it is closed.
@@ -95,14 +96,15 @@ function clockWords(t: DateTime): string {
 }
 
 /**
- * When the desk opens, in words for a caller at `now`: "later today at 1 p.m.", "tomorrow at 8 a.m.", "Monday at
- * 8 a.m." (within the week), "on December 28 at 8 a.m." (later).
+ * When the desk opens, in words for a caller at `now`, with the desk's time zone as callers say it: "later today at
+ * 1 p.m. Eastern", "tomorrow at 8 a.m. Eastern", "Monday at 8 a.m. Eastern" (within the week), "on December 28 at
+ * 8 a.m. Eastern" (later). A caller may be in another zone than the desk.
  */
 export function openingWords(zone: string, now: Date, opening: Date): string {
   const n = DateTime.fromJSDate(now, { zone });
   const o = DateTime.fromJSDate(opening, { zone });
   const days = Math.round(o.startOf('day').diff(n.startOf('day'), 'days').days);
-  const at = `at ${clockWords(o)}`;
+  const at = `at ${clockWords(o)} ${zoneWords(zone)}`;
   if (days <= 0) return `later today ${at}`;
   if (days === 1) return `tomorrow ${at}`;
   if (days < 7) return `${DAY_NAMES[o.weekday - 1]} ${at}`;

@@ -80,6 +80,7 @@ svg.chart text { fill: var(--ink); }
 svg.chart .bar-solved rect { fill: var(--solved); }
 svg.chart .bar-transferred rect { fill: var(--transferred); }
 svg.chart .bar-hung-up rect { fill: var(--hung-up); }
+svg.chart .bar-closed rect { fill: #6639ba; }
 .totals { margin: 0 0 .5rem; }
 details.counts { margin-top: .5rem; font-size: .9rem; }
 table { border-collapse: collapse; margin-top: .5rem; }

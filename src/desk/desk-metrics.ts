@@ -1,8 +1,12 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Metrics } from '../common/metrics';
+import type { ClosedOutcome } from './closed-desk';
 
-/** How a call ended, as the desk page's picture counts it. */
-export type CallOutcome = 'solved' | 'transferred' | 'hung-up';
+/**
+ * How a call ended, as the desk page's picture counts it; a call that met the closed desk by what the caller did
+ * then (closed-callback, closed-text, closed-ended).
+ */
+export type CallOutcome = 'solved' | 'transferred' | 'hung-up' | ClosedOutcome;
 
 /**
  * The desk's metrics, in the line's registry (/metrics). Each call is counted once, by the instance that saw its
@@ -19,7 +23,9 @@ export class DeskMetrics {
     const registers = [metrics.registry];
     this.outcomes = new Counter({
       name: 'portal_line_call_outcomes_total',
-      help: 'Calls by how they ended: solved by self-service, transferred to the desk (by reason), or hung up mid-way.',
+      help:
+        'Calls by how they ended: solved by self-service, transferred to the desk (by reason), hung up mid-way, or at ' +
+        'the closed desk with a callback booked, the details texted, or nothing more (closed-*, by the reason they needed the desk).',
       labelNames: ['outcome', 'reason'],
       registers,
     });

@@ -9,6 +9,7 @@ import type { DeskMetrics } from './desk-metrics';
 import type { DeskStore } from './desk-store';
 import { dialResultOf, foldDay, type LiveMessage, type TransferCard } from './live-messages';
 import { reasonFor } from './transfer-facts';
+import { closedDeskOutcome } from './closed-desk';
 import { dayOf } from './time';
 
 export interface DeskDeps {
@@ -307,13 +308,19 @@ export class Desk implements CallObserver {
         summaryTtlSeconds > 0
           ? [store.indexReference(summary.reference, callSid, summaryTtlSeconds), store.keepCall(callSid, summaryTtlSeconds)]
           : [];
-      // A transferred call was counted when its transfer started. Counting publishes the day's counts.
-      const transferred = summary.transfer !== null && summary.transfer !== undefined;
+      // A transferred call was counted when its transfer started. A call that met the closed desk dialled nothing
+      // there: it is counted now, by what the caller did then, or as solved when they went back to the menu and
+      // solved it (a transfer made later, once the desk opened, was counted first). Counting publishes the counts.
       const flow = this.deps.flows.get(summary.flowId)?.flow;
-      const outcome = flow?.nodes[summary.lastNode]?.type === 'end' ? 'solved' : 'hung-up';
+      const solved = flow?.nodes[summary.lastNode]?.type === 'end';
+      const metClosedDesk = closedDeskOutcome(summary);
+      const closed = solved ? null : metClosedDesk;
+      const transferred = summary.transfer !== null && summary.transfer !== undefined && metClosedDesk === null;
+      const outcome = closed ?? (solved ? 'solved' : 'hung-up');
       const counting = transferred ? null : store.record(day, { countOnce: { callSid, outcome } }, DAY_RETENTION);
       const [result] = await Promise.all([counting, ...kept]);
-      if (result?.counts !== null && result?.counts !== undefined) this.deps.metrics.counted(outcome);
+      if (result?.counts !== null && result?.counts !== undefined)
+        this.deps.metrics.counted(outcome, closed === null ? undefined : (summary.transfer ?? undefined));
     });
   }
 

@@ -1,15 +1,25 @@
 import { html, type Html } from './html';
 import { labelOf } from './transfer-facts';
+import { CLOSED_OUTCOMES } from './closed-desk';
 
 /** One bar of the day's picture. */
 export interface Bar {
   key: string;
   label: string;
   count: number;
-  kind: 'solved' | 'transferred' | 'hung-up';
+  kind: 'solved' | 'transferred' | 'hung-up' | 'closed';
 }
 
-/** The day's counts (solved, transferred:<reason>, hung-up) as bars: solved first, then each reason, then hang-ups. */
+const CLOSED_LABELS: Record<string, string> = {
+  'closed-callback': 'Desk closed: callback booked',
+  'closed-text': "Desk closed: desk's details texted",
+  'closed-ended': 'Desk closed: no follow-up',
+};
+
+/**
+ * The day's counts (solved, transferred:<reason>, hung-up, closed-*) as bars: solved first, then each reason, then
+ * hang-ups, then the calls that met the closed desk (those only on a day that had some).
+ */
 export function barsOf(counts: Record<string, number>): Bar[] {
   const transferred = Object.entries(counts)
     .filter(([k]) => k.startsWith('transferred:'))
@@ -19,6 +29,12 @@ export function barsOf(counts: Record<string, number>): Bar[] {
     { key: 'solved', label: 'Solved by self-service', count: counts.solved ?? 0, kind: 'solved' },
     ...transferred,
     { key: 'hung-up', label: 'Hung up mid-way', count: counts['hung-up'] ?? 0, kind: 'hung-up' },
+    ...CLOSED_OUTCOMES.filter((k) => (counts[k] ?? 0) > 0).map((k): Bar => ({
+      key: k,
+      label: CLOSED_LABELS[k]!,
+      count: counts[k]!,
+      kind: 'closed',
+    })),
   ];
 }
 
@@ -35,6 +51,7 @@ export function outcomeChart(counts: Record<string, number>): Html {
   const max = Math.max(1, ...bars.map((b) => b.count));
   const total = bars.reduce((sum, b) => sum + b.count, 0);
   const transferred = bars.filter((b) => b.kind === 'transferred').reduce((sum, b) => sum + b.count, 0);
+  const closed = bars.filter((b) => b.kind === 'closed').reduce((sum, b) => sum + b.count, 0);
   const height = bars.length * ROW + 4;
   const summary = bars.map((b) => `${b.label}: ${b.count}.`).join(' ');
   const rows = bars.map((bar, i) => {
@@ -47,7 +64,11 @@ export function outcomeChart(counts: Record<string, number>): Html {
     </g>`;
   });
   return html`<p class="totals">
-      ${total === 0 ? 'No calls counted yet today.' : `${total} call${total === 1 ? '' : 's'} today; ${transferred} transferred to the desk.`}
+      ${
+        total === 0
+          ? 'No calls counted yet today.'
+          : `${total} call${total === 1 ? '' : 's'} today; ${transferred} transferred to the desk${closed === 0 ? '' : `; ${closed} while it was closed`}.`
+      }
     </p>
     <svg
       class="chart"

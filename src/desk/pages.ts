@@ -5,7 +5,9 @@ import { outcomeChart } from './outcome-chart';
 import { callbackList } from './callback-list';
 import type { CallbackRecord } from '../callbacks/callback-store';
 import { dateTimeOf, longDayOf } from './time';
-import { labelOf, pathSteps } from './transfer-facts';
+import { labelOf, pathSteps, reasonFor } from './transfer-facts';
+import { closedDeskOutcome } from './closed-desk';
+import { SYSTEM } from '../engine/compile';
 import type { FlowRegistry } from '../engine/registry';
 
 export interface PageContext {
@@ -168,6 +170,16 @@ function foundCall(ctx: PageContext, found: FoundCall, flows: FlowRegistry): Htm
         ? pathSteps(flows, live.flowId, [...live.call.context.path, live.call.value])
         : pathSteps(flows, card?.flowId, card?.path ?? []);
   const transfer = summary?.transfer ?? live?.call.context.transfer ?? card?.reasonId ?? null;
+  // A call that met the closed desk has no card: its reason is the summary's, or (a live call, an older summary)
+  // that of the transfer it would have made.
+  const flowId = summary?.flowId ?? live?.flowId;
+  const closed = summary !== null ? closedDeskOutcome(summary) !== null : live?.call.value === SYSTEM.deskClosed;
+  const reason =
+    card?.reason ??
+    summary?.reason ??
+    (transfer === null || flowId === undefined
+      ? undefined
+      : reasonFor(flows, { kind: 'flow', flowId, state: transfer, redial: false }, found.reference).text);
   const status =
     summary !== null
       ? html`Ended ${dateTimeOf(summary.endedAt, ctx.timeZone)}
@@ -181,12 +193,12 @@ function foundCall(ctx: PageContext, found: FoundCall, flows: FlowRegistry): Htm
       <dt>Call</dt>
       <dd>${status}</dd>
       <dt>Transfer</dt>
-      <dd>${transfer === null ? 'none: the call stayed with the line' : labelOf(transfer)}</dd>
+      <dd>${transfer === null ? 'none: the call stayed with the line' : labelOf(transfer)}${closed ? ' (the desk was closed)' : ''}</dd>
       ${
-        card?.reason === undefined
+        reason === undefined
           ? ''
           : html`<dt>Reason</dt>
-              <dd>${forReading(card.reason)}</dd>`
+              <dd>${forReading(reason)}</dd>`
       }
       ${
         card?.from === null || card?.from === undefined

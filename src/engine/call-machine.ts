@@ -105,6 +105,8 @@ export const callContext = z.object({
   callbackNumber: z.string().nullable().default(null),
   /** What the turn must do before it answers; always null once a turn is over. */
   pending: pendingAction.nullable().default(null),
+  /** True once the caller asked for a text message in this call: "press 8" is not offered again. */
+  texted: z.boolean().default(false),
 });
 export type CallContext = z.infer<typeof callContext>;
 
@@ -124,6 +126,7 @@ export const startingContext = (reference: string): CallContext => ({
   confirming: null,
   callbackNumber: null,
   pending: null,
+  texted: false,
 });
 
 /** How an answer was given: a key, or a spoken answer matched to a choice (its name, never the words said). */
@@ -233,8 +236,11 @@ export const callMachineSetup = setup({
     keepNumber: assign({ callbackNumber: ({ event }) => (event.type === 'KEY' ? event.key : null) }),
     forgetNumber: assign({ callbackNumber: null }),
     askCallback: assign({ pending: ({ context }): PendingAction => ({ kind: 'callback', number: context.callbackNumber }) }),
-    askTextSteps: assign({ pending: (_, params: { node: string }): PendingAction => ({ kind: 'text', what: 'steps', node: params.node }) }),
-    askTextDesk: assign({ pending: (): PendingAction => ({ kind: 'text', what: 'desk' }) }),
+    askTextSteps: assign({
+      pending: (_, params: { node: string }): PendingAction => ({ kind: 'text', what: 'steps', node: params.node }),
+      texted: true,
+    }),
+    askTextDesk: assign({ pending: (): PendingAction => ({ kind: 'text', what: 'desk' }), texted: true }),
     /** The pending action is done: the next prompt says how it went. */
     settled: assign({
       pending: null,

@@ -230,9 +230,16 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
       SYSTEM.redial,
     ),
   };
-  // 0 here says again that the desk is closed, as 0 anywhere does while it is.
+  // 0 here says again that the desk is closed, as 0 anywhere does while it is. "End the call" ends as it does
+  // after a failed dial: with the desk's number and the reference.
   states[SYSTEM.deskClosed] = {
-    on: keypad(SYSTEM.deskClosed, flow, [...offers(), go(OFFER_KEYS.endCall, SYSTEM.goodbye)], SYSTEM.deskUnavailable, SYSTEM.deskClosed),
+    on: keypad(
+      SYSTEM.deskClosed,
+      flow,
+      [...offers(), go(OFFER_KEYS.endCall, SYSTEM.deskUnavailable)],
+      SYSTEM.deskUnavailable,
+      SYSTEM.deskClosed,
+    ),
   };
   // The turn checks the numbers (step.ts: advance): the caller's own is offered only when the desk may call it,
   // and a keyed number the desk may not call is asked for again before it is read back.

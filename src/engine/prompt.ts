@@ -65,11 +65,14 @@ export function transferOf(flow: FlowFile, state: string): { say: string; reason
 
 const TRANSFER_STATES = new Set<string>([SYSTEM.bsdRequest, SYSTEM.keypadTrouble, SYSTEM.quiet, SYSTEM.redial]);
 
+/** Whether "press 8" is said: text messages can be sent, and the caller has not asked for one in this call. */
+const offersText = (context: CallContext, speaking: SpeakingContext) => speaking.textMessages === true && context.texted !== true;
+
 /** A callback and, where they can be sent, the details by text message: offered when the desk cannot take the call. */
-function offers(flow: FlowFile, say: ReturnType<typeof speaker>, speaking: SpeakingContext): string[] {
+function offers(flow: FlowFile, context: CallContext, say: ReturnType<typeof speaker>, speaking: SpeakingContext): string[] {
   return [
     ...(speaking.callbacks === false ? [] : [say(flow.phrases.callback)]),
-    ...(speaking.textMessages === true ? [say(flow.phrases.textDetails)] : []),
+    ...(offersText(context, speaking) ? [say(flow.phrases.textDetails)] : []),
   ];
 }
 
@@ -83,8 +86,9 @@ function choices(
 ): string[] {
   const p = flow.phrases;
   const callback = flow.system.callback;
-  if (state === SYSTEM.dialFailed) return [say(flow.system.dialFailed.choices), ...offers(flow, say, speaking)];
-  if (state === SYSTEM.deskClosed) return [...offers(flow, say, speaking), say(p.endCall)];
+  // Keys are read in the order they are on the keypad.
+  if (state === SYSTEM.dialFailed) return [say(flow.system.dialFailed.choices), ...offers(flow, context, say, speaking)];
+  if (state === SYSTEM.deskClosed) return [say(p.endCall), ...offers(flow, context, say, speaking)];
   if (state === SYSTEM.callbackNumber) return [say(callback.number)];
   if (state === SYSTEM.callbackKeyed) return [say(callback.keyIn)];
   if (state === SYSTEM.callbackConfirm) return [say(callback.confirm, { number: spokenPhoneNumber(context.callbackNumber ?? '') })];
@@ -95,12 +99,11 @@ function choices(
     case 'question':
       return [say(p.yes), say(p.no), ...(node.unsure === undefined ? [] : [say(p.unsure)])];
     case 'instructions':
-      // 1 and 3 first: a caller who is done need not hear how to hear the steps again.
       return [
         say(p.solved),
-        ...(node.more === undefined ? [] : [say(p.more, { label: node.more.label })]),
         say(p.repeatSteps),
-        ...(speaking.textMessages === true ? [say(p.textSteps)] : []),
+        ...(node.more === undefined ? [] : [say(p.more, { label: node.more.label })]),
+        ...(offersText(context, speaking) ? [say(p.textSteps)] : []),
       ];
     default:
       return [];
@@ -136,7 +139,7 @@ export function promptFor(compiled: CompiledFlow, state: string, context: CallCo
   // A number the caller keyed is read back in the prompt: composed each time, never kept.
   if (context.callbackNumber !== null) return composePrompt(compiled, state, context, speaking);
   const confirming = context.confirming?.key ?? '';
-  const key = `${state}\n${context.notice}\n${context.dialProblem}\n${context.answered}\n${speaking.bsdNumber}\n${speaking.speech !== undefined}\n${confirming}\n${speaking.closed?.opens}\n${speaking.textMessages}\n${speaking.callbacks}`;
+  const key = `${state}\n${context.notice}\n${context.dialProblem}\n${context.answered}\n${speaking.bsdNumber}\n${speaking.speech !== undefined}\n${confirming}\n${speaking.closed?.opens}\n${speaking.textMessages}\n${speaking.callbacks}\n${context.texted}`;
   const known = memo.get(key);
   if (known) return known;
   const prompt = composePrompt(compiled, state, context, speaking);
@@ -269,12 +272,19 @@ function composeKeypadPrompt(
   } else if (state === SYSTEM.dialFailed) {
     opening = [say(dialProblem)];
   } else if (state === SYSTEM.deskClosed) {
-    // "It opens tomorrow at 8 a.m." ends with the abbreviation's own full stop.
-    opening = [say(flow.system.deskClosed, { opens: speaking.closed?.opens ?? 'later' }).replace(/\.\./g, '.'), say(p.reference)];
+    // The reference is said where each choice ends (the callback booked, the desk's number, the text sent), as
+    // after a failed dial: not twice. An opening that ends with "a.m." keeps one full stop.
+    opening = [say(flow.system.deskClosed, { opens: speaking.closed?.opens ?? 'later' }).replace(/\.\./g, '.')];
   } else {
     const greeting = spoken && flow.speech !== undefined ? flow.speech.greeting : flow.greeting;
     const lead = context.notice === 'greeting' ? [say(greeting)] : context.notice === 'flowChanged' ? [say(flow.system.flowChanged)] : [];
-    const steps = node?.type === 'instructions' ? [say(p.willWait), say(node.say)] : node === undefined ? [] : [say(node.say)];
+    // "I'll wait" once the caller knows what to do; not after steps that say to wait ("Wait a few minutes, …").
+    const steps =
+      node?.type === 'instructions'
+        ? [say(node.say), ...(/\bwait\b/i.test(node.say) ? [] : [say(p.willWait)])]
+        : node === undefined
+          ? []
+          : [say(node.say)];
     opening = [...lead, ...aside, ...steps];
   }
   const ask: Prompt = { kind: 'ask', node: state, say: [...opening, ...keys, ...globals], patient: node?.type === 'instructions' };

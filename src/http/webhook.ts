@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Logger } from '../common/log';
 import { isSignedByTwilio } from '../telephony/signature';
 import { describeIssues, parseWith } from '../common/validation';
-import { pathOf, RefusalLog } from './refusal-log';
+import { cut, pathOf, RefusalLog } from './refusal-log';
 
 export class BadRequest extends Error {
   constructor(
@@ -49,15 +49,39 @@ function statesAnotherCharset(contentType: string): boolean {
   return charset !== null && !/^utf-?8$/i.test(charset[1]!);
 }
 
-/** Answers a refused webhook with its status and reason, and logs it, sampled (the path only, cut short). */
-export function refuseWebhook(req: Request, res: Response, refusals: RefusalLog, status: number, reason: string): void {
-  res.status(status).type('text/plain').send(reason);
+/**
+ * Answers a refused webhook with its status and reason, and logs it, sampled (the path only, cut short). `detail`,
+ * for the sender only, follows the reason in the answer and is not logged.
+ */
+export function refuseWebhook(req: Request, res: Response, refusals: RefusalLog, status: number, reason: string, detail?: string): void {
+  res
+    .status(status)
+    .type('text/plain')
+    .send(detail === undefined ? reason : `${reason}. ${detail}`);
   const callSid: unknown = (req.body as Record<string, unknown> | undefined)?.CallSid;
   refusals.refused(status, reason, {
     route: pathOf(req.originalUrl),
     callSid: typeof callSid === 'string' ? callSid : undefined,
     remote: req.socket.remoteAddress,
   });
+}
+
+/**
+ * Which URL the line checks a signature against and, when the signature is good for the URL the request came to
+ * (its Host, as this server saw it), that one: a sender that signed over another address than PUBLIC_BASE_URL
+ * (another port, http for https) learns which. Only public URLs: never the token, nor what the signature is.
+ */
+function signedOver(options: GuardOptions, req: Request, signature: string, body: Record<string, unknown>): string {
+  const expected = cut(`${options.publicBaseUrl}${req.originalUrl}`);
+  const host = req.headers.host;
+  const received = host === undefined || !/^[\w.:[\]-]+$/.test(host) ? undefined : `${req.protocol}://${host}`;
+  const elsewhere =
+    received !== undefined &&
+    received !== options.publicBaseUrl &&
+    isSignedByTwilio(options.authToken, received, req.originalUrl, signature, body);
+  return elsewhere
+    ? `It was signed over ${cut(received + req.originalUrl)}, but the line checks signatures over ${expected} (its PUBLIC_BASE_URL, ${options.publicBaseUrl}): set PUBLIC_BASE_URL to the URL the webhooks are sent to, or send them to that one`
+    : `The line checks signatures over ${expected} (its PUBLIC_BASE_URL, ${options.publicBaseUrl}, and the path): sign over that URL with the line's auth token`;
 }
 
 /**
@@ -78,7 +102,8 @@ export function webhookGuard(options: GuardOptions, logger: Logger, refusals = n
     const signature = req.headers['x-twilio-signature'];
     const given = typeof signature === 'string' ? signature : undefined;
     if (!isSignedByTwilio(options.authToken, options.publicBaseUrl, req.originalUrl, given, body)) {
-      refuseWebhook(req, res, refusals, 403, given ? 'X-Twilio-Signature does not match this request' : 'missing X-Twilio-Signature');
+      if (given === undefined || given === '') refuseWebhook(req, res, refusals, 403, 'missing X-Twilio-Signature');
+      else refuseWebhook(req, res, refusals, 403, 'X-Twilio-Signature does not match this request', signedOver(options, req, given, body));
       return;
     }
     if (options.accountSid !== undefined && body.AccountSid !== undefined && body.AccountSid !== options.accountSid) {

@@ -82,7 +82,7 @@ export function fetchTransport(to: (url: string) => string = (url) => url): Tran
 type Waiting = Extract<Verb, { verb: 'Gather' | 'Dial' }>;
 
 export interface TranscriptLine {
-  who: 'line' | 'caller' | 'transfer' | 'agent hears' | 'desk' | 'call' | 'error';
+  who: 'line' | 'caller' | 'transfer' | 'agent hears' | 'desk' | 'call' | 'error' | 'text';
   text: string;
 }
 

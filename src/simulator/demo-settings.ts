@@ -11,7 +11,8 @@ export const CLOSED_DESK = {
 
 /**
  * Text messages offered, from a demonstration number, through a Twilio API that is not there (a closed local port):
- * the line queues them as it would, and the queue's tries fail quietly until the call ends.
+ * the line queues them as it would, and the queue's tries fail quietly until the call ends. `npm run call -- --texts`
+ * points TWILIO_API_URL at a stand-in of its own instead, which prints them (messages-stand-in.ts).
  */
 export const TEXTS_ON = {
   env: {

@@ -23,6 +23,11 @@ export const callSummary = z.object({
   endedAt: z.string(),
   /** The transfer the call made or last tried (its state), null when it made none; absent in older summaries. */
   transfer: z.string().nullable().optional(),
+  /**
+   * Why the caller needed the desk, as the agent would have heard it, for that transfer: kept also when the desk was
+   * closed and nothing was dialled. Absent without a transfer, and in older summaries.
+   */
+  reason: z.string().optional(),
   /** The path the call took (see CallContext.path), ending where it ended; absent in older summaries. */
   path: z.array(z.string()).optional(),
 });

@@ -73,7 +73,7 @@ interface Walker {
 /** The number a caller keys where a whole phone number is asked for. */
 const KEYED_NUMBER = '6135550123';
 /** When the desk opens, on paths walked outside its hours: the words are as long as they usually are. */
-const OPENS = { opens: 'tomorrow at 8 a.m.' };
+const OPENS = { opens: 'tomorrow at 8 a.m. Eastern' };
 
 /** Where a move at a question leads: the moves (one key, or the silences until the line moves on) and the turns. */
 interface Attempt {

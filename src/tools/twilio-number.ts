@@ -23,9 +23,26 @@ export interface ConfigureResult {
   phoneNumber: string;
   changes: Change[];
   applied: boolean;
+  /**
+   * The Elastic SIP Trunk the number is attached to, if any. Twilio then sends the number's calls to the trunk and
+   * never calls its voice URL, so nothing is changed until the trunk is detached.
+   */
+  trunkSid?: string;
 }
 
 export class ConfigureError extends Error {}
+
+/** How to take a number off a SIP trunk: in the Console, or with Twilio's Trunking API. */
+export function detachTrunkHelp(trunkSid: string, numberSid: string): string {
+  return [
+    `Twilio sends this number's calls to the SIP trunk ${trunkSid} and never calls its voice URL.`,
+    'Detach the number from the trunk, then run this command again:',
+    `  in the Console: Elastic SIP Trunking > Manage > Trunks > ${trunkSid} > Numbers, select the number, Remove;`,
+    "  or with Twilio's API:",
+    `    curl -X DELETE https://trunking.twilio.com/v1/Trunks/${trunkSid}/PhoneNumbers/${numberSid} \\`,
+    '      -u "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN"',
+  ].join('\n');
+}
 
 /** Where the line's webhooks are, for a public base URL. */
 export function lineSettings(publicBaseUrl: string): VoiceSettings {
@@ -89,7 +106,7 @@ function explain(error: unknown, number: string): Error {
  * POST. With `dryRun`, only reports what would change.
  */
 export async function configureNumber(client: Twilio, number: string, publicBaseUrl: string, dryRun: boolean): Promise<ConfigureResult> {
-  let found: { sid: string; phoneNumber: string } & VoiceSettings;
+  let found: { sid: string; phoneNumber: string; trunkSid?: string | null } & VoiceSettings;
   try {
     if (/^PN[0-9a-fA-F]{32}$/.test(number)) {
       found = await client.incomingPhoneNumbers(number).fetch();
@@ -113,6 +130,8 @@ export async function configureNumber(client: Twilio, number: string, publicBase
   const changes: Change[] = (Object.keys(wanted) as (keyof VoiceSettings)[])
     .map((setting) => ({ setting, from: found[setting] ?? '', to: wanted[setting] }))
     .filter((c) => c.from !== c.to && !(c.setting.endsWith('Method') && c.from.toUpperCase() === c.to));
+  // A trunk takes the number's calls whatever its voice URL says: change nothing, and say so.
+  if (found.trunkSid) return { sid: found.sid, phoneNumber: found.phoneNumber, changes, applied: false, trunkSid: found.trunkSid };
   if (dryRun || changes.length === 0) return { sid: found.sid, phoneNumber: found.phoneNumber, changes, applied: false };
   try {
     await client.incomingPhoneNumbers(found.sid).update(wanted);

@@ -5,6 +5,8 @@ import type { Heard } from '../engine/speech';
 import type { FlowRegistry } from '../engine/registry';
 import { advance, referenceFor, replay, settle, startCall, type Turn } from '../engine/step';
 import { transferOf } from '../engine/prompt';
+import type { FlowFile } from '../flows/schema';
+import { fill, tidy } from '../flows/text';
 import { SYSTEM } from '../engine/compile';
 import { closedAt, type DeskHours } from '../common/hours';
 import { randomUUID } from 'node:crypto';
@@ -379,23 +381,32 @@ export class CallTurns {
       known = found;
     }
     for (let attempt = 0; attempt < SAVE_ATTEMPTS && known !== null; attempt++) {
-      const summary = summaryOf(callSid, known, callStatus, durationSeconds);
+      const summary = summaryOf(callSid, known, callStatus, durationSeconds, this.deps.flows.get(known.record.flowId)?.flow);
       this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
       const result = await withDeadline(store.endAt(callSid, known.version, summary, this.retention), storeTimeoutMs, 'ending the call');
       if (result.ended) return result.already ? { outcome: 'already-ended', summary: null } : { outcome: 'ended', summary };
       known = result.current;
     }
     // Gone already (expired, lost), or still changing after every attempt: mark it ended as it is.
-    const summary = known === null ? null : summaryOf(callSid, known, callStatus, durationSeconds);
+    const summary =
+      known === null ? null : summaryOf(callSid, known, callStatus, durationSeconds, this.deps.flows.get(known.record.flowId)?.flow);
     this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
     await withDeadline(store.end(callSid, summary, this.retention), storeTimeoutMs, 'ending the call');
     return { outcome: summary === null ? 'ended-unknown' : 'ended', summary };
   }
 }
 
-function summaryOf(callSid: string, stored: StoredSession, callStatus: string, durationSeconds: number | null): CallSummary {
+function summaryOf(
+  callSid: string,
+  stored: StoredSession,
+  callStatus: string,
+  durationSeconds: number | null,
+  flow: FlowFile | undefined,
+): CallSummary {
+  const reference = referenceFor(callSid);
+  const { transfer } = stored.record.call.context;
   return {
-    reference: referenceFor(callSid),
+    reference,
     flowId: stored.record.flowId,
     flowVersion: stored.record.flowVersion,
     lastNode: stored.record.call.value,
@@ -403,7 +414,8 @@ function summaryOf(callSid: string, stored: StoredSession, callStatus: string, d
     callStatus,
     durationSeconds,
     endedAt: new Date().toISOString(),
-    transfer: stored.record.call.context.transfer,
+    transfer,
+    ...(transfer !== null && flow !== undefined && { reason: tidy(fill(transferOf(flow, transfer).reason, { reference })) }),
     path: [...stored.record.call.context.path, stored.record.call.value],
   };
 }

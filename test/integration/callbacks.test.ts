@@ -61,12 +61,15 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
     return { sid, twiml, t: twiml.includes('?t=') ? nextTurn(twiml) : -1 };
   }
 
-  test('outside the hours a transfer does not dial: the caller hears when the desk opens, the reference and the choice', async () => {
+  test('outside the hours a transfer does not dial: the caller hears when the desk opens and the choice; the reference at the end', async () => {
     const { sid, twiml } = await call(['1', '1']); // username, yes: a transfer to log a ticket
     expect(twiml).not.toContain('<Dial');
-    expect(twiml).toContain('It opens Monday at 8 a.m.');
-    const reference = referenceFor(sid);
-    expect(twiml).toContain(`${reference.slice(0, 3).split('').join(' ')}, ${reference.slice(3).split('').join(' ')}`);
+    expect(twiml).toContain('It opens Monday at 8 a.m. Eastern.');
+    const spoken = (s: string) => `${referenceFor(s).slice(0, 3).split('').join(' ')}, ${referenceFor(s).slice(3).split('').join(' ')}`;
+    expect(twiml).not.toContain(spoken(sid));
+    // Said where the call ends: here, "end the call" gives the desk's number and the reference.
+    const ended = await call(['1', '1', '2']);
+    expect(ended.twiml).toContain(`your reference number, ${spoken(ended.sid)}.`);
     expect(twiml).toContain('For a callback, press 3.');
     expect(twiml).toContain('To end the call, press 2.');
     // Text messages are not configured here: not offered.

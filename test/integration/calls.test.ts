@@ -196,7 +196,7 @@ describe.each<StoreKind>(['redis', 'memory'])('calls on the %s store', (kind) =>
 
   test('waiting at self-service steps, then solved', async () => {
     const result = await line.call('4,_,_,1');
-    expect(heard(result)).toContain("I'm still here. If that solved it, press 1.");
+    expect(heard(result)).toContain("I'm still here. For the desk, press 0. If that solved it, press 1.");
     expect(result.transcript.filter((l) => l.who === 'caller')[1]!.text).toBe('presses nothing for 120 seconds');
     expect(result.ending).toBe('line hung up');
   });

@@ -63,8 +63,9 @@ test('press 8 at a step: the caller hears "I\'ll text" once it is queued, and th
     .matchHeader('authorization', `Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`)
     .reply(201, { sid: `SM${'2'.repeat(32)}`, status: 'queued' });
   const twiml = await call(['2', '8']); // password steps, then 8
-  expect(twiml).toContain('For these steps by text, press 8.');
   expect(twiml).toContain("I'll text these steps to this phone.");
+  // Asked for once: not offered again in this call.
+  expect(twiml).not.toContain('press 8');
   // The answer did not wait for the API: the message goes after it.
   await eventually(async () => (scope.isDone() ? true : undefined), 3000);
   scope.done();
@@ -126,7 +127,7 @@ test('one message of each kind per call, and a daily limit per number', async ()
   // Another call from the same number: the second message of the day.
   expect(await call(['2', '8'])).toContain("I'll text these steps");
   // A third: over the limit of 2.
-  expect(await call(['4', '8'])).toContain("I'm sorry, I can't send a text message to this phone.");
+  expect(await call(['4', '8'])).toContain("I'm sorry, I couldn't send that text message.");
   expect(await metric('limited')).toBe(1);
   await eventually(async () => (scope.isDone() ? true : undefined), 3000);
   scope.done();
@@ -146,7 +147,7 @@ test('without a sender, 8 is not offered', async () => {
   line = await startLine('memory');
   const twiml = await call(['2']);
   expect(twiml).not.toContain('press 8');
-  expect(await call(['2', '8'])).toContain("I'm sorry, I can't send a text message to this phone.");
+  expect(await call(['2', '8'])).toContain("I'm sorry, I couldn't send that text message.");
 });
 
 describe('message size', () => {

@@ -242,3 +242,57 @@ describe('without a connection to Twilio', () => {
     expect(err).toContain('Twilio answered with an error (HTTP 500, code 20500): Internal Server Error');
   });
 });
+
+describe('a number attached to a SIP trunk', () => {
+  const TRUNK = `TK${'d4'.repeat(16)}`;
+
+  test('is reported, left unchanged, and the command fails with how to detach it', async () => {
+    // Its voice URL already points at the line, yet Twilio sends its calls to the trunk: never "already points".
+    const scope = lookUp().reply(
+      200,
+      page([
+        numberResource({
+          trunk_sid: TRUNK,
+          voice_url: 'https://line.example.org/voice',
+          voice_fallback_url: 'https://line.example.org/voice/fallback',
+          status_callback: 'https://line.example.org/voice/status',
+        }),
+      ]),
+    );
+    expect(await main(['--number', '+16045550100'], env)).toBe(1);
+    scope.done();
+    expect(out).toBe('');
+    expect(err).toContain(`+1******0100 (${NUMBER_SID}) is attached to a SIP trunk; nothing was changed.`);
+    expect(err).toContain(`Twilio sends this number's calls to the SIP trunk ${TRUNK} and never calls its voice URL.`);
+    expect(err).toContain(`Elastic SIP Trunking > Manage > Trunks > ${TRUNK} > Numbers`);
+    expect(err).toContain(`curl -X DELETE https://trunking.twilio.com/v1/Trunks/${TRUNK}/PhoneNumbers/${NUMBER_SID}`);
+    expect(err).not.toContain(env.TWILIO_AUTH_TOKEN);
+  });
+
+  test('with settings to change, nothing is posted (the scope has no update to answer)', async () => {
+    const scope = lookUp().reply(200, page([numberResource({ trunk_sid: TRUNK })]));
+    expect(await main(['--number', '+16045550100'], env)).toBe(1);
+    scope.done();
+    expect(err).toContain('is attached to a SIP trunk; nothing was changed.');
+    expect(out).not.toContain('done');
+  });
+
+  test('--dry-run reports the trunk too', async () => {
+    const scope = nock(API)
+      .get(`${BASE}/IncomingPhoneNumbers/${NUMBER_SID}.json`)
+      .reply(200, numberResource({ trunk_sid: TRUNK }));
+    expect(await main(['--number', NUMBER_SID, '--dry-run'], env)).toBe(1);
+    scope.done();
+    expect(err).toContain(`SIP trunk ${TRUNK}`);
+  });
+
+  test('a number without a trunk (null, as Twilio sends it) is configured as before', async () => {
+    const scope = lookUp()
+      .reply(200, page([numberResource({ trunk_sid: null })]))
+      .post(`${BASE}/IncomingPhoneNumbers/${NUMBER_SID}.json`)
+      .reply(200, numberResource());
+    expect(await main(['--number', '+16045550100'], env)).toBe(0);
+    scope.done();
+    expect(out).toContain('done');
+  });
+});

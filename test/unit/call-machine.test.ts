@@ -241,7 +241,7 @@ test('0 reaches the desk from any question; * repeats; 9 goes to the main menu',
 test('at self-service steps 2 repeats them, 1 ends with a goodbye', () => {
   const again = last(key('2'), key('2'));
   expect(again.call.value).toBe('password');
-  expect(again.prompt.say[1]).toMatch(/reset it yourself/);
+  expect(again.prompt.say[0]).toMatch(/reset it yourself/);
   const solved = last(key('2'), key('1'));
   expect(solved.done).toBe(true);
   expect(solved.prompt).toMatchObject({ kind: 'end', node: 'goodbye' });
@@ -412,7 +412,7 @@ describe('self-service steps are patient', () => {
     expect(waiting.call.value).toBe('black-screen-restart');
     expect(waiting.call.context.failures).toBe(0);
     expect(waiting.prompt).toMatchObject({ kind: 'ask', patient: true });
-    expect(waiting.prompt.say[0]).toBe("I'm still here.");
+    expect(waiting.prompt.say[0]).toBe("I'm still here. For the desk, press 0.");
   });
 
   test('after a long quiet the caller is transferred with a reason that fits', () => {
@@ -422,9 +422,9 @@ describe('self-service steps are patient', () => {
     else throw new Error('expected a transfer');
   });
 
-  test('each step says up front that the line waits, and waits as long as the step says', () => {
+  test('each step says, after the steps, that the line waits, and waits as long as the step says', () => {
     const restart = last(key('4'));
-    expect(restart.prompt.say[0]).toBe("No rush: I'll wait.");
+    expect(restart.prompt.say[1]).toBe("No rush: I'll wait.");
     expect(restart.prompt).toMatchObject({ kind: 'ask', patient: true, waitSeconds: 120 });
     // "Wait a few minutes, then refresh": minutes of silence, and four of them before the desk.
     const refresh = last(key('4'), key('3'));
@@ -436,7 +436,7 @@ describe('self-service steps are patient', () => {
   test('a check-in during a step is short: it does not read the steps again', () => {
     const waiting = last(key('4'), silence);
     expect(waiting.prompt.say.join(' ')).toBe(
-      "I'm still here. If that solved it, press 1. If the problem persists, press 3. To hear the steps again, press 2.",
+      "I'm still here. For the desk, press 0. If that solved it, press 1. To hear the steps again, press 2. If the problem persists, press 3.",
     );
   });
 

@@ -40,8 +40,8 @@ test('outside the hours every way to the desk leads to the desk-closed choice, a
   expect(press(['1', '1'], CLOSED).call.context.transfer).toBe('username-ticket');
 });
 
-test('the keys of the closed choice: 2 ends, 3 a callback, 8 a text message, 0 says it again', () => {
-  expect(press(['0', '2'], CLOSED).call.value).toBe(SYSTEM.goodbye);
+test("the keys of the closed choice: 2 ends with the desk's number, 3 a callback, 8 a text message, 0 says it again", () => {
+  expect(press(['0', '2'], CLOSED).call.value).toBe(SYSTEM.deskUnavailable);
   expect(press(['0', '3'], CLOSED).call.value).toBe(SYSTEM.callbackNumber);
   const text = press(['0', '8'], CLOSED);
   expect(text.call.context.pending).toEqual({ kind: 'text', what: 'desk' });

@@ -186,7 +186,7 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
   test('YAML that does not parse names the line, the node and the field', () => {
     const lineOf = (text: string, what: string) => text.split('\n').findIndex((l) => l.includes(what)) + 1;
     const text = source
-      .replace('  patience: "I\'m still here."', "  patience: Still here: I'll wait.")
+      .replace('  patience: "I\'m still here. For the desk, press 0."', "  patience: Still here: I'll wait.")
       .replace('        label: "Password"', '        label: Password: reset it');
     expect(problems(text)).toEqual([
       expect.stringMatching(

@@ -42,7 +42,7 @@ describe('office hours', () => {
     // Friday 2026-03-06 16:45 EST = 21:45Z; Monday 08:00 EDT = 12:00Z (13:00Z if the offset were kept from Friday).
     expect(isOpen(toronto, at('2026-03-06T21:15:00Z'))).toBe(true); // 16:15 EST
     expect(next(toronto, '2026-03-06T21:45:00Z')).toBe('2026-03-09T12:00:00.000Z');
-    expect(openingWords('America/Toronto', at('2026-03-06T21:45:00Z'), at('2026-03-09T12:00:00Z'))).toBe('Monday at 8 a.m.');
+    expect(openingWords('America/Toronto', at('2026-03-06T21:45:00Z'), at('2026-03-09T12:00:00Z'))).toBe('Monday at 8 a.m. Eastern');
     expect(isOpen(toronto, at('2026-03-09T11:30:00Z'))).toBe(false); // 07:30 EDT
     expect(isOpen(toronto, at('2026-03-09T12:30:00Z'))).toBe(true); // 08:30 EDT
   });
@@ -74,17 +74,39 @@ describe('office hours', () => {
     const now = at('2026-12-18T23:00:00Z');
     const opening = nextOpening(holidays, now)!;
     expect(opening.toISOString()).toBe('2026-12-28T13:00:00.000Z');
-    expect(openingWords('America/Toronto', now, opening)).toBe('on December 28 at 8 a.m.');
+    expect(openingWords('America/Toronto', now, opening)).toBe('on December 28 at 8 a.m. Eastern');
   });
 
   test('words: later today, tomorrow, a weekday within the week, minutes and the afternoon', () => {
     const z = 'America/Toronto';
-    expect(openingWords(z, at('2026-03-10T10:00:00Z'), at('2026-03-10T12:00:00Z'))).toBe('later today at 8 a.m.');
-    expect(openingWords(z, at('2026-03-10T22:00:00Z'), at('2026-03-11T12:00:00Z'))).toBe('tomorrow at 8 a.m.');
-    expect(openingWords(z, at('2026-03-10T22:00:00Z'), at('2026-03-11T12:30:00Z'))).toBe('tomorrow at 8:30 a.m.');
-    expect(openingWords(z, at('2026-03-10T22:00:00Z'), at('2026-03-11T17:00:00Z'))).toBe('tomorrow at 1 p.m.');
+    expect(openingWords(z, at('2026-03-10T10:00:00Z'), at('2026-03-10T12:00:00Z'))).toBe('later today at 8 a.m. Eastern');
+    expect(openingWords(z, at('2026-03-10T22:00:00Z'), at('2026-03-11T12:00:00Z'))).toBe('tomorrow at 8 a.m. Eastern');
+    expect(openingWords(z, at('2026-03-10T22:00:00Z'), at('2026-03-11T12:30:00Z'))).toBe('tomorrow at 8:30 a.m. Eastern');
+    expect(openingWords(z, at('2026-03-10T22:00:00Z'), at('2026-03-11T17:00:00Z'))).toBe('tomorrow at 1 p.m. Eastern');
     // Just before midnight local time, though already the next day in UTC.
-    expect(openingWords(z, at('2026-03-11T03:30:00Z'), at('2026-03-11T12:00:00Z'))).toBe('tomorrow at 8 a.m.');
+    expect(openingWords(z, at('2026-03-11T03:30:00Z'), at('2026-03-11T12:00:00Z'))).toBe('tomorrow at 8 a.m. Eastern');
+  });
+
+  test('the time zone as callers say it: the North American zones by name, others by their place', () => {
+    const opens = (zone: string) =>
+      openingWords(zone, at('2026-03-10T22:00:00Z'), at('2026-03-11T16:00:00Z')).replace(/^.* at [^ ]+ [ap]\.m\. /, '');
+    expect(opens('America/Toronto')).toBe('Eastern');
+    expect(opens('America/New_York')).toBe('Eastern');
+    expect(opens('America/Winnipeg')).toBe('Central');
+    expect(opens('America/Regina')).toBe('Central');
+    expect(opens('America/Edmonton')).toBe('Mountain');
+    expect(opens('America/Phoenix')).toBe('Mountain');
+    expect(opens('America/Vancouver')).toBe('Pacific');
+    expect(opens('America/Halifax')).toBe('Atlantic');
+    expect(opens('America/St_Johns')).toBe('Newfoundland');
+    expect(opens('America/Whitehorse')).toBe('Yukon');
+    expect(opens('America/Anchorage')).toBe('Alaska');
+    expect(opens('Pacific/Honolulu')).toBe('Hawaii');
+    expect(opens('Europe/Paris')).toBe('Paris time');
+    expect(opens('America/Argentina/Buenos_Aires')).toBe('Buenos Aires time');
+    expect(opens('UTC')).toBe('U T C');
+    // The hour is the desk's own: 16:00Z is noon in Toronto, 9 a.m. in Vancouver.
+    expect(openingWords('America/Vancouver', at('2026-03-10T22:00:00Z'), at('2026-03-11T16:00:00Z'))).toBe('tomorrow at 9 a.m. Pacific');
   });
 
   test('bad values stop start-up with one readable error', () => {

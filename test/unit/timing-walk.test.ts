@@ -138,7 +138,7 @@ describe('a small flow', () => {
       ...timing.paths.filter((p) => p.keys.startsWith('0,') && !p.outcome.startsWith('desk closed')).map((p) => `${p.keys} ${p.outcome}`),
       '_,_,_ transfer: keypad trouble at menu',
       // Outside the desk's hours, 0 at the start: the desk-closed choice.
-      '0,2 desk closed: goodbye after the desk-closed choice',
+      "0,2,_ desk closed: goodbye after the desk's number",
       '0,3,1 desk closed: callback booked after the callback number',
       '0,3,2,6135550123,1 desk closed: callback booked after the number read back',
       "0,3,2,6135550123,_,_,_,_ desk closed: goodbye after the desk's number",

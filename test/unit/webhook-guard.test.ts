@@ -54,13 +54,35 @@ test('an unsigned or wrongly signed form is refused and logged without its signa
     .type('form')
     .set('X-Twilio-Signature', 'forged-signature')
     .send(params)
-    .expect(403, 'X-Twilio-Signature does not match this request');
+    .expect(
+      403,
+      `X-Twilio-Signature does not match this request. The line checks signatures over ${BASE}/voice (its PUBLIC_BASE_URL, ${BASE}, and the path): sign over that URL with the line's auth token`,
+    );
   expect(calls).toEqual([]);
   expect(logs.join('')).not.toContain('forged-signature');
   expect(logs.map((l) => JSON.parse(l) as { msg: string; status: number })).toMatchObject([
     { msg: 'webhook refused', status: 403 },
     { msg: 'webhook refused', status: 403 },
   ]);
+});
+
+test('signed over the URL the request came to instead of PUBLIC_BASE_URL: the answer names both; the log keeps its one reason', async () => {
+  const { app, logs } = appWith((_req, res) => void res.send('ok'));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  try {
+    const here = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const { signature } = signWebhook(TOKEN, `${here}/voice/input?t=2`, params);
+    const res = await request(here).post('/voice/input?t=2').type('form').set('X-Twilio-Signature', signature).send(params).expect(403);
+    expect(res.text).toBe(
+      `X-Twilio-Signature does not match this request. It was signed over ${here}/voice/input?t=2, but the line checks signatures over ${BASE}/voice/input?t=2 (its PUBLIC_BASE_URL, ${BASE}): set PUBLIC_BASE_URL to the URL the webhooks are sent to, or send them to that one`,
+    );
+    const logged = logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged).toMatchObject([{ msg: 'webhook refused', status: 403, reason: 'X-Twilio-Signature does not match this request' }]);
+    expect(logs.join('')).not.toContain(here);
+  } finally {
+    server.close();
+  }
 });
 
 test('a fault in what follows the check reaches the error handler once; it neither crashes nor runs twice', async () => {
