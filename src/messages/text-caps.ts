@@ -14,6 +14,8 @@ export interface Cap {
  */
 export interface TextCaps {
   take(id: string, caps: readonly Cap[], at: Date): Promise<{ ok: true } | { ok: false; cap: string }>;
+  /** Undoes `take` for a text that was not queued after all (the same `caps` and `at`); nothing when it was not counted. */
+  giveBack(id: string, caps: readonly Cap[], at: Date): Promise<void>;
 }
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -38,26 +40,51 @@ end
 redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
 return 0`;
 
+/**
+ * Undo a take whose text was not queued.
+ * KEYS[1] the text's own key, KEYS[2..] the caps' counts for the hour.
+ * Returns 1 when given back, 0 when the text was not counted (nothing changes).
+ */
+const GIVE_BACK_CAPS = `
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+for i = 2, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
+end
+return 1`;
+
 type Client = Redis | Cluster;
 
 /** The caps on the line's Redis, in one script: two instances cannot both take the last text of an hour. */
 export class RedisTextCaps implements TextCaps {
-  private readonly redis: Client & { takeTextCaps(...args: (string | number)[]): Promise<number> };
+  private readonly redis: Client & {
+    takeTextCaps(...args: (string | number)[]): Promise<number>;
+    giveBackTextCaps(...args: string[]): Promise<number>;
+  };
 
   constructor(
     client: Client,
     private readonly prefix: string,
   ) {
     client.defineCommand('takeTextCaps', { lua: TAKE_CAPS });
+    client.defineCommand('giveBackTextCaps', { lua: GIVE_BACK_CAPS });
     this.redis = client as typeof this.redis;
   }
 
-  async take(id: string, caps: readonly Cap[], at: Date): Promise<{ ok: true } | { ok: false; cap: string }> {
+  private keys(id: string, caps: readonly Cap[], at: Date): string[] {
     const hour = hourOf(at);
     // The {sms} hash tag: one slot with the other text-message keys on a cluster.
-    const keys = [`${this.prefix}:{sms}:hour:${hour}:text:${id}`, ...caps.map((c) => `${this.prefix}:{sms}:hour:${hour}:${c.name}`)];
+    return [`${this.prefix}:{sms}:hour:${hour}:text:${id}`, ...caps.map((c) => `${this.prefix}:{sms}:hour:${hour}:${c.name}`)];
+  }
+
+  async take(id: string, caps: readonly Cap[], at: Date): Promise<{ ok: true } | { ok: false; cap: string }> {
+    const keys = this.keys(id, caps, at);
     const full = await this.redis.takeTextCaps(keys.length, ...keys, 2 * 60 * 60, ...caps.map((c) => c.limit));
     return full === 0 ? { ok: true } : { ok: false, cap: caps[full - 1]!.name };
+  }
+
+  async giveBack(id: string, caps: readonly Cap[], at: Date): Promise<void> {
+    const keys = this.keys(id, caps, at);
+    await this.redis.giveBackTextCaps(String(keys.length), ...keys);
   }
 }
 
@@ -68,17 +95,25 @@ export class MemoryTextCaps implements TextCaps {
   private readonly counted = new Set<string>();
 
   take(id: string, caps: readonly Cap[], at: Date): Promise<{ ok: true } | { ok: false; cap: string }> {
-    const hour = hourOf(at);
-    if (hour !== this.hour) {
-      this.hour = hour;
-      this.counts.clear();
-      this.counted.clear();
-    }
+    this.atHour(hourOf(at));
     if (this.counted.has(id)) return Promise.resolve({ ok: true });
     const full = caps.find((c) => (this.counts.get(c.name) ?? 0) >= c.limit);
     if (full !== undefined) return Promise.resolve({ ok: false, cap: full.name });
     for (const c of caps) this.counts.set(c.name, (this.counts.get(c.name) ?? 0) + 1);
     this.counted.add(id);
     return Promise.resolve({ ok: true });
+  }
+
+  giveBack(id: string, caps: readonly Cap[], at: Date): Promise<void> {
+    this.atHour(hourOf(at));
+    if (this.counted.delete(id)) for (const c of caps) this.counts.set(c.name, Math.max(0, (this.counts.get(c.name) ?? 0) - 1));
+    return Promise.resolve();
+  }
+
+  private atHour(hour: number): void {
+    if (hour === this.hour) return;
+    this.hour = hour;
+    this.counts.clear();
+    this.counted.clear();
   }
 }

@@ -123,36 +123,25 @@ export class TextMessages {
     const id = `${request.callSid}:${kind}`;
     const now = this.deps.now?.() ?? new Date();
     const day = DateTime.fromJSDate(now, { zone: this.deps.zone }).toISODate()!;
-    const failed = (error: unknown): ActionOutcome => {
-      // Sent after the take on the same connection: it runs after it, even if the take's answer never came.
+    const prefix = numberPrefix(fit.phone);
+    const caps = [
+      { name: 'line', limit: this.deps.hourlyLimit },
+      { name: `prefix:${prefix}`, limit: this.deps.prefixHourlyLimit },
+    ];
+    // What was counted is given back when the text is not queued after all. Sent after the takes on the same
+    // connection: they run after them, even if a take's answer never came.
+    const giveBack = () => {
       this.deps.limits.giveBack(id).catch(() => undefined);
+      this.deps.caps.giveBack(id, caps, now).catch(() => undefined);
+    };
+    const failed = (error: unknown): ActionOutcome => {
+      giveBack();
       this.counter.inc({ event: 'failed' });
       this.deps.logger.warn({ ...log, kind, error: (error as Error).message }, 'text message not queued: nothing is counted');
       return 'failed';
     };
-    const prefix = numberPrefix(fit.phone);
-    let capped: Awaited<ReturnType<TextCaps['take']>>;
-    try {
-      capped = await this.deps.caps.take(
-        id,
-        [
-          { name: 'line', limit: this.deps.hourlyLimit },
-          { name: `prefix:${prefix}`, limit: this.deps.prefixHourlyLimit },
-        ],
-        now,
-      );
-    } catch (error) {
-      return failed(error);
-    }
-    if (!capped.ok) {
-      const reason = capped.cap === 'line' ? 'line' : 'prefix';
-      this.refusals.inc({ reason });
-      this.deps.logger.warn(
-        { ...log, kind, cap: reason, prefix },
-        `text message refused: the ${reason === 'line' ? "line's" : "number range's"} cap an hour is reached`,
-      );
-      return 'refused';
-    }
+    // The day's limit for the number first: a number over it (one caller calling again and again) uses up nothing of
+    // the caps an hour that every other caller of its range shares.
     let taken: TakeResult;
     try {
       taken = await this.deps.limits.take(id, to, day, this.deps.dailyLimit);
@@ -163,6 +152,22 @@ export class TextMessages {
     if (taken === 'limit') {
       this.counter.inc({ event: 'limited' });
       this.deps.logger.warn({ ...log, kind }, 'text message refused: the daily limit for this number is reached');
+      return 'refused';
+    }
+    let capped: Awaited<ReturnType<TextCaps['take']>>;
+    try {
+      capped = await this.deps.caps.take(id, caps, now);
+    } catch (error) {
+      return failed(error);
+    }
+    if (!capped.ok) {
+      giveBack();
+      const reason = capped.cap === 'line' ? 'line' : 'prefix';
+      this.refusals.inc({ reason });
+      this.deps.logger.warn(
+        { ...log, kind, cap: reason, prefix },
+        `text message refused: the ${reason === 'line' ? "line's" : "number range's"} cap an hour is reached`,
+      );
       return 'refused';
     }
     // 'unconfirmed': taken earlier, its job perhaps kept: queued again, the job's id makes it one.

@@ -111,6 +111,23 @@ describe.each<StoreKind>(['redis', 'memory'])('text messages on the %s store', (
     scope.done();
   });
 
+  test("a number over its day's limit uses up nothing of its range's cap an hour: another caller of the range still gets a text", async () => {
+    line = await startLine(kind, { ...TEXTS, SMS_DAILY_LIMIT: '1', SMS_PREFIX_HOURLY_LIMIT: '2' });
+    const scope = nock(API)
+      .post(PATH)
+      .times(2)
+      .reply(201, { sid: `SM${'5'.repeat(32)}`, status: 'queued' });
+    const caller = '+12045550111';
+    expect(await askText(line, caller)).toContain(QUEUED);
+    // The same number calls again and again: refused by its day's limit, each time.
+    for (let i = 0; i < 5; i++) expect(await askText(line, caller)).toContain(FLOW.system.text.refused);
+    expect(await notSent(line, 'prefix')).toBe(0);
+    // A physician of the same area code: the range's cap of 2 still has room.
+    expect(await askText(line, '+12045550112')).toContain(QUEUED);
+    await eventually(async () => (scope.isDone() ? true : undefined), 3000);
+    scope.done();
+  });
+
   test('a text asked again in the same call is not counted again: the caller hears it was sent, not refused', async () => {
     line = await startLine(kind, { ...TEXTS, SMS_HOURLY_LIMIT: '1' });
     const scope = nock(API)

@@ -4,7 +4,7 @@ import { createLogger } from '../../src/common/log';
 import { RedisMessageLimits } from '../../src/messages/bullmq-queue';
 import { Metrics } from '../../src/common/metrics';
 import { FlowRegistry } from '../../src/engine/registry';
-import { MemoryTextCaps } from '../../src/messages/text-caps';
+import { MemoryTextCaps, RedisTextCaps, type TextCaps } from '../../src/messages/text-caps';
 import { MemoryMessageCalls } from '../../src/messages/message-calls';
 import { MemoryMessageLimits, MemoryMessageQueue } from '../../src/messages/memory-queue';
 import type { MessageJob, MessageLimits, MessageQueue, Send } from '../../src/messages/message-queue';
@@ -140,13 +140,33 @@ test('asked again after a failure in the same call: queued once, sent once', asy
 describe.each(['memory', 'redis'] as const)('the limits (%s)', (kind) => {
   let redis: Redis | undefined;
   let limits: MessageLimits;
+  let caps: TextCaps;
   const prefix = `test-${randomBytes(6).toString('hex')}`;
   beforeEach(() => {
-    if (kind === 'memory') limits = new MemoryMessageLimits();
-    else {
+    if (kind === 'memory') {
+      limits = new MemoryMessageLimits();
+      caps = new MemoryTextCaps();
+    } else {
       redis = new Redis(testRedisUrl());
       limits = new RedisMessageLimits(redis, prefix, 'test-secret');
+      caps = new RedisTextCaps(redis, prefix);
     }
+  });
+
+  test('caps an hour given back for a text not queued free their room; given back again, or never taken, nothing changes', async () => {
+    const at = new Date('2026-12-05T15:10:00Z');
+    const range = [
+      { name: 'line', limit: 2 },
+      { name: 'prefix:+1204', limit: 1 },
+    ];
+    expect(await caps.take('a', range, at)).toEqual({ ok: true });
+    expect(await caps.take('b', range, at)).toEqual({ ok: false, cap: 'prefix:+1204' });
+    await caps.giveBack('a', range, at);
+    await caps.giveBack('a', range, at);
+    await caps.giveBack('never', range, at);
+    expect(await caps.take('b', range, at)).toEqual({ ok: true });
+    expect(await caps.take('c', [{ name: 'line', limit: 2 }], at)).toEqual({ ok: true });
+    expect(await caps.take('d', [{ name: 'line', limit: 2 }], at)).toEqual({ ok: false, cap: 'line' });
   });
   afterEach(async () => {
     const keys = (await redis?.keys(`${prefix}:*`)) ?? [];
