@@ -32,6 +32,9 @@ export interface AskLimits {
 /** 'kept'; 'already' (this call asked before, or this attempt was withdrawn before its ask arrived); 'open' (another call's callback to the number is open); 'limit'. */
 export type AskResult = 'kept' | 'already' | 'open' | 'limit';
 
+/** 'withdrawn' (taken off the list now); 'held' (it stays: another attempt holds it, or an agent has it); 'absent'. */
+export type WithdrawResult = 'withdrawn' | 'held' | 'absent';
+
 export type ClaimResult = 'claimed' | 'taken' | 'gone';
 export type CloseResult = 'closed' | 'not-yours' | 'gone';
 export type CloseOutcome = 'done' | 'not-reached';
@@ -66,12 +69,13 @@ export function parseCallback(json: string | null | undefined): CallbackRecord |
  * - `ask` is made by an `attempt` (one webhook turn's try; a retried webhook's turn is another attempt). Every attempt
  *   that finds the callback kept holds it too. `withdraw` lets go of an attempt's hold (the caller of that turn was
  *   not told it is booked): the callback leaves the open list, and `get` no longer finds it, once no attempt holds it
- *   and no agent has claimed it; true when this call took it off. In either order: an `ask` that arrives after its
+ *   and no agent has claimed it: 'withdrawn' when this call took it off, 'held' when it stays listed, 'absent' when
+ *   none is listed (its ask has not arrived, or it was withdrawn before). In either order: an `ask` that arrives after its
  *   own attempt's `withdraw` (a slow store) changes nothing; another attempt's `ask` books it again.
  */
 export interface CallbackStore {
   ask(callback: CallbackRecord, retentionSeconds: number, attempt?: string, limits?: AskLimits): Promise<AskResult>;
-  withdraw(id: string, attempt: string, retentionSeconds: number): Promise<boolean>;
+  withdraw(id: string, attempt: string, retentionSeconds: number): Promise<WithdrawResult>;
   open(): Promise<CallbackRecord[]>;
   get(id: string): Promise<CallbackRecord | null>;
   claim(id: string, agent: string): Promise<ClaimResult>;

@@ -61,7 +61,7 @@ export class Callbacks {
   private readonly listeners = new Set<(id?: string) => void>();
   private timer: NodeJS.Timeout | undefined;
   /** Withdrawals the store did not take yet (unreachable), by `id attempt`, tried again until they land. */
-  private readonly withdrawing = new Map<string, { id: string; attempt: string; until: number }>();
+  private readonly withdrawing = new Map<string, { id: string; attempt: string; until: number; withdrawn?: (() => void) | undefined }>();
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: CallbacksDeps) {
@@ -170,21 +170,26 @@ export class Callbacks {
   /**
    * The turn that asked (`attempt`) did not tell its caller the callback is booked (the store was slow, or the turn
    * failed): it must not stay open on the desk. Tried now and, while the store cannot be reached, again every
-   * WITHDRAW_RETRY_MS for as long as a callback is kept. Resolves once tried; never rejects.
+   * WITHDRAW_RETRY_MS for as long as a callback is kept. `withdrawn` is called once the callback is not on the desk's
+   * list (not when another attempt, whose caller heard it is booked, still holds it). Resolves once tried; never
+   * rejects.
    */
-  async withdraw(id: string, attempt: string): Promise<void> {
+  async withdraw(id: string, attempt: string, withdrawn?: () => void): Promise<void> {
     const key = `${id} ${attempt}`;
     try {
-      const withdrawn = await this.deps.store.withdraw(id, attempt, this.retentionSeconds);
+      const result = await this.deps.store.withdraw(id, attempt, this.retentionSeconds);
       this.withdrawing.delete(key);
-      if (!withdrawn) return;
-      this.counter.inc({ event: 'withdrawn' });
-      this.deps.logger.info({ callSid: id }, 'callback withdrawn: the caller was not told it is booked');
-      this.changed(id);
+      if (result === 'held') return;
+      if (result === 'withdrawn') {
+        this.counter.inc({ event: 'withdrawn' });
+        this.deps.logger.info({ callSid: id }, 'callback withdrawn: the caller was not told it is booked');
+        this.changed(id);
+      }
+      withdrawn?.();
     } catch (error) {
       if (!this.withdrawing.has(key)) {
         this.deps.logger.warn({ callSid: id, error: (error as Error).message }, 'callback withdrawal failed: trying again');
-        this.withdrawing.set(key, { id, attempt, until: this.now() + this.retentionSeconds * 1000 });
+        this.withdrawing.set(key, { id, attempt, until: this.now() + this.retentionSeconds * 1000, withdrawn });
         this.dropOldestWithdrawals();
       }
       this.retryTimer ??= setTimeout(() => this.retryWithdrawals(), WITHDRAW_RETRY_MS);
@@ -204,9 +209,9 @@ export class Callbacks {
   private retryWithdrawals(): void {
     this.retryTimer = undefined;
     const now = this.now();
-    for (const [key, { id, attempt, until }] of this.withdrawing) {
+    for (const [key, { id, attempt, until, withdrawn }] of this.withdrawing) {
       if (until <= now) this.withdrawing.delete(key);
-      else void this.withdraw(id, attempt);
+      else void this.withdraw(id, attempt, withdrawn);
     }
   }
 

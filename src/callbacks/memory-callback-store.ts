@@ -1,4 +1,13 @@
-import type { AskLimits, AskResult, CallbackRecord, CallbackStore, ClaimResult, CloseOutcome, CloseResult } from './callback-store';
+import type {
+  AskLimits,
+  AskResult,
+  WithdrawResult,
+  CallbackRecord,
+  CallbackStore,
+  ClaimResult,
+  CloseOutcome,
+  CloseResult,
+} from './callback-store';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -65,7 +74,7 @@ export class MemoryCallbackStore implements CallbackStore {
     return Promise.resolve('kept');
   }
 
-  withdraw(id: string, attempt: string, retentionSeconds: number): Promise<boolean> {
+  withdraw(id: string, attempt: string, retentionSeconds: number): Promise<WithdrawResult> {
     const item = this.item(id);
     if (item === undefined) {
       // The ask has not arrived: a mark, so that it changes nothing when it does.
@@ -76,14 +85,15 @@ export class MemoryCallbackStore implements CallbackStore {
         holds: new Set(),
         gone: new Set([attempt]),
       });
-      return Promise.resolve(false);
+      return Promise.resolve('absent');
     }
     item.gone.add(attempt);
     item.holds.delete(attempt);
-    if (item.withdrawn || item.callback?.status !== 'open' || item.holds.size > 0) return Promise.resolve(false);
+    if (item.withdrawn) return Promise.resolve('absent');
+    if (item.callback?.status !== 'open' || item.holds.size > 0) return Promise.resolve('held');
     item.withdrawn = true;
     this.openIds.delete(id);
-    return Promise.resolve(true);
+    return Promise.resolve('withdrawn');
   }
 
   open(): Promise<CallbackRecord[]> {

@@ -3,6 +3,7 @@ import {
   parseCallback,
   type AskLimits,
   type AskResult,
+  type WithdrawResult,
   type CallbackRecord,
   type CallbackStore,
   type ClaimResult,
@@ -88,24 +89,27 @@ return redis.call('ZREM', KEYS[1], unpack(ids))`;
  * Let go of an attempt's hold on a callback: its caller was not told it is booked.
  * KEYS[1] the callback, KEYS[2] the open list. ARGV[1] its id, ARGV[2] the attempt, ARGV[3] the time to live in
  * seconds of the mark left when the ask has not arrived yet.
- * Returns 1 when the callback was taken off the open list (open, and no other attempt holds it), 0 otherwise.
+ * Returns 'withdrawn' when the callback was taken off the open list (open, and no other attempt holds it), 'held'
+ * when it stays (another attempt holds it, or an agent has it), 'absent' when none is listed (not asked yet, or
+ * withdrawn before).
  */
 const WITHDRAW = `
-local existed = redis.call('EXISTS', KEYS[1]) == 1
+local status = redis.call('HGET', KEYS[1], 'status')
 redis.call('HSET', KEYS[1], 'gone:' .. ARGV[2], '1')
 redis.call('HDEL', KEYS[1], 'hold:' .. ARGV[2])
-if not existed then
+if not status then
   redis.call('HSET', KEYS[1], 'status', 'withdrawn')
   redis.call('EXPIRE', KEYS[1], ARGV[3])
-  return 0
+  return 'absent'
 end
-if redis.call('HGET', KEYS[1], 'status') ~= 'open' then return 0 end
+if status == 'withdrawn' then return 'absent' end
+if status ~= 'open' then return 'held' end
 for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
-  if string.sub(field, 1, 5) == 'hold:' then return 0 end
+  if string.sub(field, 1, 5) == 'hold:' then return 'held' end
 end
 redis.call('HSET', KEYS[1], 'status', 'withdrawn')
 redis.call('ZREM', KEYS[2], ARGV[1])
-return 1`;
+return 'withdrawn'`;
 
 type Client = Redis | Cluster;
 type Scripted = Client & {
@@ -121,7 +125,7 @@ type Scripted = Client & {
     attempt: string,
     limit: number | '',
   ): Promise<AskResult>;
-  withdrawCallback(item: string, open: string, id: string, attempt: string, ttl: number): Promise<number>;
+  withdrawCallback(item: string, open: string, id: string, attempt: string, ttl: number): Promise<WithdrawResult>;
   claimCallback(item: string, agent: string): Promise<ClaimResult>;
   closeCallback(item: string, open: string, agent: string, outcome: CloseOutcome, at: number, id: string): Promise<CloseResult>;
   expireCallbacks(open: string, before: number): Promise<number>;
@@ -171,8 +175,8 @@ export class RedisCallbackStore implements CallbackStore {
     );
   }
 
-  async withdraw(id: string, attempt: string, retentionSeconds: number): Promise<boolean> {
-    return (await this.redis.withdrawCallback(this.item(id), this.openKey, id, attempt, retentionSeconds)) === 1;
+  withdraw(id: string, attempt: string, retentionSeconds: number): Promise<WithdrawResult> {
+    return this.redis.withdrawCallback(this.item(id), this.openKey, id, attempt, retentionSeconds);
   }
 
   async open(): Promise<CallbackRecord[]> {

@@ -36,15 +36,20 @@ export class CallerRequests implements RequestHandler {
   withdraw(request: CallerRequest): void {
     // A queued text message is the text messages' own affair; a callback must not stay open on the desk.
     if (request.pending.kind !== 'callback') return;
-    void this.callbacks.withdraw(request.callSid, request.attempt);
-    this.followUps?.tell({ callSid: request.callSid, id: 'callback', kind: 'callback', state: 'failed' });
+    // The card says "not booked" only once it is off the list: another turn of the call may still hold it, its
+    // caller told it is booked.
+    void this.callbacks.withdraw(request.callSid, request.attempt, () =>
+      this.followUps?.tell({ callSid: request.callSid, id: 'callback', kind: 'callback', state: 'failed' }),
+    );
   }
 
   /** What the desk's card shows of it: a callback booked (or not), a text asked for (or not sent). */
   private tell({ callSid, pending }: CallerRequest, outcome: ActionOutcome, abandoned?: AbortSignal): void {
     if (outcome === 'already' || this.followUps === undefined) return;
-    // The turn stopped waiting: its caller heard it could not be done, whatever came of it since. 'open': the desk
-    // has this number's callback from an earlier call.
+    // The turn stopped waiting: its caller heard it could not be done, whatever came of it since. A callback's card
+    // line then comes from its withdrawal, which knows whether another turn of the call still holds it.
+    if (pending.kind === 'callback' && abandoned?.aborted === true) return;
+    // 'open': the desk has this number's callback from an earlier call.
     const done = (outcome === 'queued' || outcome === 'open') && abandoned?.aborted !== true;
     const followUp: FollowUp =
       pending.kind === 'callback'

@@ -73,19 +73,19 @@ function conformance(name: string, make: () => Promise<Harness>) {
 
     test('withdrawn when the one attempt that asked lets go: off the open list, not found, not claimable', async () => {
       expect(await h.store.ask(callback('a', 1000), 60, 'turn-1')).toBe('kept');
-      expect(await h.other.withdraw('a', 'turn-1', 60)).toBe(true);
+      expect(await h.other.withdraw('a', 'turn-1', 60)).toBe('withdrawn');
       expect(await h.store.open()).toEqual([]);
       expect(await h.store.get('a')).toBeNull();
       expect(await h.other.claim('a', 'alice')).toBe('gone');
       // Withdrawn once: again changes nothing.
-      expect(await h.store.withdraw('a', 'turn-1', 60)).toBe(false);
+      expect(await h.store.withdraw('a', 'turn-1', 60)).toBe('absent');
       // The caller asks again (another turn): booked again.
       expect(await h.other.ask(callback('a', 2000), 60, 'turn-2')).toBe('kept');
       expect(await h.store.open()).toEqual([callback('a', 2000)]);
     });
 
     test('an ask that arrives after its own withdrawal (a slow store) changes nothing; another attempt still books', async () => {
-      expect(await h.store.withdraw('a', 'turn-1', 60)).toBe(false);
+      expect(await h.store.withdraw('a', 'turn-1', 60)).toBe('absent');
       expect(await h.other.ask(callback('a', 1000), 60, 'turn-1')).toBe('already');
       expect(await h.store.open()).toEqual([]);
       expect(await h.store.get('a')).toBeNull();
@@ -96,14 +96,14 @@ function conformance(name: string, make: () => Promise<Harness>) {
     test('a retried webhook: the callback stays while any attempt that found it holds it, and an agent keeps a claimed one', async () => {
       expect(await h.store.ask(callback('a', 1000), 60, 'first')).toBe('kept');
       expect(await h.other.ask(callback('a', 1001), 60, 'retry')).toBe('already');
-      expect(await h.store.withdraw('a', 'first', 60)).toBe(false);
+      expect(await h.store.withdraw('a', 'first', 60)).toBe('held');
       expect(await h.other.open()).toEqual([callback('a', 1000)]);
-      expect(await h.other.withdraw('a', 'retry', 60)).toBe(true);
+      expect(await h.other.withdraw('a', 'retry', 60)).toBe('withdrawn');
       expect(await h.other.open()).toEqual([]);
 
       await h.store.ask(callback('b', 1000), 60, 'first');
       expect(await h.other.claim('b', 'alice')).toBe('claimed');
-      expect(await h.store.withdraw('b', 'first', 60)).toBe(false);
+      expect(await h.store.withdraw('b', 'first', 60)).toBe('held');
       expect(await h.store.get('b')).toEqual({ ...callback('b', 1000), status: 'claimed', claimedBy: 'alice' });
     });
 
