@@ -21,6 +21,8 @@ import {
 } from './message-queue';
 
 type Client = Redis | Cluster;
+/** BullMQ's reason for a job that stalled more often than maxStalledCount allows. */
+const STALLED = 'job stalled more than allowable limit';
 const QUEUE = 'text-messages';
 
 /**
@@ -53,6 +55,8 @@ export class BullMessageQueue implements MessageQueue {
     private readonly client: Client,
     private readonly prefix: string,
     private readonly backoffMs = BACKOFF_MS,
+    /** How long a worker's hold on a job lasts unrenewed, and how often stalled jobs are looked for (tests shorten them). */
+    private readonly stall: { lockMs: number; checkMs: number } = { lockMs: 30_000, checkMs: 30_000 },
   ) {
     const connection = this.connection();
     this.producer = connection;
@@ -85,7 +89,7 @@ export class BullMessageQueue implements MessageQueue {
     await this.producer.expire(this.queue.toKey(jobId), JOB_TTL_SECONDS);
   }
 
-  start(send: Send): void {
+  start(send: Send, lost?: (job: MessageJob) => void): void {
     if (this.worker !== undefined) return;
     this.worker = new Worker(
       QUEUE,
@@ -108,8 +112,21 @@ export class BullMessageQueue implements MessageQueue {
         }
         await done();
       },
-      { connection: this.connection(), prefix: this.bullPrefix, concurrency: 4 },
+      {
+        connection: this.connection(),
+        prefix: this.bullPrefix,
+        concurrency: 4,
+        // A job whose worker died while sending it (its hold ran out) is failed, not run again: the message may have
+        // gone, and a second run would send it twice. BullMQ's default (1) runs it once more.
+        maxStalledCount: 0,
+        lockDuration: this.stall.lockMs,
+        stalledInterval: this.stall.checkMs,
+      },
     );
+    this.worker.on('failed', (job, error) => {
+      if (job !== undefined && error.message === STALLED && typeof (job.data as Partial<MessageJob>).to === 'string')
+        lost?.(job.data as MessageJob);
+    });
     // Failures are reported by `send` itself; the worker's own event would only repeat them.
     this.worker.on('error', () => undefined);
   }

@@ -40,7 +40,11 @@ export class OutcomeUnknown extends Error {
  */
 export interface MessageQueue {
   add(job: MessageJob): Promise<void>;
-  start(send: Send): void;
+  /**
+   * `lost` hears of a job whose sending was cut short where its outcome cannot be known (the process sending it
+   * died): it is not sent again, since it may have gone.
+   */
+  start(send: Send, lost?: (job: MessageJob) => void): void;
   close(): Promise<void>;
 }
 

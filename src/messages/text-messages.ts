@@ -185,7 +185,21 @@ export class TextMessages {
 
   /** Starts sending what is queued (and what an earlier run left). */
   start(): void {
-    if (this.deps.send !== undefined) this.deps.queue.start((job, attempt) => this.sendOne(job, attempt));
+    if (this.deps.send !== undefined)
+      this.deps.queue.start(
+        (job, attempt) => this.sendOne(job, attempt),
+        (job) => this.lost(job),
+      );
+  }
+
+  /** A job whose sender died while sending it: perhaps sent, so never sent again. */
+  private lost(job: MessageJob): void {
+    this.counter.inc({ event: 'unknown' });
+    this.deps.logger.warn(
+      { callSid: job.callSid, to: maskPhone(job.to) },
+      'text message perhaps sent: its sender stopped while sending it, not tried again',
+    );
+    this.tell(job, 'unknown');
   }
 
   private tell(job: MessageJob, state: FollowUp['state'], code?: number): void {
