@@ -77,6 +77,9 @@ export class BullMessageQueue implements MessageQueue {
   async add(job: MessageJob): Promise<void> {
     // BullMQ keeps ':' for its own keys.
     const jobId = job.id.replace(/:/g, '.');
+    // A job of the same id that was withdrawn (its caller heard it failed) would keep this one from being queued.
+    const withdrawn = await this.queue.getJob(jobId);
+    if (withdrawn?.returnvalue === 'withdrawn') await withdrawn.remove();
     await this.queue.add('send', job, {
       jobId,
       attempts: ATTEMPTS,
@@ -99,8 +102,9 @@ export class BullMessageQueue implements MessageQueue {
         if (typeof data?.to !== 'string') return;
         // Once the job is done with, what BullMQ keeps of it holds the number masked.
         const done = () => job.updateData({ ...(data as MessageJob), to: maskPhone(data.to) ?? '' }).catch(() => undefined);
+        let result: void | 'withdrawn';
         try {
-          await send(data as MessageJob, job.attemptsMade + 1);
+          result = await send(data as MessageJob, job.attemptsMade + 1);
         } catch (error) {
           // BullMQ keeps the reason in the job and its events stream: a new error, its text without any number.
           const reason = withoutNumbers((error as Error).message);
@@ -111,6 +115,7 @@ export class BullMessageQueue implements MessageQueue {
           throw new Error(reason);
         }
         await done();
+        return result;
       },
       {
         connection: this.connection(),

@@ -37,10 +37,15 @@ export class MemoryMessageQueue implements MessageQueue {
     const send = this.send;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      send(job, attempt).catch((error: unknown) => {
-        if (error instanceof PermanentFailure || error instanceof OutcomeUnknown || attempt >= ATTEMPTS) return;
-        this.schedule(job, attempt + 1, this.backoffMs * 2 ** (attempt - 1));
-      });
+      send(job, attempt).then(
+        (result) => {
+          if (result === 'withdrawn') this.known.delete(job.id);
+        },
+        (error: unknown) => {
+          if (error instanceof PermanentFailure || error instanceof OutcomeUnknown || attempt >= ATTEMPTS) return;
+          this.schedule(job, attempt + 1, this.backoffMs * 2 ** (attempt - 1));
+        },
+      );
     }, delayMs);
     timer.unref();
     this.timers.add(timer);

@@ -8,8 +8,12 @@ export interface MessageJob {
   body: string;
 }
 
-/** Sends one message; throws to be tried again later, or a PermanentFailure when trying again cannot help. */
-export type Send = (job: MessageJob, attempt: number) => Promise<void>;
+/**
+ * Sends one message; throws to be tried again later, or a PermanentFailure when trying again cannot help. Resolves
+ * 'withdrawn' for a job not sent because its caller heard it could not be: the queue then forgets its id, so that the
+ * same message asked for again in the call is queued anew.
+ */
+export type Send = (job: MessageJob, attempt: number) => Promise<void | 'withdrawn'>;
 
 /** A failure that no retry can mend (Twilio refused the number, say): the job ends there. */
 export class PermanentFailure extends Error {

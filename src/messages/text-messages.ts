@@ -207,13 +207,13 @@ export class TextMessages {
     this.deps.tell?.({ callSid: job.callSid, id, kind: 'text', state, ...(code !== undefined && { code }) });
   }
 
-  private async sendOne(job: MessageJob, attempt: number): Promise<void> {
+  private async sendOne(job: MessageJob, attempt: number): Promise<void | 'withdrawn'> {
     const log = { callSid: job.callSid, to: maskPhone(job.to), attempt };
     if (!(await this.deps.limits.held(job.id))) {
       // Its take was given back (the caller heard it failed): queued late, it is not sent.
       this.counter.inc({ event: 'withdrawn' });
       this.deps.logger.warn(log, 'text message withdrawn: the caller was told it could not be sent');
-      return;
+      return 'withdrawn';
     }
     let sid: string;
     try {

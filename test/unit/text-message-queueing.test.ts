@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/common/log';
-import { RedisMessageLimits } from '../../src/messages/bullmq-queue';
+import { BullMessageQueue, RedisMessageLimits } from '../../src/messages/bullmq-queue';
+import { eventually } from '../helpers/desk';
 import { Metrics } from '../../src/common/metrics';
 import { FlowRegistry } from '../../src/engine/registry';
 import { MemoryTextCaps, RedisTextCaps, type TextCaps } from '../../src/messages/text-caps';
@@ -135,6 +136,45 @@ test('asked again after a failure in the same call: queued once, sent once', asy
   await settle();
   expect(sent).toHaveLength(1);
   await messages.close();
+});
+
+test('asked again after the late job was withdrawn: queued anew, and sent', async () => {
+  const { queue, sent, messages } = setUp(100);
+  queue.late = true;
+  const asked = request();
+  expect(await messages.queue(asked, desk)).toBe('failed');
+  // The job lands late, is found given back, and is withdrawn unsent.
+  queue.release();
+  await settle();
+  expect(sent).toHaveLength(0);
+  queue.late = false;
+  expect(await messages.queue(asked, desk)).toBe('queued');
+  await settle();
+  expect(sent).toHaveLength(1);
+  await messages.close();
+});
+
+test('on BullMQ too: a withdrawn job does not keep the same message from being queued again', async () => {
+  const redis = new Redis(testRedisUrl());
+  const prefix = `test-${randomBytes(6).toString('hex')}`;
+  const queue = new BullMessageQueue(redis, prefix);
+  const sent: string[] = [];
+  let withdraw = true;
+  queue.start(async (job) => {
+    if (withdraw) return 'withdrawn';
+    sent.push(job.id);
+  });
+  const job = { id: 'CA9:desk', callSid: 'CA9', to: CALLER, body: 'b' };
+  await queue.add(job);
+  await eventually(async () => ((await redis.keys(`${prefix}:*completed`)).length > 0 ? true : undefined), 5000);
+  withdraw = false;
+  await queue.add(job);
+  await eventually(async () => (sent.length > 0 ? true : undefined), 5000);
+  expect(sent).toEqual(['CA9:desk']);
+  await queue.close();
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
 });
 
 describe.each(['memory', 'redis'] as const)('the limits (%s)', (kind) => {
