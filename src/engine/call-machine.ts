@@ -105,10 +105,19 @@ export const callContext = z.object({
   callbackNumber: z.string().nullable().default(null),
   /** What the turn must do before it answers; always null once a turn is over. */
   pending: pendingAction.nullable().default(null),
-  /** True once the caller asked for a text message in this call: "press 8" is not offered again. */
-  texted: z.boolean().default(false),
+  /**
+   * The text messages queued for the caller in this call ('desk', or 'steps:<node>'; NO_MORE_TEXTS after a refusal):
+   * "press 8" is not offered again for those. A text that failed for a fault of the line is offered again.
+   */
+  texted: z.array(z.string()).catch([]),
 });
 export type CallContext = z.infer<typeof callContext>;
+
+/** In `texted`: a text was refused in this call (the number, or a limit), so none is offered again. */
+export const NO_MORE_TEXTS = '*';
+
+/** Which text message a pending text is, as `texted` lists it. */
+export const textKey = (text: Extract<PendingAction, { kind: 'text' }>): string => (text.what === 'steps' ? `steps:${text.node}` : 'desk');
 
 /** A call's context as it starts: its reference, nothing answered yet, the greeting to say. */
 export const startingContext = (reference: string): CallContext => ({
@@ -126,7 +135,7 @@ export const startingContext = (reference: string): CallContext => ({
   confirming: null,
   callbackNumber: null,
   pending: null,
-  texted: false,
+  texted: [],
 });
 
 /** How an answer was given: a key, or a spoken answer matched to a choice (its name, never the words said). */
@@ -236,15 +245,18 @@ export const callMachineSetup = setup({
     keepNumber: assign({ callbackNumber: ({ event }) => (event.type === 'KEY' ? event.key : null) }),
     forgetNumber: assign({ callbackNumber: null }),
     askCallback: assign({ pending: ({ context }): PendingAction => ({ kind: 'callback', number: context.callbackNumber }) }),
-    askTextSteps: assign({
-      pending: (_, params: { node: string }): PendingAction => ({ kind: 'text', what: 'steps', node: params.node }),
-      texted: true,
-    }),
-    askTextDesk: assign({ pending: (): PendingAction => ({ kind: 'text', what: 'desk' }), texted: true }),
+    askTextSteps: assign({ pending: (_, params: { node: string }): PendingAction => ({ kind: 'text', what: 'steps', node: params.node }) }),
+    askTextDesk: assign({ pending: (): PendingAction => ({ kind: 'text', what: 'desk' }) }),
     /** The pending action is done: the next prompt says how it went. */
     settled: assign({
       pending: null,
       callbackNumber: null,
+      texted: ({ context, event }) => {
+        if (context.pending?.kind !== 'text' || event.type !== 'ACTION') return context.texted;
+        if (event.outcome === 'queued' || event.outcome === 'already') return [...context.texted, textKey(context.pending)];
+        // Refused (the number, or a limit): no text is offered again in the call. Failed: asking again may work.
+        return event.outcome === 'refused' ? [...context.texted, NO_MORE_TEXTS] : context.texted;
+      },
       notice: ({ event }): Notice =>
         event.type !== 'ACTION'
           ? null

@@ -1,5 +1,5 @@
 import { SYSTEM, type CompiledFlow } from './compile';
-import { CALLBACK_DIGITS } from './call-machine';
+import { CALLBACK_DIGITS, NO_MORE_TEXTS } from './call-machine';
 import type { FlowFile } from '../flows/schema';
 import { fill, spokenCode, spokenPhoneNumber } from '../flows/text';
 import type { CallContext } from './call-machine';
@@ -65,14 +65,15 @@ export function transferOf(flow: FlowFile, state: string): { say: string; reason
 
 const TRANSFER_STATES = new Set<string>([SYSTEM.bsdRequest, SYSTEM.keypadTrouble, SYSTEM.quiet, SYSTEM.redial]);
 
-/** Whether "press 8" is said: text messages can be sent, and the caller has not asked for one in this call. */
-const offersText = (context: CallContext, speaking: SpeakingContext) => speaking.textMessages === true && context.texted !== true;
+/** Whether "press 8" is said for a text (`textKey`): texts can be sent, and this one was not queued in this call. */
+const offersText = (context: CallContext, speaking: SpeakingContext, text: string) =>
+  speaking.textMessages === true && !context.texted.includes(text) && !context.texted.includes(NO_MORE_TEXTS);
 
 /** A callback and, where they can be sent, the details by text message: offered when the desk cannot take the call. */
 function offers(flow: FlowFile, context: CallContext, say: ReturnType<typeof speaker>, speaking: SpeakingContext): string[] {
   return [
     ...(speaking.callbacks === false ? [] : [say(flow.phrases.callback)]),
-    ...(offersText(context, speaking) ? [say(flow.phrases.textDetails)] : []),
+    ...(offersText(context, speaking, 'desk') ? [say(flow.phrases.textDetails)] : []),
   ];
 }
 
@@ -103,7 +104,7 @@ function choices(
         say(p.solved),
         say(p.repeatSteps),
         ...(node.more === undefined ? [] : [say(p.more, { label: node.more.label })]),
-        ...(offersText(context, speaking) ? [say(p.textSteps)] : []),
+        ...(offersText(context, speaking, `steps:${state}`) ? [say(p.textSteps)] : []),
       ];
     default:
       return [];
@@ -139,7 +140,7 @@ export function promptFor(compiled: CompiledFlow, state: string, context: CallCo
   // A number the caller keyed is read back in the prompt: composed each time, never kept.
   if (context.callbackNumber !== null) return composePrompt(compiled, state, context, speaking);
   const confirming = context.confirming?.key ?? '';
-  const key = `${state}\n${context.notice}\n${context.dialProblem}\n${context.answered}\n${speaking.bsdNumber}\n${speaking.speech !== undefined}\n${confirming}\n${speaking.closed?.opens}\n${speaking.textMessages}\n${speaking.callbacks}\n${context.texted}`;
+  const key = `${state}\n${context.notice}\n${context.dialProblem}\n${context.answered}\n${speaking.bsdNumber}\n${speaking.speech !== undefined}\n${confirming}\n${speaking.closed?.opens}\n${speaking.textMessages}\n${speaking.callbacks}\n${context.texted.join(' ')}`;
   const known = memo.get(key);
   if (known) return known;
   const prompt = composePrompt(compiled, state, context, speaking);

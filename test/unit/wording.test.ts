@@ -38,20 +38,38 @@ test('the keys at the closed desk are read in order: 2, 3, 8', () => {
   expect(keysSaid(press(['0'], CLOSED).prompt.say)).toEqual(['2', '3', '8']);
 });
 
-test.each(['queued', 'already', 'refused'] as const)('once a text was asked for (%s), 8 is no longer offered', (outcome) => {
-  const asked = press(['4', '8'], TEXTS);
-  const after = settle(flow, asked, outcome, TEXTS);
+const saved = (t: Turn): SavedCall => ({ flowVersion: flow.version, nodeVersion: t.nodeVersion, call: t.call });
+
+test.each(['queued', 'already'] as const)('once a text was %s, 8 is no longer offered for it; another text still is', (outcome) => {
+  const after = settle(flow, press(['4', '8'], TEXTS), outcome, TEXTS);
   expect(after.call.value).toBe('black-screen-restart');
   expect(keysSaid(after.prompt.say)).toEqual(['1', '2', '3']);
-  // Nor later in the call: at the next step, or at the closed desk.
-  const saved = (t: Turn): SavedCall => ({ flowVersion: flow.version, nodeVersion: t.nodeVersion, call: t.call });
+  // Heard again later in the call: still not offered.
+  const again = advance(flow, saved(after), { type: 'KEY', key: '2' }, TEXTS);
+  expect(keysSaid(again.prompt.say)).toEqual(['1', '2', '3']);
+  // The next step's steps, and the desk's details, are other texts.
   const next = advance(flow, saved(after), { type: 'KEY', key: '3' }, TEXTS);
   expect(next.call.value).toBe('black-screen-refresh');
+  expect(keysSaid(next.prompt.say)).toContain('8');
+  const closed = advance(flow, saved(after), { type: 'KEY', key: '0' }, CLOSED);
+  expect(keysSaid(closed.prompt.say)).toEqual(['2', '3', '8']);
+});
+
+test('once a text was refused (the number, or a limit), no text is offered again in the call', () => {
+  const after = settle(flow, press(['4', '8'], TEXTS), 'refused', TEXTS);
+  expect(keysSaid(after.prompt.say)).toEqual(['1', '2', '3']);
+  const next = advance(flow, saved(after), { type: 'KEY', key: '3' }, TEXTS);
   expect(keysSaid(next.prompt.say)).not.toContain('8');
   const closed = advance(flow, saved(after), { type: 'KEY', key: '0' }, CLOSED);
   expect(closed.call.value).toBe(SYSTEM.deskClosed);
   expect(keysSaid(closed.prompt.say)).toEqual(['2', '3']);
-  // A call that asked for none still hears it.
+});
+
+test('a text that failed for a fault of the line ("I couldn\'t send the text just now") is offered again', () => {
+  const after = settle(flow, press(['2', '8'], TEXTS), 'failed', TEXTS);
+  expect(after.prompt.say.join(' ')).toContain(system.text.failed);
+  expect(keysSaid(after.prompt.say)).toEqual(['1', '2', '8']);
+  // A call that asked for none hears it too.
   expect(keysSaid(press(['4', '3'], TEXTS).prompt.say)).toContain('8');
 });
 
