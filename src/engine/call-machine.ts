@@ -110,6 +110,8 @@ export const callContext = z.object({
    * "press 8" is not offered again for those. A text that failed for a fault of the line is offered again.
    */
   texted: z.array(z.string()).catch([]),
+  /** True once the caller heard the desk is closed: the call is counted as a closed-desk call, however long after. */
+  metClosedDesk: z.boolean().catch(false),
 });
 export type CallContext = z.infer<typeof callContext>;
 
@@ -136,6 +138,7 @@ export const startingContext = (reference: string): CallContext => ({
   callbackNumber: null,
   pending: null,
   texted: [],
+  metClosedDesk: false,
 });
 
 /** How an answer was given: a key, or a spoken answer matched to a choice (its name, never the words said). */
@@ -271,6 +274,7 @@ export const callMachineSetup = setup({
                   : 'textRefused',
     }),
     callbackFailed: assign({ notice: 'callbackFailed' as Notice }),
+    metClosedDesk: assign({ metClosedDesk: true }),
     callerNumberUnfit: assign({ notice: 'callerNumberUnfit' as Notice, failures: 0, callbackNumber: null }),
     keyedNumberUnfit: assign({ notice: 'keyedNumberUnfit' as Notice, failures: 0, callbackNumber: null }),
     rememberDialProblem: assign({

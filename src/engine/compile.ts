@@ -69,6 +69,7 @@ type Transition = {
     | 'callbackFailed'
     | 'callerNumberUnfit'
     | 'keyedNumberUnfit'
+    | 'metClosedDesk'
     | { type: 'askTextSteps'; params: { node: string } }
     | { type: 'record'; params: { note: string } }
     | { type: 'answered'; params: { node: string } }
@@ -233,6 +234,7 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
   // 0 here says again that the desk is closed, as 0 anywhere does while it is. "End the call" ends as it does
   // after a failed dial: with the desk's number and the reference.
   states[SYSTEM.deskClosed] = {
+    entry: ['metClosedDesk'],
     on: keypad(
       SYSTEM.deskClosed,
       flow,

@@ -30,6 +30,8 @@ export const callSummary = z.object({
   reason: z.string().optional(),
   /** The path the call took (see CallContext.path), ending where it ended; absent in older summaries. */
   path: z.array(z.string()).optional(),
+  /** True when the caller heard the desk is closed (CallContext.metClosedDesk); absent in older summaries. */
+  closedDesk: z.boolean().optional(),
 });
 export type CallSummary = z.infer<typeof callSummary>;
 

@@ -417,5 +417,6 @@ function summaryOf(
     transfer,
     ...(transfer !== null && flow !== undefined && { reason: tidy(fill(transferOf(flow, transfer).reason, { reference })) }),
     path: [...stored.record.call.context.path, stored.record.call.value],
+    closedDesk: stored.record.call.context.metClosedDesk,
   };
 }

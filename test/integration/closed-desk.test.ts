@@ -55,6 +55,19 @@ describe.each<StoreKind>(['redis', 'memory'])('the closed desk on the %s store',
     expect(metrics).toContain('portal_line_call_outcomes_total{outcome="closed-ended",reason="_bsd_request"} 2\n');
   });
 
+  test('a call that met the closed desk long before it ended (more steps since than its path keeps) is still counted', async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn();
+    // The closed desk, back to the menu, then 30 repeats of it: the path keeps only the last steps.
+    const long = await line.call(['0', '9', ...Array<string>(30).fill('*'), 'hangup'].join(','), simulatedCallSid('closed-long'));
+    expect(long.errors).toEqual([]);
+    const { counts } = await eventually(async () => {
+      const body = (await agent.get('/desk/api/outcomes')).body as { counts: Record<string, number> };
+      return Object.keys(body.counts).length > 0 ? body : undefined;
+    });
+    expect(counts).toEqual({ 'closed-ended': 1 });
+  });
+
   test('the reason the caller needed the desk is kept with the call: the search shows it, and that the desk was closed', async () => {
     const agent = new DeskAgent(line.app);
     await agent.signIn();
