@@ -168,8 +168,10 @@ export const DESK_JS = `'use strict';
       var box = added.querySelector('.follow-ups');
       if (box) {
         for (var i = 0; i < kept.length; i++) if (!document.getElementById(kept[i].id)) box.querySelector('ul').appendChild(kept[i]);
-        (early[box.id] || []).forEach(showFollowUp);
+        var held = early[box.id] || [];
         delete early[box.id];
+        waiting -= held.length;
+        held.forEach(showFollowUp);
         box.hidden = box.querySelector('li') === null;
       }
     }
