@@ -52,7 +52,6 @@ function cookies(req: Request): Record<string, string> {
   return found;
 }
 
-
 /** A wait in words: seconds under a minute, minutes otherwise. */
 function waitWords(seconds: number): string {
   if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;

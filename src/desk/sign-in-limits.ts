@@ -31,9 +31,7 @@ export const SIGN_IN_POLICY: SignInPolicy = {
 const DAY_SECONDS = 24 * 60 * 60;
 
 /** What the limits say of an attempt before its password is checked. */
-export type Verdict =
-  | { go: true; reservation: string }
-  | { go: false; retryAfterSeconds: number; by: 'name-and-address' | 'address' };
+export type Verdict = { go: true; reservation: string } | { go: false; retryAfterSeconds: number; by: 'name-and-address' | 'address' };
 
 /** The limiters, on the line's Redis (shared by every instance) or in this process's memory. */
 export interface LimiterStore {

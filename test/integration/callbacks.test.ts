@@ -121,7 +121,7 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
       expect(closed.id).toBe(`callback-${sid}`);
       expect(closed.empty).toContain('No callbacks are waiting.');
       expect(((await bob.get('/desk/api/callbacks')).body as { callbacks: unknown[] }).callbacks).toEqual([]);
-      const metrics = (await request(line.app).get('/metrics')).text;
+      const metrics = await line.metrics();
       expect(metrics).toMatch(/portal_line_callbacks_total\{event="asked"\} 1/);
       expect(metrics).toMatch(/portal_line_callbacks_total\{event="done"\} 1/);
     } finally {
@@ -144,7 +144,7 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
     expect(replayed).toBe(answer);
     const list = ((await agent.get('/desk/api/callbacks')).body as { callbacks: { id: string }[] }).callbacks;
     expect(list.map((c) => c.id)).toEqual([second.sid, first.sid]);
-    expect((await request(line.app).get('/metrics')).text).toMatch(/portal_line_callbacks_total\{event="asked"\} 2/);
+    expect(await line.metrics()).toMatch(/portal_line_callbacks_total\{event="asked"\} 2/);
   });
 
   test('a keyed number is read back digit by digit, and called back instead of the calling number', async () => {

@@ -41,7 +41,7 @@ test('without DESK_USERS there is no desk page, and nothing of it runs', async (
     await line.post('/voice/input?t=1', { CallSid: sid, From: CALLER, Digits: '0' }).expect(200);
     await new Promise((r) => setTimeout(r, 100));
     expect(await line.redis!.keys(`${line.prefix}:*desk*`)).toEqual([]);
-    expect((await request(line.app).get('/metrics')).text).not.toContain('portal_line_call_outcomes_total');
+    expect(await line.metrics()).not.toContain('portal_line_call_outcomes_total');
   } finally {
     await line.close();
   }
@@ -148,6 +148,10 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
     const cookie = setCookies(res.headers).get('desk_session')!;
     expect(cookie.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(cookie.attributes).toEqual(expect.arrayContaining(['HttpOnly', 'SameSite=Lax', 'Secure', 'Path=/desk']));
+    // This browser's device cookie (its later sign-ins get the password check kept for agents): as guarded.
+    expect(setCookies(res.headers).get('desk_device')!.attributes).toEqual(
+      expect.arrayContaining(['HttpOnly', 'SameSite=Lax', 'Secure', 'Path=/desk']),
+    );
     const page = await agent.get('/desk');
     expect(page.status).toBe(200);
     expect(page.headers['cache-control']).toBe('no-store');
@@ -497,7 +501,7 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
     expect(page).toMatch(/<svg\s+class="chart"\s+role="img"/);
     expect(page).toContain('Solved by self-service: 1. Transferred: mfa reset new device: 1. Hung up mid-way: 1.');
     expect(page).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
-    const metrics = (await request(line.app).get('/metrics')).text;
+    const metrics = await line.metrics();
     expect(metrics).toContain('portal_line_call_outcomes_total{outcome="solved"} 1\n');
     expect(metrics).toContain('portal_line_call_outcomes_total{outcome="hung-up"} 1\n');
     expect(metrics).toContain('portal_line_call_outcomes_total{outcome="transferred",reason="mfa-reset-new-device"} 1\n');

@@ -48,7 +48,7 @@ async function call(keys: string[], sid = callSid(), from = CALLER): Promise<str
 }
 
 const metric = async (event: string) => {
-  const m = new RegExp(`portal_line_text_messages_total\\{event="${event}"\\} (\\d+)`).exec((await request(line.app).get('/metrics')).text);
+  const m = new RegExp(`portal_line_text_messages_total\\{event="${event}"\\} (\\d+)`).exec(await line.metrics());
   return Number(m?.[1]);
 };
 

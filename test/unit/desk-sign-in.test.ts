@@ -101,7 +101,13 @@ describe('desk sign-ins', () => {
     const { store, signIns } = setUp();
     const attempt = await signIns.attempt('alice', PASSWORD, '10.0.0.1');
     if (!attempt.ok) throw new Error('refused');
-    const without = new SignIns({ store, users: [{ name: 'bob', hash }], ttlSeconds: 3600, secret: SECRET, limits: new SignInLimits({ prefix: 'p' }) });
+    const without = new SignIns({
+      store,
+      users: [{ name: 'bob', hash }],
+      ttlSeconds: 3600,
+      secret: SECRET,
+      limits: new SignInLimits({ prefix: 'p' }),
+    });
     expect(await without.find(attempt.token)).toBeNull();
   });
 
@@ -130,7 +136,7 @@ describe('desk sign-ins', () => {
 describe('failed sign-ins slow down the name and address they come from, never the right password elsewhere', () => {
   afterEach(() => jest.useRealTimers());
 
-  test("five failures from one address make that name wait there, longer each time; from another address the right password is taken at once", async () => {
+  test('five failures from one address make that name wait there, longer each time; from another address the right password is taken at once', async () => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     const { signIns, checks } = setUp();
     for (let i = 1; i <= 5; i++) expect(await signIns.attempt('alice', `guess ${i}`, '203.0.113.9')).toMatchObject({ why: 'wrong' });
