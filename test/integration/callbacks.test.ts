@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import request from 'supertest';
 import { SYSTEM } from '../../src/engine/compile';
 import { referenceFor } from '../../src/engine/step';
 import { createLineServer } from '../../src/http/server';

@@ -1,5 +1,4 @@
 import nock from 'nock';
-import request from 'supertest';
 import { deskMessage, smsSize, stepsMessage } from '../../src/flows/sms';
 import { portalLogin } from '../helpers/flows';
 import { AUTH_TOKEN, startLine, type TestLine } from '../helpers/line';
