@@ -4,6 +4,7 @@ import type { DeskUser } from '../common/desk-config';
 import { CheckSlots, type SlotLimits } from './check-slots';
 import type { DeskSession, DeskStore } from './desk-store';
 import { parseHash, verifyPassword } from './password';
+import { sharedScryptPool } from './scrypt-pool';
 import { SignInLimits } from './sign-in-limits';
 import { newToken, sameToken, TOKEN_SHAPE, tokenId } from './tokens';
 
@@ -53,7 +54,9 @@ export class SignIns {
     this.users = new Map(options.users.map((u) => [u.name, u.hash]));
     this.slots = new CheckSlots(options.slots ?? CHECK_SLOTS);
     this.now = options.now ?? Date.now;
-    this.verify = options.verify ?? verifyPassword;
+    // Password checks on low-priority threads of their own, one per slot: they only take what the calls leave.
+    const pool = sharedScryptPool(CHECK_SLOTS.slots);
+    this.verify = options.verify ?? ((password, hash) => verifyPassword(password, hash, pool.scrypt));
     // An unknown name is checked against a hash of the same cost as a real one: its answer takes as long.
     const cost = parseHash(options.users[0]?.hash ?? '')?.cost ?? { log2N: 15, r: 8, p: 3 };
     this.decoy = ['scrypt', cost.log2N, cost.r, cost.p, randomBytes(16).toString('base64url'), randomBytes(32).toString('base64url')].join(
