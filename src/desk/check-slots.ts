@@ -38,6 +38,11 @@ export class CheckSlots {
     return this.running < room;
   }
 
+  /** Whether `acquire` could give a slot now or queue for one: when not, the attempt is refused before any other work. */
+  hasRoom(known: boolean): boolean {
+    return this.free(known) || this.queue.filter((w) => w.known === known).length < this.limits.maxQueued;
+  }
+
   /** A slot for one check: resolves with its release, or with null when none came within the wait (or the queue is full). */
   acquire(known: boolean): Promise<(() => void) | null> {
     if (this.free(known) && !this.queue.some((w) => w.known || !known)) return Promise.resolve(this.take());

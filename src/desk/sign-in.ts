@@ -91,9 +91,12 @@ export class SignIns {
   async attempt(name: string, password: string, address: string, device?: string): Promise<Attempt> {
     const known = this.users.has(name);
     const key = keyedDigest(this.options.secret, 'sign-in-limit', `${name.toLowerCase()}\0${address}`, 32);
+    const knownDevice = device !== undefined && sameToken(device, this.deviceFor(name));
+    // Every slot taken and its queue full: refused before anything else, not even the limits' round trips.
+    if (!this.slots.hasRoom(knownDevice)) return { ok: false, why: 'busy', known };
     const verdict = await this.limits.before(key, address);
     if (!verdict.go) return { ok: false, why: 'locked', retryAfterSeconds: verdict.retryAfterSeconds, by: verdict.by, known };
-    const release = await this.slots.acquire(device !== undefined && sameToken(device, this.deviceFor(name)));
+    const release = await this.slots.acquire(knownDevice);
     if (release === null) {
       await this.limits.notChecked(verdict.reservation);
       return { ok: false, why: 'busy', known };

@@ -228,6 +228,29 @@ describe('a flood of sign-ins is refused before any password is checked, and age
     expect(checks()).toBe(6);
   });
 
+  test('with every slot taken and its queue full, an attempt is refused before the limits are even asked', async () => {
+    const store = new MemoryDeskStore();
+    const limits = new SignInLimits({ prefix: 'p' }, POLICY);
+    const asked = jest.spyOn(limits, 'before');
+    let release = () => {};
+    const signIns = new SignIns({
+      store,
+      users: [{ name: 'alice', hash }],
+      ttlSeconds: 60,
+      secret: SECRET,
+      limits,
+      slots: { slots: 1, reserved: 0, maxQueued: 0, maxWaitMs: 0 },
+      verify: () => new Promise((r) => (release = () => r(false))),
+    });
+    const first = signIns.attempt('bob', 'guess', '203.0.113.2');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(asked).toHaveBeenCalledTimes(1);
+    expect(await signIns.attempt('carol', 'guess', '203.0.113.3')).toEqual({ ok: false, why: 'busy', known: false });
+    expect(asked).toHaveBeenCalledTimes(1);
+    release();
+    await first;
+  });
+
   test('attempts waiting for a slot are bounded: beyond the queue, busy at once', async () => {
     const { signIns, checks } = setUp({ slots: { slots: 1, reserved: 0, maxQueued: 2, maxWaitMs: 5000 }, checkMs: 30 });
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => signIns.attempt(`n${i}`, 'guess', `10.1.0.${i}`)));
