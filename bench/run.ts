@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +7,13 @@ import { Redis } from 'ioredis';
 import { NODE_FLAGS } from './node-flags';
 import { startLineProcess, type LineProcess, type LineProcessOptions } from '../test/helpers/processes';
 import { freePort, startRedis, type RedisProcess } from '../test/helpers/redis-server';
-import { benchDeskUsers, openDeskPages } from './desk-pages';
+import { benchDeskUsers, openDeskPages, PASSWORD } from './desk-pages';
+import type { FloodReport } from './sign-in-flood';
+import { hashPassword } from '../src/desk/password';
 import { percentile, Recorder, simulatedCall, WebhookClient } from './driver';
 import { processUsage } from './process-usage';
 
-const USAGE = `Usage: npm run bench -- [--duration S] [--rounds N] [--concurrency N] [--calls-in-memory N] [--desk-pages N] [--short] [--out DIR]
+const USAGE = `Usage: npm run bench -- [--duration S] [--rounds N] [--concurrency N] [--calls-in-memory N] [--desk-pages N] [--sign-in-flood N] [--short] [--out DIR]
 
 Starts the line (node dist/src/main.js) on a private redis-server and drives whole simulated calls through it:
   closed loop  N concurrent callers, each placing calls back to back: the maximum rate
@@ -27,6 +29,10 @@ Starts the line (node dist/src/main.js) on a private redis-server and drives who
   start-up     time from starting the process to a 200 from /readyz
 --desk-pages N  the line runs with its desk page, and N pages stay connected to it for live transfers through the
                closed and open loops (default 0: no desk page)
+--sign-in-flood N  after the open loop, the same open loop again while N wrong sign-ins a second reach /desk from
+               400 addresses (X-Forwarded-For, DESK_TRUST_PROXY=loopback; the account hashed at the shipped cost),
+               and an agent signs in every half second from a browser she used before and from a new one
+               (default 0: none)
 --short runs each phase for a second or two (CI keeps the script working with it; read targets from a full run).`;
 
 const { values } = parseArgs({
@@ -36,6 +42,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '15' },
     'calls-in-memory': { type: 'string', default: '2000' },
     'desk-pages': { type: 'string', default: '0' },
+    'sign-in-flood': { type: 'string', default: '0' },
     short: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results' },
     help: { type: 'boolean', short: 'h' },
@@ -51,6 +58,7 @@ const concurrency = Number(values.concurrency);
 const rounds = short ? 2 : Math.max(1, Number(values.rounds));
 const callsInMemory = short ? 200 : Number(values['calls-in-memory']);
 const deskPages = Math.max(0, Number(values['desk-pages']));
+const signInFlood = Math.max(0, Number(values['sign-in-flood']));
 const TOKEN = 'bench-auth-token';
 /** Warm-up of each side before the measured rounds. */
 const WARM_UP_SECONDS = 15;
@@ -251,10 +259,35 @@ function p99Of(latencies: number[]): number {
   );
 }
 
-/** Store round trips the line has made, from its /metrics. */
-async function roundTrips(base: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+/** Store round trips the line has made, from its /metrics (on its metrics port). */
+async function roundTrips(metricsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   return [...text.matchAll(/^portal_line_store_round_trips_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+/** A flood of wrong sign-ins at `base`, in a process of its own (bench/sign-in-flood.ts), until closed. */
+async function startSignInFlood(base: string, perSecond: number): Promise<{ close(): Promise<FloodReport> }> {
+  const child = fork(join(__dirname, 'sign-in-flood.js'), [base, String(perSecond)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = () =>
+    new Promise<{ ready?: true; error?: string; report?: FloodReport }>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the sign-in flood exited with ${code}`));
+      child.once('exit', onExit);
+      child.once('message', (message) => {
+        child.off('exit', onExit);
+        resolve(message as { ready?: true; error?: string; report?: FloodReport });
+      });
+    });
+  const started = await next();
+  if (started.error !== undefined) throw new Error(`sign-in flood: ${started.error}`);
+  return {
+    close: async () => {
+      const done = next();
+      child.send('close');
+      const { report } = await done;
+      if (report === undefined) throw new Error('sign-in flood: no report');
+      return report;
+    },
+  };
 }
 
 /** Commands Redis executed, those run inside Lua scripts included. */
@@ -305,7 +338,9 @@ async function main(): Promise<void> {
         TWILIO_AUTH_TOKEN: TOKEN,
         PUBLIC_BASE_URL: base,
         LOG_LEVEL: 'info',
-        ...(deskPages > 0 ? { DESK_USERS: await benchDeskUsers() } : {}),
+        ...(deskPages > 0 || signInFlood > 0 ? { DESK_USERS: await benchDeskUsers() } : {}),
+        // A flood of sign-ins is checked against the shipped cost (scrypt N=2^15, r=8, p=3), from many addresses.
+        ...(signInFlood > 0 ? { DESK_USERS: `bench:${await hashPassword(PASSWORD)}`, DESK_TRUST_PROXY: 'loopback' } : {}),
       },
       { command: [process.execPath, ...NODE_FLAGS, 'dist/src/main.js'], ready: '/readyz' },
     );
@@ -338,10 +373,10 @@ async function main(): Promise<void> {
     const plainTarget = target(plainClient, plain.pid);
     const sameTarget = target(sameClient, same.pid);
     const commandsBefore = await commandCount(redis);
-    const tripsBefore = await roundTrips(base);
+    const tripsBefore = await roundTrips(line.metricsPort);
     await alternate([lineTarget, plainTarget, sameTarget], rounds, duration, concurrency);
     const commandsAfter = await commandCount(redis);
-    const tripsAfter = await roundTrips(base);
+    const tripsAfter = await roundTrips(line.metricsPort);
     const closed = summarizeTarget(lineTarget);
     const ceiling = summarizeTarget(plainTarget);
     const sameCeiling = summarizeTarget(sameTarget);
@@ -365,6 +400,12 @@ async function main(): Promise<void> {
     const openWarmUp = short ? 0.5 : OPEN_WARM_UP_SECONDS;
     const openLine = await openLoop(client, line.pid, duration, Math.max(1, Math.round(halfRateCalls)), openWarmUp);
     results.openLoop = openLine;
+    if (signInFlood > 0) {
+      // The same open loop again, while the flood of sign-ins runs in a process of its own.
+      const flood = await startSignInFlood(base, signInFlood);
+      const during = await openLoop(client, line.pid, duration, openLine.targetCallsPerSecond, openWarmUp);
+      results.signInFlood = { perSecond: signInFlood, openLoop: during, flood: await flood.close() };
+    }
     client.close();
     if (pages !== undefined) results.deskPages = await pages.close();
     // For comparison, not a target: the ceiling at the same webhook rate (its calls are longer, so fewer of them).
@@ -445,6 +486,21 @@ function spread(xs: number[]): string {
   return `lowest ${sorted[0]}, median ${sorted[Math.floor(sorted.length / 2)]}, highest ${sorted.at(-1)} in ${sorted.length}`;
 }
 
+interface FloodResult {
+  perSecond: number;
+  openLoop: OpenLoopResult;
+  flood: FloodReport;
+}
+
+function floodLine(f: FloodResult, without: OpenLoopResult): string {
+  const o = f.openLoop;
+  return [
+    `- Sign-in flood, ${f.perSecond} wrong sign-ins/s from 400 addresses (${f.flood.sent} sent; answers ${JSON.stringify(f.flood.statuses)}, p50 ${f.flood.latencyMs.p50} ms, p99 ${f.flood.latencyMs.p99} ms):`,
+    `webhook p99 ${o.latencyMs.p99} ms (p50 ${o.latencyMs.p50}, max ${o.latencyMs.max}, ${o.errors} errors) at ${o.targetCallsPerSecond} calls/s, against ${without.latencyMs.p99} ms without it;`,
+    `server CPU ${o.serverCpuPercent}% against ${without.serverCpuPercent}%; the agent's sign-ins every half second: from her browser ${JSON.stringify(f.flood.agentKnownBrowser)}, from a new one ${JSON.stringify(f.flood.agentNewBrowser)} (303: signed in).`,
+  ].join(' ');
+}
+
 function table(report: Record<string, unknown>): string {
   const c = report.closedLoop as PhaseResult & { concurrency: number };
   const o = report.openLoop as OpenLoopResult;
@@ -474,6 +530,7 @@ function table(report: Record<string, unknown>): string {
     `- Redis memory per live call: ${m.bytesPerLiveCall} bytes (${m.liveCalls} calls in progress).`,
     `- Start to ready (/readyz 200): ${s.node} ms with node dist/src/main.js, ${s.npmStart} ms with npm start (median).`,
     ...(report.deskPages === undefined ? [] : [`- Desk pages open through the loops: ${JSON.stringify(report.deskPages)}.`]),
+    ...(report.signInFlood === undefined ? [] : [floodLine(report.signInFlood as FloodResult, o)]),
     '',
   ].join('\n');
 }

@@ -8,6 +8,7 @@ import { withDeadline } from './common/deadline';
 import { Rescue } from './turn/rescue';
 import { closedAt } from './common/hours';
 import { voiceRoutes } from './http/voice-routes';
+import { metricsApp } from './http/metrics-routes';
 import { createDesk } from './desk/create-desk';
 import type { Logger } from './common/log';
 import type { SessionStore } from './store/session-store';
@@ -31,6 +32,8 @@ export interface AppLocals {
   requests: RequestParts;
   /** The desk page's events, written before the store closes; undefined without a desk page. */
   desk?: { settle(): Promise<void> };
+  /** /metrics, served by main.ts on METRICS_PORT (never on the public port). */
+  metrics: express.Express;
 }
 
 /** The express app, without listening: main.ts listens, tests drive it directly. */
@@ -82,6 +85,7 @@ export function buildApp(deps: AppDeps): express.Express {
 
   const app = express();
   (app.locals as AppLocals).requests = requests;
+  (app.locals as AppLocals).metrics = metricsApp(metrics, config.METRICS_TOKEN);
   if (desk !== undefined) (app.locals as AppLocals).desk = desk;
   app.disable('x-powered-by');
   // Nobody caches TwiML: hashing every answer for an ETag is work for nothing.
@@ -123,9 +127,6 @@ export function buildApp(deps: AppDeps): express.Express {
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', metrics.contentType).send(await metrics.render());
   });
   app.get('/readyz', async (_req, res) => {
     if (deps.accepting && !deps.accepting()) {

@@ -1,4 +1,6 @@
 import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { Express } from 'express';
 import { existsSync } from 'node:fs';
 import { buildApp, type AppLocals } from './app';
 import { loadConfig } from './common/config';
@@ -29,6 +31,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   if (config.usingLocalAuthToken)
     logger.warn('TWILIO_AUTH_TOKEN is not set: webhooks are checked against the local development token; set it before taking real calls');
+  if (config.ALLOW_HTTP === '1' && config.NODE_ENV === 'production' && config.PUBLIC_BASE_URL.startsWith('http:'))
+    logger.warn(
+      { publicBaseUrl: config.PUBLIC_BASE_URL },
+      "ALLOW_HTTP=1: the public URL is plain http in production; the desk's sign-in cookie is not Secure",
+    );
   const store = createStore(config, logger);
   // Nothing listens yet: a SIGTERM during this wait ends the process at once, with nothing to drain.
   await storeAnswers(store, STORE_WAIT_MS, logger);
@@ -51,10 +58,13 @@ async function main(): Promise<void> {
     logger.flush(() => process.exit(1));
     return;
   }
+  const metricsServer = await listenForMetrics((app.locals as AppLocals).metrics, config.METRICS_PORT, logger);
+  const metricsAddress = metricsServer?.address();
   const address = server.address();
   logger.info(
     {
       port: typeof address === 'object' && address !== null ? address.port : config.PORT,
+      metricsPort: typeof metricsAddress === 'object' && metricsAddress !== null ? metricsAddress.port : null,
       publicBaseUrl: config.PUBLIC_BASE_URL,
       flows: flows.all().map((f) => `${f.flow.id}@${f.version}`),
     },
@@ -109,6 +119,27 @@ function cannotListen(error: NodeJS.ErrnoException, port: number): string {
   if (error.code === 'EADDRINUSE') return `port ${port} is already in use (set PORT to another port)`;
   if (error.code === 'EACCES') return `port ${port} needs privileges this process does not have (set PORT to a port above 1023)`;
   return `port ${port} cannot be listened on: ${error.message}`;
+}
+
+/**
+ * /metrics on its own port. A port that cannot be listened on is logged as an error and the line runs on without
+ * it: calls matter more than their counts (Prometheus shows the target down).
+ */
+async function listenForMetrics(app: Express, port: number, logger: Logger): Promise<Server | undefined> {
+  const server = createServer(app);
+  try {
+    await once(server.listen(port), 'listening');
+    return server;
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const why =
+      e.code === 'EADDRINUSE' ? 'is already in use' : e.code === 'EACCES' ? 'needs privileges this process does not have' : e.message;
+    logger.error(
+      { metricsPort: port },
+      `metrics cannot be served: port ${port} ${why}; set METRICS_PORT to another port. The line runs without /metrics`,
+    );
+    return undefined;
+  }
 }
 
 /** How long start-up waits for the store to answer before listening anyway. */

@@ -86,6 +86,21 @@ const schema = z
       .pipe(z.string().regex(/^\d{1,5}$/, PORT_ERROR))
       .transform(Number)
       .pipe(z.number().max(65535, PORT_ERROR)),
+    // Production refuses a plain http PUBLIC_BASE_URL (cookies would not be Secure) unless this says it is meant.
+    ALLOW_HTTP: z.enum(['0', '1'], { error: 'must be 1 (a plain http PUBLIC_BASE_URL is meant, in production) or 0' }).default('0'),
+    // /metrics is served on a port of its own, never on the public one; with a token, only to a bearer of it.
+    METRICS_PORT: z.coerce
+      .number({ error: 'must be a port number from 0 to 65535, such as 9464' })
+      .int({ error: 'must be a port number from 0 to 65535, such as 9464' })
+      .min(0, { error: 'must be a port number from 0 to 65535, such as 9464' })
+      .max(65535, { error: 'must be a port number from 0 to 65535, such as 9464' })
+      .default(9464),
+    METRICS_TOKEN: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[\x21-\x7e]{16,}$/, 'must be at least 16 characters without spaces, such as what openssl rand -hex 32 prints')
+        .optional(),
+    ),
     // Unset outside production: http://localhost and PORT (see loadConfig).
     PUBLIC_BASE_URL: z
       .string()
@@ -256,6 +271,25 @@ const schema = z
         code: 'custom',
         path: ['PUBLIC_BASE_URL'],
         message: `is ${env.PUBLIC_BASE_URL}, a local address Twilio cannot reach; in production set it to the public URL configured on the Twilio number`,
+      });
+    // Plain http in production: the desk's cookies would not be Secure. Allowed only when said so (logged at start).
+    if (
+      production &&
+      !local &&
+      URL.canParse(env.PUBLIC_BASE_URL) &&
+      new URL(env.PUBLIC_BASE_URL).protocol === 'http:' &&
+      env.ALLOW_HTTP !== '1'
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_BASE_URL'],
+        message: `is ${env.PUBLIC_BASE_URL}, plain http; in production use https (the desk's sign-in cookie is Secure only then), or set ALLOW_HTTP=1 if plain http is meant`,
+      });
+    if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['METRICS_PORT'],
+        message: `must differ from PORT (${env.PORT}): metrics are never served on the public port`,
       });
     // The local token is public: it may only guard a line that nothing outside this machine can call.
     if (env.TWILIO_AUTH_TOKEN === undefined && (production || !local)) {

@@ -15,6 +15,7 @@ import { LiveHub } from './live-hub';
 import { MemoryDeskStore } from './memory-desk-store';
 import { RedisDeskStore } from './redis-desk-store';
 import { SignIns } from './sign-in';
+import { SignInLimits } from './sign-in-limits';
 import type { Callbacks } from '../callbacks/callbacks';
 
 /** One desk store per call store: instances in one process that share a call store share the desk's too. */
@@ -79,7 +80,19 @@ export function createDesk(options: DeskOptions): DeskParts | undefined {
     liveCallTtlSeconds: config.DESK_SESSION_TTL_SECONDS,
     storeTimeoutMs: config.STORE_TIMEOUT_MS,
   });
-  const signIns = new SignIns(store, users, config.DESK_SIGN_IN_TTL_SECONDS);
+  // Sign-in limits on the line's Redis, shared by every instance (a Cluster too: each limit is one key), or in memory.
+  const limits = new SignInLimits(
+    options.store instanceof RedisStore
+      ? { redis: options.store.client, prefix: options.store.prefix }
+      : { prefix: config.REDIS_KEY_PREFIX },
+  );
+  const signIns = new SignIns({
+    store,
+    users,
+    ttlSeconds: config.DESK_SIGN_IN_TTL_SECONDS,
+    secret: config.TWILIO_AUTH_TOKEN,
+    limits,
+  });
   const base = `${new URL(config.PUBLIC_BASE_URL).pathname.replace(/\/+$/, '')}/desk`;
   // A change on this instance reaches every instance's pages the way transfers do.
   options.callbacks?.onChange((id) => {

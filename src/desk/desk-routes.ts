@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../common/log';
@@ -36,6 +35,9 @@ export interface DeskRoutesDeps {
 
 const SESSION_COOKIE = 'desk_session';
 const FORM_COOKIE = 'desk_form';
+/** Set at a sign-in: this browser's later sign-ins as that name may use the password check kept for agents. */
+const DEVICE_COOKIE = 'desk_device';
+const DEVICE_DAYS = 180;
 const REFERENCE = /^\d{6}$/;
 
 /** Cookie header -> name/value pairs; the first of a repeated name wins. */
@@ -50,9 +52,11 @@ function cookies(req: Request): Record<string, string> {
   return found;
 }
 
-/** An unknown name is logged by a short digest: it may be a password typed in the wrong box. */
-function nameForLog(name: string, known: boolean): Record<string, string> {
-  return known ? { user: name } : { unknownName: createHash('sha256').update(name).digest('hex').slice(0, 12) };
+/** A wait in words: seconds under a minute, minutes otherwise. */
+function waitWords(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
 
 type SignedInRequest = Request & { signedIn: SignedIn };
@@ -161,25 +165,26 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
       showSignIn(res, 400, { name, problem: 'Enter your name and your password.' });
       return;
     }
-    const attempt = await signIns.attempt(name, password, address);
+    const attempt = await signIns.attempt(name, password, address, cookies(req)[DEVICE_COOKIE]);
     if (attempt.ok) {
       logger.info({ desk: 'signed-in', user: name, address }, 'desk sign-in');
       res.clearCookie(FORM_COOKIE, cookieOptions);
       res.cookie(SESSION_COOKIE, attempt.token, { ...cookieOptions, maxAge: deps.signInTtlSeconds * 1000 });
+      res.cookie(DEVICE_COOKIE, attempt.device, { ...cookieOptions, maxAge: DEVICE_DAYS * 24 * 60 * 60 * 1000 });
       res.redirect(303, base);
       return;
     }
-    const who = nameForLog(name, attempt.known);
+    // An unknown name may be a password typed in the wrong box: logged only as a keyed digest.
+    const who = attempt.known ? { user: name } : { unknownName: signIns.nameForLog(name) };
     if (attempt.why === 'locked') {
       logger.warn(
-        { desk: 'sign-in-locked', ...who, address, retryAfterSeconds: attempt.retryAfterSeconds },
-        'desk sign-in refused: locked',
+        { desk: 'sign-in-locked', ...who, address, by: attempt.by, retryAfterSeconds: attempt.retryAfterSeconds },
+        'desk sign-in refused: too many failures, waiting',
       );
       res.set('Retry-After', String(attempt.retryAfterSeconds));
-      const minutes = Math.ceil(attempt.retryAfterSeconds / 60);
       showSignIn(res, 429, {
         name,
-        problem: `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or ask a colleague to check your account.`,
+        problem: `Too many failed sign-ins from here. Try again in ${waitWords(attempt.retryAfterSeconds)}, or ask a colleague to check your account.`,
       });
       return;
     }
@@ -189,7 +194,7 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
       showSignIn(res, 503, { name, problem: 'Too many sign-ins at once. Please try again in a moment.' });
       return;
     }
-    logger.warn({ desk: 'sign-in-failed', ...who, address, failures: attempt.failures }, 'desk sign-in refused: wrong name or password');
+    logger.warn({ desk: 'sign-in-failed', ...who, address }, 'desk sign-in refused: wrong name or password');
     showSignIn(res, 401, { name, problem: 'That name and password do not match. Check both and try again.' });
   });
 

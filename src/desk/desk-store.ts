@@ -6,6 +6,8 @@ export interface DeskSession {
   createdAt: number;
   /** Epoch ms; the store's own time to live ends it too. */
   expiresAt: number;
+  /** A keyed digest of the account's password hash when it was made: a changed password ends it. */
+  account?: string;
 }
 
 /** A counter of failed sign-ins and how long until its window closes. */
@@ -115,7 +117,13 @@ export function parseSession(json: string | null | undefined): DeskSession | nul
       typeof value.createdAt === 'number' &&
       typeof value.expiresAt === 'number'
     )
-      return { user: value.user, csrf: value.csrf, createdAt: value.createdAt, expiresAt: value.expiresAt };
+      return {
+        user: value.user,
+        csrf: value.csrf,
+        createdAt: value.createdAt,
+        expiresAt: value.expiresAt,
+        ...(typeof value.account === 'string' && { account: value.account }),
+      };
   } catch {
     // not JSON: no session
   }

@@ -17,13 +17,21 @@ export const DEFAULT_COST: ScryptCost = { log2N: 15, r: 8, p: 3 };
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 
-function derive(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+/** node:crypto's scrypt, on libuv's thread pool; src/desk/scrypt-pool.ts gives one on low-priority threads. */
+export type Scrypt = (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: Required<Pick<ScryptOptions, 'N' | 'r' | 'p' | 'maxmem'>>,
+) => Promise<Buffer>;
+
+const libuvScrypt: Scrypt = (password, salt, keylen, options) =>
+  new Promise((resolve, reject) => scrypt(password, salt, keylen, options, (error, key) => (error ? reject(error) : resolve(key))));
+
+function derive(password: string, salt: Buffer, cost: ScryptCost, run: Scrypt = libuvScrypt): Promise<Buffer> {
   const N = 2 ** cost.log2N;
   // scrypt needs 128 * N * r bytes; node refuses more than maxmem (32 MiB by default), so allow what the cost asks.
-  const options: ScryptOptions = { N, r: cost.r, p: cost.p, maxmem: 128 * N * cost.r + 1024 * 1024 };
-  return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFC'), salt, KEY_BYTES, options, (error, key) => (error ? reject(error) : resolve(key))),
-  );
+  return run(password.normalize('NFC'), salt, KEY_BYTES, { N, r: cost.r, p: cost.p, maxmem: 128 * N * cost.r + 1024 * 1024 });
 }
 
 /** A new hash of `password`, with a fresh random salt. */
@@ -50,9 +58,9 @@ export function parseHash(hash: string): ParsedHash | null {
 }
 
 /** Whether `password` is the one `hash` was made from; compared in constant time. False for a malformed hash. */
-export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+export async function verifyPassword(password: string, hash: string, run?: Scrypt): Promise<boolean> {
   const parsed = parseHash(hash);
   if (parsed === null) return false;
-  const key = await derive(password, parsed.salt, parsed.cost);
+  const key = await derive(password, parsed.salt, parsed.cost, run);
   return key.length === parsed.key.length && timingSafeEqual(key, parsed.key);
 }

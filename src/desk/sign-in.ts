@@ -1,28 +1,23 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { keyedDigest } from '../common/keyed-digest';
 import type { DeskUser } from '../common/desk-config';
+import { CheckSlots, type SlotLimits } from './check-slots';
 import type { DeskSession, DeskStore } from './desk-store';
 import { parseHash, verifyPassword } from './password';
-import { newToken, TOKEN_SHAPE, tokenId } from './tokens';
+import { sharedScryptPool } from './scrypt-pool';
+import { SignInLimits } from './sign-in-limits';
+import { newToken, sameToken, TOKEN_SHAPE, tokenId } from './tokens';
 
-/** How failed sign-ins are held back. Counters live in the store, so the limits hold across instances. */
-export interface SignInPolicy {
-  /** A counter's window starts at its first failure; it is locked from its limit until the window closes. */
-  windowSeconds: number;
-  /** Failures for one name (any address) before that name is locked. */
-  maxPerName: number;
-  /** Failures from one address (any name) before that address is locked: an office behind one address has room. */
-  maxPerAddress: number;
-  /** Password checks running at once in this process (each takes 32 MiB for a fifth of a second); beyond: busy. */
-  maxConcurrent: number;
-}
-
-export const SIGN_IN_POLICY: SignInPolicy = { windowSeconds: 15 * 60, maxPerName: 5, maxPerAddress: 10, maxConcurrent: 4 };
+/**
+ * Password checks at once in this process: one for anyone, one more kept for browsers an agent has signed in from
+ * (a scrypt check takes a core for about a third of a second; on two cores, the webhooks keep the other).
+ */
+export const CHECK_SLOTS: SlotLimits = { slots: 2, reserved: 1, maxQueued: 8, maxWaitMs: 2000 };
 
 export type Attempt =
-  | { ok: true; token: string; id: string; session: DeskSession }
-  /** `failures`: this name's failures in the window, this one included. */
-  | { ok: false; why: 'wrong'; failures: number; known: boolean }
-  | { ok: false; why: 'locked'; retryAfterSeconds: number; known: boolean }
+  | { ok: true; token: string; id: string; session: DeskSession; device: string }
+  | { ok: false; why: 'wrong'; known: boolean }
+  | { ok: false; why: 'locked'; retryAfterSeconds: number; by: 'name-and-address' | 'address'; known: boolean }
   | { ok: false; why: 'busy'; known: boolean };
 
 export interface SignedIn {
@@ -30,27 +25,40 @@ export interface SignedIn {
   session: DeskSession;
 }
 
-const counterOf = (kind: 'name' | 'address', value: string) =>
-  `${kind}:${createHash('sha256').update(value).digest('base64url').slice(0, 32)}`;
+export interface SignInsOptions {
+  store: DeskStore;
+  users: DeskUser[];
+  ttlSeconds: number;
+  /** The line's secret (TWILIO_AUTH_TOKEN), for keyed digests: of a name and address, an account's hash, a device. */
+  secret: string;
+  limits: SignInLimits;
+  slots?: SlotLimits;
+  now?: () => number;
+  /** The password check (tests count its calls). */
+  verify?: (password: string, hash: string) => Promise<boolean>;
+}
 
 /** Agents' accounts (DESK_USERS), their sign-ins (kept in the desk store) and the limits on failed sign-ins. */
 export class SignIns {
   private readonly users: Map<string, string>;
   private readonly decoy: string;
-  private checking = 0;
+  private readonly store: DeskStore;
+  private readonly limits: SignInLimits;
+  private readonly slots: CheckSlots;
   private readonly now: () => number;
+  private readonly verify: (password: string, hash: string) => Promise<boolean>;
 
-  constructor(
-    private readonly store: DeskStore,
-    users: DeskUser[],
-    private readonly ttlSeconds: number,
-    private readonly policy: SignInPolicy = SIGN_IN_POLICY,
-    now: () => number = Date.now,
-  ) {
-    this.users = new Map(users.map((u) => [u.name, u.hash]));
-    this.now = now;
+  constructor(private readonly options: SignInsOptions) {
+    this.store = options.store;
+    this.limits = options.limits;
+    this.users = new Map(options.users.map((u) => [u.name, u.hash]));
+    this.slots = new CheckSlots(options.slots ?? CHECK_SLOTS);
+    this.now = options.now ?? Date.now;
+    // Password checks on low-priority threads of their own, one per slot: they only take what the calls leave.
+    const pool = sharedScryptPool(CHECK_SLOTS.slots);
+    this.verify = options.verify ?? ((password, hash) => verifyPassword(password, hash, pool.scrypt));
     // An unknown name is checked against a hash of the same cost as a real one: its answer takes as long.
-    const cost = parseHash(users[0]?.hash ?? '')?.cost ?? { log2N: 15, r: 8, p: 3 };
+    const cost = parseHash(options.users[0]?.hash ?? '')?.cost ?? { log2N: 15, r: 8, p: 3 };
     this.decoy = ['scrypt', cost.log2N, cost.r, cost.p, randomBytes(16).toString('base64url'), randomBytes(32).toString('base64url')].join(
       '.',
     );
@@ -60,58 +68,82 @@ export class SignIns {
     return this.users.has(name);
   }
 
-  async attempt(name: string, password: string, address: string): Promise<Attempt> {
+  /** A digest of an account's password hash, kept in its sign-ins: a new password ends the sign-ins of the old. */
+  private accountDigest(name: string): string | undefined {
+    const hash = this.users.get(name);
+    return hash === undefined ? undefined : keyedDigest(this.options.secret, 'desk-account', `${name}\0${hash}`, 32);
+  }
+
+  /** How an unknown name is logged: it may be a password typed in the wrong box, so only a keyed digest of it. */
+  nameForLog(name: string): string {
+    return keyedDigest(this.options.secret, 'sign-in-name', name, 12);
+  }
+
+  /** The device cookie of a browser that signed in as `name`: its attempts for that name get the kept slot. */
+  deviceFor(name: string): string {
+    return keyedDigest(this.options.secret, 'desk-device', name.toLowerCase(), 43);
+  }
+
+  /**
+   * A sign-in attempt. The limits are asked first and refuse cheaply, before any password is checked; then a check
+   * slot (a browser with `device`, the cookie of an earlier sign-in as this name, may use the kept one); then scrypt.
+   */
+  async attempt(name: string, password: string, address: string, device?: string): Promise<Attempt> {
     const known = this.users.has(name);
-    const counters = [counterOf('name', name.toLowerCase()), counterOf('address', address)];
-    const [byName, byAddress] = await this.store.failures(counters);
-    const locked = this.lockedFor(byName!.count, byAddress!.count, byName!.retryAfterSeconds, byAddress!.retryAfterSeconds);
-    if (locked !== null) return { ok: false, why: 'locked', retryAfterSeconds: locked, known };
-    if (this.checking >= this.policy.maxConcurrent) return { ok: false, why: 'busy', known };
-    this.checking++;
+    const key = keyedDigest(this.options.secret, 'sign-in-limit', `${name.toLowerCase()}\0${address}`, 32);
+    const knownDevice = device !== undefined && sameToken(device, this.deviceFor(name));
+    // Every slot taken and its queue full: refused before anything else, not even the limits' round trips.
+    if (!this.slots.hasRoom(knownDevice)) return { ok: false, why: 'busy', known };
+    const verdict = await this.limits.before(key, address);
+    if (!verdict.go) return { ok: false, why: 'locked', retryAfterSeconds: verdict.retryAfterSeconds, by: verdict.by, known };
+    const release = await this.slots.acquire(knownDevice);
+    if (release === null) {
+      await this.limits.notChecked(verdict.reservation);
+      return { ok: false, why: 'busy', known };
+    }
     let right: boolean;
     try {
-      right = await verifyPassword(password, this.users.get(name) ?? this.decoy);
+      right = await this.verify(password, this.users.get(name) ?? this.decoy);
     } finally {
-      this.checking--;
+      release();
     }
     if (!right || !known) {
-      const [name2, address2] = await this.store.addFailure(counters, this.policy.windowSeconds);
-      const lockedNow = this.lockedFor(name2!.count, address2!.count, name2!.retryAfterSeconds, address2!.retryAfterSeconds);
-      if (lockedNow !== null) return { ok: false, why: 'locked', retryAfterSeconds: lockedNow, known };
-      return { ok: false, why: 'wrong', failures: name2!.count, known };
+      await this.limits.failed(verdict.reservation, address);
+      return { ok: false, why: 'wrong', known };
     }
-    // The name's failures are forgiven; the address's are not, or one account could clear the way to guess others.
-    await this.store.clearFailures([counters[0]!]);
+    await this.limits.succeeded(verdict.reservation);
     const token = newToken();
     const now = this.now();
-    const session: DeskSession = { user: name, csrf: newToken(), createdAt: now, expiresAt: now + this.ttlSeconds * 1000 };
+    const session: DeskSession = {
+      user: name,
+      csrf: newToken(),
+      createdAt: now,
+      expiresAt: now + this.options.ttlSeconds * 1000,
+      account: this.accountDigest(name)!,
+    };
     const id = tokenId(token);
-    await this.store.putSession(id, session, this.ttlSeconds);
-    return { ok: true, token, id, session };
+    await this.store.putSession(id, session, this.options.ttlSeconds);
+    return { ok: true, token, id, session, device: this.deviceFor(name) };
   }
 
-  /** Seconds until the lock ends, or null when neither counter has reached its limit. */
-  private lockedFor(byName: number, byAddress: number, nameLeft: number, addressLeft: number): number | null {
-    const waits = [
-      ...(byName >= this.policy.maxPerName ? [nameLeft] : []),
-      ...(byAddress >= this.policy.maxPerAddress ? [addressLeft] : []),
-    ];
-    return waits.length === 0 ? null : Math.max(1, ...waits);
+  /** Whether a stored sign-in still holds: not expired, its account still there, with the password it was made with. */
+  private current(session: DeskSession | null): session is DeskSession {
+    if (session === null || session.expiresAt <= this.now()) return false;
+    const account = this.accountDigest(session.user);
+    return account !== undefined && session.account !== undefined && sameToken(session.account, account);
   }
 
-  /** The sign-in a cookie's token belongs to, while it lasts and its account exists; null otherwise. */
+  /** The sign-in a cookie's token belongs to, while it holds; null otherwise. */
   async find(token: string | undefined): Promise<SignedIn | null> {
     if (token === undefined || !TOKEN_SHAPE.test(token)) return null;
     const id = tokenId(token);
     const session = await this.store.getSession(id);
-    if (session === null || session.expiresAt <= this.now() || !this.users.has(session.user)) return null;
-    return { id, session };
+    return this.current(session) ? { id, session } : null;
   }
 
   /** Whether a sign-in, by its id, still holds (the live page checks now and then). */
   async holds(id: string): Promise<boolean> {
-    const session = await this.store.getSession(id);
-    return session !== null && session.expiresAt > this.now() && this.users.has(session.user);
+    return this.current(await this.store.getSession(id));
   }
 
   async signOut(id: string): Promise<void> {

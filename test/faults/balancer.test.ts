@@ -77,7 +77,7 @@ afterAll(async () => {
 const throughBalancer = fetchTransport((url) => url.replace(PUBLIC, front));
 
 async function metricsOf(line: LineProcess): Promise<{ webhooks: number; trips: Record<string, number> }> {
-  const text = await (await fetch(`http://127.0.0.1:${line.port}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${line.metricsPort}/metrics`)).text();
   const webhooks = [...text.matchAll(/^portal_line_webhooks_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
   const trips = Object.fromEntries(
     [...text.matchAll(/^portal_line_store_round_trips_total\{operation="(\w+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]),

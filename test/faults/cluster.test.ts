@@ -2,6 +2,9 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { formatTranscript, simulatedCallSid } from '../../src/simulator/caller';
 import { RedisDeskStore } from '../../src/desk/redis-desk-store';
+import { MemoryDeskStore } from '../../src/desk/memory-desk-store';
+import { SignIns } from '../../src/desk/sign-in';
+import { SignInLimits } from '../../src/desk/sign-in-limits';
 import { RedisStore } from '../../src/store/redis-store';
 import type { SessionStore } from '../../src/store/session-store';
 import { productionStore, startLine, type TestLine } from '../helpers/line';
@@ -91,4 +94,32 @@ test("the desk's store on the cluster: an event's writes, sent together, and its
     { type: 'outcomes', day: '2026-12-01', counts: { 'transferred:x': 1 } },
   ]);
   await desk.close();
+});
+
+test('sign-in limits on the cluster: counted atomically, one key per limit, each with a time to live', async () => {
+  const redisStore = store as RedisStore;
+  const limits = new SignInLimits({ redis: redisStore.client, prefix: redisStore.prefix });
+  let checks = 0;
+  const signIns = new SignIns({
+    store: new MemoryDeskStore(),
+    users: [{ name: 'alice', hash: 'scrypt.10.8.1.AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB' }],
+    ttlSeconds: 60,
+    secret: 'test-auth-token-0123456789abcdef',
+    limits,
+    slots: { slots: 32, reserved: 0, maxQueued: 32, maxWaitMs: 5000 },
+    verify: async (password) => {
+      checks++;
+      await new Promise((r) => setTimeout(r, 20));
+      return password === 'right';
+    },
+  });
+  const results = await Promise.all(Array.from({ length: 16 }, (_, i) => signIns.attempt('alice', `guess ${i}`, '203.0.113.50')));
+  expect(checks).toBe(5);
+  expect(results.filter((r) => !r.ok && r.why === 'locked')).toHaveLength(11);
+  expect(await signIns.attempt('alice', 'right', '203.0.113.51')).toMatchObject({ ok: true });
+  for (const n of cluster.nodes) {
+    const client = new Redis(n.port, '127.0.0.1');
+    for (const k of await client.keys('portal-line:desk:sign-in:*')) expect(await client.ttl(k)).toBeGreaterThan(0);
+    client.disconnect();
+  }
 });

@@ -143,9 +143,9 @@ export class DeskAgent {
   }
 
   /** Signs in through the form, as a person would; returns the answer to the form. */
-  async signIn(name = 'alice', password = DESK_PASSWORD): Promise<request.Response> {
+  async signIn(name = 'alice', password = DESK_PASSWORD, headers: Record<string, string> = {}): Promise<request.Response> {
     const form = await this.get('/desk/sign-in');
-    return this.post('/desk/sign-in', { csrf: csrfOf(form.text), name, password });
+    return this.post('/desk/sign-in', { csrf: csrfOf(form.text), name, password }, headers);
   }
 
   /** The form token of the signed-in page. */

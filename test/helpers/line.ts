@@ -36,6 +36,8 @@ export type StoreKind = 'redis' | 'memory' | { store: SessionStore };
 
 export interface TestLine {
   app: Express;
+  /** What /metrics answers, read as Prometheus does: on the metrics app (METRICS_PORT), not the public one. */
+  metrics(): Promise<string>;
   store: SessionStore;
   logs: string[];
   redis?: Redis;
@@ -92,6 +94,12 @@ export async function startLine(
   };
   return {
     app,
+    metrics: async () =>
+      (
+        await request((app.locals as AppLocals).metrics)
+          .get('/metrics')
+          .expect(200)
+      ).text,
     store,
     logs,
     ...(redis === undefined ? {} : { redis }),

@@ -6,6 +6,8 @@ export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 
 export interface LineProcess {
   port: number;
+  /** Where its /metrics is (METRICS_PORT). */
+  metricsPort: number;
   pid: number;
   /** What the process has written to stdout and stderr (nothing when started with `output: 'discard'`). */
   output(): string;
@@ -37,10 +39,12 @@ const START_TIMEOUT_MS = 20_000;
 export async function startLineProcess(env: Record<string, string>, options: LineProcessOptions = {}): Promise<LineProcess> {
   const { command = [process.execPath, '--import', 'tsx', 'src/main.ts'], ready = '/healthz', output = 'keep', group = false } = options;
   const port = env.PORT === undefined ? await freePort() : Number(env.PORT);
+  const metricsPort = env.METRICS_PORT === undefined ? await freePort() : Number(env.METRICS_PORT);
   const child = spawn(command[0]!, command.slice(1), {
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       TWILIO_AUTH_TOKEN: AUTH_TOKEN,
       LOG_LEVEL: 'info',
       SHUTDOWN_DRAIN_SECONDS: '0',
@@ -54,6 +58,7 @@ export async function startLineProcess(env: Record<string, string>, options: Lin
   child.stderr?.on('data', (d) => (out += String(d)));
   const line: LineProcess = {
     port,
+    metricsPort,
     pid: child.pid!,
     output: () => out,
     stop: async (signal = 'SIGKILL') => {

@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import request from 'supertest';
 import { SYSTEM } from '../../src/engine/compile';
 import { referenceFor } from '../../src/engine/step';
 import { createLineServer } from '../../src/http/server';
@@ -126,7 +125,7 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
       expect(closed.id).toBe(`callback-${sid}`);
       expect(closed.empty).toContain('No callbacks are waiting.');
       expect(((await bob.get('/desk/api/callbacks')).body as { callbacks: unknown[] }).callbacks).toEqual([]);
-      const metrics = (await request(line.app).get('/metrics')).text;
+      const metrics = await line.metrics();
       expect(metrics).toMatch(/portal_line_callbacks_total\{event="asked"\} 1/);
       expect(metrics).toMatch(/portal_line_callbacks_total\{event="done"\} 1/);
     } finally {
@@ -149,7 +148,7 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
     expect(replayed).toBe(answer);
     const list = ((await agent.get('/desk/api/callbacks')).body as { callbacks: { id: string }[] }).callbacks;
     expect(list.map((c) => c.id)).toEqual([second.sid, first.sid]);
-    expect((await request(line.app).get('/metrics')).text).toMatch(/portal_line_callbacks_total\{event="asked"\} 2/);
+    expect(await line.metrics()).toMatch(/portal_line_callbacks_total\{event="asked"\} 2/);
   });
 
   test('a keyed number is read back digit by digit, and called back instead of the calling number', async () => {
@@ -218,7 +217,7 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
     expect(keyed.twiml).toContain(FLOW.system.callback.open);
     const list = ((await agent.get('/desk/api/callbacks')).body as { callbacks: { id: string }[] }).callbacks;
     expect(list.map((c) => c.id)).toEqual([first.sid]);
-    const metrics = (await request(line.app).get('/metrics')).text;
+    const metrics = await line.metrics();
     expect(metrics).toMatch(/portal_line_callbacks_total\{event="asked"\} 1/);
     expect(metrics).toMatch(/portal_line_callbacks_not_booked_total\{reason="open"\} 2/);
     // Once the desk has called back, the number may ask again.
@@ -312,7 +311,7 @@ test.each<StoreKind>(['redis', 'memory'])(
       expect(refused).toHaveLength(5);
       expect(refused[0]).toContain('Please call the Business Support Desk');
       const counted = (text: string) => Number(/portal_line_callbacks_not_booked_total\{reason="line"\} (\d+)/.exec(text)?.[1] ?? 0);
-      const metrics = await Promise.all([line, other].map(async (l) => (await request(l.app).get('/metrics')).text));
+      const metrics = await Promise.all([line, other].map(async (l) => await l.metrics()));
       expect(counted(metrics[0]!) + (other === line ? 0 : counted(metrics[1]!))).toBe(5);
       const logs = [...line.logs, ...(other === line ? [] : other.logs)].filter((l) => l.includes("the line's cap an hour"));
       expect(logs).toHaveLength(5);

@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { referenceFor } from '../../src/engine/step';
 import { simulatedCallSid } from '../../src/simulator/caller';
 import { CLOSED_DESK, TEXTS_ON } from '../../src/simulator/demo-settings';
@@ -49,7 +48,7 @@ describe.each<StoreKind>(['redis', 'memory'])('the closed desk on the %s store',
     expect(page).toContain('Desk closed: callback booked: 1.');
     expect(page).toContain('Desk closed: desk&#39;s details texted: 1.');
     expect(page).toContain('Desk closed: no follow-up: 2.');
-    const metrics = (await request(line.app).get('/metrics')).text;
+    const metrics = await line.metrics();
     expect(metrics).toContain('portal_line_call_outcomes_total{outcome="closed-callback",reason="_bsd_request"} 1\n');
     expect(metrics).toContain('portal_line_call_outcomes_total{outcome="closed-text",reason="username-ticket"} 1\n');
     expect(metrics).toContain('portal_line_call_outcomes_total{outcome="closed-ended",reason="_bsd_request"} 2\n');

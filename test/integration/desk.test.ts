@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -11,7 +12,8 @@ import { referenceFor } from '../../src/engine/step';
 import { createLineServer } from '../../src/http/server';
 import { DESK_PASSWORD, DeskAgent, deskUsers, eventually, openEvents, setCookies } from '../helpers/desk';
 import { portalLogin } from '../helpers/flows';
-import { startLine, type StoreKind, type TestLine } from '../helpers/line';
+import { AUTH_TOKEN, startLine, type StoreKind, type TestLine } from '../helpers/line';
+import { keyedDigest } from '../../src/common/keyed-digest';
 
 /** The desk page driven like a browser (supertest), on both stores: sign-in, refusals, live transfers, search, counts. */
 
@@ -39,7 +41,7 @@ test('without DESK_USERS there is no desk page, and nothing of it runs', async (
     await line.post('/voice/input?t=1', { CallSid: sid, From: CALLER, Digits: '0' }).expect(200);
     await new Promise((r) => setTimeout(r, 100));
     expect(await line.redis!.keys(`${line.prefix}:*desk*`)).toEqual([]);
-    expect((await request(line.app).get('/metrics')).text).not.toContain('portal_line_call_outcomes_total');
+    expect(await line.metrics()).not.toContain('portal_line_call_outcomes_total');
   } finally {
     await line.close();
   }
@@ -146,6 +148,10 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
     const cookie = setCookies(res.headers).get('desk_session')!;
     expect(cookie.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(cookie.attributes).toEqual(expect.arrayContaining(['HttpOnly', 'SameSite=Lax', 'Secure', 'Path=/desk']));
+    // This browser's device cookie (its later sign-ins get the password check kept for agents): as guarded.
+    expect(setCookies(res.headers).get('desk_device')!.attributes).toEqual(
+      expect.arrayContaining(['HttpOnly', 'SameSite=Lax', 'Secure', 'Path=/desk']),
+    );
     const page = await agent.get('/desk');
     expect(page.status).toBe(200);
     expect(page.headers['cache-control']).toBe('no-store');
@@ -205,34 +211,50 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
     });
   });
 
-  test('a wrong password many times is locked for a while, the right one too, and each failure is logged without the password', async () => {
-    const agent = new DeskAgent(line.app);
-    for (let i = 1; i <= 4; i++) {
-      const res = await agent.signIn('alice', `wrong password ${i}`);
-      expect(res.status).toBe(401);
-      expect(res.text).toContain('That name and password do not match');
+  test('wrong passwords from one address make that name wait there; the right one from elsewhere is taken; no failure logs the password', async () => {
+    // Behind a proxy that says who the client is, as DESK_TRUST_PROXY allows.
+    const proxied = await startLine(kind, { DESK_USERS: await deskUsers(), DESK_TRUST_PROXY: 'loopback' });
+    try {
+      const from = (address: string) => ({ 'X-Forwarded-For': address });
+      const stranger = new DeskAgent(proxied.app);
+      for (let i = 1; i <= 5; i++) {
+        const res = await stranger.signIn('alice', `wrong password ${i}`, from('203.0.113.9'));
+        expect(res.status).toBe(401);
+        expect(res.text).toContain('That name and password do not match');
+      }
+      const sixth = await stranger.signIn('alice', 'wrong password 6', from('203.0.113.9'));
+      expect(sixth.status).toBe(429);
+      expect(sixth.headers['retry-after']).toBe('60');
+      expect(sixth.text).toContain('Too many failed sign-ins from here. Try again in 1 minute');
+      expect((await stranger.signIn('alice', DESK_PASSWORD, from('203.0.113.9'))).status).toBe(429);
+      // Another instance on the same store holds the same wait.
+      if (kind === 'redis') {
+        const other = await startLine(kind, { DESK_USERS: await deskUsers(), DESK_TRUST_PROXY: 'loopback' }, proxied);
+        expect((await new DeskAgent(other.app).signIn('alice', DESK_PASSWORD, from('203.0.113.9'))).status).toBe(429);
+        await other.close();
+      }
+      // Alice, at her own address, is never held back by a stranger's failures.
+      const alice = new DeskAgent(proxied.app);
+      const right = await alice.signIn('alice', DESK_PASSWORD, from('198.51.100.20'));
+      expect(right.status).toBe(303);
+      expect(setCookies(right.headers).has('desk_session')).toBe(true);
+      const logs = proxied.logs.join('');
+      expect(logs.match(/"desk":"sign-in-failed"/g)).toHaveLength(5);
+      expect(logs).toContain('"desk":"sign-in-locked","user":"alice","address":"203.0.113.9","by":"name-and-address"');
+      expect(logs).not.toMatch(/wrong password \d|correct horse/);
+    } finally {
+      await proxied.close();
     }
-    const fifth = await agent.signIn('alice', 'wrong password 5');
-    expect(fifth.status).toBe(429);
-    expect(Number(fifth.headers['retry-after'])).toBeGreaterThan(800);
-    expect(fifth.text).toContain('Too many failed sign-ins. Try again in 15 minutes');
-    const right = await agent.signIn('alice', DESK_PASSWORD);
-    expect(right.status).toBe(429);
-    expect(setCookies(right.headers).has('desk_session')).toBe(false);
-    // Another instance on the same store holds the same lock.
-    if (kind === 'redis') {
-      const other = await startLine(kind, { DESK_USERS: await deskUsers() }, line);
-      expect((await new DeskAgent(other.app).signIn('alice', DESK_PASSWORD)).status).toBe(429);
-      await other.close();
-    }
+  });
+
+  test('a name nobody has is logged only as a keyed digest: never as typed, never as its plain SHA-256', async () => {
+    const typed = 'my-secret-passphrase';
+    await new DeskAgent(line.app).signIn(typed, 'x');
     const logs = line.logs.join('');
-    expect(logs.match(/"desk":"sign-in-failed"/g)).toHaveLength(4);
-    expect(logs).toContain('"desk":"sign-in-locked","user":"alice"');
-    expect(logs).not.toMatch(/wrong password \d|correct horse/);
-    // A name nobody has is logged by a digest only: it may be a password typed in the wrong box.
-    await new DeskAgent(line.app).signIn('my-secret-passphrase', 'x');
-    expect(line.logs.join('')).not.toContain('my-secret-passphrase');
-    expect(line.logs.join('')).toMatch(/"desk":"sign-in-failed","unknownName":"[0-9a-f]{12}"/);
+    expect(logs).not.toContain(typed);
+    const sha = createHash('sha256').update(typed).digest('hex');
+    expect(logs).not.toContain(sha.slice(0, 12));
+    expect(logs).toContain(`"desk":"sign-in-failed","unknownName":"${keyedDigest(AUTH_TOKEN, 'sign-in-name', typed, 12)}"`);
   });
 
   test('a transfer made by a signed webhook appears on an open page within 2 s, with all the agent needs', async () => {
@@ -502,7 +524,7 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
     expect(page).toMatch(/<svg\s+class="chart"\s+role="img"/);
     expect(page).toContain('Solved by self-service: 1. Transferred: mfa reset new device: 1. Hung up mid-way: 1.');
     expect(page).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
-    const metrics = (await request(line.app).get('/metrics')).text;
+    const metrics = await line.metrics();
     expect(metrics).toContain('portal_line_call_outcomes_total{outcome="solved"} 1\n');
     expect(metrics).toContain('portal_line_call_outcomes_total{outcome="hung-up"} 1\n');
     expect(metrics).toContain('portal_line_call_outcomes_total{outcome="transferred",reason="mfa-reset-new-device"} 1\n');

@@ -1,5 +1,4 @@
 import nock from 'nock';
-import request from 'supertest';
 import { EVENTS_MAX_LEN, KEEP_COMPLETED, KEEP_FAILED } from '../../src/messages/message-queue';
 import { DeskAgent, deskUsers, eventually } from '../helpers/desk';
 import { startLine, type TestLine } from '../helpers/line';
@@ -48,7 +47,7 @@ async function call(keys: string[], from = CALLER, dial?: string): Promise<strin
 }
 
 const metric = async (event: string) => {
-  const m = new RegExp(`portal_line_text_messages_total\\{event="${event}"\\} (\\d+)`).exec((await request(line.app).get('/metrics')).text);
+  const m = new RegExp(`portal_line_text_messages_total\\{event="${event}"\\} (\\d+)`).exec(await line.metrics());
   return Number(m?.[1]);
 };
 

@@ -251,3 +251,44 @@ describe('`npm start`, stopped as a process manager or a terminal stops it', () 
     40_000,
   );
 });
+
+test('/metrics is served on METRICS_PORT, not on the public port; production on plain http starts only with ALLOW_HTTP=1, and says so', async () => {
+  const env = { NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://line.example.org', TWILIO_AUTH_TOKEN: '9f86d081884c7d659a2feaa0c55ad015' };
+  const refused = startUp(env);
+  expect(refused.status).toBe(1);
+  expect(refused.stderr).toContain('PUBLIC_BASE_URL: is http://line.example.org, plain http; in production use https');
+  const line = await startLineProcess({ ...env, ALLOW_HTTP: '1' });
+  try {
+    expect((await fetch(`http://127.0.0.1:${line.port}/metrics`)).status).toBe(404);
+    const metrics = await fetch(`http://127.0.0.1:${line.metricsPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('portal_line_webhooks_total');
+    const logged = Date.now() + 2_000;
+    while (!line.output().includes('portal-line ready') && Date.now() < logged) await new Promise((r) => setTimeout(r, 50));
+    expect(line.output()).toMatch(/"level":40,.*"msg":"ALLOW_HTTP=1: the public URL is plain http in production/);
+    expect(line.output()).toContain(`"metricsPort":${line.metricsPort}`);
+  } finally {
+    await line.stop();
+  }
+});
+
+test('a metrics port already taken is logged as an error, and the line still answers calls', async () => {
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, r));
+  const metricsPort = (taken.address() as { port: number }).port;
+  const port = await freePort();
+  const line = await startLineProcess({
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    METRICS_PORT: String(metricsPort),
+  });
+  try {
+    expect((await incomingCall(port)).status).toBe(200);
+    const logged = Date.now() + 2_000;
+    while (!line.output().includes('portal-line ready') && Date.now() < logged) await new Promise((r) => setTimeout(r, 50));
+    expect(line.output()).toContain(`metrics cannot be served: port ${metricsPort} is already in use; set METRICS_PORT to another port`);
+  } finally {
+    await line.stop();
+    taken.close();
+  }
+});

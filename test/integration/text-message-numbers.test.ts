@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import nock from 'nock';
-import request from 'supertest';
 import { keyedDigest } from '../../src/common/keyed-digest';
 import { portalLogin } from '../helpers/flows';
 import { AUTH_TOKEN, startLine, type StoreKind, type TestLine } from '../helpers/line';
@@ -48,12 +47,12 @@ async function askText(line: TestLine, from: string): Promise<string> {
 const QUEUED = "I'll text these steps to this phone.";
 
 async function notSent(line: TestLine, reason: string): Promise<number> {
-  const text = (await request(line.app).get('/metrics')).text;
+  const text = await line.metrics();
   return Number(new RegExp(`portal_line_text_messages_not_sent_total\\{reason="${reason}"\\} (\\d+)`).exec(text)?.[1]);
 }
 
 async function queued(line: TestLine): Promise<number> {
-  const text = (await request(line.app).get('/metrics')).text;
+  const text = await line.metrics();
   return Number(/portal_line_text_messages_total\{event="queued"\} (\d+)/.exec(text)?.[1]);
 }
 

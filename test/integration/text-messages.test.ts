@@ -1,5 +1,4 @@
 import nock from 'nock';
-import request from 'supertest';
 import { deskMessage, smsSize, stepsMessage } from '../../src/flows/sms';
 import { portalLogin } from '../helpers/flows';
 import { AUTH_TOKEN, BASE_URL, startLine, type TestLine } from '../helpers/line';
@@ -48,7 +47,7 @@ async function call(keys: string[], sid = callSid(), from = CALLER): Promise<str
 }
 
 const metric = async (event: string) => {
-  const m = new RegExp(`portal_line_text_messages_total\\{event="${event}"\\} (\\d+)`).exec((await request(line.app).get('/metrics')).text);
+  const m = new RegExp(`portal_line_text_messages_total\\{event="${event}"\\} (\\d+)`).exec(await line.metrics());
   return Number(m?.[1]);
 };
 
@@ -183,7 +182,7 @@ async function afterBusyDesk(sid: string, keys: string[]): Promise<string> {
 
 const SENT_SID = `SM${'a'.repeat(32)}`;
 const statusMetric = async (status: string, code: string) => {
-  const text = (await request(line.app).get('/metrics')).text;
+  const text = await line.metrics();
   const m = new RegExp(`portal_line_text_message_status_total\\{status="${status}",error_code="${code}"\\} (\\d+)`).exec(text);
   return Number(m?.[1] ?? 0);
 };

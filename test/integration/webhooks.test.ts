@@ -226,7 +226,7 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       });
       expect(stored!.record.call.context.history.length).toBeGreaterThanOrEqual(2);
       // Two round trips: the compare-and-set at the old version fails and returns the call as it is; the second ends it.
-      const metrics = (await (await import('supertest')).default(line.app).get('/metrics').expect(200)).text;
+      const metrics = await line.metrics();
       expect(metrics).toMatch(/portal_line_store_round_trips_total\{operation="end"\} 2\n/);
       expect(metrics).not.toMatch(/operation="load"/);
       await other.close();
@@ -408,7 +408,7 @@ describe('faults inside the line still answer with TwiML that reaches the desk',
   test('a call this instance saved last takes one store round trip per webhook, its first and its last included', async () => {
     const line = await startLine('redis');
     await line.call('3,2,2,1,1');
-    const metrics = (await (await import('supertest')).default(line.app).get('/metrics').expect(200)).text;
+    const metrics = await line.metrics();
     const count = (op: string) =>
       Number(new RegExp(`portal_line_store_round_trips_total\\{operation="${op}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
     // The incoming call saves; five keys save once each; the status callback ends the call at the version this

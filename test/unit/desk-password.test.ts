@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { loadConfig } from '../../src/common/config';
+import { readdirSync, readFileSync } from 'node:fs';
 import { hashPassword, parseHash, verifyPassword } from '../../src/desk/password';
+import { ScryptPool } from '../../src/desk/scrypt-pool';
 
 /** A cheap cost for tests: the format and the checks are the same at any cost. */
 const CHEAP = { log2N: 10, r: 8, p: 1 };
@@ -96,5 +98,29 @@ describe('DESK_USERS', () => {
     expect(loadConfig({ DESK_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).DESK_TRUST_PROXY).toBe('loopback, 10.0.0.0/8');
     expect(() => loadConfig({ DESK_TIME_ZONE: 'Mars/Olympus_Mons' })).toThrow(/DESK_TIME_ZONE: must be an IANA time zone/);
     expect(() => loadConfig({ DESK_SIGN_IN_TTL_SECONDS: '5' })).toThrow(/DESK_SIGN_IN_TTL_SECONDS/);
+  });
+});
+
+describe('password checks on low-priority threads', () => {
+  /** The nice value of each thread of this process (Linux). */
+  const niceOfThreads = () =>
+    readdirSync('/proc/self/task').map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+
+  test('the pool gives the same answers as node:crypto, and runs scrypt on a thread at nice 19', async () => {
+    const pool = new ScryptPool(2);
+    try {
+      const hash = await hashPassword('a password', { log2N: 10, r: 8, p: 1 });
+      const before = niceOfThreads().filter((nice) => nice === 19).length;
+      const [right, wrong] = await Promise.all([
+        verifyPassword('a password', hash, pool.scrypt),
+        verifyPassword('another', hash, pool.scrypt),
+      ]);
+      expect([right, wrong]).toEqual([true, false]);
+      expect(await verifyPassword('a password', hash)).toBe(true);
+      // Two checks at once: two workers, each at the lowest priority; the process's other threads as they were.
+      expect(niceOfThreads().filter((nice) => nice === 19)).toHaveLength(before + 2);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -1,33 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { MemoryDeskStore } from '../../src/desk/memory-desk-store';
 import { hashPassword } from '../../src/desk/password';
-import { SignIns, type SignInPolicy } from '../../src/desk/sign-in';
+import { SignIns, type SignInsOptions } from '../../src/desk/sign-in';
+import { SignInLimits, SIGN_IN_POLICY, type SignInPolicy } from '../../src/desk/sign-in-limits';
+import type { SlotLimits } from '../../src/desk/check-slots';
 import { newToken, sameToken, tokenId } from '../../src/desk/tokens';
+import { testRedisUrl } from '../helpers/line';
 
 const PASSWORD = 'correct horse battery';
-const POLICY: SignInPolicy = { windowSeconds: 900, maxPerName: 5, maxPerAddress: 10, maxConcurrent: 4 };
+const SECRET = 'test-auth-token-0123456789abcdef';
+const POLICY: SignInPolicy = { ...SIGN_IN_POLICY, freeFailures: 5, firstWaitSeconds: 60, maxWaitSeconds: 600 };
+/** Room for every check at once: tests of the limits are not tests of the slots. */
+const WIDE: SlotLimits = { slots: 64, reserved: 0, maxQueued: 64, maxWaitMs: 5000 };
 
 let hash: string;
 beforeAll(async () => {
   hash = await hashPassword(PASSWORD, { log2N: 10, r: 8, p: 1 });
 });
 
-function setUp(policy = POLICY) {
-  let now = 1_700_000_000_000;
-  const store = new MemoryDeskStore(() => now);
-  const signIns = new SignIns(store, [{ name: 'alice', hash }], 3600, policy, () => now);
-  return { store, signIns, advance: (ms: number) => (now += ms) };
+interface SetUp {
+  signIns: SignIns;
+  store: MemoryDeskStore;
+  /** Passwords checked against a hash so far. */
+  checks: () => number;
+}
+
+/** Sign-ins for alice, whose password checks are counted (and, with `checkMs`, take that long). */
+function setUp(
+  options: { policy?: SignInPolicy; slots?: SlotLimits; redis?: Redis; checkMs?: number; users?: SignInsOptions['users'] } = {},
+): SetUp {
+  const store = new MemoryDeskStore(() => Date.now());
+  let checks = 0;
+  const prefix = `test-${randomBytes(6).toString('hex')}`;
+  const limits = new SignInLimits(options.redis === undefined ? { prefix } : { redis: options.redis, prefix }, options.policy ?? POLICY);
+  const signIns = new SignIns({
+    store,
+    users: options.users ?? [{ name: 'alice', hash }],
+    ttlSeconds: 3600,
+    secret: SECRET,
+    limits,
+    slots: options.slots ?? WIDE,
+    verify: async (password, h) => {
+      checks++;
+      if (options.checkMs !== undefined) await new Promise((r) => setTimeout(r, options.checkMs));
+      return password === PASSWORD && h === hash;
+    },
+  });
+  return { signIns, store, checks: () => checks };
 }
 
 describe('desk sign-ins', () => {
+  afterEach(() => jest.useRealTimers());
+
   test('the right password makes a sign-in that the cookie token finds until it expires', async () => {
-    const { signIns, advance } = setUp();
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const { signIns } = setUp();
     const attempt = await signIns.attempt('alice', PASSWORD, '10.0.0.1');
     if (!attempt.ok) throw new Error(`refused: ${attempt.why}`);
     expect(attempt.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await signIns.find(attempt.token)).toEqual({ id: attempt.id, session: attempt.session });
     expect(attempt.session).toMatchObject({ user: 'alice', expiresAt: attempt.session.createdAt + 3600_000 });
-    advance(3600_000);
+    jest.advanceTimersByTime(3600_000);
     expect(await signIns.find(attempt.token)).toBeNull();
+  });
+
+  test('the real password check (scrypt) is what checks by default', async () => {
+    const store = new MemoryDeskStore();
+    const limits = new SignInLimits({ prefix: 'p' });
+    const signIns = new SignIns({ store, users: [{ name: 'alice', hash }], ttlSeconds: 60, secret: SECRET, limits });
+    expect(await signIns.attempt('alice', PASSWORD, '10.0.0.1')).toMatchObject({ ok: true });
+    expect(await signIns.attempt('alice', 'nope', '10.0.0.1')).toMatchObject({ ok: false, why: 'wrong' });
   });
 
   test('the store keeps the hash of the token, never the token', async () => {
@@ -58,58 +101,188 @@ describe('desk sign-ins', () => {
     const { store, signIns } = setUp();
     const attempt = await signIns.attempt('alice', PASSWORD, '10.0.0.1');
     if (!attempt.ok) throw new Error('refused');
-    const without = new SignIns(store, [{ name: 'bob', hash }], 3600, POLICY);
+    const without = new SignIns({
+      store,
+      users: [{ name: 'bob', hash }],
+      ttlSeconds: 3600,
+      secret: SECRET,
+      limits: new SignInLimits({ prefix: 'p' }),
+    });
     expect(await without.find(attempt.token)).toBeNull();
+  });
+
+  test("a new password for an account ends the sign-ins made with the old one (the page's live check too)", async () => {
+    const { store, signIns } = setUp();
+    const attempt = await signIns.attempt('alice', PASSWORD, '10.0.0.1');
+    if (!attempt.ok) throw new Error('refused');
+    const limits = new SignInLimits({ prefix: 'p' });
+    const same = new SignIns({ store, users: [{ name: 'alice', hash }], ttlSeconds: 3600, secret: SECRET, limits });
+    expect(await same.find(attempt.token)).not.toBeNull();
+    const changed = await hashPassword('a new password for alice', { log2N: 10, r: 8, p: 1 });
+    const after = new SignIns({ store, users: [{ name: 'alice', hash: changed }], ttlSeconds: 3600, secret: SECRET, limits });
+    expect(await after.find(attempt.token)).toBeNull();
+    expect(await after.holds(attempt.id)).toBe(false);
+    // The session keeps a keyed digest of the account's hash, never the hash.
+    expect(JSON.stringify(await store.getSession(attempt.id))).not.toContain(hash.split('.')[5]);
   });
 
   test('a wrong password and an unknown name are refused alike', async () => {
     const { signIns } = setUp();
-    expect(await signIns.attempt('alice', 'wrong password!', '10.0.0.1')).toEqual({ ok: false, why: 'wrong', failures: 1, known: true });
-    expect(await signIns.attempt('mallory', PASSWORD, '10.0.0.2')).toEqual({ ok: false, why: 'wrong', failures: 1, known: false });
+    expect(await signIns.attempt('alice', 'wrong password!', '10.0.0.1')).toEqual({ ok: false, why: 'wrong', known: true });
+    expect(await signIns.attempt('mallory', PASSWORD, '10.0.0.2')).toEqual({ ok: false, why: 'wrong', known: false });
   });
 });
 
-describe('failed sign-ins are locked for a while', () => {
-  test('five failures for one name lock it, from any address, even with the right password, until the window closes', async () => {
-    const { signIns, advance } = setUp();
-    for (let i = 1; i <= 4; i++)
-      expect(await signIns.attempt('alice', `guess ${i}`, `10.0.0.${i}`)).toMatchObject({ why: 'wrong', failures: i });
-    expect(await signIns.attempt('alice', 'guess 5', '10.0.0.5')).toEqual({
-      ok: false,
-      why: 'locked',
-      retryAfterSeconds: 900,
-      known: true,
-    });
-    advance(60_000);
-    expect(await signIns.attempt('alice', PASSWORD, '10.9.9.9')).toEqual({ ok: false, why: 'locked', retryAfterSeconds: 840, known: true });
-    // The name is matched whatever its letter case.
-    expect(await signIns.attempt('ALICE', PASSWORD, '10.9.9.9')).toMatchObject({ why: 'locked' });
-    advance(840_000);
+describe('failed sign-ins slow down the name and address they come from, never the right password elsewhere', () => {
+  afterEach(() => jest.useRealTimers());
+
+  test('five failures from one address make that name wait there, longer each time; from another address the right password is taken at once', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const { signIns, checks } = setUp();
+    for (let i = 1; i <= 5; i++) expect(await signIns.attempt('alice', `guess ${i}`, '203.0.113.9')).toMatchObject({ why: 'wrong' });
+    expect(await signIns.attempt('alice', 'guess 6', '203.0.113.9')).toMatchObject({ why: 'locked', retryAfterSeconds: 60 });
+    // The right password from that address waits too; from any other, it is never held back by a stranger's failures.
+    expect(await signIns.attempt('alice', PASSWORD, '203.0.113.9')).toMatchObject({ why: 'locked', by: 'name-and-address' });
     expect(await signIns.attempt('alice', PASSWORD, '10.9.9.9')).toMatchObject({ ok: true });
+    // The name is matched whatever its letter case.
+    expect(await signIns.attempt('ALICE', PASSWORD, '203.0.113.9')).toMatchObject({ why: 'locked' });
+    expect(checks()).toBe(6);
+    jest.advanceTimersByTime(30_000);
+    expect(await signIns.attempt('alice', 'guess 7', '203.0.113.9')).toMatchObject({ why: 'locked', retryAfterSeconds: 30 });
+    jest.advanceTimersByTime(30_000);
+    // The wait is over: five more guesses, then a wait twice as long.
+    for (let i = 1; i <= 5; i++) expect(await signIns.attempt('alice', `again ${i}`, '203.0.113.9')).toMatchObject({ why: 'wrong' });
+    expect(await signIns.attempt('alice', 'again 6', '203.0.113.9')).toMatchObject({ why: 'locked', retryAfterSeconds: 120 });
+    jest.advanceTimersByTime(120_000);
+    expect(await signIns.attempt('alice', PASSWORD, '203.0.113.9')).toMatchObject({ ok: true });
+    // Signed in: that name and address start afresh.
+    for (let i = 1; i <= 5; i++) expect(await signIns.attempt('alice', `late ${i}`, '203.0.113.9')).toMatchObject({ why: 'wrong' });
+    expect(await signIns.attempt('alice', 'late 6', '203.0.113.9')).toMatchObject({ why: 'locked', retryAfterSeconds: 60 });
   });
 
-  test('ten failures from one address lock it for every name', async () => {
-    const { signIns } = setUp();
-    for (let i = 1; i <= 9; i++) expect(await signIns.attempt(`name${i}`, 'guess', '192.0.2.7')).toMatchObject({ why: 'wrong' });
-    expect(await signIns.attempt('name10', 'guess', '192.0.2.7')).toMatchObject({ why: 'locked' });
-    expect(await signIns.attempt('alice', PASSWORD, '192.0.2.7')).toMatchObject({ why: 'locked' });
+  test('one address has a number of failures a day, whatever the names; other addresses are not held back', async () => {
+    const { signIns } = setUp({ policy: { ...POLICY, maxPerAddressPerDay: 8 } });
+    for (let i = 1; i <= 8; i++) expect(await signIns.attempt(`name${i}`, 'guess', '192.0.2.7')).toMatchObject({ why: 'wrong' });
+    expect(await signIns.attempt('name9', 'guess', '192.0.2.7')).toMatchObject({ why: 'locked', by: 'address' });
     expect(await signIns.attempt('alice', PASSWORD, '192.0.2.8')).toMatchObject({ ok: true });
   });
 
-  test("signing in forgives the name's failures, not the address's", async () => {
-    const { signIns } = setUp();
-    for (let i = 0; i < 4; i++) await signIns.attempt('alice', 'guess', '192.0.2.7');
-    expect(await signIns.attempt('alice', PASSWORD, '192.0.2.7')).toMatchObject({ ok: true });
-    expect(await signIns.attempt('alice', 'guess', '192.0.2.7')).toMatchObject({ why: 'wrong', failures: 1 });
-    // The address has five failures: five more, under any names, lock it.
-    for (let i = 0; i < 4; i++) expect(await signIns.attempt(`other${i}`, 'guess', '192.0.2.7')).toMatchObject({ why: 'wrong' });
-    expect(await signIns.attempt('other4', 'guess', '192.0.2.7')).toMatchObject({ why: 'locked' });
+  test.each(['memory', 'redis'] as const)(
+    'sixteen wrong guesses at once (%s): no more are checked against the hash than the limit allows',
+    async (kind) => {
+      const redis = kind === 'redis' ? new Redis(testRedisUrl()) : undefined;
+      try {
+        const { signIns, checks } = setUp({ checkMs: 20, ...(redis && { redis }) });
+        const results = await Promise.all(Array.from({ length: 16 }, (_, i) => signIns.attempt('alice', `guess ${i}`, '198.51.100.4')));
+        expect(checks()).toBe(POLICY.freeFailures);
+        expect(results.filter((r) => !r.ok && r.why === 'wrong')).toHaveLength(POLICY.freeFailures);
+        expect(results.filter((r) => !r.ok && r.why === 'locked')).toHaveLength(16 - POLICY.freeFailures);
+        // The right password from another address is still taken.
+        expect(await signIns.attempt('alice', PASSWORD, '198.51.100.5')).toMatchObject({ ok: true });
+      } finally {
+        redis?.disconnect();
+      }
+    },
+  );
+
+  test('on Redis, the limits hold across instances, and no name is stored as typed', async () => {
+    const redis = new Redis(testRedisUrl());
+    const prefix = `test-${randomBytes(6).toString('hex')}`;
+    try {
+      const make = () =>
+        new SignIns({
+          store: new MemoryDeskStore(),
+          users: [{ name: 'alice', hash }],
+          ttlSeconds: 60,
+          secret: SECRET,
+          limits: new SignInLimits({ redis, prefix }, POLICY),
+          verify: async (p) => p === PASSWORD,
+        });
+      const [one, two] = [make(), make()];
+      for (let i = 0; i < 5; i++) await (i % 2 === 0 ? one : two).attempt('alice', 'my-secret-guess', '198.51.100.9');
+      expect(await one.attempt('alice', PASSWORD, '198.51.100.9')).toMatchObject({ why: 'locked' });
+      expect(await two.attempt('alice', PASSWORD, '198.51.100.9')).toMatchObject({ why: 'locked' });
+      const keys = await redis.keys(`${prefix}:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.join(' ')).not.toMatch(/alice/i);
+      for (const key of keys) expect(await redis.ttl(key)).toBeGreaterThan(0);
+    } finally {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+});
+
+describe('a flood of sign-ins is refused before any password is checked, and agents still get in', () => {
+  test('a refused attempt checks no password: waiting, or no slot free', async () => {
+    const { signIns, checks } = setUp({ slots: { slots: 1, reserved: 0, maxQueued: 0, maxWaitMs: 0 }, checkMs: 50 });
+    for (let i = 0; i < 5; i++) await signIns.attempt('alice', 'guess', '203.0.113.1');
+    expect(checks()).toBe(5);
+    expect(await signIns.attempt('alice', PASSWORD, '203.0.113.1')).toMatchObject({ why: 'locked' });
+    expect(checks()).toBe(5);
+    // One slot, taken: the next attempt is refused at once, unchecked, and not counted as a failure.
+    const first = signIns.attempt('bob', 'guess', '203.0.113.2');
+    expect(await signIns.attempt('carol', 'guess', '203.0.113.3')).toEqual({ ok: false, why: 'busy', known: false });
+    await first;
+    expect(checks()).toBe(6);
   });
 
-  test('password checks beyond the limit at once are turned away as busy, not queued', async () => {
-    const { signIns } = setUp({ ...POLICY, maxConcurrent: 2 });
-    const results = await Promise.all([1, 2, 3, 4].map((i) => signIns.attempt('alice', `guess ${i}`, `10.0.0.${i}`)));
-    expect(results.filter((r) => !r.ok && r.why === 'busy')).toHaveLength(2);
+  test('with every slot taken and its queue full, an attempt is refused before the limits are even asked', async () => {
+    const store = new MemoryDeskStore();
+    const limits = new SignInLimits({ prefix: 'p' }, POLICY);
+    const asked = jest.spyOn(limits, 'before');
+    let release = () => {};
+    const signIns = new SignIns({
+      store,
+      users: [{ name: 'alice', hash }],
+      ttlSeconds: 60,
+      secret: SECRET,
+      limits,
+      slots: { slots: 1, reserved: 0, maxQueued: 0, maxWaitMs: 0 },
+      verify: () => new Promise((r) => (release = () => r(false))),
+    });
+    const first = signIns.attempt('bob', 'guess', '203.0.113.2');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(asked).toHaveBeenCalledTimes(1);
+    expect(await signIns.attempt('carol', 'guess', '203.0.113.3')).toEqual({ ok: false, why: 'busy', known: false });
+    expect(asked).toHaveBeenCalledTimes(1);
+    release();
+    await first;
+  });
+
+  test('attempts waiting for a slot are bounded: beyond the queue, busy at once', async () => {
+    const { signIns, checks } = setUp({ slots: { slots: 1, reserved: 0, maxQueued: 2, maxWaitMs: 5000 }, checkMs: 30 });
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => signIns.attempt(`n${i}`, 'guess', `10.1.0.${i}`)));
+    expect(results.filter((r) => !r.ok && r.why === 'busy')).toHaveLength(3);
+    expect(checks()).toBe(3);
+  });
+
+  test('during a flood from many addresses, an agent signs in from a browser she signed in from before', async () => {
+    const slots: SlotLimits = { slots: 2, reserved: 1, maxQueued: 4, maxWaitMs: 2000 };
+    const { signIns } = setUp({ slots, checkMs: 40 });
+    const first = await signIns.attempt('alice', PASSWORD, '10.0.0.1');
+    if (!first.ok) throw new Error('refused');
+    let flooding = true;
+    const flood = Array.from({ length: 40 }, async (_, i) => {
+      const outcomes: string[] = [];
+      while (flooding) {
+        const r = await signIns.attempt(`user${i}`, 'guess', `100.64.${i}.${outcomes.length % 250}`);
+        outcomes.push(r.ok ? 'ok' : r.why);
+        if (!r.ok && r.why === 'busy') await new Promise((res) => setTimeout(res, 5));
+      }
+      return outcomes;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const tries = [];
+    for (let i = 0; i < 5; i++) tries.push(await signIns.attempt('alice', PASSWORD, '10.0.0.1', first.device));
+    flooding = false;
+    const outcomes = (await Promise.all(flood)).flat();
+    expect(tries.every((t) => t.ok)).toBe(true);
+    // The flood was there: most of it turned away at once.
+    expect(outcomes.filter((o) => o === 'busy').length).toBeGreaterThan(outcomes.filter((o) => o === 'wrong').length);
+    // A device cookie for another name does not get the kept slot.
+    expect(sameToken(first.device, signIns.deviceFor('bob'))).toBe(false);
   });
 });
 

@@ -93,3 +93,17 @@ test('the container runs the line with the runtime flags npm start gives it', ()
   const cmd = /^CMD (\[.*\])$/m.exec(readFileSync('infra/Dockerfile', 'utf8'))?.[1];
   expect(JSON.parse(cmd ?? '[]')).toEqual(['node', ...flags, 'dist/src/main.js']);
 });
+
+test('metrics: scraped from the pods on their own port, which the Service (the public way in) does not expose', () => {
+  const config = byKind('ConfigMap').data as Record<string, string>;
+  const template = byKind('Deployment').spec.template;
+  const ports = template.spec.containers[0].ports as { name: string; containerPort: number }[];
+  const metrics = ports.find((p) => p.name === 'metrics')!;
+  expect(metrics.containerPort).toBe(loadConfig({ ...config, NODE_ENV: 'test', TWILIO_AUTH_TOKEN: 'f'.repeat(32) }).METRICS_PORT);
+  expect(template.metadata.annotations).toMatchObject({
+    'prometheus.io/port': String(metrics.containerPort),
+    'prometheus.io/path': '/metrics',
+  });
+  expect(byKind('Service').spec.ports.map((p: { targetPort: string }) => p.targetPort)).toEqual(['http']);
+  expect(Object.keys(byKind('Secret').stringData)).toContain('METRICS_TOKEN');
+});

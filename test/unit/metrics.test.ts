@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import request from 'supertest';
 import { Metrics } from '../../src/common/metrics';
+import type { AppLocals } from '../../src/app';
 import { startLine } from '../helpers/line';
 
 /** `promtool check metrics` on `text`: its exit status and what it said. */
@@ -34,7 +35,9 @@ test('/metrics after some webhooks passes promtool check metrics, routes labelle
   try {
     await line.call('3,2,2,1,1');
     await line.post('/voice/rescue/dial', { CallSid: `CA${'d'.repeat(32)}`, DialCallStatus: 'busy' }).expect(200);
-    const res = await request(line.app).get('/metrics').expect(200);
+    const res = await request((line.app.locals as AppLocals).metrics)
+      .get('/metrics')
+      .expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const check = promtoolCheck(res.text);
     expect(check).toEqual({ status: 0, output: '' });
@@ -54,5 +57,28 @@ test('/metrics after some webhooks passes promtool check metrics, routes labelle
     expect(res.text).toMatch(/^portal_line_webhook_duration_seconds_count 8$/m);
   } finally {
     await line.close();
+  }
+});
+
+test('the public port has no /metrics; the metrics port answers it, to a bearer of METRICS_TOKEN only when one is set', async () => {
+  const open = await startLine('memory');
+  const guarded = await startLine('memory', { METRICS_TOKEN: 'a-metrics-token-0123456789' });
+  try {
+    await open.call('3,2,2,1,1');
+    for (const line of [open, guarded]) expect((await request(line.app).get('/metrics')).status).toBe(404);
+    expect((await request((open.app.locals as AppLocals).metrics).get('/metrics')).text).toContain('portal_line_webhooks_total');
+    const metrics = (guarded.app.locals as AppLocals).metrics;
+    const refused = await request(metrics).get('/metrics');
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe('Bearer realm="metrics"');
+    expect(refused.text).not.toContain('portal_line');
+    expect((await request(metrics).get('/metrics').set('Authorization', 'Bearer a-metrics-token-0123456789x')).status).toBe(401);
+    expect((await request(metrics).get('/metrics').set('Authorization', 'Basic a-metrics-token-0123456789')).status).toBe(401);
+    const allowed = await request(metrics).get('/metrics').set('Authorization', 'Bearer a-metrics-token-0123456789');
+    expect(allowed.status).toBe(200);
+    expect(allowed.text).toContain('portal_line_webhook_duration_seconds');
+  } finally {
+    await open.close();
+    await guarded.close();
   }
 });
