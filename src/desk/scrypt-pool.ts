@@ -49,8 +49,6 @@ export class ScryptPool {
   private start(): Worker {
     this.started++;
     const worker = new Worker(WORKER, { eval: true });
-    // Idle workers do not keep the process alive.
-    worker.unref();
     worker.on('message', (m: { id: number; key?: Uint8Array; error?: string }) => {
       const job = this.busy.get(worker);
       this.busy.delete(worker);
@@ -59,8 +57,11 @@ export class ScryptPool {
         else job.reject(new Error(`scrypt: ${m.error}`));
       }
       const next = this.waiting.shift();
-      if (next === undefined) this.idle.push(worker);
-      else this.run(worker, next.message, next.job);
+      if (next === undefined) {
+        // An idle worker does not keep the process alive; a busy one does, until its answer comes.
+        worker.unref();
+        this.idle.push(worker);
+      } else this.run(worker, next.message, next.job);
     });
     worker.on('error', (error) => {
       // A worker that failed is replaced on the next check.
@@ -72,6 +73,7 @@ export class ScryptPool {
   }
 
   private run(worker: Worker, message: object, job: Job): void {
+    worker.ref();
     this.busy.set(worker, job);
     worker.postMessage(message);
   }

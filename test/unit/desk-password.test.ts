@@ -123,4 +123,13 @@ describe('password checks on low-priority threads', () => {
       await pool.close();
     }
   });
+
+  test('a process that checked a password exits once the check is done: an idle thread keeps nothing alive, a busy one waits for its answer', () => {
+    const code =
+      "const { ScryptPool } = require('./src/desk/scrypt-pool.ts');" +
+      "new ScryptPool(1).scrypt('pw', Buffer.from('saltsaltsalt'), 32, { N: 1024, r: 8, p: 1 }).then((k) => console.log('key', k.length));";
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', timeout: 15_000 });
+    expect(run.stdout).toBe('key 32\n');
+    expect(run.status).toBe(0);
+  });
 });
