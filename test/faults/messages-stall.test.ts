@@ -24,7 +24,8 @@ afterAll(async () => {
 test('a job whose sender died mid-send is reported lost by the next worker, never sent a second time', async () => {
   const prefix = `test-${randomBytes(6).toString('hex')}`;
   const job: MessageJob = { id: 'CA1:desk', callSid: 'CA1', to: '+12045550123', body: 'The desk: 1-800-605-2965' };
-  const producer = new BullMessageQueue(new Redis(redis.url), prefix);
+  const clients = [new Redis(redis.url), new Redis(redis.url)];
+  const producer = new BullMessageQueue(clients[0]!, prefix);
   await producer.add(job);
 
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/stalling-sender.ts'], {
@@ -39,7 +40,7 @@ test('a job whose sender died mid-send is reported lost by the next worker, neve
 
   const sent: MessageJob[] = [];
   const lost: MessageJob[] = [];
-  const next = new BullMessageQueue(new Redis(redis.url), prefix, 1000, { lockMs: 1000, checkMs: 500 });
+  const next = new BullMessageQueue(clients[1]!, prefix, 1000, { lockMs: 1000, checkMs: 500 });
   next.start(
     async (j) => void sent.push(j),
     (j) => lost.push(j),
@@ -51,4 +52,5 @@ test('a job whose sender died mid-send is reported lost by the next worker, neve
   expect(sent).toEqual([]);
   await next.close();
   await producer.close();
+  await Promise.all(clients.map((c) => c.quit()));
 });
