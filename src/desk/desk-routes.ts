@@ -150,7 +150,23 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
     showSignIn(res, 200, req.query['signed-out'] === '1' ? { notice: 'You are signed out.' } : {});
   });
 
-  app.post('/sign-in', sameSite, form, async (req, res) => {
+  // Every password-check slot this browser could use is taken, and so is the room to wait: refused before the form
+  // is read, its token checked or a page made (a flood's cost on the line). An agent's browser, with its device
+  // cookie, may still use the slot kept for agents.
+  const busy: RequestHandler = (req, res, next) => {
+    if (!signIns.busyFor(cookies(req)[DEVICE_COOKIE])) {
+      next();
+      return;
+    }
+    logger.warn(
+      { desk: 'sign-in-busy', address: req.ip ?? req.socket.remoteAddress ?? 'unknown' },
+      'desk sign-in refused: too many at once',
+    );
+    res.set('Retry-After', '2').status(503).type('html').send(busyPage);
+  };
+  const busyPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Business Support Desk</title></head><body><p>Too many sign-ins at once. Please <a href="${base}/sign-in">try again</a> in a moment.</p></body></html>`;
+
+  app.post('/sign-in', sameSite, busy, form, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const name = typeof body.name === 'string' ? body.name.trim().slice(0, 64) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';

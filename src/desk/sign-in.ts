@@ -85,6 +85,14 @@ export class SignIns {
   }
 
   /**
+   * Whether an attempt from a browser with (or without) a device cookie would be refused as busy whoever it is for:
+   * asked before the form is even read, so that a flood costs the line as little as it can.
+   */
+  busyFor(device: string | undefined): boolean {
+    return !this.slots.hasRoom(device !== undefined);
+  }
+
+  /**
    * A sign-in attempt. The limits are asked first and refuse cheaply, before any password is checked; then a check
    * slot (a browser with `device`, the cookie of an earlier sign-in as this name, may use the kept one); then scrypt.
    */

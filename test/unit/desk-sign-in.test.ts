@@ -180,7 +180,7 @@ describe('failed sign-ins slow down the name and address they come from, never t
         // The right password from another address is still taken.
         expect(await signIns.attempt('alice', PASSWORD, '198.51.100.5')).toMatchObject({ ok: true });
       } finally {
-        redis?.disconnect();
+        await redis?.quit();
       }
     },
   );
@@ -209,7 +209,7 @@ describe('failed sign-ins slow down the name and address they come from, never t
     } finally {
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
+      await redis.quit();
     }
   });
 });
@@ -249,6 +249,28 @@ describe('a flood of sign-ins is refused before any password is checked, and age
     expect(asked).toHaveBeenCalledTimes(1);
     release();
     await first;
+  });
+
+  test("busy is known before the form is read: a browser without a device cookie once the strangers' slot is taken, any once all are", async () => {
+    const store = new MemoryDeskStore();
+    const releases: (() => void)[] = [];
+    const signIns = new SignIns({
+      store,
+      users: [{ name: 'alice', hash }],
+      ttlSeconds: 60,
+      secret: SECRET,
+      limits: new SignInLimits({ prefix: 'p' }, POLICY),
+      slots: { slots: 2, reserved: 1, maxQueued: 0, maxWaitMs: 0 },
+      verify: () => new Promise((r) => releases.push(() => r(false))),
+    });
+    expect(signIns.busyFor(undefined)).toBe(false);
+    const stranger = signIns.attempt('bob', 'guess', '203.0.113.2');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(signIns.busyFor(undefined)).toBe(true);
+    expect(signIns.busyFor('a-device-cookie')).toBe(false);
+    for (const release of releases) release();
+    await stranger;
+    expect(signIns.busyFor(undefined)).toBe(false);
   });
 
   test('attempts waiting for a slot are bounded: beyond the queue, busy at once', async () => {
