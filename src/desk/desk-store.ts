@@ -10,12 +10,6 @@ export interface DeskSession {
   account?: string;
 }
 
-/** A counter of failed sign-ins and how long until its window closes. */
-export interface Failures {
-  count: number;
-  retryAfterSeconds: number;
-}
-
 /** One thing that happened on a day, recorded atomically (see DeskStore.record). */
 export interface DayRecord {
   /**
@@ -60,7 +54,7 @@ export interface DeskListener {
 }
 
 /**
- * Where the desk page keeps what it shares between instances: agents' sign-ins, failed sign-in counters, each day's
+ * Where the desk page keeps what it shares between instances: agents' sign-ins, each day's
  * transfers and outcome counts, an index of calls by reference, and the messages that carry a transfer to every
  * instance's open pages. It lives beside the call store: the same Redis (with the same key prefix), or the same
  * process memory.
@@ -68,9 +62,6 @@ export interface DeskListener {
  * Contract, checked by test/store/desk-store.test.ts for every implementation:
  * - `putSession` keeps a sign-in for `ttlSeconds`; `getSession` returns it until then, null after it or after
  *   `deleteSession`, or when the stored value does not parse.
- * - `addFailure` adds one to each counter and returns the counts; a counter's window (`windowSeconds`) starts at its
- *   first failure and does not move with later ones. `failures` reads counters without changing them (0 for none);
- *   `clearFailures` removes them.
  * - `record` with an `id` it recorded before (in the day) does nothing and returns no attempt and no counts.
  * - `record` does, at once: keeps `event` in the day's list (newest first, at most `keep`); counts a transfer attempt
  *   of `attemptOf`; counts `countOnce`'s call under its outcome unless the day counted that call before. Every key it
@@ -89,9 +80,6 @@ export interface DeskStore {
   putSession(id: string, session: DeskSession, ttlSeconds: number): Promise<void>;
   getSession(id: string): Promise<DeskSession | null>;
   deleteSession(id: string): Promise<void>;
-  addFailure(keys: string[], windowSeconds: number): Promise<Failures[]>;
-  failures(keys: string[]): Promise<Failures[]>;
-  clearFailures(keys: string[]): Promise<void>;
   record(day: string, record: DayRecord, retention: DayRetention): Promise<DayResult>;
   events(day: string): Promise<string[]>;
   outcomes(day: string): Promise<Record<string, number>>;

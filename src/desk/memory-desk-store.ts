@@ -7,7 +7,6 @@ import {
   type DeskListener,
   type DeskSession,
   type DeskStore,
-  type Failures,
   withAttempt,
 } from './desk-store';
 
@@ -27,7 +26,6 @@ interface Day {
 /** The desk's store in this process's memory, beside the in-memory call store: one instance, or a local run. */
 export class MemoryDeskStore implements DeskStore {
   private readonly sessions = new Map<string, Entry<string>>();
-  private readonly counters = new Map<string, Entry<number>>();
   private readonly days = new Map<string, Entry<Day>>();
   private readonly references = new Map<string, Entry<Set<string>>>();
   private readonly calls = new Map<string, Entry<string[]>>();
@@ -56,7 +54,7 @@ export class MemoryDeskStore implements DeskStore {
 
   sweep(): void {
     const now = this.now();
-    for (const map of [this.sessions, this.counters, this.days, this.references, this.calls] as Map<string, Entry<unknown>>[])
+    for (const map of [this.sessions, this.days, this.references, this.calls] as Map<string, Entry<unknown>>[])
       for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
   }
 
@@ -70,30 +68,6 @@ export class MemoryDeskStore implements DeskStore {
 
   async deleteSession(id: string): Promise<void> {
     this.sessions.delete(id);
-  }
-
-  private counted(key: string): Failures {
-    const count = this.live(this.counters, key);
-    const entry = this.counters.get(key);
-    if (count === undefined || entry === undefined) return { count: 0, retryAfterSeconds: 0 };
-    return { count, retryAfterSeconds: Math.ceil((entry.expiresAt - this.now()) / 1000) };
-  }
-
-  async addFailure(keys: string[], windowSeconds: number): Promise<Failures[]> {
-    return keys.map((key) => {
-      const count = this.live(this.counters, key);
-      if (count === undefined) this.counters.set(key, { value: 1, expiresAt: this.expiry(windowSeconds) });
-      else this.counters.get(key)!.value = count + 1;
-      return this.counted(key);
-    });
-  }
-
-  async failures(keys: string[]): Promise<Failures[]> {
-    return keys.map((key) => this.counted(key));
-  }
-
-  async clearFailures(keys: string[]): Promise<void> {
-    for (const key of keys) this.counters.delete(key);
   }
 
   async record(day: string, record: DayRecord, retention: DayRetention): Promise<DayResult> {

@@ -7,29 +7,7 @@ import {
   type DeskListener,
   type DeskSession,
   type DeskStore,
-  type Failures,
 } from './desk-store';
-
-/**
- * Adds one failed sign-in to a counter whose window starts at its first failure.
- * KEYS[1]  the counter
- * ARGV[1]  the window, seconds
- * Returns  { count, seconds left in the window }
- */
-const ADD_FAILURE = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 or redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1])) end
-return { n, redis.call('TTL', KEYS[1]) }
-`;
-
-/**
- * Reads a failed sign-in counter.
- * KEYS[1]  the counter
- * Returns  { count (0 for none), seconds left in its window }
- */
-const READ_FAILURES = `
-return { tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('TTL', KEYS[1]) }
-`;
 
 /**
  * Records one thing that happened on a day, at once. The day's keys share a hash tag: one cluster slot.
@@ -130,8 +108,6 @@ return 1
 
 type Client = Redis | Cluster;
 type Scripted = Client & {
-  deskAddFailure(key: string, windowSeconds: number): Promise<[number, number]>;
-  deskReadFailures(key: string): Promise<[number, number]>;
   deskRecord(
     events: string,
     counted: string,
@@ -160,13 +136,7 @@ function pairs(flat: string[]): Record<string, number> {
   return counts;
 }
 
-function failuresOf([count, ttl]: [number, number]): Failures {
-  return { count: Number(count), retryAfterSeconds: Math.max(0, Number(ttl)) };
-}
-
 function withScripts(client: Client): Scripted {
-  client.defineCommand('deskAddFailure', { numberOfKeys: 1, lua: ADD_FAILURE });
-  client.defineCommand('deskReadFailures', { numberOfKeys: 1, lua: READ_FAILURES });
   client.defineCommand('deskRecord', { numberOfKeys: 5, lua: RECORD });
   client.defineCommand('deskIndex', { numberOfKeys: 1, lua: INDEX });
   client.defineCommand('deskRecordCall', { numberOfKeys: 1, lua: RECORD_CALL });
@@ -231,21 +201,6 @@ export class RedisDeskStore implements DeskStore {
 
   async deleteSession(id: string): Promise<void> {
     await this.redis.del(this.key('session', id));
-  }
-
-  async addFailure(keys: string[], windowSeconds: number): Promise<Failures[]> {
-    const results = await Promise.all(keys.map((k) => this.redis.deskAddFailure(this.key('failures', k), windowSeconds)));
-    return results.map(failuresOf);
-  }
-
-  async failures(keys: string[]): Promise<Failures[]> {
-    const results = await Promise.all(keys.map((k) => this.redis.deskReadFailures(this.key('failures', k))));
-    return results.map(failuresOf);
-  }
-
-  async clearFailures(keys: string[]): Promise<void> {
-    // One DEL per key: on a cluster the keys live in different slots.
-    await Promise.all(keys.map((k) => this.redis.del(this.key('failures', k))));
   }
 
   async record(day: string, record: DayRecord, retention: DayRetention): Promise<DayResult> {
