@@ -1,6 +1,8 @@
 import { LineError, didYouMean } from '../common/errors';
 import { compileFlow, type CompiledFlow } from './compile';
 import { loadFlows, type LoadedFlow } from '../flows/load';
+import { listensFor } from '../flows/words';
+import { learn } from './speech';
 
 /** The flows the line answers with, compiled once at start-up. */
 export class FlowRegistry {
@@ -10,7 +12,11 @@ export class FlowRegistry {
     flows: LoadedFlow[],
     readonly entryId: string,
   ) {
-    for (const flow of flows) this.byId.set(flow.flow.id, compileFlow(flow));
+    for (const flow of flows) {
+      this.byId.set(flow.flow.id, compileFlow(flow));
+      // The classifiers of spoken answers are trained now, not on a caller's first answer.
+      if (listensFor(flow.flow)) learn(flow.flow);
+    }
     if (!this.byId.has(entryId)) {
       throw new LineError(
         'FLOW_UNKNOWN',

@@ -1,24 +1,21 @@
 import type { FlowFile } from '../flows/schema';
 import {
-  choicesNamed,
-  callbackNumberChoices,
-  confirmationChoices,
-  deskClosedChoices,
-  offerChoices,
-  deskRetryChoices,
-  globalChoices,
+  decisionPoints,
+  LINE_POINTS,
   listensFor,
   nameOf,
-  spokenChoicesOf,
   type SpokenChoice,
 } from '../flows/words';
 import type { CallContext, CallEvent } from './call-machine';
 import { SYSTEM } from './compile';
+import { Understanding, type Teaching, type Understood } from './understanding';
 
 /** How the line listens for speech, from the configuration; undefined when SPEECH_INPUT=off. */
 export interface SpeechSettings {
   /** Below this confidence a matched answer is confirmed before it is acted on. */
   confidenceThreshold: number;
+  /** How sure the classifier must be; UNDERSTANDING unless an evaluation tries others. */
+  understanding?: Thresholds;
 }
 
 /** The line's default: SPEECH_INPUT=on, SPEECH_CONFIDENCE_THRESHOLD=0.5. What the listening-time report times. */
@@ -39,31 +36,73 @@ export function listening(flow: FlowFile, speech: SpeechSettings | undefined): b
   return speech !== undefined && listensFor(flow);
 }
 
+/** The decision point a call in `state` is at: a node's id, or one of the line's own steps; none where it does not ask. */
+export function pointOf(state: string, context: Pick<CallContext, 'confirming'>): string {
+  if (context.confirming !== null) return LINE_POINTS.confirm;
+  if (state === SYSTEM.dialFailed) return LINE_POINTS.dialFailed;
+  if (state === SYSTEM.deskClosed) return LINE_POINTS.deskClosed;
+  if (state === SYSTEM.callbackNumber) return LINE_POINTS.callbackNumber;
+  // "You keyed 6 1 3 …: if that's right, press 1": yes or no, as at a confirmation.
+  if (state === SYSTEM.callbackConfirm) return LINE_POINTS.callbackConfirm;
+  if (state === SYSTEM.deskUnavailable) return LINE_POINTS.deskUnavailable;
+  return state;
+}
+
+/** Reads an answer at one decision point: the line's Understanding, or another classifier being compared with it. */
+export interface Reader {
+  read(answer: string): Understood;
+}
+/** Trains a reader for one decision point. */
+export type Train = (teachings: readonly Teaching[], nothing: readonly string[]) => Reader;
+const trainUnderstanding: Train = (teachings, nothing) => new Understanding(teachings, nothing);
+
+/** What the line knows of a flow's spoken answers: each decision point's choices and its trained classifier. */
+interface Listening {
+  choices: Map<string, SpokenChoice[]>;
+  understanding: Map<string, Reader>;
+}
+const learned = new WeakMap<FlowFile, Listening>();
+
+/**
+ * Trains a classifier for every decision point of `flow`, from its choices' words and examples; done once per
+ * flow, when it is compiled (about 0.1 s for this line's flow), and kept with it.
+ */
+export function learn(flow: FlowFile, train?: Train): Listening {
+  let listening = learned.get(flow);
+  if (listening !== undefined && train === undefined) return listening;
+  listening = { choices: new Map(), understanding: new Map() };
+  const nothing = flow.speech?.examples.none ?? [];
+  for (const point of decisionPoints(flow)) {
+    listening.choices.set(point.id, point.choices);
+    listening.understanding.set(
+      point.id,
+      (train ?? trainUnderstanding)(
+        point.choices.map((c) => ({ key: c.key, phrases: [...c.words, ...c.examples] })),
+        nothing,
+      ),
+    );
+  }
+  learned.set(flow, listening);
+  return listening;
+}
+
 /**
  * The choices a caller can say in `state`: its own, then those that work everywhere. A confirmation offers yes and
  * no, and what works everywhere. Empty where the flow does not listen for speech.
  */
 export function spokenChoices(flow: FlowFile, state: string, context: Pick<CallContext, 'confirming'>): SpokenChoice[] {
-  const words = flow.speech?.words;
-  if (words === undefined) return [];
-  const everywhere = globalChoices(words);
-  if (context.confirming !== null) return [...confirmationChoices(words), ...everywhere];
-  if (state === SYSTEM.dialFailed) return [...deskRetryChoices(words), ...offerChoices(words), ...everywhere];
-  if (state === SYSTEM.deskClosed) return [...deskClosedChoices(words), ...everywhere];
-  if (state === SYSTEM.callbackNumber) return [...callbackNumberChoices(words), ...everywhere];
-  // "You keyed 6 1 3 …: if that's right, press 1": yes or no, as at a confirmation.
-  if (state === SYSTEM.callbackConfirm) return [...confirmationChoices(words), ...everywhere];
-  // The last words, with the desk's number: star repeats them, 9 goes to the main menu; anything else is goodbye.
-  if (state === SYSTEM.deskUnavailable) return everywhere.filter((c) => c.key !== '0');
-  const node = flow.nodes[state];
-  if (node === undefined || node.type === 'transfer' || node.type === 'end') return [];
-  return [...spokenChoicesOf(node, words), ...everywhere];
+  return learn(flow).choices.get(pointOf(state, context)) ?? [];
 }
 
-/** The words to hint to the recogniser in `state`: every word of every choice, each once. */
+/**
+ * What to hint to the recogniser in `state`: every word and example of every choice, each once, words first. Twilio
+ * takes hints as phrases of at most 100 characters (the flow's schema holds that), and up to 500 of them.
+ */
 export function hintsFor(flow: FlowFile, state: string, context: Pick<CallContext, 'confirming'>): string[] {
-  return [...new Set(spokenChoices(flow, state, context).flatMap((c) => c.words))];
+  const choices = spokenChoices(flow, state, context);
+  return [...new Set([...choices.flatMap((c) => c.words), ...choices.flatMap((c) => c.examples)])].slice(0, MAX_HINTS);
 }
+const MAX_HINTS = 500;
 
 /** The name of the choice `key` stands for in `state`, for "Did you say password?". */
 export function choiceName(flow: FlowFile, state: string, key: string): string {
@@ -72,10 +111,54 @@ export function choiceName(flow: FlowFile, state: string, key: string): string {
 }
 
 /**
- * A caller's answer as the call machine takes it. Speech becomes the key of the one choice it names when the
- * recogniser was sure enough; a confirmation when it was not, or when the answer names two choices (the first is
- * asked about); a wrong answer when it names none. At a confirmation, 1 or "yes" is the answer confirmed, 2 or "no"
- * asks the question again, and the keys and words that work everywhere still do.
+ * How sure the line must be of a spoken answer, set from the evaluation set's tuning part (npm run flows:understanding,
+ * docs/understanding.md) so that none of it goes to a wrong branch: the best choice's share of the classifier's
+ * scores to act on it at once, its lead over the next, and the least share to ask "Did you say …?" rather than ask
+ * again; and how much of the answer the decision point must know (the share of its words it was taught).
+ */
+export const UNDERSTANDING: Thresholds = { act: 0.8, lead: 0.5, confirm: 0.45, known: 0.5, knownToConfirm: 0.34 };
+export interface Thresholds {
+  act: number;
+  lead: number;
+  confirm: number;
+  known: number;
+  knownToConfirm: number;
+}
+
+/** What a spoken answer comes to: a choice to act on, one to confirm first, or nothing. */
+export type Verdict = { kind: 'act' | 'confirm'; key: string; score: number } | { kind: 'none'; score: number };
+
+/** The verdict on an answer read at a decision point, by the thresholds above. */
+export function verdictOf(understood: Understood, sure: Thresholds = UNDERSTANDING): Verdict {
+  const [best, next] = understood.readings;
+  if (best === undefined) return { kind: 'none', score: 0 };
+  if (understood.exact) return { kind: 'act', key: best.key, score: 1 };
+  const lead = best.score - (next?.score ?? 0);
+  if (best.score >= sure.act && lead >= sure.lead && understood.known >= sure.known)
+    return { kind: 'act', key: best.key, score: best.score };
+  if (best.score >= sure.confirm && understood.known >= sure.knownToConfirm)
+    return { kind: 'confirm', key: best.key, score: best.score };
+  return { kind: 'none', score: best.score };
+}
+
+/** What `answer` means in `state`: the decision point's classifier's verdict. */
+export function understand(
+  flow: FlowFile,
+  state: string,
+  context: Pick<CallContext, 'confirming'>,
+  answer: string,
+  sure: Thresholds = UNDERSTANDING,
+): Verdict {
+  const understanding = learn(flow).understanding.get(pointOf(state, context));
+  return understanding === undefined ? { kind: 'none', score: 0 } : verdictOf(understanding.read(answer), sure);
+}
+
+/**
+ * A caller's answer as the call machine takes it. Speech becomes the key of the choice the decision point's
+ * classifier reads in it when it is sure of it and the recogniser was sure enough of the words; a confirmation
+ * ("Did you say password?") when either is less sure, or when two choices come close; a wrong answer when it means
+ * nothing here. At a confirmation, 1 or "yes" is the answer confirmed, 2 or "no" asks the question again, and the
+ * keys and words that work everywhere still do.
  */
 export function interpret(
   flow: FlowFile,
@@ -102,27 +185,30 @@ export function interpret(
   // Speech where the line does not listen for it (Twilio would not send it): an answer that is not a choice.
   if (!listening(flow, speech))
     return { event: { type: 'KEY', key: '?' }, heard: { mode: 'speech', option: null, confidence, match: 'unknown' } };
-  const named = choicesNamed(event.text, spokenChoices(flow, state, context));
-  const first = named[0];
-  if (first === undefined)
+  const verdict = understand(flow, state, context, event.text, speech!.understanding);
+  if (verdict.kind === 'none')
     return { event: { type: 'NOT_UNDERSTOOD' }, heard: { mode: 'speech', option: null, confidence, match: 'unknown' } };
-  if (confirming !== null && named.length === 1 && (first.key === '1' || first.key === '2') && first.field.startsWith('speech.words.')) {
-    if (first.key === '2')
-      return { event: { type: 'REFUSE' }, heard: { mode: 'speech', option: nameOf(first), confidence, match: 'refused' } };
+  const choice = spokenChoices(flow, state, context).find((c) => c.key === verdict.key)!;
+  if (confirming !== null && (choice.key === '1' || choice.key === '2') && choice.field.startsWith('speech.words.')) {
+    // "Did you say password?" "Mm, not sure": a confirmation is not confirmed on a guess; it is asked again.
+    if (verdict.kind !== 'act')
+      return { event: { type: 'NOT_UNDERSTOOD' }, heard: { mode: 'speech', option: null, confidence, match: 'unknown' } };
+    if (choice.key === '2')
+      return { event: { type: 'REFUSE' }, heard: { mode: 'speech', option: nameOf(choice), confidence, match: 'refused' } };
     const word = choiceName(flow, state, confirming.key);
     return {
       event: { type: 'KEY', key: confirming.key, said: { word, confidence: confirming.confidence, confirmed: true } },
       heard: { mode: 'speech', option: word, confidence, match: 'confirmed' },
     };
   }
-  const word = nameOf(first);
-  if (named.length > 1 || confidence < speech!.confidenceThreshold)
+  const word = nameOf(choice);
+  if (verdict.kind === 'confirm' || confidence < speech!.confidenceThreshold)
     return {
-      event: { type: 'CONFIRM', key: first.key, confidence },
+      event: { type: 'CONFIRM', key: choice.key, confidence },
       heard: { mode: 'speech', option: word, confidence, match: 'confirm' },
     };
   return {
-    event: { type: 'KEY', key: first.key, said: { word, confidence, confirmed: false } },
+    event: { type: 'KEY', key: choice.key, said: { word, confidence, confirmed: false } },
     heard: { mode: 'speech', option: word, confidence, match: 'matched' },
   };
 }

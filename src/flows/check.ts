@@ -2,17 +2,7 @@ import { didYouMean } from '../common/errors';
 import { canFinish, edgesOf, reachable } from './graph';
 import { GLOBAL_KEYS, type FlowFile } from './schema';
 import { placeholdersIn } from './text';
-import {
-  callbackNumberChoices,
-  confirmationChoices,
-  deskClosedChoices,
-  deskRetryChoices,
-  globalChoices,
-  normalise,
-  offerChoices,
-  spokenChoicesOf,
-  type SpokenChoice,
-} from './words';
+import { decisionPoints, tidy, type SpokenChoice } from './words';
 import { deskMessage, maxUnits, MAX_SEGMENTS, SAMPLE_VALUES, smsSize, stepsMessage } from './sms';
 
 /** A text message that would not fit in two SMS segments, with the longest likely reference, number and hours. */
@@ -212,54 +202,52 @@ function wordProblem(node: string | undefined, choice: SpokenChoice, index: numb
 }
 
 /**
- * The words a caller may say, where the flow listens for speech: every menu option needs some, a word may not stand
- * for two choices of one question (compared as the line compares answers: case, punctuation and filler words
- * aside), and a word that is only filler words ("the", "please") could never be heard.
+ * The words a caller may say, where the flow listens for speech: every menu option needs some, every choice offered
+ * needs examples of how callers say it (its own or its shared choice's), and a word may not stand for two choices of
+ * one question (compared in lower case, punctuation aside). Whether an example would be taken for another choice is
+ * the line's own check (checkExamples in src/engine/speech.ts), as it needs the trained classifier.
  */
 function checkWords(flow: FlowFile): FlowProblem[] {
   const speech = flow.speech;
   if (speech === undefined || !speech.enabled) return [];
   const problems: FlowProblem[] = [];
-  const everywhere = globalChoices(speech.words);
-  const questions: { node?: string; where: string; choices: SpokenChoice[] }[] = [
-    { where: 'at "the desk did not answer"', choices: [...deskRetryChoices(speech.words), ...offerChoices(speech.words), ...everywhere] },
-  ];
   for (const [id, node] of Object.entries(flow.nodes)) {
-    if (node.type === 'menu')
-      node.options.forEach((option, i) => {
-        if (option.words === undefined)
-          problems.push(
-            nodeProblem(
-              id,
-              `options[${i}].words`,
-              `option '${option.label}' has no words; the flow listens for speech (speech.enabled), so give it a few, such as words: ["${option.label.toLowerCase()}"]`,
-            ),
-          );
-      });
-    const own = spokenChoicesOf(node, speech.words);
-    if (own.length > 0) questions.push({ node: id, where: `at node '${id}'`, choices: [...own, ...everywhere] });
+    if (node.type !== 'menu') continue;
+    node.options.forEach((option, i) => {
+      if (option.words === undefined)
+        problems.push(
+          nodeProblem(
+            id,
+            `options[${i}].words`,
+            `option '${option.label}' has no words; the flow listens for speech (speech.enabled), so give it a few, such as words: ["${option.label.toLowerCase()}"]`,
+          ),
+        );
+      else if (option.examples === undefined)
+        problems.push(
+          nodeProblem(
+            id,
+            `options[${i}].examples`,
+            `option '${option.label}' has no examples; the flow listens for speech, so write a few answers as callers say them, such as examples: ["I have a problem with the ${option.label.toLowerCase()}"]`,
+          ),
+        );
+    });
   }
-  // The line's own questions about a callback, after the flow's: a word found twice is reported where it is first.
-  questions.push(
-    { where: 'at "the desk is closed"', choices: [...deskClosedChoices(speech.words), ...everywhere] },
-    { where: 'at "where shall the desk call you back"', choices: [...callbackNumberChoices(speech.words), ...everywhere] },
-    { where: 'at "is that number right"', choices: [...confirmationChoices(speech.words), ...everywhere] },
-  );
   const reported = new Set<string>();
-  for (const { node, where, choices } of questions) {
+  for (const { node, where, choices } of decisionPoints(flow)) {
+    for (const choice of choices) {
+      if (choice.examples.length > 0 || choice.field.startsWith('options') || reported.has(choice.field)) continue;
+      reported.add(choice.field);
+      const name = choice.field.replace('speech.words.', '');
+      problems.push({
+        field: `speech.examples.${name}`,
+        path: ['speech', 'examples', name],
+        message: `the choice '${name}' (key ${choice.key}) has no examples ${where}; write a few answers as callers say them, in speech.examples.${name} or the node's examples`,
+      });
+    }
     const owner = new Map<string, SpokenChoice>();
     for (const choice of choices)
       choice.words.forEach((word, i) => {
-        const said = normalise(word);
-        if (said === '') {
-          const key = `${choice.field}[${i}]:empty`;
-          if (reported.has(key)) return;
-          reported.add(key);
-          problems.push(
-            wordProblem(node, choice, i, `'${word}' is only filler words, which are ignored in an answer; a caller could never say it`),
-          );
-          return;
-        }
+        const said = tidy(word);
         const first = owner.get(said);
         if (first === undefined) owner.set(said, choice);
         else if (first !== choice) {

@@ -24,6 +24,11 @@ const menuKey = z.enum(['1', '2', '3', '4', '5', '6', '7', '8', '0', '*', '9'], 
 const word = text.pipe(z.string().max(100, "must be at most 100 characters (Twilio's limit for a hint)"));
 /** The words for one choice: a few synonyms. */
 const words = z.array(word).min(1, 'needs at least one word');
+/**
+ * Answers as callers say them ("I have no idea", "she's on vacation"): what the line learns a choice's meaning from,
+ * beside its words, and hints to the recogniser.
+ */
+const examples = z.array(word).min(1, 'needs at least one example, or leave it out');
 
 export const menuOption = z.strictObject({
   key: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), menuKey),
@@ -31,6 +36,8 @@ export const menuOption = z.strictObject({
   note: text,
   /** What a caller may say for this option, when the flow listens for speech; the first is the one a confirmation names. */
   words: words.optional(),
+  /** Answers as callers say them for this option ("I never got the code"). */
+  examples: examples.optional(),
   goto: branch('the option'),
 });
 
@@ -50,6 +57,8 @@ const questionNode = z.strictObject({
   yes: branch('key 1 (yes)'),
   no: branch('key 2 (no)'),
   unsure: branch('key 3 (unsure)').optional(),
+  /** What the answers mean at this question, as callers say them ("same phone" is no to "changed your device?"). */
+  examples: z.strictObject({ yes: examples.optional(), no: examples.optional(), unsure: examples.optional() }).optional(),
 });
 
 /**
@@ -70,6 +79,15 @@ const instructionsNode = z.strictObject({
   wait: wait.optional(),
   solved: branch('key 1 (solved)'),
   more: z.strictObject({ label: text, goto: branch('key 3') }).optional(),
+  /** What the answers mean at this step, as callers say them ("still black" is the next step after a restart). */
+  examples: z
+    .strictObject({
+      solved: examples.optional(),
+      repeatSteps: examples.optional(),
+      more: examples.optional(),
+      text: examples.optional(),
+    })
+    .optional(),
 });
 
 const transferNode = z.strictObject({
@@ -146,6 +164,30 @@ export const speech = z.strictObject({
     thisPhone: words.optional(),
     anotherNumber: words.optional(),
   }),
+  /**
+   * Answers as callers say them, per choice of `words`, wherever the choice is offered; `none` are answers that
+   * choose nothing, which are asked again.
+   */
+  examples: z
+    .strictObject({
+      yes: examples.optional(),
+      no: examples.optional(),
+      unsure: examples.optional(),
+      solved: examples.optional(),
+      repeatSteps: examples.optional(),
+      more: examples.optional(),
+      desk: examples.optional(),
+      repeat: examples.optional(),
+      mainMenu: examples.optional(),
+      tryAgain: examples.optional(),
+      endCall: examples.optional(),
+      callback: examples.optional(),
+      text: examples.optional(),
+      thisPhone: examples.optional(),
+      anotherNumber: examples.optional(),
+      none: examples.optional(),
+    })
+    .default({}),
 });
 
 export const flowFile = z.strictObject({
@@ -215,6 +257,9 @@ export type FlowNode = z.infer<typeof flowNode>;
 export type Budgets = z.infer<typeof budgets>;
 export type Speech = z.infer<typeof speech>;
 export type SpeechWords = Speech['words'];
+export type SpeechExamples = Speech['examples'];
+/** The name of a choice shared by every question that offers it: yes, no, desk… */
+export type SharedChoice = keyof SpeechWords;
 
 /** The keys that work at every question, whatever the flow says. */
 export const GLOBAL_KEYS = { bsd: '0', repeat: '*', mainMenu: '9' } as const;

@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import type { FlowFile } from '../flows/schema';
+import { LINE_POINTS } from '../flows/words';
+import { startingContext, type CallContext } from './call-machine';
+import { SYSTEM } from './compile';
+import { interpret, spokenChoices, type SpeechSettings } from './speech';
+
+/**
+ * How well the line understands what callers say: the flow's evaluation set (call-flows/answers/<flow id>.yaml, what
+ * callers said at each decision point and what they meant) put through the line's own reading of an answer, as a
+ * call in that state would. `npm run flows:understanding` prints it; CI holds its held-out figures.
+ */
+
+const answers = z.array(z.string().min(1));
+const numbers = z.array(z.tuple([z.string().min(1), z.string().regex(/^\d{10}$/, 'must be the 10 digits meant')]));
+const part = z.record(z.string(), z.union([answers, numbers]));
+const point = z.strictObject({ tuning: part, heldOut: part });
+export const evaluationSet = z
+  .object({ options: z.record(z.string(), z.record(z.string(), z.string())).default({}) })
+  .catchall(point);
+export type EvaluationSet = z.infer<typeof evaluationSet>;
+export type Part = 'tuning' | 'heldOut';
+
+/** Reads and checks an evaluation set; a problem names the file and the field. */
+export function readEvaluationSet(file: string): EvaluationSet {
+  const parsed = evaluationSet.safeParse(parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${file}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** What came of one answer. */
+export type Outcome =
+  /** Taken for its meaning at once. */
+  | 'understood'
+  /** Its meaning was asked about first ("Did you say …?"), and would be taken on a yes. */
+  | 'confirmed'
+  /** Asked again (or asked about a wrong meaning, which the caller refuses). */
+  | 'askedAgain'
+  /** Taken for another choice: the caller is sent the wrong way. */
+  | 'wrong';
+
+/** The figures of one decision point, or of all. */
+export interface Figures {
+  answers: number;
+  understood: number;
+  confirmed: number;
+  askedAgain: number;
+  wrong: number;
+  /** Answers meaning nothing here, and how many of those were asked again. */
+  irrelevant: number;
+  irrelevantAskedAgain: number;
+}
+
+const empty = (): Figures => ({
+  answers: 0,
+  understood: 0,
+  confirmed: 0,
+  askedAgain: 0,
+  wrong: 0,
+  irrelevant: 0,
+  irrelevantAskedAgain: 0,
+});
+
+/** Where the answers meant for anywhere in the call are tried: a menu, a question, a step and the line's own steps. */
+const EVERYWHERE_AT = ['main-menu', 'username', 'black-screen-restart', LINE_POINTS.dialFailed, LINE_POINTS.deskClosed];
+
+/** The call state and context a decision point's answers are heard in. */
+function placeOf(flow: FlowFile, id: string): { state: string; context: CallContext } | undefined {
+  const context = startingContext('TEST');
+  const system: Record<string, string> = {
+    [LINE_POINTS.dialFailed]: SYSTEM.dialFailed,
+    [LINE_POINTS.deskClosed]: SYSTEM.deskClosed,
+    [LINE_POINTS.callbackNumber]: SYSTEM.callbackNumber,
+    [LINE_POINTS.callbackConfirm]: SYSTEM.callbackConfirm,
+    [LINE_POINTS.deskUnavailable]: SYSTEM.deskUnavailable,
+    'callback-keyed': SYSTEM.callbackKeyed,
+  };
+  if (id === LINE_POINTS.confirm) return { state: flow.start, context: { ...context, confirming: { key: '2', confidence: 0.3 } } };
+  if (id in system) {
+    const withNumber = id === LINE_POINTS.callbackConfirm ? { ...context, callbackNumber: '2045550123' } : context;
+    return { state: system[id]!, context: withNumber };
+  }
+  return id in flow.nodes ? { state: id, context } : undefined;
+}
+
+/** The key a meaning stands for at a decision point; undefined for "none". */
+function keyOf(flow: FlowFile, set: EvaluationSet, id: string, state: string, context: CallContext, meaning: string): string | undefined {
+  if (meaning === 'none') return undefined;
+  const option = set.options[id]?.[meaning];
+  if (option !== undefined) return option;
+  const choice = spokenChoices(flow, state, context).find((c) => c.name === meaning);
+  if (choice === undefined) throw new Error(`the meaning '${meaning}' is not a choice at '${id}'`);
+  return choice.key;
+}
+
+/** What the line makes of `said` in `state`, against what the caller meant (a key, digits, or nothing). */
+function outcomeOf(
+  flow: FlowFile,
+  state: string,
+  context: CallContext,
+  said: string,
+  meant: { key?: string; digits?: string },
+  speech: SpeechSettings,
+): Outcome {
+  const { event } = interpret(flow, state, context, { type: 'SPEECH', text: said, confidence: 0.9 }, speech);
+  const wanted = meant.digits ?? meant.key;
+  if (context.confirming !== null) {
+    // At "Did you say …?", yes takes the answer asked about and no refuses it.
+    const taken = event.type === 'KEY' && event.key === context.confirming.key ? '1' : event.type === 'REFUSE' ? '2' : undefined;
+    if (taken !== undefined) return taken === wanted ? 'understood' : 'wrong';
+  }
+  if (event.type === 'KEY') return event.key === wanted ? 'understood' : 'wrong';
+  if (event.type === 'CONFIRM') return event.key === wanted ? 'confirmed' : 'askedAgain';
+  return 'askedAgain';
+}
+
+function add(figures: Figures, outcome: Outcome, irrelevant: boolean): void {
+  figures.answers++;
+  figures[outcome]++;
+  if (irrelevant) {
+    figures.irrelevant++;
+    if (outcome === 'askedAgain') figures.irrelevantAskedAgain++;
+  }
+}
+
+/** One answer that was not understood, for the report: never a caller's words, only the evaluation set's. */
+export interface Miss {
+  point: string;
+  said: string;
+  meant: string;
+  outcome: Outcome;
+}
+
+/** The figures of `part` of the set, per decision point, with the answers that were not understood. */
+export function evaluate(
+  flow: FlowFile,
+  set: EvaluationSet,
+  which: Part,
+  speech: SpeechSettings,
+): { points: Map<string, Figures>; total: Figures; misses: Miss[] } {
+  const points = new Map<string, Figures>();
+  const total = empty();
+  const misses: Miss[] = [];
+  for (const [id, value] of Object.entries(set)) {
+    if (id === 'options') continue;
+    const places = id === 'everywhere' ? EVERYWHERE_AT : [id];
+    const figures = empty();
+    for (const at of places) {
+      const place = placeOf(flow, at);
+      if (place === undefined) throw new Error(`'${at}' is not a decision point of flow '${flow.id}'`);
+      for (const [meaning, items] of Object.entries((value as z.infer<typeof point>)[which])) {
+        for (const item of items) {
+          const [said, digits] = typeof item === 'string' ? [item, undefined] : item;
+          const key = meaning === 'number' ? undefined : keyOf(flow, set, at, place.state, place.context, meaning);
+          const outcome = outcomeOf(flow, place.state, place.context, said, { key, digits }, speech);
+          const irrelevant = meaning === 'none';
+          add(figures, outcome, irrelevant);
+          add(total, outcome, irrelevant);
+          if (outcome !== 'understood' && !(irrelevant && outcome === 'askedAgain') && outcome !== 'confirmed')
+            misses.push({ point: at, said, meant: meaning, outcome });
+        }
+      }
+    }
+    points.set(id, figures);
+  }
+  return { points, total, misses };
+}
+
+/** The share of relevant answers understood, a confirmation answered yes counting as understood. */
+export function understoodShare(f: Figures): number {
+  const relevant = f.answers - f.irrelevant;
+  return relevant === 0 ? 1 : (f.understood + f.confirmed) / relevant;
+}
