@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFlowDir } from '../flows/load';
 import { DEFAULT_SPEECH } from '../engine/speech';
-import { evaluate, readEvaluationSet, understoodShare, type Figures, type Part } from '../engine/evaluation';
+import { evaluate, readEvaluationSet, tune, understoodShare, type Figures, type Part } from '../engine/evaluation';
 import { fail, parseOptions } from './args';
 
 const USAGE = `Usage: npm run flows:understanding [-- FOLDER] [--misses] [--check]
@@ -13,13 +13,15 @@ decision point and for the tuning and held-out parts: answers, understood at onc
 …?", answered yes), asked again, wrong branch, and irrelevant answers asked again.
   --misses   also list the tuning part's answers that were not understood (the held-out part's are never listed:
              it must not be used to write examples)
+  --tune     suggest the thresholds (UNDERSTANDING in src/engine/speech.ts) that understand the most of the
+             tuning part with no wrong branch and every irrelevant answer asked again
   --check    exit 1 unless, on the held-out part, at least ${90}% is understood, no answer goes to a wrong branch, and
              every irrelevant answer is asked again`;
 
 /** What CI holds on the held-out part. */
 const TARGET = { understood: 0.9, wrong: 0 } as const;
 
-const { values, positionals } = parseOptions({ misses: { type: 'boolean' }, check: { type: 'boolean' } }, USAGE);
+const { values, positionals } = parseOptions({ misses: { type: 'boolean' }, check: { type: 'boolean' }, tune: { type: 'boolean' } }, USAGE);
 if (values.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
@@ -40,6 +42,11 @@ for (const loaded of flows) {
     continue;
   }
   const set = readEvaluationSet(file);
+  if (values.tune) {
+    const { thresholds, figures } = tune(loaded.flow, set, DEFAULT_SPEECH);
+    process.stdout.write(`${loaded.flow.id}: thresholds from the tuning part: ${JSON.stringify(thresholds)}\n${row('tuning, with them', figures)}\n`);
+    continue;
+  }
   for (const part of ['tuning', 'heldOut'] as Part[]) {
     const { points, total, misses } = evaluate(loaded.flow, set, part, DEFAULT_SPEECH);
     process.stdout.write(`\n${loaded.flow.id}, ${part === 'tuning' ? 'tuning part' : 'held-out part'} (${file})\n\n`);

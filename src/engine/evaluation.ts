@@ -5,7 +5,7 @@ import type { FlowFile } from '../flows/schema';
 import { LINE_POINTS } from '../flows/words';
 import { startingContext, type CallContext } from './call-machine';
 import { SYSTEM } from './compile';
-import { interpret, spokenChoices, type SpeechSettings } from './speech';
+import { interpret, spokenChoices, type SpeechSettings, type Thresholds } from './speech';
 
 /**
  * How well the line understands what callers say: the flow's evaluation set (call-flows/answers/<flow id>.yaml, what
@@ -175,4 +175,33 @@ export function evaluate(
 export function understoodShare(f: Figures): number {
   const relevant = f.answers - f.irrelevant;
   return relevant === 0 ? 1 : (f.understood + f.confirmed) / relevant;
+}
+
+/**
+ * The thresholds that understand the most of the tuning part with no wrong branch and every irrelevant answer asked
+ * again (the strictest of equals), from a grid around the line's own: what `npm run flows:understanding -- --tune`
+ * suggests after the examples change. The held-out part is never used here.
+ */
+export function tune(flow: FlowFile, set: EvaluationSet, speech: SpeechSettings): { thresholds: Thresholds; figures: Figures } {
+  let best: { thresholds: Thresholds; figures: Figures } | undefined;
+  const grid = (from: number, to: number, step: number) => {
+    const out: number[] = [];
+    for (let v = from; v <= to + 1e-9; v += step) out.push(Math.round(v * 100) / 100);
+    return out;
+  };
+  for (const act of grid(0.6, 0.95, 0.05))
+    for (const lead of grid(0.3, 0.9, 0.1))
+      for (const confirm of grid(0.3, Math.min(act, 0.8), 0.1))
+        for (const like of grid(0.2, 0.8, 0.1))
+          for (const likeToConfirm of grid(0.1, like, 0.1)) {
+            const thresholds = { act, lead, confirm, like, likeToConfirm };
+            const { total } = evaluate(flow, set, 'tuning', { ...speech, understanding: thresholds });
+            if (total.wrong > 0 || total.irrelevantAskedAgain < total.irrelevant) continue;
+            const score = total.understood + total.confirmed;
+            const bestScore = best === undefined ? -1 : best.figures.understood + best.figures.confirmed;
+            if (score > bestScore || (score === bestScore && total.understood > best!.figures.understood))
+              best = { thresholds, figures: total };
+          }
+  if (best === undefined) throw new Error('no thresholds keep the tuning part free of wrong branches: write more examples');
+  return best;
 }

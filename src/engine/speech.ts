@@ -116,13 +116,13 @@ export function choiceName(flow: FlowFile, state: string, key: string): string {
  * scores to act on it at once, its lead over the next, and the least share to ask "Did you say …?" rather than ask
  * again; and how much of the answer the decision point must know (the share of its words it was taught).
  */
-export const UNDERSTANDING: Thresholds = { act: 0.8, lead: 0.5, confirm: 0.45, known: 0.5, knownToConfirm: 0.34 };
+export const UNDERSTANDING: Thresholds = { act: 0.6, lead: 0.5, confirm: 0.3, like: 0.4, likeToConfirm: 0.1 };
 export interface Thresholds {
   act: number;
   lead: number;
   confirm: number;
-  known: number;
-  knownToConfirm: number;
+  like: number;
+  likeToConfirm: number;
 }
 
 /** What a spoken answer comes to: a choice to act on, one to confirm first, or nothing. */
@@ -134,9 +134,11 @@ export function verdictOf(understood: Understood, sure: Thresholds = UNDERSTANDI
   if (best === undefined) return { kind: 'none', score: 0 };
   if (understood.exact) return { kind: 'act', key: best.key, score: 1 };
   const lead = best.score - (next?.score ?? 0);
-  if (best.score >= sure.act && lead >= sure.lead && understood.known >= sure.known)
+  // An answer closer to what chooses nothing than to the choice is not taken for it.
+  if (understood.like <= understood.likeNothing) return { kind: 'none', score: best.score };
+  if (best.score >= sure.act && lead >= sure.lead && understood.like >= sure.like)
     return { kind: 'act', key: best.key, score: best.score };
-  if (best.score >= sure.confirm && understood.known >= sure.knownToConfirm)
+  if (best.score >= sure.confirm && understood.like >= sure.likeToConfirm)
     return { kind: 'confirm', key: best.key, score: best.score };
   return { kind: 'none', score: best.score };
 }

@@ -31,6 +31,13 @@ export interface Understood {
   known: number;
   /** The answer is one of a choice's phrases exactly, or names a key ("two", "press 3"). */
   exact: boolean;
+  /**
+   * How close the answer is to the best choice's closest phrase, and to the closest phrase that chooses nothing:
+   * cosine similarity of their stems and stem pairs, weighted by rarity (0 to 1). The classifier always picks some
+   * choice; an answer like none of its phrases is not taken for it.
+   */
+  like: number;
+  likeNothing: number;
 }
 
 const NOTHING = '\u0000none';
@@ -79,24 +86,37 @@ export function saidKey(text: string): string | undefined {
   return KEY_WORDS[match[1]!] ?? match[1];
 }
 
+/** A phrase the decision point was taught, as weighted features of unit length, and the choice it teaches. */
+interface Taught {
+  label: string;
+  vector: Map<string, number>;
+}
+
 /** The classifier of one decision point, trained on its choices' phrases and the phrases that choose nothing. */
 export class Understanding {
-  private readonly network = new NeuralNetwork({ log: false, iterations: Number(process.env.NN_IT ?? 400) });
+  private readonly network = new NeuralNetwork({ log: false });
   private readonly vocabulary = new Set<string>();
   private readonly byPhrase = new Map<string, Set<string>>();
   private readonly keys: Set<string>;
+  private readonly taught: Taught[] = [];
+  /** How rare each feature is among the phrases taught (inverse document frequency): rare words weigh more. */
+  private readonly rarity = new Map<string, number>();
+  private readonly unseenRarity: number;
 
   constructor(teachings: readonly Teaching[], nothing: readonly string[]) {
     this.keys = new Set(teachings.map((t) => t.key));
     const corpus: { input: Record<string, number>; output: Record<string, number> }[] = [];
+    const phrases: { label: string; features: string[] }[] = [];
     const learn = (phrase: string, label: string) => {
       const words = stems(phrase);
       if (words.length === 0) return;
       for (const word of words) this.vocabulary.add(word);
-      corpus.push({ input: features(words), output: { [label]: 1 } });
+      const input = features(words);
+      corpus.push({ input, output: { [label]: 1 } });
+      phrases.push({ label, features: Object.keys(input).filter((f) => !f.startsWith('^')) });
     };
-    for (const { key, phrases } of teachings) {
-      for (const phrase of phrases) {
+    for (const { key, phrases: said } of teachings) {
+      for (const phrase of said) {
         learn(phrase, key);
         const tidied = stems(phrase).join(' ');
         const keys = this.byPhrase.get(tidied) ?? new Set<string>();
@@ -106,26 +126,56 @@ export class Understanding {
     }
     for (const phrase of nothing) learn(phrase, NOTHING);
     this.network.train(corpus);
+    const documents = new Map<string, number>();
+    for (const phrase of phrases) for (const f of phrase.features) documents.set(f, (documents.get(f) ?? 0) + 1);
+    for (const [f, n] of documents) this.rarity.set(f, Math.log(1 + phrases.length / n));
+    this.unseenRarity = Math.log(1 + phrases.length);
+    for (const phrase of phrases) this.taught.push({ label: phrase.label, vector: this.vector(phrase.features) });
+  }
+
+  /** Features weighted by rarity, scaled to unit length; a feature never taught weighs as the rarest. */
+  private vector(features: readonly string[]): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const f of features) out.set(f, this.rarity.get(f) ?? this.unseenRarity);
+    const length = Math.hypot(...out.values());
+    for (const [f, w] of out) out.set(f, w / length);
+    return out;
+  }
+
+  /** The closest phrase taught for each choice (and for "nothing"): cosine similarity, 0 to 1. */
+  private closest(features: readonly string[]): Map<string, number> {
+    const answer = this.vector(features);
+    const best = new Map<string, number>();
+    for (const { label, vector } of this.taught) {
+      let dot = 0;
+      for (const [f, w] of answer) dot += w * (vector.get(f) ?? 0);
+      if (dot > (best.get(label) ?? 0)) best.set(label, dot);
+    }
+    return best;
   }
 
   /** What `answer` means here. */
   read(answer: string): Understood {
     const key = saidKey(answer);
-    if (key !== undefined && this.keys.has(key)) return { readings: [{ key, score: 1 }], known: 1, exact: true };
+    if (key !== undefined && this.keys.has(key)) return { readings: [{ key, score: 1 }], known: 1, exact: true, like: 1, likeNothing: 0 };
     const words = stems(answer);
-    if (words.length === 0) return { readings: [], known: 0, exact: false };
+    if (words.length === 0) return { readings: [], known: 0, exact: false, like: 0, likeNothing: 0 };
     const exact = this.byPhrase.get(words.join(' '));
-    if (exact !== undefined && exact.size === 1) return { readings: [{ key: [...exact][0]!, score: 1 }], known: 1, exact: true };
+    if (exact !== undefined && exact.size === 1)
+      return { readings: [{ key: [...exact][0]!, score: 1 }], known: 1, exact: true, like: 1, likeNothing: 0 };
     const known = words.filter((w) => this.vocabulary.has(w)).length / words.length;
-    const raw = this.network.run(features(words)) ?? {};
+    const input = features(words);
+    const raw = this.network.run(input) ?? {};
+    const closest = this.closest(Object.keys(input).filter((f) => !f.startsWith('^')));
+    const likeNothing = closest.get(NOTHING) ?? 0;
     // As NLP.js itself turns its perceptrons' outputs into scores: squared, then shares of their sum.
     let total = 0;
     for (const value of Object.values(raw)) total += value * value;
-    if (total === 0) return { readings: [], known, exact: false };
+    if (total === 0) return { readings: [], known, exact: false, like: 0, likeNothing };
     const readings = Object.entries(raw)
       .filter(([label, value]) => label !== NOTHING && value > 0)
       .map(([label, value]) => ({ key: label, score: (value * value) / total }))
       .sort((a, b) => b.score - a.score);
-    return { readings, known, exact: false };
+    return { readings, known, exact: false, like: readings[0] === undefined ? 0 : (closest.get(readings[0].key) ?? 0), likeNothing };
   }
 }
