@@ -76,10 +76,10 @@ describe.each<StoreKind>(['memory', 'redis'])('spoken answers on the %s store', 
     await line.close();
   });
 
-  test('every question listens for a key or speech: dtmf speech, the choices as hints, the language, a model for short commands, auto end of speech, barge-in kept', async () => {
+  test('every question listens for a key or speech: dtmf speech, the choices as hints, the language, a model for short commands, whole seconds to end speech, barge-in kept', async () => {
     const call = await new Caller(line).start();
     expect(call.xml).toMatch(
-      /<Gather input="dtmf speech" numDigits="1" finishOnKey="" timeout="7" action="[^"]+" method="POST" actionOnEmptyResult="true" hints="[^"]+" language="en-US" speechModel="numbers_and_commands" speechTimeout="auto"><Say /,
+      /<Gather input="dtmf speech" numDigits="1" finishOnKey="" timeout="7" action="[^"]+" method="POST" actionOnEmptyResult="true" hints="[^"]+" language="en-US" speechModel="numbers_and_commands" speechTimeout="2"><Say /,
     );
     expect(call.xml).not.toContain('bargeIn');
     const hints = call.gather!.hints!;
