@@ -14,6 +14,7 @@ import {
 } from '../flows/words';
 import type { CallContext, CallEvent } from './call-machine';
 import { SYSTEM } from './compile';
+import { NUMBER_WORDS, spokenNumber } from './spoken-number';
 
 /** How the line listens for speech, from the configuration; undefined when SPEECH_INPUT=off. */
 export interface SpeechSettings {
@@ -34,6 +35,9 @@ export interface Heard {
   match?: 'matched' | 'confirm' | 'confirmed' | 'refused' | 'unknown';
 }
 
+/** `heard.option` for a spoken phone number: that one was heard, never which. */
+export const NUMBER_HEARD = 'phone number';
+
 /** Whether calls on `flow` listen for speech: the flow says so and the configuration does not turn it off. */
 export function listening(flow: FlowFile, speech: SpeechSettings | undefined): boolean {
   return speech !== undefined && listensFor(flow);
@@ -53,6 +57,8 @@ export function spokenChoices(flow: FlowFile, state: string, context: Pick<CallC
   if (state === SYSTEM.callbackNumber) return [...callbackNumberChoices(words), ...everywhere];
   // "You keyed 6 1 3 …: if that's right, press 1": yes or no, as at a confirmation.
   if (state === SYSTEM.callbackConfirm) return [...confirmationChoices(words), ...everywhere];
+  // "Key in the 10-digit number": a number (see takesNumber), or what works everywhere, as 0, * and 9 do there.
+  if (state === SYSTEM.callbackKeyed) return everywhere;
   // The last words, with the desk's number: star repeats them, 9 goes to the main menu; anything else is goodbye.
   if (state === SYSTEM.deskUnavailable) return everywhere.filter((c) => c.key !== '0');
   const node = flow.nodes[state];
@@ -60,9 +66,20 @@ export function spokenChoices(flow: FlowFile, state: string, context: Pick<CallC
   return [...spokenChoicesOf(node, words), ...everywhere];
 }
 
-/** The words to hint to the recogniser in `state`: every word of every choice, each once. */
+/** Where a caller may say a callback number: where it is keyed, and straight away where they are asked which one. */
+const takesNumber = (state: string, context: Pick<CallContext, 'confirming'>) =>
+  context.confirming === null && (state === SYSTEM.callbackKeyed || state === SYSTEM.callbackNumber);
+
+/**
+ * The words to hint to the recogniser in `state`: every word of every choice, each once, and the words of a phone
+ * number where one is taken. Plain words, no class tokens ($OOV_CLASS_DIGIT_SEQUENCE): those belong to one speech
+ * provider, and with a generic speechModel Twilio picks the provider (warning 13330: "Use only the tokens and
+ * keywords supported by the selected STT provider", https://www.twilio.com/docs/api/errors/13330).
+ */
 export function hintsFor(flow: FlowFile, state: string, context: Pick<CallContext, 'confirming'>): string[] {
-  return [...new Set(spokenChoices(flow, state, context).flatMap((c) => c.words))];
+  const choices = spokenChoices(flow, state, context).flatMap((c) => c.words);
+  if (choices.length === 0) return [];
+  return [...new Set([...choices, ...(takesNumber(state, context) ? NUMBER_WORDS : [])])];
 }
 
 /** The name of the choice `key` stands for in `state`, for "Did you say password?". */
@@ -102,6 +119,15 @@ export function interpret(
   // Speech where the line does not listen for it (Twilio would not send it): an answer that is not a choice.
   if (!listening(flow, speech))
     return { event: { type: 'KEY', key: '?' }, heard: { mode: 'speech', option: null, confidence, match: 'unknown' } };
+  // ── A spoken callback number (spoken-number.ts), taken as the same digits keyed would be: the machine keeps it and
+  // reads it back digit by digit for confirmation, so the recogniser's confidence needs no confirmation of its own.
+  // What was said and the digits stay out of `heard`: its log line says only that a number was heard. ──
+  if (takesNumber(state, context)) {
+    const digits = spokenNumber(event.text);
+    if (digits !== undefined)
+      return { event: { type: 'KEY', key: digits }, heard: { mode: 'speech', option: NUMBER_HEARD, confidence, match: 'matched' } };
+  }
+  // ── end of the spoken callback number ──
   const named = choicesNamed(event.text, spokenChoices(flow, state, context));
   const first = named[0];
   if (first === undefined)
