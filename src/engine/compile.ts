@@ -250,7 +250,12 @@ export function compileFlow(loaded: LoadedFlow): CompiledFlow {
       ...keypad(
         SYSTEM.callbackNumber,
         flow,
-        [go('1', SYSTEM.callbackBooking, ['forgetNumber']), go('2', SYSTEM.callbackKeyed)],
+        [
+          go('1', SYSTEM.callbackBooking, ['forgetNumber']),
+          go('2', SYSTEM.callbackKeyed),
+          // A number said straight away ("call me at 204 555 0123"): read back for confirmation, as a keyed one.
+          { guard: 'phoneNumberKeyed', target: SYSTEM.callbackConfirm, actions: ['keepNumber', 'enterNode'] },
+        ],
         SYSTEM.deskUnavailable,
         SYSTEM.bsdRequest,
       ),

@@ -84,6 +84,7 @@ function choices(
   context: CallContext,
   say: ReturnType<typeof speaker>,
   speaking: SpeakingContext,
+  spoken: boolean,
 ): string[] {
   const p = flow.phrases;
   const callback = flow.system.callback;
@@ -91,7 +92,7 @@ function choices(
   if (state === SYSTEM.dialFailed) return [say(flow.system.dialFailed.choices), ...offers(flow, context, say, speaking)];
   if (state === SYSTEM.deskClosed) return [say(p.endCall), ...offers(flow, context, say, speaking)];
   if (state === SYSTEM.callbackNumber) return [say(callback.number)];
-  if (state === SYSTEM.callbackKeyed) return [say(callback.keyIn)];
+  if (state === SYSTEM.callbackKeyed) return [say(spoken ? (flow.speech?.callbackKeyIn ?? callback.keyIn) : callback.keyIn)];
   if (state === SYSTEM.callbackConfirm) return [say(callback.confirm, { number: spokenPhoneNumber(context.callbackNumber ?? '') })];
   const node = flow.nodes[state];
   switch (node?.type) {
@@ -239,7 +240,7 @@ function composeKeypadPrompt(
     return { kind: 'ask', node: state, say: [...opening, say(flow.system.deskUnavailable)], patient: false };
   }
 
-  const keys = choices(flow, state, context, say, speaking);
+  const keys = choices(flow, state, context, say, speaking, spoken);
   const reprompt = context.notice === 'noInput' || context.notice === 'invalidKey' || context.notice === 'notUnderstood';
   // The keys that work everywhere: after the main menu, and whenever the caller seems not to know what to press.
   const globals = reprompt || state === flow.start ? [say(p.globals)] : [];

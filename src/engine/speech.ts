@@ -9,6 +9,7 @@ import {
 import type { CallContext, CallEvent } from './call-machine';
 import { SYSTEM } from './compile';
 import { Understanding, type Teaching, type Understood } from './understanding';
+import { NUMBER_WORDS, spokenNumber } from './spoken-number';
 
 /** How the line listens for speech, from the configuration; undefined when SPEECH_INPUT=off. */
 export interface SpeechSettings {
@@ -31,6 +32,9 @@ export interface Heard {
   match?: 'matched' | 'confirm' | 'confirmed' | 'refused' | 'unknown';
 }
 
+/** `heard.option` for a spoken phone number: that one was heard, never which. */
+export const NUMBER_HEARD = 'phone number';
+
 /** Whether calls on `flow` listen for speech: the flow says so and the configuration does not turn it off. */
 export function listening(flow: FlowFile, speech: SpeechSettings | undefined): boolean {
   return speech !== undefined && listensFor(flow);
@@ -45,6 +49,8 @@ export function pointOf(state: string, context: Pick<CallContext, 'confirming'>)
   // "You keyed 6 1 3 …: if that's right, press 1": yes or no, as at a confirmation.
   if (state === SYSTEM.callbackConfirm) return LINE_POINTS.callbackConfirm;
   if (state === SYSTEM.deskUnavailable) return LINE_POINTS.deskUnavailable;
+  // "Key in the 10-digit number": a number (see takesNumber), or what works everywhere, as 0, * and 9 do there.
+  if (state === SYSTEM.callbackKeyed) return LINE_POINTS.callbackKeyed;
   return state;
 }
 
@@ -94,13 +100,22 @@ export function spokenChoices(flow: FlowFile, state: string, context: Pick<CallC
   return learn(flow).choices.get(pointOf(state, context)) ?? [];
 }
 
+/** Where a caller may say a callback number: where it is keyed, and straight away where they are asked which one. */
+const takesNumber = (state: string, context: Pick<CallContext, 'confirming'>) =>
+  context.confirming === null && (state === SYSTEM.callbackKeyed || state === SYSTEM.callbackNumber);
+
 /**
- * What to hint to the recogniser in `state`: every word and example of every choice, each once, words first. Twilio
- * takes hints as phrases of at most 100 characters (the flow's schema holds that), and up to 500 of them.
+ * What to hint to the recogniser in `state`: every word and example of every choice, each once, words first, and
+ * the words of a phone number where one is taken. Twilio takes hints as phrases of at most 100 characters (the
+ * flow's schema holds that), and up to 500 of them. Plain words, no class tokens ($OOV_CLASS_DIGIT_SEQUENCE): those
+ * belong to one speech provider, and with a generic speechModel Twilio picks the provider (warning 13330: "Use only
+ * the tokens and keywords supported by the selected STT provider", https://www.twilio.com/docs/api/errors/13330).
  */
 export function hintsFor(flow: FlowFile, state: string, context: Pick<CallContext, 'confirming'>): string[] {
   const choices = spokenChoices(flow, state, context);
-  return [...new Set([...choices.flatMap((c) => c.words), ...choices.flatMap((c) => c.examples)])].slice(0, MAX_HINTS);
+  if (choices.length === 0) return [];
+  const numbers = takesNumber(state, context) ? NUMBER_WORDS : [];
+  return [...new Set([...choices.flatMap((c) => c.words), ...numbers, ...choices.flatMap((c) => c.examples)])].slice(0, MAX_HINTS);
 }
 const MAX_HINTS = 500;
 
@@ -187,6 +202,15 @@ export function interpret(
   // Speech where the line does not listen for it (Twilio would not send it): an answer that is not a choice.
   if (!listening(flow, speech))
     return { event: { type: 'KEY', key: '?' }, heard: { mode: 'speech', option: null, confidence, match: 'unknown' } };
+  // ── A spoken callback number (spoken-number.ts), taken as the same digits keyed would be: the machine keeps it and
+  // reads it back digit by digit for confirmation, so the recogniser's confidence needs no confirmation of its own.
+  // What was said and the digits stay out of `heard`: its log line says only that a number was heard. ──
+  if (takesNumber(state, context)) {
+    const digits = spokenNumber(event.text);
+    if (digits !== undefined)
+      return { event: { type: 'KEY', key: digits }, heard: { mode: 'speech', option: NUMBER_HEARD, confidence, match: 'matched' } };
+  }
+  // ── end of the spoken callback number ──
   const verdict = understand(flow, state, context, event.text, speech!.understanding);
   if (verdict.kind === 'none')
     return { event: { type: 'NOT_UNDERSTOOD' }, heard: { mode: 'speech', option: null, confidence, match: 'unknown' } };

@@ -145,6 +145,8 @@ export const speech = z.strictObject({
   confirm: text,
   /** A reprompt after speech that matched no choice. */
   notUnderstood: text,
+  /** Said instead of `system.callback.keyIn` where the caller may also say the number: "Key in or say …". */
+  callbackKeyIn: text.optional(),
   words: z.strictObject({
     yes: words,
     no: words,

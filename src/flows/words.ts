@@ -133,6 +133,7 @@ export const LINE_POINTS = {
   deskClosed: 'desk-closed',
   callbackNumber: 'callback-number',
   callbackConfirm: 'callback-confirm',
+  callbackKeyed: 'callback-keyed',
   deskUnavailable: 'desk-unavailable',
 } as const;
 
@@ -160,6 +161,8 @@ export function decisionPoints(flow: FlowFile): DecisionPoint[] {
       choices: [...callbackNumberChoices(speech), ...everywhere],
     },
     { id: LINE_POINTS.callbackConfirm, where: 'at "is that number right"', choices: [...confirmationChoices(speech), ...everywhere] },
+    // A number said there is read apart (spoken-number.ts in the engine); otherwise what works everywhere.
+    { id: LINE_POINTS.callbackKeyed, where: 'at "key in the number"', choices: everywhere },
     // The last words, with the desk's number: star repeats them, 9 goes to the main menu; anything else is goodbye.
     { id: LINE_POINTS.deskUnavailable, where: 'after the desk\'s number', choices: everywhere.filter((c) => c.key !== '0') },
   );

@@ -16,6 +16,9 @@ export type Verb =
       input: string[];
       /** The words it hints to the recogniser, when it listens for speech. */
       hints?: string[];
+      /** The recogniser's model and how long a pause ends a spoken answer, as the document sets them. */
+      speechModel?: string;
+      speechTimeout?: string;
       /** The texts it speaks. */
       says: string[];
       /** What it plays while it listens, in order: its <Say> and <Pause> verbs. */
@@ -60,6 +63,23 @@ function childrenOf(node: Node): Node[] {
 
 const KNOWN_CHILDREN: Record<string, string[]> = { Gather: ['Say', 'Pause'], Dial: ['Number'], Say: [], Number: [], Redirect: [] };
 
+/**
+ * What is wrong with how a <Gather> listens for speech, by Twilio's rule: with a `speechModel`, `speechTimeout` is a
+ * whole number of seconds (1 or more); `auto` only without a model. Twilio warns of the mix (13335, 13327, 13328):
+ * https://www.twilio.com/docs/voice/twiml/gather#speechtimeout and https://www.twilio.com/docs/api/errors/13335
+ * Undefined when it keeps the rule, or does not listen for speech.
+ */
+export function speechTimeoutProblem(gather: { input: string[]; speechModel?: string; speechTimeout?: string }): string | undefined {
+  if (!gather.input.includes('speech')) return undefined;
+  const { speechModel: model, speechTimeout: timeout } = gather;
+  if (model === undefined) {
+    if (timeout === undefined || timeout === 'auto' || /^[1-9]\d*$/.test(timeout)) return undefined;
+    return `<Gather speechTimeout="${timeout}">: a whole number of seconds or auto`;
+  }
+  if (timeout !== undefined && /^[1-9]\d*$/.test(timeout)) return undefined;
+  return `<Gather speechModel="${model}" speechTimeout="${timeout ?? ''}">: with a speech model, speechTimeout must be a whole number of seconds (warnings 13335, 13327, 13328)`;
+}
+
 /** Reads a TwiML document into verbs; anything else than a <Response> document is an error. */
 export function readTwiml(xml: string): Verb[] {
   return readTwimlChecked(xml).verbs;
@@ -86,7 +106,15 @@ export function readTwimlChecked(xml: string): Reading {
         return { verb: 'Say', text: textOf(children), ...(a.loop === undefined ? {} : { loop: Number(a.loop) }) };
       case 'Pause':
         return { verb: 'Pause', length: Number(a.length ?? 1) };
-      case 'Gather':
+      case 'Gather': {
+        const input = (a.input ?? 'dtmf').split(/\s+/).filter((i) => i !== '');
+        const listening = {
+          input,
+          ...(a.speechModel === undefined ? {} : { speechModel: a.speechModel }),
+          ...(a.speechTimeout === undefined ? {} : { speechTimeout: a.speechTimeout }),
+        };
+        const problem = speechTimeoutProblem(listening);
+        if (problem !== undefined) problems.push(problem);
         return {
           verb: 'Gather',
           ...(a.action === undefined ? {} : { action: a.action }),
@@ -94,11 +122,12 @@ export function readTwimlChecked(xml: string): Reading {
           ...(a.numDigits === undefined ? {} : { numDigits: Number(a.numDigits) }),
           timeout: Number(a.timeout ?? 5),
           actionOnEmptyResult: a.actionOnEmptyResult === 'true',
-          input: (a.input ?? 'dtmf').split(/\s+/).filter((i) => i !== ''),
           ...(a.hints === undefined ? {} : { hints: a.hints.split(',').map((h) => h.trim()) }),
+          ...listening,
           says: children.filter((c) => nameOf(c) === 'Say').map((c) => textOf(childrenOf(c))),
           plays: children.filter((c) => ['Say', 'Pause'].includes(nameOf(c))).map(verbOf),
         };
+      }
       case 'Redirect':
         return { verb: 'Redirect', url: textOf(children), method: a.method ?? 'POST' };
       case 'Dial': {

@@ -23,12 +23,25 @@ export interface RenderOptions {
 }
 
 /**
- * Twilio's recogniser for short answers. Its <Gather> reference describes `numbers_and_commands` as the model for
- * short queries such as voice commands, and `speechTimeout="auto"` (stop listening at the first pause) as supported
- * with it, not with the `default` model (warning 13335, "speechTimeout auto cannot be used with model default"):
- * https://www.twilio.com/docs/voice/twiml/gather#speechmodel and https://www.twilio.com/docs/api/errors/13335
+ * Twilio's recogniser for short answers: the <Gather> reference offers `numbers_and_commands` for short answers such
+ * as commands and spoken numbers, which is what every question of the line takes (a word, yes or no, a phone number).
+ * https://www.twilio.com/docs/voice/twiml/gather#speechmodel
+ *
+ * With a `speechModel`, `speechTimeout` must be a whole number of seconds: `auto` is only for a <Gather> without a
+ * model ("Use a positive integer for speechTimeout whenever you set speechModel"; "use auto only when you are not
+ * selecting a speech model"). Twilio warns of the mix with 13335, 13327 and 13328:
+ * https://www.twilio.com/docs/voice/twiml/gather#speechtimeout
+ * https://www.twilio.com/docs/api/errors/13335
+ * https://www.twilio.com/docs/api/errors/13327
+ * https://www.twilio.com/docs/api/errors/13328
+ * The model is kept, with whole seconds: SPEECH_TIMEOUT_SECONDS after a short answer, NUMBER_SPEECH_TIMEOUT_SECONDS
+ * after a phone number, which people say in groups with a pause between them.
  */
 export const SPEECH_MODEL = 'numbers_and_commands';
+/** The silence after a spoken answer that ends it, in whole seconds (the model forbids `auto`). */
+export const SPEECH_TIMEOUT_SECONDS = 2;
+/** The same where a phone number is asked for: "two oh four … five five five … oh one two three". */
+export const NUMBER_SPEECH_TIMEOUT_SECONDS = 3;
 
 export interface Urls {
   /** Where the caller's key goes. */
@@ -88,7 +101,7 @@ export class TwimlDocument {
       attributes.hints = xmlSafe(hints.join(', '));
       attributes.language = xmlSafe(this.voice.language) as VoiceResponse.GatherAttributes['language'];
       attributes.speechModel = SPEECH_MODEL;
-      attributes.speechTimeout = 'auto';
+      attributes.speechTimeout = String(digits > 1 ? NUMBER_SPEECH_TIMEOUT_SECONDS : SPEECH_TIMEOUT_SECONDS);
     }
     this.response.gather(attributes).say(this.sayAttributes(), xmlSafe(text));
     return this;

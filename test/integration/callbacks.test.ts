@@ -158,7 +158,7 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
     expect(keyed.twiml).toContain('numDigits="10"');
     const confirm = (await line.post(`/voice/input?t=${keyed.t}`, { CallSid: keyed.sid, From: CALLER, Digits: '6135550199' }).expect(200))
       .text;
-    expect(confirm).toContain('You keyed 6 1 3, 5 5 5, 0 1 9 9.');
+    expect(confirm).toContain('The number is 6 1 3, 5 5 5, 0 1 9 9.');
     await line.post(`/voice/input?t=${nextTurn(confirm)}`, { CallSid: keyed.sid, From: CALLER, Digits: '1' }).expect(200);
     const list = ((await agent.get('/desk/api/callbacks')).body as { callbacks: { number: string; numberFrom: string }[] }).callbacks;
     expect(list).toEqual([expect.objectContaining({ number: '+16135550199', numberFrom: 'keyed' })]);
@@ -176,11 +176,11 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
     await agent.signIn('alice');
     const asked = await call(['0', '3'], callSid(), from);
     expect(asked.twiml).toContain(FLOW.system.callback.callerUnfit);
-    expect(asked.twiml).toContain(FLOW.system.callback.keyIn);
+    expect(asked.twiml).toContain(FLOW.speech!.callbackKeyIn!);
     expect(asked.twiml).not.toContain('on this phone, press 1');
     expect(asked.twiml).toContain('numDigits="10"');
     const confirm = (await line.post(`/voice/input?t=${asked.t}`, { CallSid: asked.sid, From: from, To: LINE, Digits: '6135550199' })).text;
-    expect(confirm).toContain('You keyed 6 1 3, 5 5 5, 0 1 9 9.');
+    expect(confirm).toContain('The number is 6 1 3, 5 5 5, 0 1 9 9.');
     const booked = (await line.post(`/voice/input?t=${nextTurn(confirm)}`, { CallSid: asked.sid, From: from, To: LINE, Digits: '1' })).text;
     expect(booked).toContain('The desk will call you back');
     const list = ((await agent.get('/desk/api/callbacks')).body as { callbacks: { number: string; numberFrom: string }[] }).callbacks;
@@ -193,15 +193,15 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
     for (const digits of ['9005551234', '9765551234', '8095551234', '0000000000', '0123456789', '2045550100', '8006052965']) {
       const twiml = (await line.post(`/voice/input?t=${turn.t}`, { CallSid: turn.sid, From: CALLER, To: LINE, Digits: digits })).text;
       expect({ digits, refused: twiml.includes(FLOW.system.callback.keyedUnfit) }).toEqual({ digits, refused: true });
-      expect(twiml).toContain(FLOW.system.callback.keyIn);
-      expect(twiml).not.toContain('You keyed');
+      expect(twiml).toContain(FLOW.speech!.callbackKeyIn!);
+      expect(twiml).not.toContain('The number is');
       turn = { ...turn, twiml, t: nextTurn(twiml) };
     }
     await agent.signIn('alice');
     expect(((await agent.get('/desk/api/callbacks')).body as { callbacks: unknown[] }).callbacks).toEqual([]);
     // A number the desk may call is read back and booked.
     const confirm = (await line.post(`/voice/input?t=${turn.t}`, { CallSid: turn.sid, From: CALLER, To: LINE, Digits: '6135550199' })).text;
-    expect(confirm).toContain('You keyed 6 1 3, 5 5 5, 0 1 9 9.');
+    expect(confirm).toContain('The number is 6 1 3, 5 5 5, 0 1 9 9.');
   });
 
   test('one open callback per number: a second call from it hears the desk has the request, and nothing new is booked', async () => {

@@ -76,10 +76,10 @@ describe.each<StoreKind>(['memory', 'redis'])('spoken answers on the %s store', 
     await line.close();
   });
 
-  test('every question listens for a key or speech: dtmf speech, the choices as hints, the language, a model for short commands, auto end of speech, barge-in kept', async () => {
+  test('every question listens for a key or speech: dtmf speech, the choices as hints, the language, a model for short commands, whole seconds to end speech, barge-in kept', async () => {
     const call = await new Caller(line).start();
     expect(call.xml).toMatch(
-      /<Gather input="dtmf speech" numDigits="1" finishOnKey="" timeout="7" action="[^"]+" method="POST" actionOnEmptyResult="true" hints="[^"]+" language="en-US" speechModel="numbers_and_commands" speechTimeout="auto"><Say /,
+      /<Gather input="dtmf speech" numDigits="1" finishOnKey="" timeout="7" action="[^"]+" method="POST" actionOnEmptyResult="true" hints="[^"]+" language="en-US" speechModel="numbers_and_commands" speechTimeout="2"><Say /,
     );
     expect(call.xml).not.toContain('bargeIn');
     const hints = call.gather!.hints!;
@@ -376,13 +376,65 @@ describe.each<StoreKind>(['memory', 'redis'])('a callback and a text message ask
       await keyed.say('callback');
       await keyed.say('another number');
       await keyed.press('6135550123');
-      expect(keyed.heard).toContain('You keyed 6 1 3, 5 5 5, 0 1 2 3.');
+      expect(keyed.heard).toContain('The number is 6 1 3, 5 5 5, 0 1 2 3.');
       await keyed.say('no');
-      expect(keyed.heard).toContain('Key in the 10-digit number');
+      expect(keyed.heard).toContain('Key in or say the 10-digit number');
       await keyed.press('6135550124');
       await keyed.say('yes');
       expect(keyed.heard).toContain('The desk will call you back.');
       expect(line.logs.filter((l) => l.includes('callback asked') && l.includes(keyed.sid))).toHaveLength(1);
+    } finally {
+      await line.close();
+    }
+  });
+});
+
+describe.each<StoreKind>(['memory', 'redis'])('a callback number said, on the %s store', (kind) => {
+  test('said where it is keyed, or straight away: read back digit by digit, confirmed, booked; never in the logs', async () => {
+    const line = await startLine(kind, CLOSED_DESK.env, undefined, { now: () => CLOSED_DESK.now });
+    try {
+      const call = await new Caller(line).start();
+      await call.say('representative');
+      await call.say('callback');
+      await call.say('another number');
+      expect(call.heard).toContain('Key in or say the 10-digit number to call, area code first.');
+      expect(call.gather).toMatchObject({
+        input: ['dtmf', 'speech'],
+        numDigits: 10,
+        speechModel: 'numbers_and_commands',
+        speechTimeout: '3',
+      });
+      expect(call.gather!.hints).toEqual(expect.arrayContaining(['oh', 'zero', 'five', 'double', 'agent']));
+      await call.say('two oh four, five five', 0.8);
+      expect(call.heard).toContain("Sorry, I didn't catch that.");
+      await call.say('call me at six one three, five fifty-five, oh one double nine', 0.41);
+      expect(call.heard).toContain('The number is 6 1 3, 5 5 5, 0 1 9 9.');
+      await call.press('1');
+      expect(call.heard).toContain('The desk will call you back.');
+
+      // Straight away, at "this phone, or another number", and yes by voice.
+      const straight = await new Caller(line).start();
+      await straight.say('representative');
+      await straight.say('call me back');
+      await straight.say("it's 416-555-0123");
+      expect(straight.heard).toContain('The number is 4 1 6, 5 5 5, 0 1 2 3.');
+      await straight.say('yes');
+      expect(straight.heard).toContain('The desk will call you back.');
+
+      // A premium number said is refused as a keyed one is.
+      const premium = await new Caller(line).start();
+      await premium.say('representative');
+      await premium.say('callback');
+      await premium.say('nine oh oh, five five five, one two three four');
+      expect(premium.heard).toContain("The desk can't call that number back.");
+      expect(premium.heard).not.toContain('The number is');
+
+      const logs = line.logs.join('\n');
+      expect(line.logs.filter((l) => l.includes('callback asked'))).toHaveLength(2);
+      expect(logs).toContain('"option":"phone number"');
+      // The numbers only as the log masks every number (its last four digits), what was said not at all.
+      for (const secret of ['6135550199', '613555', '4165550123', '416-555', 'fifty-five', 'two oh four', '9005551234', 'nine oh oh'])
+        expect(logs).not.toContain(secret);
     } finally {
       await line.close();
     }

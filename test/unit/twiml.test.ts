@@ -144,7 +144,7 @@ test('a prompt with hints listens for a key or speech, with the hints, the langu
   const prompt = { kind: 'ask' as const, node: 'username', say: ['Did you?'], patient: false, hints: ['yes', 'no', 'not sure'] };
   const xml = renderPrompt(prompt, urls, options);
   expect(xml).toContain(
-    `<Gather input="dtmf speech" numDigits="1" finishOnKey="" timeout="7" action="${urls.input}" method="POST" actionOnEmptyResult="true" hints="yes, no, not sure" language="en-US" speechModel="numbers_and_commands" speechTimeout="auto"><Say language="en-US" voice="Polly.Joanna">Did you?</Say></Gather>`,
+    `<Gather input="dtmf speech" numDigits="1" finishOnKey="" timeout="7" action="${urls.input}" method="POST" actionOnEmptyResult="true" hints="yes, no, not sure" language="en-US" speechModel="numbers_and_commands" speechTimeout="2"><Say language="en-US" voice="Polly.Joanna">Did you?</Say></Gather>`,
   );
   expect(readTwiml(xml)[0]).toMatchObject({ verb: 'Gather', input: ['dtmf', 'speech'], hints: ['yes', 'no', 'not sure'] });
   // Without hints, the keypad Gather as it always was.
