@@ -3,14 +3,15 @@ import { formatProblem, readFlowDir, type FileProblem } from '../flows/load';
 import { summaryLine } from '../timing/report';
 import { timeFlow } from '../timing/time-flow';
 import { fail, parseOptions } from './args';
-import { DEFAULT_SPEECH } from '../engine/speech';
+import { DEFAULT_SPEECH, exampleProblems } from '../engine/speech';
 
 const USAGE = `Usage: npm run flows:check [-- FOLDER]
 
 Checks every flow file in FOLDER (default: FLOWS_DIR, else call-flows): its shape, and what a person editing it
 can get wrong (targets that do not exist, unreachable nodes, nodes with no way to a transfer or an end, keys
 used twice or taken from 0, * and 9, unknown placeholders, where the flow listens for speech a menu option
-without words or a word given to two choices of one question), and the listening-time budgets in its \`budgets\`
+without words or examples, a word given to two choices of one question, an example the line would take for
+another choice), and the listening-time budgets in its \`budgets\`
 (npm run flows:timing shows every path). Lists every problem; exits 1 if there is any.`;
 
 const { values, positionals } = parseOptions({}, USAGE);
@@ -30,6 +31,8 @@ for (const loaded of result.flows) {
   process.stdout.write(
     `ok   ${loaded.file}: flow '${loaded.flow.id}', version ${loaded.version}, ${Object.keys(loaded.flow.nodes).length} nodes\n`,
   );
+  for (const p of exampleProblems(loaded.flow))
+    problems.push({ file: loaded.file, ...(p.node === undefined ? {} : { node: p.node }), field: p.field, message: p.message });
   if (loaded.flow.budgets === undefined) continue;
   const timed = timeFlow(loaded, { bsdNumber: DEFAULT_BSD_NUMBER, speech: DEFAULT_SPEECH, textMessages: true });
   if (timed.problems.length === 0)

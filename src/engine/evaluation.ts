@@ -5,7 +5,8 @@ import type { FlowFile } from '../flows/schema';
 import { LINE_POINTS } from '../flows/words';
 import { startingContext, type CallContext } from './call-machine';
 import { SYSTEM } from './compile';
-import { interpret, spokenChoices, type SpeechSettings, type Thresholds } from './speech';
+import { interpret, learn, spokenChoices, type SpeechSettings, type Thresholds } from './speech';
+import { Understanding, type Understood } from './understanding';
 
 /**
  * How well the line understands what callers say: the flow's evaluation set (call-flows/answers/<flow id>.yaml, what
@@ -183,7 +184,15 @@ export function understoodShare(f: Figures): number {
  * suggests after the examples change. The held-out part is never used here.
  */
 export function tune(flow: FlowFile, set: EvaluationSet, speech: SpeechSettings): { thresholds: Thresholds; figures: Figures } {
-  let best: { thresholds: Thresholds; figures: Figures } | undefined;
+  // The classifiers' readings do not depend on the thresholds: each answer is read once, on a copy of the flow.
+  const copy = structuredClone(flow);
+  learn(copy, (teachings, nothing) => {
+    const understanding = new Understanding(teachings, nothing);
+    const read = new Map<string, Understood>();
+    return { read: (answer) => read.get(answer) ?? read.set(answer, understanding.read(answer)).get(answer)! };
+  });
+  flow = copy;
+  const fit: { thresholds: Thresholds; figures: Figures }[] = [];
   const grid = (from: number, to: number, step: number) => {
     const out: number[] = [];
     for (let v = from; v <= to + 1e-9; v += step) out.push(Math.round(v * 100) / 100);
@@ -196,12 +205,15 @@ export function tune(flow: FlowFile, set: EvaluationSet, speech: SpeechSettings)
           for (const likeToConfirm of grid(0.1, like, 0.1)) {
             const thresholds = { act, lead, confirm, like, likeToConfirm };
             const { total } = evaluate(flow, set, 'tuning', { ...speech, understanding: thresholds });
-            if (total.wrong > 0 || total.irrelevantAskedAgain < total.irrelevant) continue;
-            const score = total.understood + total.confirmed;
-            const bestScore = best === undefined ? -1 : best.figures.understood + best.figures.confirmed;
-            if (score > bestScore || (score === bestScore && total.understood > best!.figures.understood))
-              best = { thresholds, figures: total };
+            if (total.wrong === 0 && total.irrelevantAskedAgain === total.irrelevant) fit.push({ thresholds, figures: total });
           }
+  // Of those that understand within 1% of the most, the strictest: a margin against answers not yet seen.
+  const understood = (f: Figures) => f.understood + f.confirmed;
+  const most = Math.max(...fit.map((f) => understood(f.figures)));
+  const strictness = (t: Thresholds) => t.act + t.lead + t.confirm + t.like + t.likeToConfirm;
+  const best = fit
+    .filter((f) => understood(f.figures) >= most - 0.01 * (fit[0]?.figures.answers ?? 0))
+    .sort((a, b) => strictness(b.thresholds) - strictness(a.thresholds) || b.figures.understood - a.figures.understood)[0];
   if (best === undefined) throw new Error('no thresholds keep the tuning part free of wrong branches: write more examples');
   return best;
 }

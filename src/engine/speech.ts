@@ -54,6 +54,45 @@ export function pointOf(state: string, context: Pick<CallContext, 'confirming'>)
   return state;
 }
 
+/** An example or word of the flow that the line would take for another choice where it is offered. */
+export interface ExampleProblem {
+  node?: string;
+  field: string;
+  message: string;
+}
+
+/**
+ * The flow's examples (and words) that the line, reading them as a caller's answer it had not been taught, would
+ * take for another choice of the same decision point: a contradiction among the examples, which `npm run
+ * flows:check` reports. Each is reported once, at the first point where it happens.
+ */
+export function exampleProblems(flow: FlowFile): ExampleProblem[] {
+  if (!listensFor(flow)) return [];
+  const nothing = flow.speech?.examples.none ?? [];
+  const problems: ExampleProblem[] = [];
+  const reported = new Set<string>();
+  for (const point of decisionPoints(flow)) {
+    const teachings = point.choices.map((c) => ({ key: c.key, phrases: c.examples }));
+    const others = point.choices.map((c) => ({ key: c.key, phrases: c.words }));
+    // Words stay taught; each example is read by a classifier that was not taught it.
+    for (const { key, phrase, read } of Understanding.crossRead(teachings, nothing, others)) {
+      const choice = point.choices.find((c) => c.key === key)!;
+      const seen = `${choice.field}:${phrase}`;
+      const verdict = verdictOf(read);
+      // Asked about first ("did you say …?") is not taken: only an example acted on as another choice is reported.
+      if (reported.has(seen) || verdict.kind !== 'act' || verdict.key === key) continue;
+      reported.add(seen);
+      const other = point.choices.find((c) => c.key === verdict.key)!;
+      problems.push({
+        ...(point.node === undefined ? {} : { node: point.node }),
+        field: choice.field.replace('words', 'examples'),
+        message: `the example '${phrase}' of '${nameOf(choice)}' (key ${key}) would be taken for '${nameOf(other)}' (key ${other.key}) ${point.where}; reword it, or give '${nameOf(choice)}' more examples like it`,
+      });
+    }
+  }
+  return problems;
+}
+
 /** Reads an answer at one decision point: the line's Understanding, or another classifier being compared with it. */
 export interface Reader {
   read(answer: string): Understood;
@@ -131,7 +170,7 @@ export function choiceName(flow: FlowFile, state: string, key: string): string {
  * scores to act on it at once, its lead over the next, and the least share to ask "Did you say …?" rather than ask
  * again; and how much of the answer the decision point must know (the share of its words it was taught).
  */
-export const UNDERSTANDING: Thresholds = { act: 0.6, lead: 0.5, confirm: 0.3, like: 0.4, likeToConfirm: 0.1 };
+export const UNDERSTANDING: Thresholds = { act: 0.9, lead: 0.9, confirm: 0.3, like: 0.7, likeToConfirm: 0.1 };
 export interface Thresholds {
   act: number;
   lead: number;
@@ -149,9 +188,14 @@ export function verdictOf(understood: Understood, sure: Thresholds = UNDERSTANDI
   if (best === undefined) return { kind: 'none', score: 0 };
   if (understood.exact) return { kind: 'act', key: best.key, score: 1 };
   const lead = best.score - (next?.score ?? 0);
+  // "No, I said username.": a first clause that is a choice's own phrase decides, unless the rest says otherwise.
+  if (understood.lead !== undefined)
+    return best.key === understood.lead || best.score < sure.act
+      ? { kind: 'act', key: understood.lead, score: 1 }
+      : { kind: 'none', score: best.score };
   // An answer closer to what chooses nothing than to the choice is not taken for it.
   if (understood.like <= understood.likeNothing) return { kind: 'none', score: best.score };
-  if (best.score >= sure.act && lead >= sure.lead && understood.like >= sure.like)
+  if (best.score >= sure.act && lead >= sure.lead && understood.like >= sure.like && understood.agree !== false)
     return { kind: 'act', key: best.key, score: best.score };
   if (best.score >= sure.confirm && understood.like >= sure.likeToConfirm)
     return { kind: 'confirm', key: best.key, score: best.score };

@@ -3,7 +3,7 @@ import { keyedNumber } from '../common/phone-number';
 /**
  * A callback number as Twilio's recogniser writes what a caller said: "two oh four five five five oh one two
  * three", "204-555-0123", "(204) 555 0123", "call me at 1 204 555 0123", "two oh four, five fifty-five, oh one
- * twenty-three", "double five". The digits of a 10-digit North American number, area code first, or undefined:
+ * twenty-three", "double five", "area code 613 then 555 0199". The digits of a 10-digit North American number, area code first, or undefined:
  * anything else is not understood (the caller is asked again), never a guess. The number is read back digit by
  * digit and confirmed before it is used, as a keyed one is.
  *
@@ -99,6 +99,9 @@ function digitsOf(tokens: readonly string[]): string | undefined {
   return out;
 }
 
+/** Words said between the groups of one number. */
+const JOINERS = new Set(['then', 'and', 'dash', 'hyphen']);
+
 /** A North American number, area code first: neither the area code nor the exchange starts with 0 or 1. */
 const NORTH_AMERICAN = /^[2-9]\d{2}[2-9]\d{6}$/;
 
@@ -116,7 +119,8 @@ export function spokenNumber(said: string): string | undefined {
   if (first < 0) return undefined;
   let last = tokens.length - 1;
   while (!isNumberWord(tokens[last]!)) last--;
-  const run = tokens.slice(first, last + 1);
+  // Words that join the groups of one number ("area code 613 then 555 0199", "204 dash 555") carry nothing.
+  const run = tokens.slice(first, last + 1).filter((t) => !JOINERS.has(t));
   // A word inside the number, or a second number: not understood.
   if (!run.every(isNumberWord)) return undefined;
   let digits = digitsOf(run);

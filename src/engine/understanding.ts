@@ -38,6 +38,13 @@ export interface Understood {
    */
   like: number;
   likeNothing: number;
+  /** The closest phrase taught is one of the best choice's. */
+  agree?: boolean;
+  /**
+   * The choice the answer's first clause is, word for word, where it has more than one ("No, I said username.":
+   * callers lead with their answer and explain after).
+   */
+  lead?: string;
 }
 
 const NOTHING = '\u0000none';
@@ -154,6 +161,34 @@ export class Understanding {
     return best;
   }
 
+  /**
+   * Each phrase taught, read by a classifier trained without it (five classifiers, each leaving out a fifth of the
+   * phrases): how `npm run flows:check` finds an example the line would take for another choice.
+   */
+  static crossRead(
+    teachings: readonly Teaching[],
+    nothing: readonly string[],
+    alwaysTaught: readonly Teaching[] = [],
+  ): { key: string; phrase: string; read: Understood }[] {
+    const all = teachings.flatMap(({ key, phrases }) => phrases.map((phrase) => ({ key, phrase })));
+    const out: { key: string; phrase: string; read: Understood }[] = [];
+    const FOLDS = 5;
+    for (let fold = 0; fold < FOLDS; fold++) {
+      const kept = teachings.map(({ key, phrases }) => ({
+        key,
+        phrases: [
+          ...(alwaysTaught.find((t) => t.key === key)?.phrases ?? []),
+          ...phrases.filter((phrase) => all.findIndex((a) => a.key === key && a.phrase === phrase) % FOLDS !== fold),
+        ],
+      }));
+      const understanding = new Understanding(kept, nothing);
+      all.forEach((item, i) => {
+        if (i % FOLDS === fold) out.push({ ...item, read: understanding.read(item.phrase) });
+      });
+    }
+    return out;
+  }
+
   /** What `answer` means here. */
   read(answer: string): Understood {
     const key = saidKey(answer);
@@ -176,6 +211,17 @@ export class Understanding {
       .filter(([label, value]) => label !== NOTHING && value > 0)
       .map(([label, value]) => ({ key: label, score: (value * value) / total }))
       .sort((a, b) => b.score - a.score);
-    return { readings, known, exact: false, like: readings[0] === undefined ? 0 : (closest.get(readings[0].key) ?? 0), likeNothing };
+    const like = readings[0] === undefined ? 0 : (closest.get(readings[0].key) ?? 0);
+    // The classifier and the closest phrase agree on the choice: neither alone is enough to act on an answer.
+    const nearest = [...closest].sort((a, b) => b[1] - a[1])[0]?.[0];
+    return { readings, known, exact: false, like, likeNothing, agree: nearest === readings[0]?.key, ...this.leadOf(answer) };
+  }
+
+  /** The choice the first clause of a longer answer is exactly: "Yes, pass word." leads with yes. */
+  private leadOf(answer: string): { lead?: string } {
+    const clauses = answer.split(/[,.;:!?]+/).filter((c) => c.trim() !== '');
+    if (clauses.length < 2) return {};
+    const keys = this.byPhrase.get(stems(clauses[0]!).join(' '));
+    return keys !== undefined && keys.size === 1 ? { lead: [...keys][0]! } : {};
   }
 }

@@ -20,6 +20,8 @@ const CASES: [said: string, digits: string | undefined][] = [
   ['six one three five five five oh one nineteen', '6135550119'],
   ['oh, it’s two oh four five five five oh one two three, thanks', '2045550123'],
   ['613 555 0123 please', '6135550123'],
+  ['area code 613 then 555 0199', '6135550199'],
+  ['204 dash 555 dash 0123', '2045550123'],
   // Not understood: too few or too many digits, a word inside the number, two numbers, ambiguous group words.
   ['two oh four five five five oh one two', undefined],
   ['two oh four five five five oh one two three four', undefined],
