@@ -4,7 +4,7 @@ import { learn } from './src/engine/speech';
 import { Understanding, type Understood } from './src/engine/understanding';
 const flow = readFlowDir('call-flows').flows[0]!.flow;
 const set = readEvaluationSet('call-flows/answers/portal-login.yaml');
-learn(flow, (t, n) => { const u = new Understanding(t, n); const m = new Map<string, Understood>(); return { read: (a) => m.get(a) ?? m.set(a, u.read(a)).get(a)! }; });
+learn(flow, (t, n, l) => { const u = new Understanding(t, n, l); const m = new Map<string, Understood>(); return { read: (a) => m.get(a) ?? m.set(a, u.read(a)).get(a)! }; });
 const rows: string[] = [];
 for (const act of [0.7, 0.8, 0.9, 0.95]) for (const lead of [0.5, 0.7, 0.9]) for (const like of [0.3, 0.4, 0.5, 0.6, 0.7]) for (const confirm of [0.3, 0.5]) for (const likeToConfirm of [0.1, 0.2, 0.3]) {
   const understanding = { act, lead, confirm, like, likeToConfirm };

@@ -186,8 +186,8 @@ export function understoodShare(f: Figures): number {
 export function tune(flow: FlowFile, set: EvaluationSet, speech: SpeechSettings): { thresholds: Thresholds; figures: Figures } {
   // The classifiers' readings do not depend on the thresholds: each answer is read once, on a copy of the flow.
   const copy = structuredClone(flow);
-  learn(copy, (teachings, nothing) => {
-    const understanding = new Understanding(teachings, nothing);
+  learn(copy, (teachings, nothing, leaders) => {
+    const understanding = new Understanding(teachings, nothing, leaders);
     const read = new Map<string, Understood>();
     return { read: (answer) => read.get(answer) ?? read.set(answer, understanding.read(answer)).get(answer)! };
   });

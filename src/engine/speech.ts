@@ -75,7 +75,7 @@ export function exampleProblems(flow: FlowFile): ExampleProblem[] {
     const teachings = point.choices.map((c) => ({ key: c.key, phrases: c.examples }));
     const others = point.choices.map((c) => ({ key: c.key, phrases: c.words }));
     // Words stay taught; each example is read by a classifier that was not taught it.
-    for (const { key, phrase, read } of Understanding.crossRead(teachings, nothing, others)) {
+    for (const { key, phrase, read } of Understanding.crossRead(teachings, nothing, others, leadersOf(point.choices))) {
       const choice = point.choices.find((c) => c.key === key)!;
       const seen = `${choice.field}:${phrase}`;
       const verdict = verdictOf(read);
@@ -98,8 +98,12 @@ export interface Reader {
   read(answer: string): Understood;
 }
 /** Trains a reader for one decision point. */
-export type Train = (teachings: readonly Teaching[], nothing: readonly string[]) => Reader;
-const trainUnderstanding: Train = (teachings, nothing) => new Understanding(teachings, nothing);
+export type Train = (teachings: readonly Teaching[], nothing: readonly string[], leaders: ReadonlySet<string>) => Reader;
+const trainUnderstanding: Train = (teachings, nothing, leaders) => new Understanding(teachings, nothing, leaders);
+
+/** The keys of a decision point whose phrases may lead an answer and decide it: yes and no. */
+const leadersOf = (choices: readonly SpokenChoice[]) =>
+  new Set(choices.filter((c) => c.name === 'yes' || c.name === 'no').map((c) => c.key));
 
 /** What the line knows of a flow's spoken answers: each decision point's choices and its trained classifier. */
 interface Listening {
@@ -124,6 +128,7 @@ export function learn(flow: FlowFile, train?: Train): Listening {
       (train ?? trainUnderstanding)(
         point.choices.map((c) => ({ key: c.key, phrases: [...c.words, ...c.examples] })),
         nothing,
+        leadersOf(point.choices),
       ),
     );
   }
@@ -170,7 +175,7 @@ export function choiceName(flow: FlowFile, state: string, key: string): string {
  * scores to act on it at once, its lead over the next, and the least share to ask "Did you say …?" rather than ask
  * again; and how much of the answer the decision point must know (the share of its words it was taught).
  */
-export const UNDERSTANDING: Thresholds = { act: 0.9, lead: 0.9, confirm: 0.3, like: 0.7, likeToConfirm: 0.1 };
+export const UNDERSTANDING: Thresholds = { act: 0.8, lead: 0.7, confirm: 0.3, like: 0.65, likeToConfirm: 0.1 };
 export interface Thresholds {
   act: number;
   lead: number;
@@ -188,11 +193,10 @@ export function verdictOf(understood: Understood, sure: Thresholds = UNDERSTANDI
   if (best === undefined) return { kind: 'none', score: 0 };
   if (understood.exact) return { kind: 'act', key: best.key, score: 1 };
   const lead = best.score - (next?.score ?? 0);
-  // "No, I said username.": a first clause that is a choice's own phrase decides, unless the rest says otherwise.
+  // "No, I said username.": a first clause that is a choice's own phrase decides when the whole answer reads so too;
+  // otherwise it is asked about first.
   if (understood.lead !== undefined)
-    return best.key === understood.lead || best.score < sure.act
-      ? { kind: 'act', key: understood.lead, score: 1 }
-      : { kind: 'none', score: best.score };
+    return { kind: best.key === understood.lead ? 'act' : 'confirm', key: understood.lead, score: best.score };
   // An answer closer to what chooses nothing than to the choice is not taken for it.
   if (understood.like <= understood.likeNothing) return { kind: 'none', score: best.score };
   if (best.score >= sure.act && lead >= sure.lead && understood.like >= sure.like && understood.agree !== false)

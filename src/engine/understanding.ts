@@ -110,7 +110,14 @@ export class Understanding {
   private readonly rarity = new Map<string, number>();
   private readonly unseenRarity: number;
 
-  constructor(teachings: readonly Teaching[], nothing: readonly string[]) {
+  /**
+   * `leaders` are the keys whose phrases may lead a longer answer and decide it (yes and no: "No, I said username").
+   */
+  constructor(
+    teachings: readonly Teaching[],
+    nothing: readonly string[],
+    private readonly leaders: ReadonlySet<string> = new Set(),
+  ) {
     this.keys = new Set(teachings.map((t) => t.key));
     const corpus: { input: Record<string, number>; output: Record<string, number> }[] = [];
     const phrases: { label: string; features: string[] }[] = [];
@@ -169,6 +176,7 @@ export class Understanding {
     teachings: readonly Teaching[],
     nothing: readonly string[],
     alwaysTaught: readonly Teaching[] = [],
+    leaders: ReadonlySet<string> = new Set(),
   ): { key: string; phrase: string; read: Understood }[] {
     const all = teachings.flatMap(({ key, phrases }) => phrases.map((phrase) => ({ key, phrase })));
     const out: { key: string; phrase: string; read: Understood }[] = [];
@@ -181,7 +189,7 @@ export class Understanding {
           ...phrases.filter((phrase) => all.findIndex((a) => a.key === key && a.phrase === phrase) % FOLDS !== fold),
         ],
       }));
-      const understanding = new Understanding(kept, nothing);
+      const understanding = new Understanding(kept, nothing, leaders);
       all.forEach((item, i) => {
         if (i % FOLDS === fold) out.push({ ...item, read: understanding.read(item.phrase) });
       });
@@ -222,6 +230,8 @@ export class Understanding {
     const clauses = answer.split(/[,.;:!?]+/).filter((c) => c.trim() !== '');
     if (clauses.length < 2) return {};
     const keys = this.byPhrase.get(stems(clauses[0]!).join(' '));
-    return keys !== undefined && keys.size === 1 ? { lead: [...keys][0]! } : {};
+    if (keys === undefined || keys.size !== 1) return {};
+    const key = [...keys][0]!;
+    return this.leaders.has(key) ? { lead: key } : {};
   }
 }
