@@ -149,19 +149,29 @@ const takesNumber = (state: string, context: Pick<CallContext, 'confirming'>) =>
   context.confirming === null && (state === SYSTEM.callbackKeyed || state === SYSTEM.callbackNumber);
 
 /**
- * What to hint to the recogniser in `state`: every word and example of every choice, each once, words first, and
- * the words of a phone number where one is taken. Twilio takes hints as phrases of at most 100 characters (the
- * flow's schema holds that), and up to 500 of them. Plain words, no class tokens ($OOV_CLASS_DIGIT_SEQUENCE): those
- * belong to one speech provider, and with a generic speechModel Twilio picks the provider (warning 13330: "Use only
- * the tokens and keywords supported by the selected STT provider", https://www.twilio.com/docs/api/errors/13330).
+ * What to hint to the recogniser in `state`: every word of every choice, the words of a phone number where one is
+ * taken, then the examples of up to four words, a choice's after another's (what a recogniser can use; a long example adds nothing a shorter one
+ * does not), each once, at most MAX_HINTS. Twilio takes "a comma-separated list of up to 500 entries, each entry can
+ * be 100 characters or fewer, and each word in a phrase must be separated by a space" (warning 13330,
+ * https://www.twilio.com/docs/api/errors/13330): a comma inside a phrase is a space here, the schema holds the 100
+ * characters. Plain words, no class tokens ($OOV_CLASS_DIGIT_SEQUENCE): those belong to one speech provider, and
+ * with a generic speechModel Twilio picks the provider ("Use only the tokens and keywords supported by the selected
+ * STT provider", same page).
  */
 export function hintsFor(flow: FlowFile, state: string, context: Pick<CallContext, 'confirming'>): string[] {
   const choices = spokenChoices(flow, state, context);
   if (choices.length === 0) return [];
   const numbers = takesNumber(state, context) ? NUMBER_WORDS : [];
-  return [...new Set([...choices.flatMap((c) => c.words), ...numbers, ...choices.flatMap((c) => c.examples)])].slice(0, MAX_HINTS);
+  // Each choice's short examples in turn, so that every choice has its share within the limit.
+  const shorts = choices.map((c) => c.examples.filter((e) => e.split(' ').length <= 4));
+  const short = Array.from({ length: Math.max(0, ...shorts.map((s) => s.length)) }, (_, i) =>
+    shorts.flatMap((s) => (i < s.length ? [s[i]!] : [])),
+  ).flat();
+  const phrases = [...choices.flatMap((c) => c.words), ...numbers, ...short].map((p) => p.replace(/,/g, ' ').replace(/\s+/g, ' '));
+  return [...new Set(phrases)].slice(0, MAX_HINTS);
 }
-const MAX_HINTS = 500;
+/** Enough for every choice's words and its short examples, a fifth of Twilio's 500, to keep each answer small. */
+const MAX_HINTS = 100;
 
 /** The name of the choice `key` stands for in `state`, for "Did you say password?". */
 export function choiceName(flow: FlowFile, state: string, key: string): string {

@@ -294,11 +294,11 @@ describe('a bad flow file is rejected naming the file, the node and the field', 
 });
 
 describe('the words a caller may say, where the flow listens for speech', () => {
-  test('a word given to two options of one menu, after normalising, names the file, the node and the field', () => {
-    const text = edited((f) => (f.nodes['main-menu'].options[1].words = ['password', 'The Email!']));
+  test('a word given to two options of one menu, case and punctuation aside, names the file, the node and the field', () => {
+    const text = edited((f) => (f.nodes['main-menu'].options[1].words = ['password', 'Email!']));
     expect(problems(text)).toEqual([
       expect.stringMatching(
-        /^call-flows\/bad\.yaml:\d+: node 'main-menu', field 'options\[1\]\.words\[1\]': the word 'The Email!' is also given to options\[0\]\.words \(key 1\); a caller saying it would name two choices: keep it for one$/,
+        /^call-flows\/bad\.yaml:\d+: node 'main-menu', field 'options\[1\]\.words\[1\]': the word 'Email!' is also given to options\[0\]\.words \(key 1\); a caller saying it would name two choices: keep it for one$/,
       ),
     ]);
   });
@@ -344,10 +344,18 @@ describe('the words a caller may say, where the flow listens for speech', () => 
     expect(problems(off)).toEqual([]);
   });
 
-  test('a word that is only filler words could never be heard', () => {
-    const text = edited((f) => f.nodes['main-menu'].options[3].words.push('the, um, please'));
-    expect(problems(text)).toEqual([
-      expect.stringMatching(/node 'main-menu', field 'options\[3\]\.words\[\d+\]': 'the, um, please' is only filler words/),
+  test('an option, or a choice the flow shares, with no examples of how callers say it', () => {
+    const option = edited((f) => delete f.nodes['main-menu'].options[3].examples);
+    expect(problems(option)).toEqual([
+      expect.stringMatching(
+        /^call-flows\/bad\.yaml:\d+: node 'main-menu', field 'options\[3\]\.examples': option 'Black screen or freezing' has no examples; the flow listens for speech, so write a few answers as callers say them/,
+      ),
+    ]);
+    const shared = edited((f) => delete f.speech.examples.mainMenu);
+    expect(problems(shared)).toEqual([
+      expect.stringMatching(
+        /:\d+: field 'speech\.examples\.mainMenu': the choice 'mainMenu' \(key 9\) has no examples at node 'main-menu'; write a few answers as callers say them/,
+      ),
     ]);
   });
 

@@ -166,7 +166,9 @@ test('the prompts only a caller answering by voice hears (a confirmation, a repr
   const listening = (f: Record<string, any>) => {
     f.speech = real.speech;
     f.nodes.menu.options[0].words = ['access'];
+    f.nodes.menu.options[0].examples = ['I cannot get access'];
     f.nodes.menu.options[1].words = ['screen'];
+    f.nodes.menu.options[1].examples = ['the screen is black'];
   };
   const speaking = { ...SPEAKING, speech: DEFAULT_SPEECH };
   const check = (edit: (f: Record<string, any>) => void) => {
