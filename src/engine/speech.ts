@@ -185,7 +185,7 @@ export function choiceName(flow: FlowFile, state: string, key: string): string {
  * scores to act on it at once, its lead over the next, and the least share to ask "Did you say …?" rather than ask
  * again; and how much of the answer the decision point must know (the share of its words it was taught).
  */
-export const UNDERSTANDING: Thresholds = { act: 0.8, lead: 0.7, confirm: 0.3, like: 0.65, likeToConfirm: 0.1 };
+export const UNDERSTANDING: Thresholds = { act: 0.8, lead: 0.7, confirm: 0.3, like: 0.7, likeToConfirm: 0.1 };
 export interface Thresholds {
   act: number;
   lead: number;

@@ -58,15 +58,29 @@ function stems(text: string): string[] {
 }
 
 /**
- * An answer as the classifier reads it: its stems, its pairs of neighbouring stems, and which stem comes first
- * (callers lead with their answer: "no, I said username" is a no, whatever follows).
+ * Stems that carry no answer: hesitations, politeness and openings ("um", "please", "I want to"). They stay among
+ * the classifier's single stems, but are passed over where stems are paired, where the first stem is taken, and where
+ * an answer is compared with the phrases taught, so that "um, I want to reset the password, please" is as close to
+ * "reset password" as it should be. "Mm", "hmm" and "huh" are not among them: "mm-hmm" is a yes, "huh?" a pardon.
+ */
+const FILLERS = new Set(
+  ['um', 'umm', 'uh', 'uhm', 'er', 'erm', 'ah', 'oh', 'well', 'so', 'like', 'the', 'a', 'an', 'please', 'to', 'just']
+    .concat(['okay', 'ok', 'actually', 'basically', 'want', 'need', 'would', 'could', 'can', 'let'])
+    .map((w) => stemmer.tokenizeAndStem(w, true)[0] ?? w),
+);
+
+/** The stems that carry the answer, in order. */
+const content = (words: readonly string[]) => words.filter((w) => !FILLERS.has(w));
+
+/**
+ * An answer as the classifier reads it: its stems, its pairs of neighbouring stems that carry the answer, and which
+ * of those comes first (callers lead with their answer: "no, I said username" is a no, whatever follows).
  */
 function features(words: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = words.length === 0 ? {} : { [`^${words[0]}`]: 1 };
-  for (let i = 0; i < words.length; i++) {
-    out[words[i]!] = 1;
-    if (i > 0) out[`${words[i - 1]} ${words[i]}`] = 1;
-  }
+  const carried = content(words);
+  const out: Record<string, number> = carried.length === 0 ? {} : { [`^${carried[0]}`]: 1 };
+  for (const word of words) out[word] = 1;
+  for (let i = 1; i < carried.length; i++) out[`${carried[i - 1]} ${carried[i]}`] = 1;
   return out;
 }
 
@@ -92,6 +106,9 @@ export function saidKey(text: string): string | undefined {
   if (match === null) return undefined;
   return KEY_WORDS[match[1]!] ?? match[1];
 }
+
+/** The features an answer is compared with the phrases taught by: its stems and pairs that carry the answer. */
+const compared = (input: Record<string, number>) => Object.keys(input).filter((f) => !f.startsWith('^') && !FILLERS.has(f));
 
 /** A phrase the decision point was taught, as weighted features of unit length, and the choice it teaches. */
 interface Taught {
@@ -127,7 +144,7 @@ export class Understanding {
       for (const word of words) this.vocabulary.add(word);
       const input = features(words);
       corpus.push({ input, output: { [label]: 1 } });
-      phrases.push({ label, features: Object.keys(input).filter((f) => !f.startsWith('^')) });
+      phrases.push({ label, features: compared(input) });
     };
     for (const { key, phrases: said } of teachings) {
       for (const phrase of said) {
@@ -152,6 +169,7 @@ export class Understanding {
     const out = new Map<string, number>();
     for (const f of features) out.set(f, this.rarity.get(f) ?? this.unseenRarity);
     const length = Math.hypot(...out.values());
+    if (length === 0) return out;
     for (const [f, w] of out) out.set(f, w / length);
     return out;
   }
@@ -209,7 +227,7 @@ export class Understanding {
     const known = words.filter((w) => this.vocabulary.has(w)).length / words.length;
     const input = features(words);
     const raw = this.network.run(input) ?? {};
-    const closest = this.closest(Object.keys(input).filter((f) => !f.startsWith('^')));
+    const closest = this.closest(compared(input));
     const likeNothing = closest.get(NOTHING) ?? 0;
     // As NLP.js itself turns its perceptrons' outputs into scores: squared, then shares of their sum.
     let total = 0;
