@@ -48,11 +48,11 @@ class FrontEnd {
   /** The answer read at once (a key said, a phrase exactly), or how much of it is known for the classifier to read. */
   first(answer: string): Understood | { known: number } {
     const key = saidKey(answer);
-    if (key !== undefined && this.keys.has(key)) return { readings: [{ key, score: 1 }], known: 1, exact: true };
+    if (key !== undefined && this.keys.has(key)) return { readings: [{ key, score: 1 }], known: 1, exact: true, like: 1, likeNothing: 0 };
     const words = stems(answer);
-    if (words.length === 0) return { readings: [], known: 0, exact: false };
+    if (words.length === 0) return { readings: [], known: 0, exact: false, like: 0, likeNothing: 0 };
     const exact = this.byPhrase.get(words.join(' '));
-    if (exact !== undefined && exact.size === 1) return { readings: [{ key: [...exact][0]!, score: 1 }], known: 1, exact: true };
+    if (exact !== undefined && exact.size === 1) return { readings: [{ key: [...exact][0]!, score: 1 }], known: 1, exact: true, like: 1, likeNothing: 0 };
     return { known: words.filter((w) => this.vocabulary.has(w)).length / words.length };
   }
 }
@@ -78,15 +78,15 @@ export function wordMatcher(wordsOf: (key: string, phrases: readonly string[]) =
     return {
       read(answer: string): Understood {
         const named = choicesNamed(answer, choices);
-        if (named.length === 0) return { readings: [], known: 0, exact: false };
-        return { readings: named.map((c) => ({ key: c.key, score: 1 / named.length })), known: 1, exact: false };
+        if (named.length === 0) return { readings: [], known: 0, exact: false, like: 0, likeNothing: 0 };
+        return { readings: named.map((c) => ({ key: c.key, score: 1 / named.length })), known: 1, exact: false, like: 1, likeNothing: 0 };
       },
     };
   };
 }
 
 /** The line's own: NLP.js's neural network over stems, stem pairs and the first stem (src/engine/understanding.ts). */
-export const nlpjs: Train = (teachings, nothing) => new Understanding(teachings, nothing);
+export const nlpjs: Train = (teachings, nothing, leaders) => new Understanding(teachings, nothing, leaders);
 
 /** The tokens natural's classifiers are given: its Porter stemmer's, stop words kept ("no", "not" carry answers). */
 const porter = (text: string): string[] => PorterStemmer.tokenizeAndStem(text, true);
@@ -104,8 +104,8 @@ function natural(make: () => BayesClassifier | LogisticRegressionClassifier): Tr
         const first = front.first(answer);
         if ('readings' in first) return first;
         const tokens = porter(answer);
-        if (tokens.length === 0) return { readings: [], known: first.known, exact: false };
-        return { readings: shares(classifier.getClassifications(tokens)), known: first.known, exact: false };
+        if (tokens.length === 0) return { readings: [], known: first.known, exact: false, like: first.known, likeNothing: 0 };
+        return { readings: shares(classifier.getClassifications(tokens)), known: first.known, exact: false, like: first.known, likeNothing: 0 };
       },
     };
   };
@@ -157,16 +157,17 @@ export const winkNearest: Train = (teachings, nothing) => {
         .map(([key, score]) => ({ key, score }))
         .sort((a, b) => b.score - a.score);
       if (readings.length === 0 || (best.get(NOTHING) ?? 0) >= readings[0]!.score)
-        return { readings: [], known: first.known, exact: false };
-      return { readings, known: first.known, exact: false };
+        return { readings: [], known: first.known, exact: false, like: first.known, likeNothing: 0 };
+      // Its closeness is its own score: the cosine with the nearest phrase, against the nearest that chooses nothing.
+      return { readings, known: first.known, exact: false, like: readings[0]!.score, likeNothing: best.get(NOTHING) ?? 0 };
     },
   };
 };
 
 /** A reader that reads each answer once, for trying many thresholds on the same readings. */
 export function remembering(train: Train): Train {
-  return (teachings, nothing) => {
-    const reader: Reader = train(teachings, nothing);
+  return (teachings, nothing, leaders) => {
+    const reader: Reader = train(teachings, nothing, leaders);
     const read = new Map<string, Understood>();
     return {
       read(answer: string): Understood {

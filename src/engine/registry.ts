@@ -14,8 +14,8 @@ export class FlowRegistry {
   ) {
     for (const flow of flows) {
       this.byId.set(flow.flow.id, compileFlow(flow));
-      // The classifiers of spoken answers are trained now, not on a caller's first answer.
-      if (listensFor(flow.flow)) learn(flow.flow);
+      // The classifiers of spoken answers are trained in the background from now, not on a caller's first answer.
+      if (listensFor(flow.flow)) learn(flow.flow).warmUp();
     }
     if (!this.byId.has(entryId)) {
       throw new LineError(

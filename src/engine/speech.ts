@@ -1,6 +1,7 @@
 import type { FlowFile } from '../flows/schema';
 import {
   decisionPoints,
+  type DecisionPoint,
   LINE_POINTS,
   listensFor,
   nameOf,
@@ -105,33 +106,66 @@ const trainUnderstanding: Train = (teachings, nothing, leaders) => new Understan
 const leadersOf = (choices: readonly SpokenChoice[]) =>
   new Set(choices.filter((c) => c.name === 'yes' || c.name === 'no').map((c) => c.key));
 
-/** What the line knows of a flow's spoken answers: each decision point's choices and its trained classifier. */
-interface Listening {
-  choices: Map<string, SpokenChoice[]>;
-  understanding: Map<string, Reader>;
+/**
+ * What the line knows of a flow's spoken answers: each decision point's choices, and its classifier, trained the
+ * first time it is needed or by `warmUp`.
+ */
+export class Listening {
+  readonly choices = new Map<string, SpokenChoice[]>();
+  private readonly readers = new Map<string, Reader>();
+  private readonly points = new Map<string, DecisionPoint>();
+
+  constructor(
+    flow: FlowFile,
+    private readonly train: Train = trainUnderstanding,
+  ) {
+    this.nothing = flow.speech?.examples.none ?? [];
+    for (const point of decisionPoints(flow)) {
+      this.points.set(point.id, point);
+      this.choices.set(point.id, point.choices);
+    }
+  }
+  private readonly nothing: readonly string[];
+
+  /** The classifier of a decision point, trained now if it was not yet (about 40 ms); undefined for no such point. */
+  reader(id: string): Reader | undefined {
+    let reader = this.readers.get(id);
+    if (reader !== undefined) return reader;
+    const point = this.points.get(id);
+    if (point === undefined) return undefined;
+    reader = this.train(
+      point.choices.map((c) => ({ key: c.key, phrases: [...c.words, ...c.examples] })),
+      this.nothing,
+      leadersOf(point.choices),
+    );
+    this.readers.set(id, reader);
+    return reader;
+  }
+
+  /** Trains every decision point now. */
+  trainAll(): this {
+    for (const id of this.points.keys()) this.reader(id);
+    return this;
+  }
+
+  /**
+   * Trains the decision points not yet trained, one per turn of the event loop: the line answers while it learns,
+   * and a call that reaches a point first trains it then. Start-up does not wait for it (about 1 s in all).
+   */
+  warmUp(): void {
+    const next = [...this.points.keys()].find((id) => !this.readers.has(id));
+    if (next === undefined) return;
+    this.reader(next);
+    setImmediate(() => this.warmUp()).unref();
+  }
 }
 const learned = new WeakMap<FlowFile, Listening>();
 
-/**
- * Trains a classifier for every decision point of `flow`, from its choices' words and examples; done once per
- * flow, when it is compiled (about 0.1 s for this line's flow), and kept with it.
- */
+/** What the line knows of `flow`'s spoken answers; `train` replaces the classifier (to compare another one). */
 export function learn(flow: FlowFile, train?: Train): Listening {
   let listening = learned.get(flow);
   if (listening !== undefined && train === undefined) return listening;
-  listening = { choices: new Map(), understanding: new Map() };
-  const nothing = flow.speech?.examples.none ?? [];
-  for (const point of decisionPoints(flow)) {
-    listening.choices.set(point.id, point.choices);
-    listening.understanding.set(
-      point.id,
-      (train ?? trainUnderstanding)(
-        point.choices.map((c) => ({ key: c.key, phrases: [...c.words, ...c.examples] })),
-        nothing,
-        leadersOf(point.choices),
-      ),
-    );
-  }
+  listening = new Listening(flow, train);
   learned.set(flow, listening);
   return listening;
 }
@@ -224,7 +258,7 @@ export function understand(
   answer: string,
   sure: Thresholds = UNDERSTANDING,
 ): Verdict {
-  const understanding = learn(flow).understanding.get(pointOf(state, context));
+  const understanding = learn(flow).reader(pointOf(state, context));
   return understanding === undefined ? { kind: 'none', score: 0 } : verdictOf(understanding.read(answer), sure);
 }
 

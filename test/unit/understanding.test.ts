@@ -102,13 +102,13 @@ describe('a key said rather than pressed', () => {
 describe('flows:check: an example the line would take for another choice', () => {
   test('is reported with its choice, the other choice and where', () => {
     const raw = structuredClone(flow) as FlowFile;
-    raw.speech!.examples.yes = [...(raw.speech!.examples.yes ?? []), 'nope never not at all'];
+    raw.speech!.examples.yes = [...(raw.speech!.examples.yes ?? []), 'no I did not'];
     const edited = flowFile.parse(raw);
     const problems = exampleProblems(edited);
     expect(problems).toContainEqual(
       expect.objectContaining({
         field: 'speech.examples.yes',
-        message: expect.stringMatching(/'nope never not at all' of 'yes' \(key 1\) would be taken for 'no' \(key 2\)/),
+        message: expect.stringMatching(/'no I did not' of 'yes' \(key 1\) would be taken for 'no' \(key 2\) at node 'username'/),
       }),
     );
   });
