@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   );
   try {
     const child = fork(join(__dirname, 'sign-in-flood.js'), [base, String(rate)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const next = () => new Promise<{ ready?: true; error?: string; report?: FloodReport }>((resolve) => child.once('message', resolve as never));
+    const next = () =>
+      new Promise<{ ready?: true; error?: string; report?: FloodReport }>((resolve) => child.once('message', resolve as never));
     const started = await next();
     if (started.error !== undefined) throw new Error(started.error);
     // The first seconds start the scrypt threads: not counted.

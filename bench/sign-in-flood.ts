@@ -74,7 +74,14 @@ async function main(base: string, rate: number): Promise<void> {
     process.send!({ error: `the agent's first sign-in answered ${first.status}` });
     return;
   }
-  const report: FloodReport = { sent: 0, statuses: {}, latencyMs: { p50: 0, p99: 0 }, agentKnownBrowser: {}, agentNewBrowser: {}, agentNewAddress: {} };
+  const report: FloodReport = {
+    sent: 0,
+    statuses: {},
+    latencyMs: { p50: 0, p99: 0 },
+    agentKnownBrowser: {},
+    agentNewBrowser: {},
+    agentNewAddress: {},
+  };
   const latencies: number[] = [];
   const pending = new Set<Promise<void>>();
   let closing = false;

@@ -6,6 +6,8 @@ export const KNOWN_ADDRESS_DAYS = 30;
 
 /** How often an instance reads again the addresses that the others have made known. */
 const RELOAD_MS = 10_000;
+/** Digests of addresses kept at most; past it, all are forgotten and made again as asked. */
+const MAX_DIGESTS = 10_000;
 
 export interface KnownAddressesOptions {
   /** The line's Redis (shared by every instance); without it, this process's memory. */
@@ -35,6 +37,8 @@ export class KnownAddresses {
   private known = new Map<string, number>();
   private loadedAt = -Infinity;
   private loading: Promise<void> | undefined;
+  /** address -> its digest: a flood asks about the same addresses again and again, and an HMAC costs what a refusal does. */
+  private readonly digests = new Map<string, string>();
 
   constructor(private readonly options: KnownAddressesOptions) {
     this.ttlSeconds = options.ttlSeconds ?? KNOWN_ADDRESS_DAYS * 24 * 60 * 60;
@@ -43,7 +47,13 @@ export class KnownAddresses {
   }
 
   private digest(address: string): string {
-    return keyedDigest(this.options.secret, 'desk-address', address, 32);
+    let digest = this.digests.get(address);
+    if (digest === undefined) {
+      if (this.digests.size >= MAX_DIGESTS) this.digests.clear();
+      digest = keyedDigest(this.options.secret, 'desk-address', address, 32);
+      this.digests.set(address, digest);
+    }
+    return digest;
   }
 
   /** An agent signed in from `address`: known from now until `ttlSeconds` after. */
@@ -52,7 +62,12 @@ export class KnownAddresses {
     const digest = this.digest(address);
     this.known.set(digest, until);
     const redis = this.options.redis;
-    if (redis !== undefined) await redis.multi().hset(this.key, digest, String(until)).pexpire(this.key, this.ttlSeconds * 1000).exec();
+    if (redis !== undefined)
+      await redis
+        .multi()
+        .hset(this.key, digest, String(until))
+        .pexpire(this.key, this.ttlSeconds * 1000)
+        .exec();
   }
 
   /** Whether an agent has signed in from `address` within `ttlSeconds` (on another instance: as last read). */

@@ -108,9 +108,7 @@ export class SignIns {
   async attempt(name: string, password: string, address: string, device?: string): Promise<Attempt> {
     const known = this.users.has(name);
     const key = keyedDigest(this.options.secret, 'sign-in-limit', `${name.toLowerCase()}\0${address}`, 32);
-    const agent =
-      (device !== undefined && sameToken(device, this.deviceFor(name))) ||
-      (await this.knownAddresses.knows(address));
+    const agent = (device !== undefined && sameToken(device, this.deviceFor(name))) || (await this.knownAddresses.knows(address));
     // Every slot taken and its queue full: refused before anything else, not even the limits' round trips.
     if (!this.slots.hasRoom(agent)) return { ok: false, why: 'busy', known };
     const verdict = await this.limits.before(key, address);

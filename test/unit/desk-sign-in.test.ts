@@ -365,7 +365,11 @@ describe('an address an agent has signed in from keeps the kept check for new br
     const { signIns } = setUp({ slots, checkMs: 40, knownAddresses, policy: { ...POLICY, freeFailures: 1000 } });
     let flooding = true;
     // The whole flood from a few addresses, each tried again and again.
-    const outcomes = flood(signIns, () => !flooding, (i) => `100.64.0.${i % 4}`);
+    const outcomes = flood(
+      signIns,
+      () => !flooding,
+      (i) => `100.64.0.${i % 4}`,
+    );
     await new Promise((r) => setTimeout(r, 300));
     for (let a = 0; a < 4; a++) expect(await signIns.busyFor(undefined, `100.64.0.${a}`)).toBe(true);
     flooding = false;
