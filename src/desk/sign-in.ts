@@ -10,8 +10,9 @@ import { SignInLimits } from './sign-in-limits';
 import { newToken, sameToken, TOKEN_SHAPE, tokenId } from './tokens';
 
 /**
- * Password checks at once in this process: one for anyone, one more kept for agents: browsers an agent has signed in
- * from, and network addresses an agent has signed in from (a scrypt check takes a core for about a third of a second; on two cores, the webhooks keep the other).
+ * Password checks at once in this process: one for anyone, one more kept for agents: browsers and network addresses
+ * an agent has signed in from (a scrypt check takes a core for about a third of a second; on two cores, the webhooks
+ * keep the other).
  */
 export const CHECK_SLOTS: SlotLimits = { slots: 2, reserved: 1, maxQueued: 8, maxWaitMs: 2000 };
 
