@@ -6,7 +6,9 @@ import { PASSWORD } from './desk-pages';
  * it does not delay the webhooks whose latency the load generator measures): `rate` attempts a second, each from
  * one of ADDRESSES addresses (X-Forwarded-For: the line runs with DESK_TRUST_PROXY=loopback), with names that are
  * not accounts and names that are. Meanwhile an agent signs in every half second, from a browser she signed in from
- * before the flood (her device cookie) and from a new one, and the answers are counted.
+ * before the flood (her device cookie), from a new browser on that same network address (an office's: the address
+ * is known from her first sign-in), and from a new browser on an address never seen before (a new one each time),
+ * and the answers are counted.
  * Messages to the parent: { ready: true } once flooding, and on 'close' the counts.
  */
 
@@ -21,7 +23,10 @@ export interface FloodReport {
   latencyMs: { p50: number; p99: number };
   /** The agent's sign-ins during the flood, by status (303: signed in). */
   agentKnownBrowser: Record<string, number>;
+  /** A browser without her device cookie, on the address she signed in from before the flood. */
   agentNewBrowser: Record<string, number>;
+  /** A browser without her device cookie, on an address no one has signed in from (a new one each try). */
+  agentNewAddress: Record<string, number>;
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -69,7 +74,14 @@ async function main(base: string, rate: number): Promise<void> {
     process.send!({ error: `the agent's first sign-in answered ${first.status}` });
     return;
   }
-  const report: FloodReport = { sent: 0, statuses: {}, latencyMs: { p50: 0, p99: 0 }, agentKnownBrowser: {}, agentNewBrowser: {} };
+  const report: FloodReport = {
+    sent: 0,
+    statuses: {},
+    latencyMs: { p50: 0, p99: 0 },
+    agentKnownBrowser: {},
+    agentNewBrowser: {},
+    agentNewAddress: {},
+  };
   const latencies: number[] = [];
   const pending = new Set<Promise<void>>();
   let closing = false;
@@ -92,15 +104,19 @@ async function main(base: string, rate: number): Promise<void> {
       await new Promise((r) => setTimeout(r, 2));
     }
   })();
+  let tries = 0;
   const agentTries = (async () => {
     while (!closing) {
       await new Promise((r) => setTimeout(r, 500));
-      const [known, fresh] = await Promise.all([
+      tries++;
+      const [known, fresh, away] = await Promise.all([
         post(base, 'bench', PASSWORD, { forwarded: '198.51.100.1', cookie: device }),
-        post(base, 'bench', PASSWORD, { forwarded: '198.51.100.2' }),
+        post(base, 'bench', PASSWORD, { forwarded: '198.51.100.1' }),
+        post(base, 'bench', PASSWORD, { forwarded: `203.0.113.${tries % 250}` }),
       ]);
       bump(report.agentKnownBrowser, known.status);
       bump(report.agentNewBrowser, fresh.status);
+      bump(report.agentNewAddress, away.status);
     }
   })();
   process.send!({ ready: true });

@@ -14,6 +14,7 @@ import type { DeskStore } from './desk-store';
 import { LiveHub } from './live-hub';
 import { MemoryDeskStore } from './memory-desk-store';
 import { RedisDeskStore } from './redis-desk-store';
+import { KnownAddresses } from './known-addresses';
 import { SignIns } from './sign-in';
 import { SignInLimits } from './sign-in-limits';
 import type { Callbacks } from '../callbacks/callbacks';
@@ -80,18 +81,20 @@ export function createDesk(options: DeskOptions): DeskParts | undefined {
     liveCallTtlSeconds: config.DESK_SESSION_TTL_SECONDS,
     storeTimeoutMs: config.STORE_TIMEOUT_MS,
   });
-  // Sign-in limits on the line's Redis, shared by every instance (a Cluster too: each limit is one key), or in memory.
-  const limits = new SignInLimits(
+  // Sign-in limits and the addresses agents signed in from on the line's Redis, shared by every instance (a Cluster
+  // too: each is one key), or in memory.
+  const where =
     options.store instanceof RedisStore
       ? { redis: options.store.client, prefix: options.store.prefix }
-      : { prefix: config.REDIS_KEY_PREFIX },
-  );
+      : { prefix: config.REDIS_KEY_PREFIX };
+  const limits = new SignInLimits(where);
   const signIns = new SignIns({
     store,
     users,
     ttlSeconds: config.DESK_SIGN_IN_TTL_SECONDS,
     secret: config.TWILIO_AUTH_TOKEN,
     limits,
+    knownAddresses: new KnownAddresses({ ...where, secret: config.TWILIO_AUTH_TOKEN }),
   });
   const base = `${new URL(config.PUBLIC_BASE_URL).pathname.replace(/\/+$/, '')}/desk`;
   // A change on this instance reaches every instance's pages the way transfers do.
@@ -122,6 +125,7 @@ export function createDesk(options: DeskOptions): DeskParts | undefined {
     publicBaseUrl: config.PUBLIC_BASE_URL,
     timeZone: config.DESK_TIME_ZONE,
     signInTtlSeconds: config.DESK_SIGN_IN_TTL_SECONDS,
+    refused: () => metrics.signInBusy(),
     summaryTtlSeconds: config.SUMMARY_TTL_SECONDS,
     ...(config.DESK_TRUST_PROXY === undefined ? {} : { trustProxy: config.DESK_TRUST_PROXY }),
   });

@@ -18,6 +18,7 @@ export class DeskMetrics {
   private readonly problems: Counter;
   private readonly droppedEvents: Counter;
   private readonly waitingEvents: Gauge;
+  private readonly busySignIns: Counter;
 
   constructor(metrics: Metrics) {
     const registers = [metrics.registry];
@@ -52,6 +53,16 @@ export class DeskMetrics {
       help: 'Desk events kept in this instance until the store takes them (the pages are not live meanwhile).',
       registers,
     });
+    this.busySignIns = new Counter({
+      name: 'portal_line_desk_sign_ins_busy_total',
+      help: 'Desk sign-ins refused at once (503) because every password check they could use was taken: a flood of sign-ins.',
+      registers,
+    });
+  }
+
+  /** A sign-in refused at once: every password-check slot it could use was taken. */
+  signInBusy(): void {
+    this.busySignIns.inc();
   }
 
   /** A desk event kept for the store was dropped: too many were waiting. */

@@ -7,6 +7,7 @@ import type { Desk } from './desk';
 import type { LiveHub } from './live-hub';
 import { deskPage, retentionWords, signInPage, type PageContext } from './pages';
 import type { SignedIn, SignIns } from './sign-in';
+import { RefusalTally } from './refusal-tally';
 import { newToken, sameToken } from './tokens';
 import type { Callbacks } from '../callbacks/callbacks';
 import { parseWith } from '../common/validation';
@@ -31,6 +32,8 @@ export interface DeskRoutesDeps {
   summaryTtlSeconds: number;
   /** DESK_TRUST_PROXY, for the address a sign-in comes from. */
   trustProxy?: number | string;
+  /** Told of each sign-in refused because every password-check slot it could use was taken (a metric). */
+  refused?: () => void;
 }
 
 const SESSION_COOKIE = 'desk_session';
@@ -39,6 +42,18 @@ const FORM_COOKIE = 'desk_form';
 const DEVICE_COOKIE = 'desk_device';
 const DEVICE_DAYS = 180;
 const REFERENCE = /^\d{6}$/;
+const DESK_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/** The early refusal's headers, those of every desk answer with its own (it comes before the desk's middleware). */
+const BUSY_HEADERS = {
+  'Retry-After': '2',
+  'Content-Type': 'text/html; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy': DESK_CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
 
 /** Cookie header -> name/value pairs; the first of a repeated name wins. */
 function cookies(req: Request): Record<string, string> {
@@ -80,11 +95,34 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure, path: base };
 
+  // Every password-check slot this browser could use is taken, and so is the room to wait: refused before the form
+  // is read, its token checked or a page made (a flood's cost on the line). An agent's browser, with its device
+  // cookie, or an address an agent has signed in from, may still use the slot kept for agents. Refusals are counted
+  // and logged as one line per interval, not one each: a flood's log lines cost the line as much as its answers.
+  const busy: RequestHandler = (req, res, next) => {
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    signIns.busyFor(cookies(req)[DEVICE_COOKIE], address).then(
+      (refuse) => {
+        if (!refuse) {
+          next();
+          return;
+        }
+        refusals.add(address);
+        res.writeHead(503, busyHeaders).end(busyPage);
+      },
+      (error: unknown) => next(error),
+    );
+  };
+  const busyPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Business Support Desk</title></head><body><p>Too many sign-ins at once. Please <a href="${base}/sign-in">try again</a> in a moment.</p></body></html>`;
+  const refusals = new RefusalTally(logger, deps.refused);
+  const busyHeaders = { ...BUSY_HEADERS, 'Content-Length': String(Buffer.byteLength(busyPage)) };
+  // First of all the routes: a refusal goes through no other.
+  app.post('/sign-in', busy);
+
   app.use((_req, res, next) => {
     res.set({
       'Cache-Control': 'no-store',
-      'Content-Security-Policy':
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      'Content-Security-Policy': DESK_CSP,
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
       'X-Frame-Options': 'DENY',
@@ -150,23 +188,7 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
     showSignIn(res, 200, req.query['signed-out'] === '1' ? { notice: 'You are signed out.' } : {});
   });
 
-  // Every password-check slot this browser could use is taken, and so is the room to wait: refused before the form
-  // is read, its token checked or a page made (a flood's cost on the line). An agent's browser, with its device
-  // cookie, may still use the slot kept for agents.
-  const busy: RequestHandler = (req, res, next) => {
-    if (!signIns.busyFor(cookies(req)[DEVICE_COOKIE])) {
-      next();
-      return;
-    }
-    logger.warn(
-      { desk: 'sign-in-busy', address: req.ip ?? req.socket.remoteAddress ?? 'unknown' },
-      'desk sign-in refused: too many at once',
-    );
-    res.set('Retry-After', '2').status(503).type('html').send(busyPage);
-  };
-  const busyPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Business Support Desk</title></head><body><p>Too many sign-ins at once. Please <a href="${base}/sign-in">try again</a> in a moment.</p></body></html>`;
-
-  app.post('/sign-in', sameSite, busy, form, async (req, res) => {
+  app.post('/sign-in', sameSite, form, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const name = typeof body.name === 'string' ? body.name.trim().slice(0, 64) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
@@ -205,7 +227,7 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
       return;
     }
     if (attempt.why === 'busy') {
-      logger.warn({ desk: 'sign-in-busy', ...who, address }, 'desk sign-in refused: too many at once');
+      refusals.add(address);
       res.set('Retry-After', '2');
       showSignIn(res, 503, { name, problem: 'Too many sign-ins at once. Please try again in a moment.' });
       return;

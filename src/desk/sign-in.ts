@@ -3,14 +3,16 @@ import { keyedDigest } from '../common/keyed-digest';
 import type { DeskUser } from '../common/desk-config';
 import { CheckSlots, type SlotLimits } from './check-slots';
 import type { DeskSession, DeskStore } from './desk-store';
+import { KnownAddresses } from './known-addresses';
 import { parseHash, verifyPassword } from './password';
 import { sharedScryptPool } from './scrypt-pool';
 import { SignInLimits } from './sign-in-limits';
 import { newToken, sameToken, TOKEN_SHAPE, tokenId } from './tokens';
 
 /**
- * Password checks at once in this process: one for anyone, one more kept for browsers an agent has signed in from
- * (a scrypt check takes a core for about a third of a second; on two cores, the webhooks keep the other).
+ * Password checks at once in this process: one for anyone, one more kept for agents: browsers and network addresses
+ * an agent has signed in from (a scrypt check takes a core for about a third of a second; on two cores, the webhooks
+ * keep the other).
  */
 export const CHECK_SLOTS: SlotLimits = { slots: 2, reserved: 1, maxQueued: 8, maxWaitMs: 2000 };
 
@@ -32,6 +34,8 @@ export interface SignInsOptions {
   /** The line's secret (TWILIO_AUTH_TOKEN), for keyed digests: of a name and address, an account's hash, a device. */
   secret: string;
   limits: SignInLimits;
+  /** Addresses agents have signed in from; by default in this process's memory. */
+  knownAddresses?: KnownAddresses;
   slots?: SlotLimits;
   now?: () => number;
   /** The password check (tests count its calls). */
@@ -45,6 +49,7 @@ export class SignIns {
   private readonly store: DeskStore;
   private readonly limits: SignInLimits;
   private readonly slots: CheckSlots;
+  private readonly knownAddresses: KnownAddresses;
   private readonly now: () => number;
   private readonly verify: (password: string, hash: string) => Promise<boolean>;
 
@@ -53,6 +58,7 @@ export class SignIns {
     this.limits = options.limits;
     this.users = new Map(options.users.map((u) => [u.name, u.hash]));
     this.slots = new CheckSlots(options.slots ?? CHECK_SLOTS);
+    this.knownAddresses = options.knownAddresses ?? new KnownAddresses({ prefix: 'desk', secret: options.secret });
     this.now = options.now ?? Date.now;
     // Password checks on low-priority threads of their own, one per slot: they only take what the calls leave.
     const pool = sharedScryptPool(CHECK_SLOTS.slots);
@@ -85,26 +91,30 @@ export class SignIns {
   }
 
   /**
-   * Whether an attempt from a browser with (or without) a device cookie would be refused as busy whoever it is for:
-   * asked before the form is even read, so that a flood costs the line as little as it can.
+   * Whether an attempt from a browser with (or without) a device cookie, from `address`, would be refused as busy
+   * whoever it is for: asked before the form is even read, so that a flood costs the line as little as it can. The
+   * address is looked up only when the slot open to anyone has no room and the kept one has.
    */
-  busyFor(device: string | undefined): boolean {
-    return !this.slots.hasRoom(device !== undefined);
+  async busyFor(device: string | undefined, address: string): Promise<boolean> {
+    if (this.slots.hasRoom(false)) return false;
+    if (!this.slots.hasRoom(true)) return true;
+    return device === undefined && !(await this.knownAddresses.knows(address));
   }
 
   /**
    * A sign-in attempt. The limits are asked first and refuse cheaply, before any password is checked; then a check
-   * slot (a browser with `device`, the cookie of an earlier sign-in as this name, may use the kept one); then scrypt.
+   * slot (the kept one for a browser with `device`, the cookie of an earlier sign-in as this name, or from an address
+   * an agent has signed in from); then scrypt. A right password makes its address known.
    */
   async attempt(name: string, password: string, address: string, device?: string): Promise<Attempt> {
     const known = this.users.has(name);
     const key = keyedDigest(this.options.secret, 'sign-in-limit', `${name.toLowerCase()}\0${address}`, 32);
-    const knownDevice = device !== undefined && sameToken(device, this.deviceFor(name));
+    const agent = (device !== undefined && sameToken(device, this.deviceFor(name))) || (await this.knownAddresses.knows(address));
     // Every slot taken and its queue full: refused before anything else, not even the limits' round trips.
-    if (!this.slots.hasRoom(knownDevice)) return { ok: false, why: 'busy', known };
+    if (!this.slots.hasRoom(agent)) return { ok: false, why: 'busy', known };
     const verdict = await this.limits.before(key, address);
     if (!verdict.go) return { ok: false, why: 'locked', retryAfterSeconds: verdict.retryAfterSeconds, by: verdict.by, known };
-    const release = await this.slots.acquire(knownDevice);
+    const release = await this.slots.acquire(agent);
     if (release === null) {
       await this.limits.notChecked(verdict.reservation);
       return { ok: false, why: 'busy', known };
@@ -119,7 +129,7 @@ export class SignIns {
       await this.limits.failed(verdict.reservation, address);
       return { ok: false, why: 'wrong', known };
     }
-    await this.limits.succeeded(verdict.reservation);
+    await Promise.all([this.limits.succeeded(verdict.reservation), this.knownAddresses.remember(address)]);
     const token = newToken();
     const now = this.now();
     const session: DeskSession = {

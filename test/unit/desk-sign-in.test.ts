@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { KnownAddresses } from '../../src/desk/known-addresses';
+import { RefusalTally } from '../../src/desk/refusal-tally';
+import type { Logger } from '../../src/common/log';
 import { MemoryDeskStore } from '../../src/desk/memory-desk-store';
 import { hashPassword } from '../../src/desk/password';
 import { SignIns, type SignInsOptions } from '../../src/desk/sign-in';
@@ -28,7 +31,14 @@ interface SetUp {
 
 /** Sign-ins for alice, whose password checks are counted (and, with `checkMs`, take that long). */
 function setUp(
-  options: { policy?: SignInPolicy; slots?: SlotLimits; redis?: Redis; checkMs?: number; users?: SignInsOptions['users'] } = {},
+  options: {
+    policy?: SignInPolicy;
+    slots?: SlotLimits;
+    redis?: Redis;
+    checkMs?: number;
+    users?: SignInsOptions['users'];
+    knownAddresses?: KnownAddresses;
+  } = {},
 ): SetUp {
   const store = new MemoryDeskStore(() => Date.now());
   let checks = 0;
@@ -41,6 +51,7 @@ function setUp(
     secret: SECRET,
     limits,
     slots: options.slots ?? WIDE,
+    ...(options.knownAddresses && { knownAddresses: options.knownAddresses }),
     verify: async (password, h) => {
       checks++;
       if (options.checkMs !== undefined) await new Promise((r) => setTimeout(r, options.checkMs));
@@ -263,14 +274,14 @@ describe('a flood of sign-ins is refused before any password is checked, and age
       slots: { slots: 2, reserved: 1, maxQueued: 0, maxWaitMs: 0 },
       verify: () => new Promise((r) => releases.push(() => r(false))),
     });
-    expect(signIns.busyFor(undefined)).toBe(false);
+    expect(await signIns.busyFor(undefined, '203.0.113.5')).toBe(false);
     const stranger = signIns.attempt('bob', 'guess', '203.0.113.2');
     await new Promise((r) => setTimeout(r, 20));
-    expect(signIns.busyFor(undefined)).toBe(true);
-    expect(signIns.busyFor('a-device-cookie')).toBe(false);
+    expect(await signIns.busyFor(undefined, '203.0.113.5')).toBe(true);
+    expect(await signIns.busyFor('a-device-cookie', '203.0.113.5')).toBe(false);
     for (const release of releases) release();
     await stranger;
-    expect(signIns.busyFor(undefined)).toBe(false);
+    expect(await signIns.busyFor(undefined, '203.0.113.5')).toBe(false);
   });
 
   test('attempts waiting for a slot are bounded: beyond the queue, busy at once', async () => {
@@ -306,6 +317,157 @@ describe('a flood of sign-ins is refused before any password is checked, and age
     // A device cookie for another name does not get the kept slot.
     expect(sameToken(first.device, signIns.deviceFor('bob'))).toBe(false);
   });
+});
+
+describe('an address an agent has signed in from keeps the kept check for new browsers there', () => {
+  const slots: SlotLimits = { slots: 2, reserved: 1, maxQueued: 4, maxWaitMs: 2000 };
+
+  /** Strangers from many addresses, wrong passwords (for alice's name too), until `stop` says so. */
+  function flood(signIns: SignIns, stop: () => boolean, from = (i: number, n: number) => `100.64.${i}.${n % 250}`) {
+    return Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const outcomes: string[] = [];
+        while (!stop()) {
+          const address = from(i, outcomes.length);
+          // Each asks first, as the page does before reading the form.
+          const r = (await signIns.busyFor(undefined, address))
+            ? ({ ok: false, why: 'busy' } as const)
+            : await signIns.attempt(i % 2 === 0 ? 'alice' : `user${i}`, 'guess', address);
+          outcomes.push(r.ok ? 'ok' : r.why);
+          // Refused without a check (busy, or waiting): the next try a moment later, as a client would.
+          if (!r.ok && r.why !== 'wrong') await new Promise((res) => setTimeout(res, 5));
+        }
+        return outcomes;
+      }),
+    ).then((all) => all.flat());
+  }
+
+  test('during a flood of wrong sign-ins from many addresses, an agent gets in from a new browser on an address she signed in from', async () => {
+    const { signIns } = setUp({ slots, checkMs: 40 });
+    expect(await signIns.attempt('alice', PASSWORD, '10.0.0.1')).toMatchObject({ ok: true });
+    let flooding = true;
+    const outcomes = flood(signIns, () => !flooding);
+    await new Promise((r) => setTimeout(r, 100));
+    const tries = [];
+    for (let i = 0; i < 5; i++) {
+      // No device cookie: a browser she has never used.
+      expect(await signIns.busyFor(undefined, '10.0.0.1')).toBe(false);
+      tries.push(await signIns.attempt('alice', PASSWORD, '10.0.0.1'));
+    }
+    flooding = false;
+    const all = await outcomes;
+    expect(tries.every((t) => t.ok)).toBe(true);
+    expect(all.filter((o) => o === 'busy').length).toBeGreaterThan(all.filter((o) => o === 'wrong').length);
+  });
+
+  test('an address does not become known by failed sign-ins, however many, for an account or not', async () => {
+    const knownAddresses = new KnownAddresses({ prefix: 'p', secret: SECRET });
+    const { signIns } = setUp({ slots, checkMs: 40, knownAddresses, policy: { ...POLICY, freeFailures: 1000 } });
+    let flooding = true;
+    // The whole flood from a few addresses, each tried again and again.
+    const outcomes = flood(
+      signIns,
+      () => !flooding,
+      (i) => `100.64.0.${i % 4}`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    for (let a = 0; a < 4; a++) expect(await signIns.busyFor(undefined, `100.64.0.${a}`)).toBe(true);
+    flooding = false;
+    expect((await outcomes).filter((o) => o === 'wrong').length).toBeGreaterThan(0);
+    for (let a = 0; a < 4; a++) expect(await knownAddresses.knows(`100.64.0.${a}`)).toBe(false);
+    // The right password from one of them makes it known.
+    expect(await signIns.attempt('alice', PASSWORD, '100.64.0.3')).toMatchObject({ ok: true });
+    expect(await knownAddresses.knows('100.64.0.3')).toBe(true);
+  });
+
+  test('a known address is forgotten after its time to live, unless an agent signs in from it again', async () => {
+    let now = Date.parse('2026-12-05T09:00:00Z');
+    const knownAddresses = new KnownAddresses({ prefix: 'p', secret: SECRET, ttlSeconds: 3600, now: () => now });
+    expect(await knownAddresses.knows('10.0.0.1')).toBe(false);
+    await knownAddresses.remember('10.0.0.1');
+    expect(await knownAddresses.knows('10.0.0.1')).toBe(true);
+    expect(await knownAddresses.knows('10.0.0.2')).toBe(false);
+    now += 3599_000;
+    expect(await knownAddresses.knows('10.0.0.1')).toBe(true);
+    now += 2_000;
+    expect(await knownAddresses.knows('10.0.0.1')).toBe(false);
+    await knownAddresses.remember('10.0.0.1');
+    now += 1800_000;
+    expect(await knownAddresses.knows('10.0.0.1')).toBe(true);
+
+    // Through the sign-ins: forgotten, the address is a stranger's again while the open slot is taken.
+    const releases: (() => void)[] = [];
+    let at = Date.parse('2026-12-05T09:00:00Z');
+    const addresses = new KnownAddresses({ prefix: 'p', secret: SECRET, ttlSeconds: 60, now: () => at });
+    const signIns = new SignIns({
+      store: new MemoryDeskStore(),
+      users: [{ name: 'alice', hash }],
+      ttlSeconds: 60,
+      secret: SECRET,
+      limits: new SignInLimits({ prefix: `p${randomBytes(4).toString('hex')}` }, POLICY),
+      knownAddresses: addresses,
+      slots: { slots: 2, reserved: 1, maxQueued: 0, maxWaitMs: 0 },
+      verify: (p) => (p === PASSWORD ? Promise.resolve(true) : new Promise((r) => releases.push(() => r(false)))),
+    });
+    expect(await signIns.attempt('alice', PASSWORD, '10.0.0.1')).toMatchObject({ ok: true });
+    const stranger = signIns.attempt('bob', 'guess', '100.64.0.1');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await signIns.busyFor(undefined, '10.0.0.1')).toBe(false);
+    expect(await signIns.attempt('alice', PASSWORD, '10.0.0.1')).toMatchObject({ ok: true });
+    at += 61_000;
+    expect(await signIns.busyFor(undefined, '10.0.0.1')).toBe(true);
+    expect(await signIns.attempt('alice', PASSWORD, '10.0.0.1')).toMatchObject({ why: 'busy' });
+    for (const release of releases) release();
+    await stranger;
+  });
+
+  test('on Redis, an address is known to every instance, as a keyed digest, in a key with a time to live', async () => {
+    const redis = new Redis(testRedisUrl());
+    const prefix = `test-${randomBytes(6).toString('hex')}`;
+    try {
+      const one = new KnownAddresses({ redis, prefix, secret: SECRET, ttlSeconds: 600 });
+      const two = new KnownAddresses({ redis, prefix, secret: SECRET, ttlSeconds: 600 });
+      await one.remember('192.0.2.44');
+      expect(await two.knows('192.0.2.44')).toBe(true);
+      expect(await two.knows('192.0.2.45')).toBe(false);
+      const keys = await redis.keys(`${prefix}:*`);
+      expect(keys).toEqual([`${prefix}:desk:known-addresses`]);
+      const fields = await redis.hgetall(keys[0]!);
+      expect(Object.keys(fields)).toHaveLength(1);
+      expect(Object.keys(fields)[0]).toMatch(/^[0-9a-f]{32}$/);
+      expect(JSON.stringify(fields)).not.toContain('192.0.2');
+      const ttl = await redis.ttl(keys[0]!);
+      expect(ttl).toBeGreaterThan(590);
+      expect(ttl).toBeLessThanOrEqual(600);
+    } finally {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    }
+  });
+});
+
+test('refusals of a flood are counted each, and logged as one line when it starts and one each interval while it lasts', () => {
+  jest.useFakeTimers();
+  try {
+    const lines: Record<string, unknown>[] = [];
+    const logger = { warn: (fields: Record<string, unknown>) => lines.push(fields) } as unknown as Logger;
+    let counted = 0;
+    const tally = new RefusalTally(logger, () => counted++, 1000);
+    tally.add('100.64.0.1');
+    expect(lines).toEqual([{ desk: 'sign-in-busy', refused: 1, addresses: 1, address: '100.64.0.1' }]);
+    for (let i = 0; i < 500; i++) tally.add(`100.64.1.${i % 50}`);
+    expect(lines).toHaveLength(1);
+    jest.advanceTimersByTime(1000);
+    expect(lines[1]).toEqual({ desk: 'sign-in-busy', refused: 500, addresses: 50 });
+    jest.advanceTimersByTime(5000);
+    expect(lines).toHaveLength(2);
+    tally.add('100.64.0.2');
+    expect(lines).toHaveLength(3);
+    expect(counted).toBe(502);
+  } finally {
+    jest.useRealTimers();
+  }
 });
 
 describe('form tokens', () => {
