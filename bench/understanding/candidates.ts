@@ -52,7 +52,8 @@ class FrontEnd {
     const words = stems(answer);
     if (words.length === 0) return { readings: [], known: 0, exact: false, like: 0, likeNothing: 0 };
     const exact = this.byPhrase.get(words.join(' '));
-    if (exact !== undefined && exact.size === 1) return { readings: [{ key: [...exact][0]!, score: 1 }], known: 1, exact: true, like: 1, likeNothing: 0 };
+    if (exact !== undefined && exact.size === 1)
+      return { readings: [{ key: [...exact][0]!, score: 1 }], known: 1, exact: true, like: 1, likeNothing: 0 };
     return { known: words.filter((w) => this.vocabulary.has(w)).length / words.length };
   }
 }
@@ -105,7 +106,13 @@ function natural(make: () => BayesClassifier | LogisticRegressionClassifier): Tr
         if ('readings' in first) return first;
         const tokens = porter(answer);
         if (tokens.length === 0) return { readings: [], known: first.known, exact: false, like: first.known, likeNothing: 0 };
-        return { readings: shares(classifier.getClassifications(tokens)), known: first.known, exact: false, like: first.known, likeNothing: 0 };
+        return {
+          readings: shares(classifier.getClassifications(tokens)),
+          known: first.known,
+          exact: false,
+          like: first.known,
+          likeNothing: 0,
+        };
       },
     };
   };

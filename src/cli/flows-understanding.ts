@@ -44,7 +44,9 @@ for (const loaded of flows) {
   const set = readEvaluationSet(file);
   if (values.tune) {
     const { thresholds, figures } = tune(loaded.flow, set, DEFAULT_SPEECH);
-    process.stdout.write(`${loaded.flow.id}: thresholds from the tuning part: ${JSON.stringify(thresholds)}\n${row('tuning, with them', figures)}\n`);
+    process.stdout.write(
+      `${loaded.flow.id}: thresholds from the tuning part: ${JSON.stringify(thresholds)}\n${row('tuning, with them', figures)}\n`,
+    );
     continue;
   }
   for (const part of ['tuning', 'heldOut'] as Part[]) {
@@ -69,7 +71,10 @@ for (const loaded of flows) {
       if (reasons.length > 0) {
         failed = true;
         process.stdout.write(`\nFAIL ${loaded.flow.id}, held-out part: ${reasons.join('; ')}\n`);
-      } else process.stdout.write(`\nok   ${loaded.flow.id}, held-out part: understood ${pct(share * 100, 100)}, no wrong branch, every irrelevant answer asked again\n`);
+      } else
+        process.stdout.write(
+          `\nok   ${loaded.flow.id}, held-out part: understood ${pct(share * 100, 100)}, no wrong branch, every irrelevant answer asked again\n`,
+        );
     }
   }
 }

@@ -18,9 +18,7 @@ const answers = z.array(z.string().min(1));
 const numbers = z.array(z.tuple([z.string().min(1), z.string().regex(/^\d{10}$/, 'must be the 10 digits meant')]));
 const part = z.record(z.string(), z.union([answers, numbers]));
 const point = z.strictObject({ tuning: part, heldOut: part });
-export const evaluationSet = z
-  .object({ options: z.record(z.string(), z.record(z.string(), z.string())).default({}) })
-  .catchall(point);
+export const evaluationSet = z.object({ options: z.record(z.string(), z.record(z.string(), z.string())).default({}) }).catchall(point);
 export type EvaluationSet = z.infer<typeof evaluationSet>;
 export type Part = 'tuning' | 'heldOut';
 

@@ -1,12 +1,5 @@
 import type { FlowFile } from '../flows/schema';
-import {
-  decisionPoints,
-  type DecisionPoint,
-  LINE_POINTS,
-  listensFor,
-  nameOf,
-  type SpokenChoice,
-} from '../flows/words';
+import { decisionPoints, type DecisionPoint, LINE_POINTS, listensFor, nameOf, type SpokenChoice } from '../flows/words';
 import type { CallContext, CallEvent } from './call-machine';
 import { SYSTEM } from './compile';
 import { Understanding, type Teaching, type Understood } from './understanding';
@@ -245,8 +238,7 @@ export function verdictOf(understood: Understood, sure: Thresholds = UNDERSTANDI
   if (understood.like <= understood.likeNothing) return { kind: 'none', score: best.score };
   if (best.score >= sure.act && lead >= sure.lead && understood.like >= sure.like && understood.agree !== false)
     return { kind: 'act', key: best.key, score: best.score };
-  if (best.score >= sure.confirm && understood.like >= sure.likeToConfirm)
-    return { kind: 'confirm', key: best.key, score: best.score };
+  if (best.score >= sure.confirm && understood.like >= sure.likeToConfirm) return { kind: 'confirm', key: best.key, score: best.score };
   return { kind: 'none', score: best.score };
 }
 

@@ -50,7 +50,6 @@ export interface Understood {
 const NOTHING = '\u0000none';
 const stemmer = new StemmerEn();
 
-
 /** The stems of an answer, in order. */
 function stems(text: string): string[] {
   const tidied = tidy(text).replace(SOUNDS, (sound) => sound.replace(' ', ''));

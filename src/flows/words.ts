@@ -164,7 +164,7 @@ export function decisionPoints(flow: FlowFile): DecisionPoint[] {
     // A number said there is read apart (spoken-number.ts in the engine); otherwise what works everywhere.
     { id: LINE_POINTS.callbackKeyed, where: 'at "key in the number"', choices: everywhere },
     // The last words, with the desk's number: star repeats them, 9 goes to the main menu; anything else is goodbye.
-    { id: LINE_POINTS.deskUnavailable, where: 'after the desk\'s number', choices: everywhere.filter((c) => c.key !== '0') },
+    { id: LINE_POINTS.deskUnavailable, where: "after the desk's number", choices: everywhere.filter((c) => c.key !== '0') },
   );
   return points;
 }

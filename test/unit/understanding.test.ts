@@ -40,8 +40,7 @@ describe('what callers say, as the issue heard them, is understood or confirmed,
   });
 
   test('"I have no idea" at the username question is never a yes', () => {
-    for (const text of ['I have no idea.', 'I have no idea', 'Honestly I have no idea.'])
-      expect(heard('username', text)).not.toMatch(/1$/);
+    for (const text of ['I have no idea.', 'I have no idea', 'Honestly I have no idea.']) expect(heard('username', text)).not.toMatch(/1$/);
   });
 });
 
