@@ -79,13 +79,17 @@ const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length
 
 /**
  * A caller who presses one of the keys the prompt offers (never 9, the main menu), sometimes no key (8%) or a
- * wrong key (5%); the desk answers 80% of transfers, and is otherwise busy, not answering or failing.
+ * wrong key (5%), and where the line listens for speech says an answer instead a quarter of the time (one of the
+ * phrases it hints, in a sentence, so that the line's classifier reads it); the desk answers 80% of transfers, and
+ * is otherwise busy, not answering or failing.
  */
 const randomCaller: CallOptions['next'] = (at): Step => {
   if (at.verb === 'Dial')
     return { kind: 'desk', outcome: Math.random() < 0.8 ? 'answered' : pick(['busy', 'no-answer', 'failed'] as const) };
   const keys = [...at.says.join(' ').matchAll(/press (\d)/g)].map((m) => m[1]!).filter((k) => k !== '9');
   const roll = Math.random();
+  const hints = (at.hints ?? []).filter((h) => !/main menu|menu|start over/.test(h));
+  if (roll >= 0.75 && hints.length > 0) return { kind: 'speech', text: `Um, ${pick(hints)}, please.`, confidence: 0.9 };
   return roll < 0.08 ? { kind: 'silence' } : { kind: 'key', key: roll < 0.13 ? '7' : pick(keys.length > 0 ? keys : ['1']) };
 };
 

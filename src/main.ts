@@ -70,6 +70,8 @@ async function main(): Promise<void> {
     },
     'portal-line ready',
   );
+  // The classifiers of spoken answers are trained from now, in the background: start-up does not wait for them.
+  flows.warmUp();
 
   /**
    * SIGTERM: /readyz turns 503 at once, so the load balancer stops sending calls here; webhooks keep being

@@ -12,11 +12,7 @@ export class FlowRegistry {
     flows: LoadedFlow[],
     readonly entryId: string,
   ) {
-    for (const flow of flows) {
-      this.byId.set(flow.flow.id, compileFlow(flow));
-      // The classifiers of spoken answers are trained in the background from now, not on a caller's first answer.
-      if (listensFor(flow.flow)) learn(flow.flow).warmUp();
-    }
+    for (const flow of flows) this.byId.set(flow.flow.id, compileFlow(flow));
     if (!this.byId.has(entryId)) {
       throw new LineError(
         'FLOW_UNKNOWN',
@@ -40,5 +36,14 @@ export class FlowRegistry {
 
   all(): CompiledFlow[] {
     return [...this.byId.values()];
+  }
+
+  /**
+   * Trains the classifiers of spoken answers of every flow that listens for speech, in the background (about 1 s in
+   * all): called once the line is ready, so that start-up does not wait; a call that reaches a decision point first
+   * trains that one then.
+   */
+  warmUp(): void {
+    for (const { flow } of this.byId.values()) if (listensFor(flow)) learn(flow).warmUp();
   }
 }

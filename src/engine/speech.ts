@@ -197,8 +197,8 @@ export function hintsFor(flow: FlowFile, state: string, context: Pick<CallContex
   const phrases = [...choices.flatMap((c) => c.words), ...numbers, ...short].map((p) => p.replace(/,/g, ' ').replace(/\s+/g, ' '));
   return [...new Set(phrases)].slice(0, MAX_HINTS);
 }
-/** Enough for every choice's words and its short examples, a fifth of Twilio's 500, to keep each answer small. */
-const MAX_HINTS = 100;
+/** Every choice's words and a few of its short examples: a tenth of Twilio's 500, to keep each answer small. */
+const MAX_HINTS = 50;
 
 /** The name of the choice `key` stands for in `state`, for "Did you say password?". */
 export function choiceName(flow: FlowFile, state: string, key: string): string {

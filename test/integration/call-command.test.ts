@@ -48,6 +48,14 @@ describe('npm run call reads .env as npm start does', () => {
     expect(fromEnvironment.stdout).toContain('TRANSFER    dialling +16045550122');
   });
 
+  test('"I have no idea" said at the username question is not sure (or asked about first), never yes', async () => {
+    const dir = folderWithEnv(`FLOWS_DIR=${flows}\n`);
+    const result = await call(['--keys', '1,say:I have no idea,hangup', '--width', '0'], {}, dir);
+    expect(result.stdout).toContain('CALLER      says "I have no idea"');
+    expect(result.stdout).toMatch(/The Business Support Desk can verify your account|Did you say not sure\?/);
+    expect(result.stdout).not.toContain('will log a ticket for you');
+  });
+
   test("a TWILIO_ACCOUNT_SID in .env is sent as the calls' account, so the line it starts does not refuse them", async () => {
     const dir = folderWithEnv(`FLOWS_DIR=${flows}\nTWILIO_ACCOUNT_SID=AC${'1f'.repeat(16)}\n`);
     const result = await call(['--keys', '2,1', '--width', '0'], {}, dir);
