@@ -13,7 +13,7 @@ import { hashPassword } from '../src/desk/password';
 import { percentile, Recorder, simulatedCall, WebhookClient } from './driver';
 import { processUsage } from './process-usage';
 
-const USAGE = `Usage: npm run bench -- [--duration S] [--rounds N] [--concurrency N] [--calls-in-memory N] [--desk-pages N] [--sign-in-flood N] [--short] [--out DIR]
+const USAGE = `Usage: npm run bench -- [--duration S] [--rounds N] [--concurrency N] [--calls-in-memory N] [--desk-pages N] [--sign-in-flood N] [--keys-only] [--short] [--out DIR]
 
 Starts the line (node dist/src/main.js) on a private redis-server and drives whole simulated calls through it:
   closed loop  N concurrent callers, each placing calls back to back: the maximum rate
@@ -29,6 +29,7 @@ Starts the line (node dist/src/main.js) on a private redis-server and drives who
   start-up     time from starting the process to a 200 from /readyz
 --desk-pages N  the line runs with its desk page, and N pages stay connected to it for live transfers through the
                closed and open loops (default 0: no desk page)
+--keys-only        the line with SPEECH_INPUT=off: no hints and no spoken answers, as before the classifier
 --sign-in-flood N  after the open loop, the same open loop again while N wrong sign-ins a second reach /desk from
                400 addresses (X-Forwarded-For, DESK_TRUST_PROXY=loopback; the account hashed at the shipped cost),
                and an agent signs in every half second from a browser she used before, from a new one on the
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     'calls-in-memory': { type: 'string', default: '2000' },
     'desk-pages': { type: 'string', default: '0' },
     'sign-in-flood': { type: 'string', default: '0' },
+    'keys-only': { type: 'boolean', default: false },
     short: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results' },
     help: { type: 'boolean', short: 'h' },
@@ -338,6 +340,8 @@ async function main(): Promise<void> {
         TWILIO_AUTH_TOKEN: TOKEN,
         PUBLIC_BASE_URL: base,
         LOG_LEVEL: 'info',
+        // Keys only: the line as before spoken answers (no hints, no speech turns), for comparison.
+        ...(values['keys-only'] ? { SPEECH_INPUT: 'off' } : {}),
         ...(deskPages > 0 || signInFlood > 0 ? { DESK_USERS: await benchDeskUsers() } : {}),
         // A flood of sign-ins is checked against the shipped cost (scrypt N=2^15, r=8, p=3), from many addresses.
         ...(signInFlood > 0 ? { DESK_USERS: `bench:${await hashPassword(PASSWORD)}`, DESK_TRUST_PROXY: 'loopback' } : {}),

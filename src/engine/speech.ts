@@ -105,6 +105,8 @@ const leadersOf = (choices: readonly SpokenChoice[]) =>
  */
 export class Listening {
   readonly choices = new Map<string, SpokenChoice[]>();
+  /** The hints of each decision point, worked out the first time (hintsFor). */
+  readonly hints = new Map<string, string[]>();
   private readonly readers = new Map<string, Reader>();
   private readonly points = new Map<string, DecisionPoint>();
 
@@ -186,9 +188,17 @@ const takesNumber = (state: string, context: Pick<CallContext, 'confirming'>) =>
  * STT provider", same page).
  */
 export function hintsFor(flow: FlowFile, state: string, context: Pick<CallContext, 'confirming'>): string[] {
-  const choices = spokenChoices(flow, state, context);
+  const listening = learn(flow);
+  const id = `${pointOf(state, context)}${takesNumber(state, context) ? ' number' : ''}`;
+  let hints = listening.hints.get(id);
+  if (hints === undefined) listening.hints.set(id, (hints = hintsOf(spokenChoices(flow, state, context), takesNumber(state, context))));
+  return hints;
+}
+
+/** The hints of a decision point's choices, worked out once per point (see hintsFor). */
+function hintsOf(choices: readonly SpokenChoice[], number: boolean): string[] {
   if (choices.length === 0) return [];
-  const numbers = takesNumber(state, context) ? NUMBER_WORDS : [];
+  const numbers = number ? NUMBER_WORDS : [];
   // Each choice's short examples in turn, so that every choice has its share within the limit.
   const shorts = choices.map((c) => c.examples.filter((e) => e.split(' ').length <= 4));
   const short = Array.from({ length: Math.max(0, ...shorts.map((s) => s.length)) }, (_, i) =>

@@ -167,8 +167,17 @@ export class Understanding {
     for (const phrase of phrases) for (const f of phrase.features) documents.set(f, (documents.get(f) ?? 0) + 1);
     for (const [f, n] of documents) this.rarity.set(f, Math.log(1 + phrases.length / n));
     this.unseenRarity = Math.log(1 + phrases.length);
-    for (const phrase of phrases) this.taught.push({ label: phrase.label, vector: this.vector(phrase.features) });
+    phrases.forEach((phrase, i) => {
+      this.taught.push({ label: phrase.label, vector: this.vector(phrase.features) });
+      for (const [f, w] of this.taught[i]!.vector) {
+        const postings = this.byFeature.get(f) ?? [];
+        postings.push({ phrase: i, weight: w });
+        this.byFeature.set(f, postings);
+      }
+    });
   }
+  /** For each feature, the phrases taught that have it and its weight there: only those are compared with an answer. */
+  private readonly byFeature = new Map<string, { phrase: number; weight: number }[]>();
 
   /** Features weighted by rarity, scaled to unit length; a feature never taught weighs as the rarest. */
   private vector(features: readonly string[]): Map<string, number> {
@@ -182,11 +191,12 @@ export class Understanding {
 
   /** The closest phrase taught for each choice (and for "nothing"): cosine similarity, 0 to 1. */
   private closest(features: readonly string[]): Map<string, number> {
-    const answer = this.vector(features);
+    const dots = new Map<number, number>();
+    for (const [f, w] of this.vector(features))
+      for (const { phrase, weight } of this.byFeature.get(f) ?? []) dots.set(phrase, (dots.get(phrase) ?? 0) + w * weight);
     const best = new Map<string, number>();
-    for (const { label, vector } of this.taught) {
-      let dot = 0;
-      for (const [f, w] of answer) dot += w * (vector.get(f) ?? 0);
+    for (const [phrase, dot] of dots) {
+      const { label } = this.taught[phrase]!;
       if (dot > (best.get(label) ?? 0)) best.set(label, dot);
     }
     return best;
