@@ -23,7 +23,8 @@ import { keyedNumber } from '../common/phone-number';
  * would guess where this must refuse.
  */
 
-const DIGITS: Readonly<Record<string, string>> = {
+/** The digit each digit word stands for ("oh" and "o" are zero in a phone number). */
+export const DIGITS: Readonly<Record<string, string>> = {
   zero: '0',
   oh: '0',
   o: '0',

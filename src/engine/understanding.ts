@@ -1,6 +1,7 @@
 import { NeuralNetwork } from '@nlpjs/neural';
 import { StemmerEn } from '@nlpjs/lang-en-min';
 import { tidy } from '../flows/words';
+import { DIGITS } from './spoken-number';
 
 /**
  * What a spoken answer means at one decision point: which of the choices offered there, and how surely. A small
@@ -89,19 +90,8 @@ function features(words: readonly string[]): Record<string, number> {
   return out;
 }
 
-const KEY_WORDS: Record<string, string> = {
-  one: '1',
-  two: '2',
-  three: '3',
-  four: '4',
-  five: '5',
-  six: '6',
-  seven: '7',
-  eight: '8',
-  nine: '9',
-  zero: '0',
-  star: '*',
-};
+/** The key each word said for one stands for: the digit words of a phone number, and star. */
+const KEY_WORDS: Readonly<Record<string, string>> = { ...DIGITS, star: '*' };
 /** "Two.", "press 3", "option one", "number four": a key said rather than pressed. */
 const SAID_KEY = /^(?:(?:press|option|number|key)\s+)?(one|two|three|four|five|six|seven|eight|nine|zero|star|[0-9*])$/;
 
