@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
-import { hashPassword } from '../src/desk/password';
+import { hashPassword } from '../src/desk/sign-in/password';
 
 /** Desk pages held open during a benchmark run, by a reader process of their own (`desk-reader.ts`). */
 

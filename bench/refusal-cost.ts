@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hashPassword } from '../src/desk/password';
+import { hashPassword } from '../src/desk/sign-in/password';
 import { startLineProcess } from '../test/helpers/processes';
 import { freePort, startRedis } from '../test/helpers/redis-server';
 import { PASSWORD } from './desk-pages';

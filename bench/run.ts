@@ -9,7 +9,7 @@ import { startLineProcess, type LineProcess, type LineProcessOptions } from '../
 import { freePort, startRedis, type RedisProcess } from '../test/helpers/redis-server';
 import { benchDeskUsers, openDeskPages, PASSWORD } from './desk-pages';
 import type { FloodReport } from './sign-in-flood';
-import { hashPassword } from '../src/desk/password';
+import { hashPassword } from '../src/desk/sign-in/password';
 import { percentile, Recorder, simulatedCall, WebhookClient } from './driver';
 import { processUsage } from './process-usage';
 

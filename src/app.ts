@@ -11,14 +11,16 @@ import { voiceRoutes } from './http/voice-routes';
 import { metricsApp } from './http/metrics-routes';
 import { createDesk } from './desk/create-desk';
 import type { Logger } from './common/log';
-import type { SessionStore } from './store/session-store';
+import type { Backend } from './backend/backend';
+import type { Callbacks } from './requests/callbacks/callbacks';
 import { lastResortTwiml, type RenderOptions } from './telephony/twiml';
-import { createRequests, type RequestParts } from './requests/create-requests';
+import { createRequests } from './requests/create-requests';
 import { messageRoutes } from './http/message-routes';
 
 export interface AppDeps {
   config: Config;
-  store: SessionStore;
+  /** Where everything is kept: Redis or memory (src/backend/connect.ts makes it from the configuration). */
+  backend: Backend;
   flows: FlowRegistry;
   logger: Logger;
   /** Turns false when the process is shutting down, so that /readyz sends traffic elsewhere. */
@@ -27,18 +29,25 @@ export interface AppDeps {
   now?: () => Date;
 }
 
-/** What an app built by buildApp holds beyond its routes: main.ts stops it before closing the store. */
-export interface AppLocals {
-  requests: RequestParts;
-  /** The desk page's events, written before the store closes; undefined without a desk page. */
-  desk?: { settle(): Promise<void> };
+/** A line built by buildApp: its app, without listening, and what its owner stops before closing the backend. */
+export interface Line {
+  /** The public app: webhooks, health, the desk page. */
+  app: express.Express;
   /** /metrics, served by main.ts on METRICS_PORT (never on the public port). */
   metrics: express.Express;
+  /** The callback queue (the desk's list). */
+  callbacks: Callbacks;
+  /**
+   * Stops the callbacks' timer and the message worker (unsent messages stay queued) and writes the desk's last
+   * events: after the server stops, before the backend closes. The backend belongs to whoever made it.
+   */
+  close(): Promise<void>;
 }
 
-/** The express app, without listening: main.ts listens, tests drive it directly. */
-export function buildApp(deps: AppDeps): express.Express {
-  const { config, store, flows, logger } = deps;
+/** The line on a backend, without listening: main.ts listens, `npm run call` and the tests drive it directly. */
+export function buildApp(deps: AppDeps): Line {
+  const { config, backend, flows, logger } = deps;
+  const store = backend.calls;
   const entry = flows.entry.flow;
   const render: RenderOptions = {
     baseUrl: config.PUBLIC_BASE_URL,
@@ -52,17 +61,31 @@ export function buildApp(deps: AppDeps): express.Express {
   const rescue = new Rescue(flows.entry, render, () => closedAt(config.deskHours, deps.now?.() ?? new Date()));
   const metrics = new Metrics();
   // Callbacks and text messages the callers ask for.
-  const requests = createRequests({ config, store, flows, metrics, logger, ...(deps.now && { now: deps.now }) });
-  // The desk page, when DESK_USERS names accounts; otherwise nothing of it exists and /desk is a 404.
-  const desk = createDesk({
+  const requests = createRequests({
     config,
-    store,
+    callbacks: backend.callbacks,
+    texts: () => backend.texts(),
     flows,
-    logger,
     metrics,
-    callbacks: requests.callbacks,
-    ...(deps.accepting && { accepting: deps.accepting }),
+    logger,
+    ...(deps.now && { now: deps.now }),
   });
+  // The desk page, when DESK_USERS names accounts; otherwise nothing of it exists and /desk is a 404.
+  const desk =
+    config.DESK_USERS === undefined || config.DESK_USERS.length === 0
+      ? undefined
+      : createDesk({
+          config,
+          calls: store,
+          store: backend.desk(),
+          limiter: backend.limiter,
+          knownAddresses: backend.knownAddresses,
+          flows,
+          logger,
+          metrics,
+          callbacks: requests.callbacks,
+          ...(deps.accepting && { accepting: deps.accepting }),
+        });
   // What callers then asked for (callbacks, texts and how they went) goes on their transfer cards.
   if (desk !== undefined) requests.followUps.listen((followUp) => desk.observer.followUp?.(followUp));
   const turns = new CallTurns({
@@ -84,9 +107,6 @@ export function buildApp(deps: AppDeps): express.Express {
   });
 
   const app = express();
-  (app.locals as AppLocals).requests = requests;
-  (app.locals as AppLocals).metrics = metricsApp(metrics, config.METRICS_TOKEN);
-  if (desk !== undefined) (app.locals as AppLocals).desk = desk;
   app.disable('x-powered-by');
   // Nobody caches TwiML: hashing every answer for an ETag is work for nothing.
   app.set('etag', false);
@@ -170,5 +190,14 @@ export function buildApp(deps: AppDeps): express.Express {
     logger.warn({ route: req.path, status, reason: 'malformed request' }, 'request refused');
     res.status(status).type('text/plain').send('malformed request');
   });
-  return app;
+  return {
+    app,
+    metrics: metricsApp(metrics, config.METRICS_TOKEN),
+    callbacks: requests.callbacks,
+    close: async () => {
+      await requests.close().catch(() => undefined);
+      // The desk's last events are written while the backend is still open.
+      await desk?.settle();
+    },
+  };
 }

@@ -2,17 +2,17 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import { existsSync } from 'node:fs';
-import { buildApp, type AppLocals } from './app';
+import { buildApp } from './app';
 import { loadConfig } from './common/config';
 import { LineError } from './common/errors';
 import { FlowRegistry } from './engine/registry';
 import { withDeadline } from './common/deadline';
 import { createLineServer } from './http/server';
 import { createLogger, type Logger } from './common/log';
-import { createStore } from './store/connect';
-import type { SessionStore } from './store/session-store';
+import { createBackend } from './backend/connect';
+import type { Backend } from './backend/backend';
 
-/** Composition root: configuration, flows, store, app; then listen, and shut down cleanly on SIGTERM/SIGINT. */
+/** Composition root: configuration, flows, backend, app; then listen, and shut down cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   // A .env file in the working directory, if there is one; variables already set in the environment win.
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -36,12 +36,12 @@ async function main(): Promise<void> {
       { publicBaseUrl: config.PUBLIC_BASE_URL },
       "ALLOW_HTTP=1: the public URL is plain http in production; the desk's sign-in cookie is not Secure",
     );
-  const store = createStore(config, logger);
+  const backend = createBackend(config, logger);
   // Nothing listens yet: a SIGTERM during this wait ends the process at once, with nothing to drain.
-  await storeAnswers(store, STORE_WAIT_MS, logger);
+  await backendAnswers(backend, STORE_WAIT_MS, logger);
   let accepting = true;
-  const app = buildApp({ config, store, flows, logger, accepting: () => accepting });
-  const server = createLineServer(app);
+  const line = buildApp({ config, backend, flows, logger, accepting: () => accepting });
+  const server = createLineServer(line.app);
   server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_SECONDS * 1000;
   // A request's headers on a kept connection may arrive just before it closes: allow them past its idle time.
   server.headersTimeout = server.keepAliveTimeout + 1000;
@@ -54,11 +54,11 @@ async function main(): Promise<void> {
     await once(server.listen(config.PORT), 'listening');
   } catch (error) {
     process.stderr.write(`portal-line cannot start: ${cannotListen(error as NodeJS.ErrnoException, config.PORT)}\n`);
-    await store.close();
+    await backend.close();
     logger.flush(() => process.exit(1));
     return;
   }
-  const metricsServer = await listenForMetrics((app.locals as AppLocals).metrics, config.METRICS_PORT, logger);
+  const metricsServer = await listenForMetrics(line.metrics, config.METRICS_PORT, logger);
   const metricsAddress = metricsServer?.address();
   const address = server.address();
   logger.info(
@@ -92,14 +92,11 @@ async function main(): Promise<void> {
       const sweep = setInterval(() => server.closeIdleConnections(), 100);
       server.close(() => {
         clearInterval(sweep);
-        // The message worker stops taking jobs (a job it is sending finishes); what is unsent stays queued.
-        const { requests, desk } = app.locals as AppLocals;
-        void requests
+        // The message worker stops taking jobs (a job it is sending finishes); what is unsent stays queued; the
+        // desk's last events are written while the backend is still open.
+        void line
           .close()
-          .catch(() => undefined)
-          // The desk's last events are written while the store is still open.
-          .then(() => desk?.settle())
-          .then(() => store.close())
+          .then(() => backend.close())
           .finally(() => {
             logger.info('stopped');
             logger.flush(() => process.exit(0));
@@ -144,19 +141,19 @@ async function listenForMetrics(app: Express, port: number, logger: Logger): Pro
   }
 }
 
-/** How long start-up waits for the store to answer before listening anyway. */
+/** How long start-up waits for the backend to answer before listening anyway. */
 const STORE_WAIT_MS = 5_000;
 
 /**
- * Waits until the store answers, for at most `ms`: webhooks that arrive before the Redis connection is up would
- * all be transferred to the desk. After `ms` the line listens anyway; /readyz says 503 until the store answers,
+ * Waits until the backend answers, for at most `ms`: webhooks that arrive before the Redis connection is up would
+ * all be transferred to the desk. After `ms` the line listens anyway; /readyz says 503 until the backend answers,
  * and every caller is still answered (transferred to the desk) meanwhile.
  */
-async function storeAnswers(store: SessionStore, ms: number, logger: Logger): Promise<void> {
+async function backendAnswers(backend: Backend, ms: number, logger: Logger): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
-      await withDeadline(store.ping(), Math.max(1, deadline - Date.now()), 'store ping');
+      await withDeadline(backend.ping(), Math.max(1, deadline - Date.now()), 'store ping');
       return;
     } catch (error) {
       if (Date.now() >= deadline) {

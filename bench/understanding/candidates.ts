@@ -3,8 +3,8 @@ import { BayesClassifier, LogisticRegressionClassifier, PorterStemmer } from 'na
 import winkNLP, { type Bow, type ItsFunction } from 'wink-nlp';
 import model from 'wink-eng-lite-web-model';
 import similarity from 'wink-nlp/utilities/similarity';
-import { Understanding, saidKey, type Reading, type Teaching, type Understood } from '../../src/engine/understanding';
-import type { Reader, Train } from '../../src/engine/speech';
+import { Understanding, saidKey, type Reading, type Teaching, type Understood } from '../../src/engine/understanding/understanding';
+import type { Reader, Train } from '../../src/engine/understanding/speech';
 import { tidy } from '../../src/flows/words';
 import { choicesNamed } from './words';
 

@@ -1,8 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { evaluate, readEvaluationSet, understoodShare, type EvaluationSet, type Figures, type Part } from '../../src/engine/evaluation';
-import { DEFAULT_SPEECH, learn, UNDERSTANDING, type Thresholds, type Train } from '../../src/engine/speech';
+import {
+  evaluate,
+  readEvaluationSet,
+  understoodShare,
+  type EvaluationSet,
+  type Figures,
+  type Part,
+} from '../../src/engine/understanding/evaluation';
+import { DEFAULT_SPEECH, learn, UNDERSTANDING, type Thresholds, type Train } from '../../src/engine/understanding/speech';
 import { readFlowDir } from '../../src/flows/load';
 import { decisionPoints } from '../../src/flows/words';
 import { naturalBayes, naturalLogistic, nlpjs, remembering, winkNearest, wordMatcher } from './candidates';

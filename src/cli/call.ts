@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { buildApp, type AppLocals } from '../app';
+import { buildApp } from '../app';
 import { CLOSED_DESK, TEXTS_ON } from '../simulator/demo-settings';
 import { loadConfig, LOCAL_AUTH_TOKEN, normalBaseUrl } from '../common/config';
 import { FlowRegistry } from '../engine/registry';
@@ -18,7 +18,7 @@ import {
   type Step,
   type Transport,
 } from '../simulator/caller';
-import { MemoryStore } from '../store/memory-store';
+import { createBackend } from '../backend/connect';
 import { startMessagesStandIn, textLine, type StandInMessage } from '../simulator/messages-stand-in';
 import { fail, parseOptions } from './args';
 
@@ -176,20 +176,21 @@ async function main(): Promise<void> {
       ...(texts === undefined ? {} : { ...TEXTS_ON.env, TWILIO_API_URL: texts.url }),
     });
     const flows = FlowRegistry.fromDir(config.FLOWS_DIR, config.ENTRY_FLOW);
-    const store = new MemoryStore();
     // Listen first: the app checks signatures against its public URL, which needs the port.
     const live = createServer();
     await new Promise<void>((resolve) => live.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(live.address() as AddressInfo).port}`;
     const logger = createLogger(values.verbose ? 'info' : 'silent');
-    const app = buildApp({
+    // REDIS_URL is empty: the backend is in memory.
+    const backend = createBackend(config, logger);
+    const line = buildApp({
       config: { ...config, PUBLIC_BASE_URL: baseUrl },
-      store,
+      backend,
       flows,
       logger,
       ...(values.closed ? { now: () => CLOSED_DESK.now } : {}),
     });
-    live.on('request', app);
+    live.on('request', line.app);
     token = config.TWILIO_AUTH_TOKEN;
     accountSid = config.TWILIO_ACCOUNT_SID;
     stop = async () => {
@@ -201,10 +202,8 @@ async function main(): Promise<void> {
       }
       live.closeAllConnections();
       await new Promise((r) => live.close(r));
-      const { requests, desk } = app.locals as AppLocals;
-      await requests.close();
-      await desk?.settle();
-      await store.close();
+      await line.close();
+      await backend.close();
     };
   }
 

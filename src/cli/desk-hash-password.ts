@@ -1,5 +1,5 @@
 import { text } from 'node:stream/consumers';
-import { hashPassword } from '../desk/password';
+import { hashPassword } from '../desk/sign-in/password';
 import { fail, parseOptions } from './args';
 
 const USAGE = `Usage: npm run desk:hash-password < file-with-the-password

@@ -3,7 +3,7 @@ import { formatProblem, readFlowDir, type FileProblem } from '../flows/load';
 import { summaryLine } from '../timing/report';
 import { timeFlow } from '../timing/time-flow';
 import { fail, parseOptions } from './args';
-import { DEFAULT_SPEECH, exampleProblems } from '../engine/speech';
+import { DEFAULT_SPEECH, exampleProblems } from '../engine/understanding/speech';
 
 const USAGE = `Usage: npm run flows:check [-- FOLDER]
 

@@ -6,7 +6,7 @@ import { withAudio, spokenTexts, type FlowTiming } from '../timing/measure';
 import { budgetsLine, flowReport, showComparison, summaryLine } from '../timing/report';
 import { timeFlow } from '../timing/time-flow';
 import { fail, parseOptions } from './args';
-import { DEFAULT_SPEECH } from '../engine/speech';
+import { DEFAULT_SPEECH } from '../engine/understanding/speech';
 
 const USAGE = `Usage: npm run flows:timing [-- [options] [FILE or FOLDER ...]]
 

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFlowDir } from '../flows/load';
-import { DEFAULT_SPEECH } from '../engine/speech';
-import { evaluate, readEvaluationSet, tune, understoodShare, type Figures, type Part } from '../engine/evaluation';
+import { DEFAULT_SPEECH } from '../engine/understanding/speech';
+import { evaluate, readEvaluationSet, tune, understoodShare, type Figures, type Part } from '../engine/understanding/evaluation';
 import { fail, parseOptions } from './args';
 
 const USAGE = `Usage: npm run flows:understanding [-- FOLDER] [--misses] [--check]
@@ -13,7 +13,7 @@ decision point and for the tuning and held-out parts: answers, understood at onc
 …?", answered yes), asked again, wrong branch, and irrelevant answers asked again.
   --misses   also list the tuning part's answers that were not understood (the held-out part's are never listed:
              it must not be used to write examples)
-  --tune     suggest the thresholds (UNDERSTANDING in src/engine/speech.ts) that understand the most of the
+  --tune     suggest the thresholds (UNDERSTANDING in src/engine/understanding/speech.ts) that understand the most of the
              tuning part with no wrong branch and every irrelevant answer asked again
   --check    exit 1 unless, on the held-out part, at least ${90}% is understood, no answer goes to a wrong branch, and
              every irrelevant answer is asked again`;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The desk page's variables, part of the one schema in config.ts. The password hash is checked here for its shape
- * only (src/desk/password.ts reads it); a hash is `scrypt.<log2 N>.<r>.<p>.<salt>.<key>`, salt and key in base64url,
+ * only (src/desk/sign-in/password.ts reads it); a hash is `scrypt.<log2 N>.<r>.<p>.<salt>.<key>`, salt and key in base64url,
  * so that it needs no quoting in an env file, a shell, a compose file or a Kubernetes manifest.
  */
 export const PASSWORD_HASH = /^scrypt\.(1[0-9]|20)\.([1-9]|1[0-6])\.([1-9]|1[0-6])\.[A-Za-z0-9_-]{22,}\.[A-Za-z0-9_-]{43,}$/;

@@ -3,44 +3,17 @@ import type { Config } from '../common/config';
 import type { Logger } from '../common/log';
 import type { Metrics } from '../common/metrics';
 import type { FlowRegistry } from '../engine/registry';
-import { MemoryStore } from '../store/memory-store';
-import { RedisStore } from '../store/redis-store';
 import type { SessionStore } from '../store/session-store';
 import type { CallObserver } from '../turn/call-observer';
 import { Desk } from './desk';
 import { DeskMetrics } from './desk-metrics';
 import { deskApp } from './desk-routes';
 import type { DeskStore } from './desk-store';
-import { LiveHub } from './live-hub';
-import { MemoryDeskStore } from './memory-desk-store';
-import { RedisDeskStore } from './redis-desk-store';
-import { KnownAddresses } from './known-addresses';
-import { SignIns } from './sign-in';
-import { SignInLimits } from './sign-in-limits';
-import type { Callbacks } from '../callbacks/callbacks';
-
-/** One desk store per call store: instances in one process that share a call store share the desk's too. */
-const deskStores = new WeakMap<SessionStore, DeskStore>();
-
-/** The desk's store beside the call store: on its Redis (same key prefix), or in memory beside the memory store. */
-export function deskStoreFor(store: SessionStore, logger: Logger): DeskStore {
-  let desk = deskStores.get(store);
-  if (desk === undefined) {
-    if (store instanceof RedisStore) {
-      let healthy = true;
-      desk = new RedisDeskStore(store.client, store.prefix, (error) => {
-        if (healthy) logger.warn({ error: error.message }, 'desk: redis connection problem (live transfers)');
-        healthy = false;
-      });
-    } else {
-      if (!(store instanceof MemoryStore))
-        logger.warn('desk: this call store has no desk store of its own; the desk keeps its data in memory');
-      desk = new MemoryDeskStore();
-    }
-    deskStores.set(store, desk);
-  }
-  return desk;
-}
+import { LiveHub } from './live/live-hub';
+import { KnownAddresses, type AddressBook } from './sign-in/known-addresses';
+import { SignIns } from './sign-in/sign-in';
+import { SignInLimits, type MakeLimiter } from './sign-in/sign-in-limits';
+import type { Callbacks } from '../requests/callbacks/callbacks';
 
 export interface DeskParts {
   /** The express app to mount at /desk. */
@@ -54,7 +27,12 @@ export interface DeskParts {
 
 export interface DeskOptions {
   config: Config;
-  store: SessionStore;
+  /** The live calls, read for what a transfer card shows. */
+  calls: SessionStore;
+  /** The desk's own store, and the backend's limiters and address book for the sign-in. */
+  store: DeskStore;
+  limiter: MakeLimiter;
+  knownAddresses: AddressBook;
   flows: FlowRegistry;
   logger: Logger;
   metrics: Metrics;
@@ -63,16 +41,15 @@ export interface DeskOptions {
   callbacks?: Callbacks;
 }
 
-/** The desk page, when DESK_USERS names at least one account; undefined otherwise (then /desk is a 404). */
-export function createDesk(options: DeskOptions): DeskParts | undefined {
+/** The desk page, for the accounts DESK_USERS names (app.ts makes it only when there is one). */
+export function createDesk(options: DeskOptions): DeskParts {
   const { config, flows, logger } = options;
-  const users = config.DESK_USERS;
-  if (users === undefined || users.length === 0) return undefined;
-  const store = deskStoreFor(options.store, logger);
+  const users = config.DESK_USERS ?? [];
+  const store = options.store;
   const metrics = new DeskMetrics(options.metrics);
   const desk = new Desk({
     store,
-    calls: options.store,
+    calls: options.calls,
     flows,
     logger,
     metrics,
@@ -81,20 +58,15 @@ export function createDesk(options: DeskOptions): DeskParts | undefined {
     liveCallTtlSeconds: config.DESK_SESSION_TTL_SECONDS,
     storeTimeoutMs: config.STORE_TIMEOUT_MS,
   });
-  // Sign-in limits and the addresses agents signed in from on the line's Redis, shared by every instance (a Cluster
-  // too: each is one key), or in memory.
-  const where =
-    options.store instanceof RedisStore
-      ? { redis: options.store.client, prefix: options.store.prefix }
-      : { prefix: config.REDIS_KEY_PREFIX };
-  const limits = new SignInLimits(where);
+  // Sign-in limits and the addresses agents signed in from, shared by every instance on the same backend.
+  const limits = new SignInLimits(options.limiter);
   const signIns = new SignIns({
     store,
     users,
     ttlSeconds: config.DESK_SIGN_IN_TTL_SECONDS,
     secret: config.TWILIO_AUTH_TOKEN,
     limits,
-    knownAddresses: new KnownAddresses({ ...where, secret: config.TWILIO_AUTH_TOKEN }),
+    knownAddresses: new KnownAddresses({ book: options.knownAddresses, secret: config.TWILIO_AUTH_TOKEN }),
   });
   const base = `${new URL(config.PUBLIC_BASE_URL).pathname.replace(/\/+$/, '')}/desk`;
   // A change on this instance reaches every instance's pages the way transfers do.

@@ -2,14 +2,14 @@ import { z } from 'zod';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../common/log';
 import type { FlowRegistry } from '../engine/registry';
-import { DESK_CSS, DESK_JS } from './assets';
+import { DESK_CSS, DESK_JS } from './views/assets';
 import type { Desk } from './desk';
-import type { LiveHub } from './live-hub';
-import { deskPage, retentionWords, signInPage, type PageContext } from './pages';
-import type { SignedIn, SignIns } from './sign-in';
-import { RefusalTally } from './refusal-tally';
-import { newToken, sameToken } from './tokens';
-import type { Callbacks } from '../callbacks/callbacks';
+import type { LiveHub } from './live/live-hub';
+import { deskPage, retentionWords, signInPage, type PageContext } from './views/pages';
+import type { SignedIn, SignIns } from './sign-in/sign-in';
+import { RefusalTally } from './sign-in/refusal-tally';
+import { newToken, sameToken } from './sign-in/tokens';
+import type { Callbacks } from '../requests/callbacks/callbacks';
 import { parseWith } from '../common/validation';
 
 /** A form that works a callback: which one, and for closing it, how it went. */

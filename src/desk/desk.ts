@@ -7,7 +7,7 @@ import { callSid as callSidSchema } from '../telephony/params';
 import type { CallEnd, CallObserver, DialEnd, FollowUp, TransferStart } from '../turn/call-observer';
 import type { DeskMetrics } from './desk-metrics';
 import type { DeskStore } from './desk-store';
-import { dialResultOf, foldDay, type LiveMessage, type TransferCard } from './live-messages';
+import { dialResultOf, foldDay, type LiveMessage, type TransferCard } from './live/live-messages';
 import { reasonFor } from './transfer-facts';
 import { closedDeskOutcome } from './closed-desk';
 import { dayOf } from './time';
@@ -50,7 +50,7 @@ export interface FoundCall {
 
 /**
  * How long the desk's events wait to be written together. Each write to Redis, and each message it then sends every
- * instance, wakes both processes: written together (src/desk/redis-desk-store.ts), Redis's reads per webhook went
+ * instance, wakes both processes: written together (src/backend/redis/desk-store.ts), Redis's reads per webhook went
  * from 1.47 to 1.01 and its writes from 1.71 to 1.04 with 100 pages at 250 calls/s (docs/performance.md). Well
  * within the 2 s in which a transfer must reach the page.
  */

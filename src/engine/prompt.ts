@@ -3,7 +3,7 @@ import { CALLBACK_DIGITS, NO_MORE_TEXTS } from './call-machine';
 import type { FlowFile } from '../flows/schema';
 import { fill, spokenCode, spokenPhoneNumber } from '../flows/text';
 import type { CallContext } from './call-machine';
-import { choiceName, hintsFor, listening, type SpeechSettings } from './speech';
+import { choiceName, hintsFor, listening, type SpeechSettings } from './understanding/speech';
 
 /** What the caller hears next, independent of how it is sent to the phone network. */
 export type Prompt =

@@ -2,7 +2,7 @@ import { LineError, didYouMean } from '../common/errors';
 import { compileFlow, type CompiledFlow } from './compile';
 import { loadFlows, type LoadedFlow } from '../flows/load';
 import { listensFor } from '../flows/words';
-import { learn } from './speech';
+import { learn } from './understanding/speech';
 
 /** The flows the line answers with, compiled once at start-up. */
 export class FlowRegistry {

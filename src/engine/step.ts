@@ -4,7 +4,7 @@ import { SYSTEM, type CompiledFlow } from './compile';
 import type { ActionOutcome, CallContext, CallEvent } from './call-machine';
 import { promptFor, type Prompt, type SpeakingContext } from './prompt';
 import { pureTransition } from './pure-transition';
-import { interpret, type Heard } from './speech';
+import { interpret, type Heard } from './understanding/speech';
 
 /** The part of a call's xstate snapshot that is stored between webhooks. */
 export interface PersistedCall {

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { didYouMean, LineError } from '../common/errors';
 import { formatPath, parseWith, type Issue } from '../common/validation';
-import { charactersNotInXml, checkFlow } from './check';
+import { charactersNotInXml, checkFlow } from './check/check';
 import { budgets, flowFile, type FlowFile } from './schema';
-import { explainSyntax } from './yaml-errors';
+import { explainSyntax } from './check/yaml-errors';
 
 /** A flow file that parsed and passed every check. */
 export interface LoadedFlow {

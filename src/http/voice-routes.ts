@@ -1,7 +1,7 @@
 import express, { type Request, type Router } from 'express';
 import { dialEvent, inputEvent } from '../telephony/events';
 import type { CallEvent } from '../engine/call-machine';
-import type { Heard } from '../engine/speech';
+import type { Heard } from '../engine/understanding/speech';
 import { spokenPhoneNumber } from '../flows/text';
 import { maskPhone, type Logger } from '../common/log';
 import {

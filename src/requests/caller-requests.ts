@@ -1,8 +1,8 @@
 import type { ActionOutcome } from '../engine/call-machine';
 import type { Logger } from '../common/log';
-import type { Callbacks } from '../callbacks/callbacks';
+import type { Callbacks } from './callbacks/callbacks';
 import type { CallerRequest, RequestHandler } from '../turn/requests';
-import type { TextMessages } from '../messages/text-messages';
+import type { TextMessages } from './texts/text-messages';
 import type { FollowUp } from '../turn/call-observer';
 import type { FollowUps } from './follow-ups';
 

@@ -1,21 +1,26 @@
-import { Callbacks } from '../callbacks/callbacks';
-import { callbackStoreFor } from '../callbacks/callback-store-for';
+import { Callbacks } from './callbacks/callbacks';
 import type { Config } from '../common/config';
 import { hoursWords } from '../common/hours';
 import type { Logger } from '../common/log';
 import type { Metrics } from '../common/metrics';
 import type { FlowRegistry } from '../engine/registry';
-import { BullMessageQueue, RedisMessageLimits } from '../messages/bullmq-queue';
-import { MemoryMessageLimits, MemoryMessageQueue } from '../messages/memory-queue';
-import { MemoryTextCaps, RedisTextCaps } from '../messages/text-caps';
-import { MemoryMessageCalls, RedisMessageCalls } from '../messages/message-calls';
-import { TextMessages } from '../messages/text-messages';
+import { TextMessages } from './texts/text-messages';
 import { MESSAGE_STATUS_PATH } from '../telephony/message-params';
-import { twilioSender } from '../messages/twilio-sender';
-import { RedisStore } from '../store/redis-store';
-import type { SessionStore } from '../store/session-store';
+import { twilioSender } from './texts/twilio-sender';
 import { CallerRequests } from './caller-requests';
 import { FollowUps } from './follow-ups';
+import type { CallbackStore } from './callbacks/callback-store';
+import type { MessageCalls } from './texts/message-calls';
+import type { MessageLimits, MessageQueue } from './texts/message-queue';
+import type { TextCaps } from './texts/text-caps';
+
+/** What text messages keep, from the backend: made only when a sender is configured. */
+export interface TextStores {
+  queue: MessageQueue;
+  limits: MessageLimits;
+  caps: TextCaps;
+  calls: MessageCalls;
+}
 
 export interface RequestParts {
   requests: CallerRequests;
@@ -30,7 +35,8 @@ export interface RequestParts {
 
 export interface RequestOptions {
   config: Config;
-  store: SessionStore;
+  callbacks: CallbackStore;
+  texts: () => TextStores;
   flows: FlowRegistry;
   metrics: Metrics;
   logger: Logger;
@@ -39,9 +45,9 @@ export interface RequestOptions {
 
 /** The callback queue and the text messages, beside the call store (its Redis, or memory). */
 export function createRequests(options: RequestOptions): RequestParts {
-  const { config, store, metrics, logger, now } = options;
+  const { config, metrics, logger, now } = options;
   const callbacks = new Callbacks({
-    store: callbackStoreFor(store),
+    store: options.callbacks,
     metrics,
     logger,
     retentionDays: config.CALLBACK_RETENTION_DAYS,
@@ -66,20 +72,20 @@ export function createRequests(options: RequestOptions): RequestParts {
   };
 }
 
-function textMessages({ config, store, flows, metrics, logger, now }: RequestOptions, followUps: FollowUps): TextMessages | undefined {
+function textMessages({ config, texts, flows, metrics, logger, now }: RequestOptions, followUps: FollowUps): TextMessages | undefined {
   const from = config.TWILIO_MESSAGING_FROM;
   const service = config.TWILIO_MESSAGING_SERVICE_SID;
   if ((from === undefined && service === undefined) || config.TWILIO_ACCOUNT_SID === undefined) return undefined;
-  const redis = store instanceof RedisStore;
+  const { queue, limits, caps, calls } = texts();
   const zone = config.BSD_TIMEZONE ?? 'UTC';
   return new TextMessages({
-    queue: redis ? new BullMessageQueue(store.client, store.prefix) : new MemoryMessageQueue(),
-    limits: redis ? new RedisMessageLimits(store.client, store.prefix, config.TWILIO_AUTH_TOKEN) : new MemoryMessageLimits(),
-    caps: redis ? new RedisTextCaps(store.client, store.prefix) : new MemoryTextCaps(),
+    queue,
+    limits,
+    caps,
     rules: { countries: config.SMS_ALLOWED_COUNTRIES, own: [config.BSD_NUMBER, config.TWILIO_MESSAGING_FROM] },
     hourlyLimit: config.SMS_HOURLY_LIMIT,
     prefixHourlyLimit: config.SMS_PREFIX_HOURLY_LIMIT,
-    calls: redis ? new RedisMessageCalls(store.client, store.prefix) : new MemoryMessageCalls(),
+    calls,
     queueTimeoutMs: config.STORE_TIMEOUT_MS,
     tell: (followUp) => followUps.tell(followUp),
     flows,

@@ -1,6 +1,6 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import type { Prompt } from '../engine/prompt';
-import type { SpeechSettings } from '../engine/speech';
+import type { SpeechSettings } from '../engine/understanding/speech';
 
 /** TwiML is built with the twilio package's VoiceResponse; the tests read every document back with an XML parser. */
 

@@ -4,7 +4,7 @@ import { renderPrompt, whisperTwiml, type RenderOptions } from '../telephony/twi
 import { audibleParts, firstWords, partsSeconds, type Audible } from './audible';
 import { DEFAULT_WORDS_PER_MINUTE, speechSeconds } from './speech';
 import { walkFlow, type Move, type WalkedPath } from './walk';
-import { listening, spokenChoices } from '../engine/speech';
+import { listening, spokenChoices } from '../engine/understanding/speech';
 import { composePrompt } from '../engine/prompt';
 import { startCall } from '../engine/step';
 

@@ -1,7 +1,7 @@
 import type { ActionOutcome, CallEvent } from '../engine/call-machine';
 import type { CompiledFlow } from '../engine/compile';
 import type { SpeakingContext } from '../engine/prompt';
-import type { Heard } from '../engine/speech';
+import type { Heard } from '../engine/understanding/speech';
 import type { FlowRegistry } from '../engine/registry';
 import { advance, referenceFor, replay, settle, startCall, type Turn } from '../engine/step';
 import { transferOf } from '../engine/prompt';

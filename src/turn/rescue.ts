@@ -4,7 +4,7 @@ import { OFFER_KEYS, SYSTEM, type CompiledFlow } from '../engine/compile';
 import type { CallEvent } from '../engine/call-machine';
 import { GLOBAL_KEYS } from '../flows/schema';
 import { dialEvent } from '../telephony/events';
-import { interpret, type Heard } from '../engine/speech';
+import { interpret, type Heard } from '../engine/understanding/speech';
 import type { DialStatus, RescueQuery } from '../telephony/params';
 import { askTwiml, endTwiml, transferTwiml, TwimlDocument, withQuery, type RenderOptions } from '../telephony/twiml';
 

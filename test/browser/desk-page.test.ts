@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { getExpectedTwilioSignature } from 'twilio';
-import { forReading } from '../../src/desk/cards';
+import { forReading } from '../../src/desk/views/cards';
 import { referenceFor } from '../../src/engine/step';
 import { DESK_PASSWORD, deskUsers } from '../helpers/desk';
 import { portalLogin } from '../helpers/flows';

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import type { AppLocals } from '../../src/app';
 import { CLOSED_DESK } from '../../src/simulator/demo-settings';
-import type { RedisStore } from '../../src/store/redis-store';
+import type { RedisStore } from '../../src/backend/redis/session-store';
 import type { SessionStore } from '../../src/store/session-store';
-import { productionStore, startLine, type TestLine } from '../helpers/line';
+import type { Backend } from '../../src/backend/backend';
+import { productionBackend, startLine, type TestLine } from '../helpers/line';
 import { startRedis, type RedisProcess } from '../helpers/redis-server';
 
 /**
@@ -20,6 +20,7 @@ const BOOKED = 'The desk will call you back';
 const NOT_BOOKED = "I'm sorry, I couldn't book a callback.";
 
 let redis: RedisProcess;
+let backend: Backend;
 let store: SessionStore;
 let first: TestLine;
 let second: TestLine;
@@ -42,8 +43,8 @@ function nextTurn(twiml: string): number {
 }
 
 /** The callbacks waiting on the desk, as its page lists them. */
-const openOnDesk = async (line: TestLine) => (await (line.app.locals as AppLocals).requests.callbacks.open()).map((c) => c.id);
-const pending = (line: TestLine) => (line.app.locals as AppLocals).requests.callbacks.pendingWithdrawals;
+const openOnDesk = async (line: TestLine) => (await line.line.callbacks.open()).map((c) => c.id);
+const pending = (line: TestLine) => line.line.callbacks.pendingWithdrawals;
 
 /** A call at the closed desk up to "To be called back on this phone, press 1": the next key books it. */
 async function upToBooking(line: TestLine, callSid: string): Promise<number> {
@@ -57,11 +58,12 @@ async function upToBooking(line: TestLine, callSid: string): Promise<number> {
 
 beforeEach(async () => {
   redis = await startRedis();
-  store = productionStore({ REDIS_URL: redis.url });
+  backend = productionBackend({ REDIS_URL: redis.url });
+  store = backend.calls;
   const started = Date.now();
   const now = () => new Date(CLOSED_DESK.now.getTime() + (Date.now() - started));
-  first = await startLine({ store }, CLOSED_DESK.env, undefined, { now });
-  second = await startLine({ store: productionStore({ REDIS_URL: redis.url }) }, CLOSED_DESK.env, undefined, { now });
+  first = await startLine({ backend }, CLOSED_DESK.env, undefined, { now });
+  second = await startLine({ backend: productionBackend({ REDIS_URL: redis.url }) }, CLOSED_DESK.env, undefined, { now });
   admin = new Redis(redis.url);
   await until(async () => (await request(first.app).get('/readyz')).status === 200);
 });
@@ -70,8 +72,8 @@ afterEach(async () => {
   admin.disconnect();
   await first.close();
   await second.close();
-  await store.close();
-  await second.store.close();
+  await backend.close();
+  await second.backend.close();
   await redis.stop();
 });
 

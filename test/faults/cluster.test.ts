@@ -1,13 +1,15 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { formatTranscript, simulatedCallSid } from '../../src/simulator/caller';
-import { RedisDeskStore } from '../../src/desk/redis-desk-store';
-import { MemoryDeskStore } from '../../src/desk/memory-desk-store';
-import { SignIns } from '../../src/desk/sign-in';
-import { SignInLimits } from '../../src/desk/sign-in-limits';
-import { RedisStore } from '../../src/store/redis-store';
+import { RedisDeskStore } from '../../src/backend/redis/desk-store';
+import { MemoryDeskStore } from '../../src/backend/memory/desk-store';
+import { SignIns } from '../../src/desk/sign-in/sign-in';
+import { SignInLimits } from '../../src/desk/sign-in/sign-in-limits';
+import { RedisStore } from '../../src/backend/redis/session-store';
+import { redisBackend } from '../../src/backend/redis';
 import type { SessionStore } from '../../src/store/session-store';
-import { productionStore, startLine, type TestLine } from '../helpers/line';
+import type { Backend } from '../../src/backend/backend';
+import { productionBackend, startLine, type TestLine } from '../helpers/line';
 import { startCluster, type ClusterSetup } from '../helpers/redis-topologies';
 import { asDocumented, documentedCall, documentedCallFiles, TRANSCRIPT_WIDTH } from '../helpers/transcripts';
 
@@ -15,17 +17,19 @@ import { asDocumented, documentedCall, documentedCallFiles, TRANSCRIPT_WIDTH } f
 jest.setTimeout(90_000);
 
 let cluster: ClusterSetup;
+let backend: Backend;
 let store: SessionStore;
 let line: TestLine;
 beforeAll(async () => {
   cluster = await startCluster();
-  store = productionStore({ REDIS_CLUSTER_NODES: cluster.spec });
-  line = await startLine({ store });
+  backend = productionBackend({ REDIS_CLUSTER_NODES: cluster.spec });
+  store = backend.calls;
+  line = await startLine({ backend });
   const deadline = Date.now() + 10_000;
   while ((await request(line.app).get('/readyz')).status !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 });
 afterAll(async () => {
-  await store?.close();
+  await backend?.close();
   await cluster?.stop();
 });
 
@@ -98,7 +102,7 @@ test("the desk's store on the cluster: an event's writes, sent together, and its
 
 test('sign-in limits on the cluster: counted atomically, one key per limit, each with a time to live', async () => {
   const redisStore = store as RedisStore;
-  const limits = new SignInLimits({ redis: redisStore.client, prefix: redisStore.prefix });
+  const limits = new SignInLimits(redisBackend({ client: redisStore.client, prefix: redisStore.prefix, secret: 'cluster' }).limiter);
   let checks = 0;
   const signIns = new SignIns({
     store: new MemoryDeskStore(),

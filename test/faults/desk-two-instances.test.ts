@@ -1,5 +1,5 @@
 import { getExpectedTwilioSignature } from 'twilio';
-import { forReading } from '../../src/desk/cards';
+import { forReading } from '../../src/desk/views/cards';
 import { referenceFor } from '../../src/engine/step';
 import { portalLogin } from '../helpers/flows';
 import { csrfOf, DESK_PASSWORD, deskUsers, openEvents, setCookies } from '../helpers/desk';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { getExpectedTwilioSignature } from 'twilio';
 import { z } from 'zod';
-import { RedisCallbackStore } from '../../src/callbacks/redis-callback-store';
+import { RedisCallbackStore } from '../../src/backend/redis/callback-store';
 import { AUTH_TOKEN } from '../helpers/line';
 import { startLineProcess, type LineProcess } from '../helpers/processes';
 import { startRedis, type RedisProcess } from '../helpers/redis-server';

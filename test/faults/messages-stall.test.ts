@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
-import { BullMessageQueue } from '../../src/messages/bullmq-queue';
-import type { MessageJob } from '../../src/messages/message-queue';
+import { BullMessageQueue } from '../../src/backend/redis/message-queue';
+import type { MessageJob } from '../../src/requests/texts/message-queue';
 import { eventually } from '../helpers/desk';
 import { startRedis, type RedisProcess } from '../helpers/redis-server';
 

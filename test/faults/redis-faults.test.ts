@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { readTwiml } from '../../src/simulator/twiml-reader';
 import type { SessionStore } from '../../src/store/session-store';
-import { productionStore, startLine, type TestLine } from '../helpers/line';
+import type { Backend } from '../../src/backend/backend';
+import { productionBackend, startLine, type TestLine } from '../helpers/line';
 import { liveCall } from '../helpers/stored';
 import { freePort, startRedis, type RedisProcess } from '../helpers/redis-server';
 
@@ -18,6 +19,7 @@ const call = (sid: string, extra: Record<string, string> = {}) => ({ CallSid: si
 const sid = (n: number) => `CA${n.toString(16).padStart(32, '0')}`;
 
 let redis: RedisProcess;
+let backend: Backend;
 let store: SessionStore;
 let first: TestLine;
 let second: TestLine;
@@ -45,16 +47,17 @@ async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> 
 
 beforeEach(async () => {
   redis = await startRedis(['--enable-debug-command', 'yes']);
-  store = productionStore({ REDIS_URL: redis.url });
-  first = await startLine({ store });
+  backend = productionBackend({ REDIS_URL: redis.url });
+  store = backend.calls;
+  first = await startLine({ backend });
   // A second instance on the same Redis: it has not seen the calls, so it must read them from the store.
-  second = await startLine({ store: productionStore({ REDIS_URL: redis.url }) });
+  second = await startLine({ backend: productionBackend({ REDIS_URL: redis.url }) });
   await until(async () => (await request(first.app).get('/readyz')).status === 200);
 });
 
 afterEach(async () => {
-  await store.close();
-  await second.store.close();
+  await backend.close();
+  await second.backend.close();
   await redis.stop();
 });
 

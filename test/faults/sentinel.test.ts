@@ -1,9 +1,8 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { readTwiml } from '../../src/simulator/twiml-reader';
-import { callbackStoreFor } from '../../src/callbacks/callback-store-for';
-import type { SessionStore } from '../../src/store/session-store';
-import { productionStore, startLine, type TestLine } from '../helpers/line';
+import type { Backend } from '../../src/backend/backend';
+import { productionBackend, startLine, type TestLine } from '../helpers/line';
 import { startSentinelSetup, type SentinelSetup } from '../helpers/redis-topologies';
 
 /**
@@ -14,16 +13,16 @@ import { startSentinelSetup, type SentinelSetup } from '../helpers/redis-topolog
 jest.setTimeout(120_000);
 
 let setup: SentinelSetup;
-let store: SessionStore;
+let backend: Backend;
 let line: TestLine;
 beforeAll(async () => {
   setup = await startSentinelSetup();
-  store = productionStore({ REDIS_SENTINELS: setup.sentinels, REDIS_SENTINEL_NAME: setup.name });
-  line = await startLine({ store });
+  backend = productionBackend({ REDIS_SENTINELS: setup.sentinels, REDIS_SENTINEL_NAME: setup.name });
+  line = await startLine({ backend });
 });
 afterAll(async () => {
   await line?.close();
-  await store?.close();
+  await backend?.close();
   await setup?.stop();
 });
 
@@ -107,5 +106,5 @@ test('calls survive the primary being killed', async () => {
   expect(carriedOn).toBeGreaterThanOrEqual(15);
 
   // The callbacks asked before the kill are all on the promoted replica, open, oldest first.
-  expect((await callbackStoreFor(store).open()).map((c) => c.id)).toEqual(asked);
+  expect((await backend.callbacks.open()).map((c) => c.id)).toEqual(asked);
 });

@@ -1,8 +1,8 @@
 import nock from 'nock';
 import request from 'supertest';
 import { Redis } from 'ioredis';
-import type { SessionStore } from '../../src/store/session-store';
-import { productionStore, startLine, type TestLine } from '../helpers/line';
+import type { Backend } from '../../src/backend/backend';
+import { productionBackend, startLine, type TestLine } from '../helpers/line';
 import { eventually } from '../helpers/desk';
 import { startRedis, type RedisProcess } from '../helpers/redis-server';
 
@@ -20,7 +20,7 @@ const nextTurn = (twiml: string) => Number(/\?t=(\d+)/.exec(twiml)![1]);
 const sid = `CA${'9'.repeat(32)}`;
 
 let redis: RedisProcess;
-let store: SessionStore;
+let backend: Backend;
 let line: TestLine;
 let admin: Redis;
 
@@ -34,15 +34,15 @@ afterAll(() => {
 });
 beforeEach(async () => {
   redis = await startRedis();
-  store = productionStore({ REDIS_URL: redis.url });
-  line = await startLine({ store }, { TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_MESSAGING_FROM: '+15555550100', SMS_DAILY_LIMIT: '1' });
+  backend = productionBackend({ REDIS_URL: redis.url });
+  line = await startLine({ backend }, { TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_MESSAGING_FROM: '+15555550100', SMS_DAILY_LIMIT: '1' });
   admin = new Redis(redis.url);
   await eventually(async () => ((await request(line.app).get('/readyz')).status === 200 ? true : undefined), 10_000);
 });
 afterEach(async () => {
   admin.disconnect();
   await line.close();
-  await store.close();
+  await backend.close();
   await redis.stop();
   nock.cleanAll();
 });

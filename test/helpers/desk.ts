@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { hashPassword } from '../../src/desk/password';
+import { hashPassword } from '../../src/desk/sign-in/password';
 
 /** A desk agent's password, and DESK_USERS for it at a cheap cost (the checks are the same at any cost). */
 export const DESK_PASSWORD = 'correct horse battery staple';

@@ -3,14 +3,15 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { Express } from 'express';
 import pino from 'pino';
-import { buildApp, type AppLocals } from '../../src/app';
+import { buildApp, type Line } from '../../src/app';
 import { createLineServer } from '../../src/http/server';
 import { loadConfig } from '../../src/common/config';
 import { FlowRegistry } from '../../src/engine/registry';
 import { createLogger, type Logger } from '../../src/common/log';
-import { MemoryStore } from '../../src/store/memory-store';
-import { RedisStore } from '../../src/store/redis-store';
-import { createStore } from '../../src/store/connect';
+import type { Backend } from '../../src/backend/backend';
+import { memoryBackend } from '../../src/backend/memory';
+import { redisBackend } from '../../src/backend/redis';
+import { createBackend } from '../../src/backend/connect';
 import type { SessionStore } from '../../src/store/session-store';
 import { signWebhook } from '../../src/telephony/signature';
 import { placeCall, scripted, parseSteps, simulatedCallSid, type CallResult, type Transport } from '../../src/simulator/caller';
@@ -19,9 +20,9 @@ import { AUTH_TOKEN } from './processes';
 export { AUTH_TOKEN };
 export const BASE_URL = 'https://line.example.test';
 
-/** A store exactly as main.ts builds it from the environment (command timeout, no offline queue, bounded retries). */
-export function productionStore(env: Record<string, string>): SessionStore {
-  return createStore(loadConfig({ TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: BASE_URL, ...env }), createLogger('silent'));
+/** A backend exactly as main.ts builds it from the environment (command timeout, no offline queue, bounded retries). */
+export function productionBackend(env: Record<string, string>): Backend {
+  return createBackend(loadConfig({ TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: BASE_URL, ...env }), createLogger('silent'));
 }
 
 /** The URL of the private redis-server that the test run started. */
@@ -31,11 +32,14 @@ export function testRedisUrl(): string {
   return url;
 }
 
-/** The shared test Redis with a random prefix, memory, or a store the test built (with createStore). */
-export type StoreKind = 'redis' | 'memory' | { store: SessionStore };
+/** The shared test Redis with a random prefix, memory, or a backend the test built (with productionBackend). */
+export type StoreKind = 'redis' | 'memory' | { backend: Backend };
 
 export interface TestLine {
   app: Express;
+  /** The line itself: its callbacks, its close. */
+  line: Line;
+  backend: Backend;
   /** What /metrics answers, read as Prometheus does: on the metrics app (METRICS_PORT), not the public one. */
   metrics(): Promise<string>;
   store: SessionStore;
@@ -70,19 +74,21 @@ export async function startLine(
   const flows = FlowRegistry.fromDir(config.FLOWS_DIR, config.ENTRY_FLOW);
   const prefix = shared?.prefix ?? `test-${randomBytes(6).toString('hex')}`;
   let redis: Redis | undefined;
-  let store: SessionStore;
+  let backend: Backend;
   if (shared !== undefined) {
-    store = shared.store;
+    backend = shared.backend;
   } else if (typeof kind === 'object') {
-    store = kind.store;
+    backend = kind.backend;
   } else if (kind === 'redis') {
     redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
-    store = new RedisStore(redis, prefix);
+    backend = redisBackend({ client: redis, prefix, secret: AUTH_TOKEN });
   } else {
-    store = new MemoryStore();
+    backend = memoryBackend();
   }
+  const store = backend.calls;
   const { logger, logs } = capturingLogger(config.LOG_LEVEL);
-  const app = buildApp({ config, store, flows, logger, ...(options.now && { now: options.now }) });
+  const line = buildApp({ config, backend, flows, logger, ...(options.now && { now: options.now }) });
+  const app = line.app;
   // Calls and posted webhooks go through the HTTP server main.ts runs, as Twilio's would.
   const server = createLineServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -94,12 +100,9 @@ export async function startLine(
   };
   return {
     app,
-    metrics: async () =>
-      (
-        await request((app.locals as AppLocals).metrics)
-          .get('/metrics')
-          .expect(200)
-      ).text,
+    line,
+    backend,
+    metrics: async () => (await request(line.metrics).get('/metrics').expect(200)).text,
     store,
     logs,
     ...(redis === undefined ? {} : { redis }),
@@ -122,16 +125,14 @@ export async function startLine(
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      const { requests, desk } = app.locals as AppLocals;
-      await requests.close();
-      // The desk's last events, written before its keys are cleared and its store closed.
-      await desk?.settle();
-      if (shared !== undefined || typeof kind === 'object') return; // the store belongs to whoever made it
+      // The desk's last events, written before its keys are cleared and its backend closed.
+      await line.close();
+      if (shared !== undefined || typeof kind === 'object') return; // the backend belongs to whoever made it
       if (redis !== undefined) {
         const keys = await redis.keys(`${prefix}:*`);
         if (keys.length > 0) await redis.del(...keys);
       }
-      await store.close();
+      await backend.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { BullMessageQueue } from '../../src/messages/bullmq-queue';
+import { BullMessageQueue } from '../../src/backend/redis/message-queue';
 
 /**
  * A process that takes text-message jobs from the queue on REDIS_URL (key prefix PREFIX), prints "sending <id>" when

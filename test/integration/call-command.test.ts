@@ -8,7 +8,7 @@ import { buildApp } from '../../src/app';
 import { loadConfig } from '../../src/common/config';
 import { createLogger } from '../../src/common/log';
 import { FlowRegistry } from '../../src/engine/registry';
-import { MemoryStore } from '../../src/store/memory-store';
+import { memoryBackend } from '../../src/backend/memory';
 
 /** The auth token of the running line in these tests: 32 hexadecimal characters, as a real one. */
 const LINE_TOKEN = '5f4dcc3b5aa765d61d8327deb882cf99';
@@ -72,9 +72,9 @@ describe('npm run call --url against a line that refuses its signature', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const config = loadConfig({ TWILIO_AUTH_TOKEN: LINE_TOKEN, PUBLIC_BASE_URL: url, NODE_ENV: 'test' });
-    const app = buildApp({
+    const { app } = buildApp({
       config,
-      store: new MemoryStore(),
+      backend: memoryBackend(),
       flows: FlowRegistry.fromDir(config.FLOWS_DIR, config.ENTRY_FLOW),
       logger: createLogger('silent'),
     });

@@ -1,7 +1,7 @@
 import { referenceFor } from '../../src/engine/step';
 import { simulatedCallSid } from '../../src/simulator/caller';
 import { CLOSED_DESK, TEXTS_ON } from '../../src/simulator/demo-settings';
-import { forReading } from '../../src/desk/cards';
+import { forReading } from '../../src/desk/views/cards';
 import { DeskAgent, deskUsers, eventually } from '../helpers/desk';
 import { portalLogin } from '../helpers/flows';
 import { heard, startLine, type StoreKind, type TestLine } from '../helpers/line';

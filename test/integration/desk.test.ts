@@ -3,11 +3,9 @@ import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { forReading } from '../../src/desk/cards';
-import { escapeHtml } from '../../src/desk/html';
-import { deskStoreFor } from '../../src/desk/create-desk';
-import { tokenId } from '../../src/desk/tokens';
-import { createLogger } from '../../src/common/log';
+import { forReading } from '../../src/desk/views/cards';
+import { escapeHtml } from '../../src/desk/views/html';
+import { tokenId } from '../../src/desk/sign-in/tokens';
 import { referenceFor } from '../../src/engine/step';
 import { createLineServer } from '../../src/http/server';
 import { DESK_PASSWORD, DeskAgent, deskUsers, eventually, openEvents, setCookies } from '../helpers/desk';
@@ -112,7 +110,7 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
       const agent = new DeskAgent(line.app);
       expect((await agent.signIn()).status).toBe(303);
       expect((await agent.get('/desk/api/transfers')).status).toBe(200);
-      const store = deskStoreFor(line.store, createLogger('silent'));
+      const store = line.backend.desk();
       const id = tokenId(agent.cookies.get('desk_session')!);
       const session = (await store.getSession(id))!;
       await store.putSession(id, { ...session, expiresAt: Date.now() - 1 }, 60);
@@ -430,7 +428,7 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
       const callKey = `${line.prefix}:desk:call:${sid}`;
       expect(await line.redis!.ttl(callKey)).toBeGreaterThan(7 * 24 * 60 * 60 - 60);
     } else {
-      const store = deskStoreFor(line.store, createLogger('silent')) as unknown as { days: Map<string, unknown> };
+      const store = line.backend.desk() as unknown as { days: Map<string, unknown> };
       expect(store.days.size).toBeGreaterThan(0);
       store.days.clear();
     }

@@ -1,4 +1,4 @@
-import { DEFAULT_SPEECH, spokenChoices } from '../../src/engine/speech';
+import { DEFAULT_SPEECH, spokenChoices } from '../../src/engine/understanding/speech';
 import { nameOf } from '../../src/flows/words';
 import { formatTranscript } from '../../src/simulator/caller';
 import { walkFlow, type Move, type WalkedPath } from '../../src/timing/walk';

@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { EVENTS_MAX_LEN, KEEP_COMPLETED, KEEP_FAILED } from '../../src/messages/message-queue';
+import { EVENTS_MAX_LEN, KEEP_COMPLETED, KEEP_FAILED } from '../../src/requests/texts/message-queue';
 import { DeskAgent, deskUsers, eventually } from '../helpers/desk';
 import { startLine, type TestLine } from '../helpers/line';
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { twilioSender } from '../../src/messages/twilio-sender';
+import { twilioSender } from '../../src/requests/texts/twilio-sender';
 import { startMessagesStandIn, type MessagesStandIn, type StandInMessage } from '../../src/simulator/messages-stand-in';
 
 /**

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { CallbackRecord, CallbackStore } from '../../src/callbacks/callback-store';
-import { MemoryCallbackStore } from '../../src/callbacks/memory-callback-store';
-import { RedisCallbackStore } from '../../src/callbacks/redis-callback-store';
+import type { CallbackRecord, CallbackStore } from '../../src/requests/callbacks/callback-store';
+import { MemoryCallbackStore } from '../../src/backend/memory/callback-store';
+import { RedisCallbackStore } from '../../src/backend/redis/callback-store';
 import { testRedisUrl } from '../helpers/line';
 
 /** One contract for the callback stores (src/callbacks/callback-store.ts), run on memory and on the private test Redis. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { DeskSession, DeskStore } from '../../src/desk/desk-store';
-import { MemoryDeskStore } from '../../src/desk/memory-desk-store';
-import { RedisDeskStore } from '../../src/desk/redis-desk-store';
+import { MemoryDeskStore } from '../../src/backend/memory/desk-store';
+import { RedisDeskStore } from '../../src/backend/redis/desk-store';
 import { testRedisUrl } from '../helpers/line';
 import { startRedis } from '../helpers/redis-server';
 

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/common/config';
-import { createRedisClient } from '../../src/store/connect';
-import { MemoryStore } from '../../src/store/memory-store';
-import { RedisStore } from '../../src/store/redis-store';
+import { createRedisClient } from '../../src/backend/connect';
+import { MemoryStore } from '../../src/backend/memory/session-store';
+import { RedisStore } from '../../src/backend/redis/session-store';
 import { testRedisUrl } from '../helpers/line';
 import { record, sessionStoreConformance } from './conformance';
 

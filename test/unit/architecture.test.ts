@@ -37,8 +37,15 @@ test('no import cycles in src/', () => {
   expect(cycles).toEqual([]);
 });
 
-/** The folder a source file belongs to: `src/turn/decide.ts` -> `src/turn`; `src/main.ts` -> `src`. */
-const folderOf = (file: string) => dirname(file);
+/**
+ * The part of the line a source file belongs to: its folder under src/, sub-folders included (`src/turn/decide.ts`
+ * -> `src/turn`, `src/desk/live/live-hub.ts` -> `src/desk`); `src/main.ts` -> `src`. A part's sub-folders show its
+ * pieces; the rules below are between parts.
+ */
+const folderOf = (file: string) => {
+  const parts = dirname(file).split('/');
+  return parts.slice(0, 2).join('/');
+};
 
 test('no folder imports a folder that imports it back, directly or through others', () => {
   const edges = new Map<string, Set<string>>();
@@ -75,8 +82,12 @@ test('the turn reads as the house style draws it: http -> turn -> telephony -> e
     'src/http': /^src\/(turn|telephony|engine|flows|store|common)$/,
     // The listening-time report drives the engine and reads the TwiML it would send; nothing imports it but cli/.
     'src/timing': /^src\/(simulator|telephony|engine|flows|common)$/,
+    // What callers ask the desk to do later (callbacks, text messages): the turn calls it through its own interface.
+    'src/requests': /^src\/(turn|telephony|engine|flows|common)$/,
     // The desk page sits beside the webhooks: it reads what they hand it, and nothing below it knows it exists.
-    'src/desk': /^src\/(turn|telephony|engine|flows|store|common|callbacks)$/,
+    'src/desk': /^src\/(turn|telephony|engine|flows|store|common|requests)$/,
+    // The one backend (Redis or memory) implements what each part says it needs to keep.
+    'src/backend': /^src\/(store|desk|requests|common)$/,
   };
   for (const [file, { local }] of imports) {
     const rule = allowed[folderOf(file)];
@@ -92,4 +103,23 @@ test('flows/ and engine/ are pure: no HTTP, Redis, Twilio or store imports', () 
     expect({ file, packages: packages.filter((p) => /express|ioredis|twilio|pino/.test(p)) }).toEqual({ file, packages: [] });
     expect({ file, local: local.filter((l) => /^src\/(http|store|telephony|turn)\//.test(l)) }).toEqual({ file, local: [] });
   }
+});
+
+test('only the backend knows Redis: no other part imports ioredis or bullmq, or a concrete store', () => {
+  for (const [file, { local, packages }] of imports) {
+    if (file.startsWith('src/backend/')) continue;
+    expect({ file, packages: packages.filter((p) => /^(ioredis|bullmq)$/.test(p)) }).toEqual({ file, packages: [] });
+    // The composition roots (main.ts, app.ts, the command line) take a backend; only they name the factory.
+    const concrete = local.filter((l) => l.startsWith('src/backend/') && !/^src\/backend\/(backend|connect)\.ts$/.test(l));
+    expect({ file, concrete }).toEqual({ file, concrete: [] });
+    if (!/^src\/(cli\/[^/]+|app|main)\.ts$/.test(file))
+      expect({ file, backend: local.filter((l) => l.startsWith('src/backend/')) }).toEqual({ file, backend: [] });
+  }
+});
+
+test('a reader sees the parts from the folder names: no folder holds more than about 1,200 lines of its own', () => {
+  const lines = new Map<string, number>();
+  for (const file of files) lines.set(dirname(file), (lines.get(dirname(file)) ?? 0) + readFileSync(file, 'utf8').split('\n').length);
+  const over = [...lines].filter(([, n]) => n > 1_300);
+  expect(over).toEqual([]);
 });

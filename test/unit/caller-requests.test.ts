@@ -1,5 +1,5 @@
-import { Callbacks } from '../../src/callbacks/callbacks';
-import { MemoryCallbackStore } from '../../src/callbacks/memory-callback-store';
+import { Callbacks } from '../../src/requests/callbacks/callbacks';
+import { MemoryCallbackStore } from '../../src/backend/memory/callback-store';
 import { createLogger } from '../../src/common/log';
 import { Metrics } from '../../src/common/metrics';
 import { CallerRequests } from '../../src/requests/caller-requests';

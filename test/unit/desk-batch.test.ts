@@ -2,7 +2,7 @@ import { createLogger } from '../../src/common/log';
 import { Desk, DESK_BATCH_MS } from '../../src/desk/desk';
 import { DeskMetrics } from '../../src/desk/desk-metrics';
 import type { DayRecord } from '../../src/desk/desk-store';
-import { MemoryDeskStore } from '../../src/desk/memory-desk-store';
+import { MemoryDeskStore } from '../../src/backend/memory/desk-store';
 import { FlowRegistry } from '../../src/engine/registry';
 import { Metrics } from '../../src/common/metrics';
 import type { SessionStore } from '../../src/store/session-store';

@@ -1,9 +1,9 @@
 import { FlowRegistry } from '../../src/engine/registry';
-import { barsOf, outcomeChart } from '../../src/desk/outcome-chart';
-import { announcement, dialLine, forReading, groupedReference, readableNumber, transferCardHtml } from '../../src/desk/cards';
-import { escapeHtml, html } from '../../src/desk/html';
-import { foldDay, type TransferCard } from '../../src/desk/live-messages';
-import { retentionWords } from '../../src/desk/pages';
+import { barsOf, outcomeChart } from '../../src/desk/views/outcome-chart';
+import { announcement, dialLine, forReading, groupedReference, readableNumber, transferCardHtml } from '../../src/desk/views/cards';
+import { escapeHtml, html } from '../../src/desk/views/html';
+import { foldDay, type TransferCard } from '../../src/desk/live/live-messages';
+import { retentionWords } from '../../src/desk/views/pages';
 import { dayOf } from '../../src/desk/time';
 import { labelOf, pathSteps, reasonFor } from '../../src/desk/transfer-facts';
 

@@ -1,7 +1,7 @@
-import type { CallbackRecord } from '../../src/callbacks/callback-store';
-import { callbackList } from '../../src/desk/callback-list';
-import { transferCardHtml } from '../../src/desk/cards';
-import type { TransferCard } from '../../src/desk/live-messages';
+import type { CallbackRecord } from '../../src/requests/callbacks/callback-store';
+import { callbackList } from '../../src/desk/views/callback-list';
+import { transferCardHtml } from '../../src/desk/views/cards';
+import type { TransferCard } from '../../src/desk/live/live-messages';
 import { FlowRegistry } from '../../src/engine/registry';
 
 /**

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { loadConfig } from '../../src/common/config';
 import { readdirSync, readFileSync } from 'node:fs';
-import { hashPassword, parseHash, verifyPassword } from '../../src/desk/password';
-import { ScryptPool } from '../../src/desk/scrypt-pool';
+import { hashPassword, parseHash, verifyPassword } from '../../src/desk/sign-in/password';
+import { ScryptPool } from '../../src/desk/sign-in/scrypt-pool';
 
 /** A cheap cost for tests: the format and the checks are the same at any cost. */
 const CHEAP = { log2N: 10, r: 8, p: 1 };
@@ -126,7 +126,7 @@ describe('password checks on low-priority threads', () => {
 
   test('a process that checked a password exits once the check is done: an idle thread keeps nothing alive, a busy one waits for its answer', () => {
     const code =
-      "const { ScryptPool } = require('./src/desk/scrypt-pool.ts');" +
+      "const { ScryptPool } = require('./src/desk/sign-in/scrypt-pool.ts');" +
       "new ScryptPool(1).scrypt('pw', Buffer.from('saltsaltsalt'), 32, { N: 1024, r: 8, p: 1 }).then((k) => console.log('key', k.length));";
     const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', timeout: 15_000 });
     expect(run.stdout).toBe('key 32\n');

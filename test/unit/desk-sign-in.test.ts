@@ -1,15 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { KnownAddresses } from '../../src/desk/known-addresses';
-import { RefusalTally } from '../../src/desk/refusal-tally';
+import { KnownAddresses } from '../../src/desk/sign-in/known-addresses';
+import { RefusalTally } from '../../src/desk/sign-in/refusal-tally';
 import type { Logger } from '../../src/common/log';
-import { MemoryDeskStore } from '../../src/desk/memory-desk-store';
-import { hashPassword } from '../../src/desk/password';
-import { SignIns, type SignInsOptions } from '../../src/desk/sign-in';
-import { SignInLimits, SIGN_IN_POLICY, type SignInPolicy } from '../../src/desk/sign-in-limits';
-import type { SlotLimits } from '../../src/desk/check-slots';
-import { newToken, sameToken, tokenId } from '../../src/desk/tokens';
+import { MemoryDeskStore } from '../../src/backend/memory/desk-store';
+import { hashPassword } from '../../src/desk/sign-in/password';
+import { SignIns, type SignInsOptions } from '../../src/desk/sign-in/sign-in';
+import { SignInLimits, SIGN_IN_POLICY, type SignInPolicy } from '../../src/desk/sign-in/sign-in-limits';
+import type { SlotLimits } from '../../src/desk/sign-in/check-slots';
+import { newToken, sameToken, tokenId } from '../../src/desk/sign-in/tokens';
 import { testRedisUrl } from '../helpers/line';
+import { memoryBackend } from '../../src/backend/memory';
+import { redisBackend } from '../../src/backend/redis';
+import type { MakeLimiter } from '../../src/desk/sign-in/sign-in-limits';
+
+/** The sign-in limiters as a backend makes them: on `redis` under `prefix`, or in memory. */
+const limiterOn = (redis: Redis | undefined, prefix: string): MakeLimiter =>
+  redis === undefined ? memoryBackend().limiter : redisBackend({ client: redis, prefix, secret: SECRET }).limiter;
 
 const PASSWORD = 'correct horse battery';
 const SECRET = 'test-auth-token-0123456789abcdef';
@@ -43,7 +50,7 @@ function setUp(
   const store = new MemoryDeskStore(() => Date.now());
   let checks = 0;
   const prefix = `test-${randomBytes(6).toString('hex')}`;
-  const limits = new SignInLimits(options.redis === undefined ? { prefix } : { redis: options.redis, prefix }, options.policy ?? POLICY);
+  const limits = new SignInLimits(limiterOn(options.redis, prefix), options.policy ?? POLICY);
   const signIns = new SignIns({
     store,
     users: options.users ?? [{ name: 'alice', hash }],
@@ -78,7 +85,7 @@ describe('desk sign-ins', () => {
 
   test('the real password check (scrypt) is what checks by default', async () => {
     const store = new MemoryDeskStore();
-    const limits = new SignInLimits({ prefix: 'p' });
+    const limits = new SignInLimits(limiterOn(undefined, 'p'));
     const signIns = new SignIns({ store, users: [{ name: 'alice', hash }], ttlSeconds: 60, secret: SECRET, limits });
     expect(await signIns.attempt('alice', PASSWORD, '10.0.0.1')).toMatchObject({ ok: true });
     expect(await signIns.attempt('alice', 'nope', '10.0.0.1')).toMatchObject({ ok: false, why: 'wrong' });
@@ -117,7 +124,7 @@ describe('desk sign-ins', () => {
       users: [{ name: 'bob', hash }],
       ttlSeconds: 3600,
       secret: SECRET,
-      limits: new SignInLimits({ prefix: 'p' }),
+      limits: new SignInLimits(limiterOn(undefined, 'p')),
     });
     expect(await without.find(attempt.token)).toBeNull();
   });
@@ -126,7 +133,7 @@ describe('desk sign-ins', () => {
     const { store, signIns } = setUp();
     const attempt = await signIns.attempt('alice', PASSWORD, '10.0.0.1');
     if (!attempt.ok) throw new Error('refused');
-    const limits = new SignInLimits({ prefix: 'p' });
+    const limits = new SignInLimits(limiterOn(undefined, 'p'));
     const same = new SignIns({ store, users: [{ name: 'alice', hash }], ttlSeconds: 3600, secret: SECRET, limits });
     expect(await same.find(attempt.token)).not.toBeNull();
     const changed = await hashPassword('a new password for alice', { log2N: 10, r: 8, p: 1 });
@@ -206,7 +213,7 @@ describe('failed sign-ins slow down the name and address they come from, never t
           users: [{ name: 'alice', hash }],
           ttlSeconds: 60,
           secret: SECRET,
-          limits: new SignInLimits({ redis, prefix }, POLICY),
+          limits: new SignInLimits(limiterOn(redis, prefix), POLICY),
           verify: async (p) => p === PASSWORD,
         });
       const [one, two] = [make(), make()];
@@ -241,7 +248,7 @@ describe('a flood of sign-ins is refused before any password is checked, and age
 
   test('with every slot taken and its queue full, an attempt is refused before the limits are even asked', async () => {
     const store = new MemoryDeskStore();
-    const limits = new SignInLimits({ prefix: 'p' }, POLICY);
+    const limits = new SignInLimits(limiterOn(undefined, 'p'), POLICY);
     const asked = jest.spyOn(limits, 'before');
     let release = () => {};
     const signIns = new SignIns({
@@ -270,7 +277,7 @@ describe('a flood of sign-ins is refused before any password is checked, and age
       users: [{ name: 'alice', hash }],
       ttlSeconds: 60,
       secret: SECRET,
-      limits: new SignInLimits({ prefix: 'p' }, POLICY),
+      limits: new SignInLimits(limiterOn(undefined, 'p'), POLICY),
       slots: { slots: 2, reserved: 1, maxQueued: 0, maxWaitMs: 0 },
       verify: () => new Promise((r) => releases.push(() => r(false))),
     });
@@ -361,7 +368,7 @@ describe('an address an agent has signed in from keeps the kept check for new br
   });
 
   test('an address does not become known by failed sign-ins, however many, for an account or not', async () => {
-    const knownAddresses = new KnownAddresses({ prefix: 'p', secret: SECRET });
+    const knownAddresses = new KnownAddresses({ secret: SECRET });
     const { signIns } = setUp({ slots, checkMs: 40, knownAddresses, policy: { ...POLICY, freeFailures: 1000 } });
     let flooding = true;
     // The whole flood from a few addresses, each tried again and again.
@@ -382,7 +389,7 @@ describe('an address an agent has signed in from keeps the kept check for new br
 
   test('a known address is forgotten after its time to live, unless an agent signs in from it again', async () => {
     let now = Date.parse('2026-12-05T09:00:00Z');
-    const knownAddresses = new KnownAddresses({ prefix: 'p', secret: SECRET, ttlSeconds: 3600, now: () => now });
+    const knownAddresses = new KnownAddresses({ secret: SECRET, ttlSeconds: 3600, now: () => now });
     expect(await knownAddresses.knows('10.0.0.1')).toBe(false);
     await knownAddresses.remember('10.0.0.1');
     expect(await knownAddresses.knows('10.0.0.1')).toBe(true);
@@ -398,13 +405,13 @@ describe('an address an agent has signed in from keeps the kept check for new br
     // Through the sign-ins: forgotten, the address is a stranger's again while the open slot is taken.
     const releases: (() => void)[] = [];
     let at = Date.parse('2026-12-05T09:00:00Z');
-    const addresses = new KnownAddresses({ prefix: 'p', secret: SECRET, ttlSeconds: 60, now: () => at });
+    const addresses = new KnownAddresses({ secret: SECRET, ttlSeconds: 60, now: () => at });
     const signIns = new SignIns({
       store: new MemoryDeskStore(),
       users: [{ name: 'alice', hash }],
       ttlSeconds: 60,
       secret: SECRET,
-      limits: new SignInLimits({ prefix: `p${randomBytes(4).toString('hex')}` }, POLICY),
+      limits: new SignInLimits(limiterOn(undefined, `p${randomBytes(4).toString('hex')}`), POLICY),
       knownAddresses: addresses,
       slots: { slots: 2, reserved: 1, maxQueued: 0, maxWaitMs: 0 },
       verify: (p) => (p === PASSWORD ? Promise.resolve(true) : new Promise((r) => releases.push(() => r(false)))),
@@ -425,8 +432,16 @@ describe('an address an agent has signed in from keeps the kept check for new br
     const redis = new Redis(testRedisUrl());
     const prefix = `test-${randomBytes(6).toString('hex')}`;
     try {
-      const one = new KnownAddresses({ redis, prefix, secret: SECRET, ttlSeconds: 600 });
-      const two = new KnownAddresses({ redis, prefix, secret: SECRET, ttlSeconds: 600 });
+      const one = new KnownAddresses({
+        book: redisBackend({ client: redis, prefix, secret: SECRET }).knownAddresses,
+        secret: SECRET,
+        ttlSeconds: 600,
+      });
+      const two = new KnownAddresses({
+        book: redisBackend({ client: redis, prefix, secret: SECRET }).knownAddresses,
+        secret: SECRET,
+        ttlSeconds: 600,
+      });
       await one.remember('192.0.2.44');
       expect(await two.knows('192.0.2.44')).toBe(true);
       expect(await two.knows('192.0.2.45')).toBe(false);

@@ -1,5 +1,5 @@
-import { followUpList, followUpWords } from '../../src/desk/follow-up-lines';
-import { foldDay, type LiveMessage, type TransferCard } from '../../src/desk/live-messages';
+import { followUpList, followUpWords } from '../../src/desk/views/follow-up-lines';
+import { foldDay, type LiveMessage, type TransferCard } from '../../src/desk/live/live-messages';
 
 /** Follow-ups on a day's cards: in their latest state, kept through a redial, and those asked before the transfer. */
 

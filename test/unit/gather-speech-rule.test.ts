@@ -1,5 +1,5 @@
 import { notice, startingContext, type CallContext, type CallEvent, type DialProblem } from '../../src/engine/call-machine';
-import { DEFAULT_SPEECH, spokenChoices } from '../../src/engine/speech';
+import { DEFAULT_SPEECH, spokenChoices } from '../../src/engine/understanding/speech';
 import { promptFor, type SpeakingContext } from '../../src/engine/prompt';
 import { readTwimlChecked, speechTimeoutProblem } from '../../src/simulator/twiml-reader';
 import { walkFlow } from '../../src/timing/walk';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Response } from 'express';
-import { LIVE_TEXT, LiveHub, NOT_LIVE_TEXT, type HubDeps } from '../../src/desk/live-hub';
+import { LIVE_TEXT, LiveHub, NOT_LIVE_TEXT, type HubDeps } from '../../src/desk/live/live-hub';
 import { FlowRegistry } from '../../src/engine/registry';
 import { createLogger } from '../../src/common/log';
 

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import request from 'supertest';
 import { Metrics } from '../../src/common/metrics';
-import type { AppLocals } from '../../src/app';
 import { startLine } from '../helpers/line';
 
 /** `promtool check metrics` on `text`: its exit status and what it said. */
@@ -35,9 +34,7 @@ test('/metrics after some webhooks passes promtool check metrics, routes labelle
   try {
     await line.call('3,2,2,1,1');
     await line.post('/voice/rescue/dial', { CallSid: `CA${'d'.repeat(32)}`, DialCallStatus: 'busy' }).expect(200);
-    const res = await request((line.app.locals as AppLocals).metrics)
-      .get('/metrics')
-      .expect(200);
+    const res = await request(line.line.metrics).get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const check = promtoolCheck(res.text);
     expect(check).toEqual({ status: 0, output: '' });
@@ -66,8 +63,8 @@ test('the public port has no /metrics; the metrics port answers it, to a bearer 
   try {
     await open.call('3,2,2,1,1');
     for (const line of [open, guarded]) expect((await request(line.app).get('/metrics')).status).toBe(404);
-    expect((await request((open.app.locals as AppLocals).metrics).get('/metrics')).text).toContain('portal_line_webhooks_total');
-    const metrics = (guarded.app.locals as AppLocals).metrics;
+    expect((await request(open.line.metrics).get('/metrics')).text).toContain('portal_line_webhooks_total');
+    const metrics = guarded.line.metrics;
     const refused = await request(metrics).get('/metrics');
     expect(refused.status).toBe(401);
     expect(refused.headers['www-authenticate']).toBe('Bearer realm="metrics"');

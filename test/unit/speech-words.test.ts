@@ -1,4 +1,4 @@
-import { interpret, spokenChoices } from '../../src/engine/speech';
+import { interpret, spokenChoices } from '../../src/engine/understanding/speech';
 import { portalLogin } from '../helpers/flows';
 import { startingContext, type CallContext } from '../../src/engine/call-machine';
 

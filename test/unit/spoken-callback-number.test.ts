@@ -1,7 +1,7 @@
 import type { CallEvent } from '../../src/engine/call-machine';
 import { SYSTEM } from '../../src/engine/compile';
 import type { SpeakingContext } from '../../src/engine/prompt';
-import { DEFAULT_SPEECH, hintsFor, interpret, NUMBER_HEARD } from '../../src/engine/speech';
+import { DEFAULT_SPEECH, hintsFor, interpret, NUMBER_HEARD } from '../../src/engine/understanding/speech';
 import { advance, startCall, type SavedCall, type Turn } from '../../src/engine/step';
 import { renderPrompt } from '../../src/telephony/twiml';
 import { readTwiml } from '../../src/simulator/twiml-reader';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { NUMBER_WORDS, spokenNumber } from '../../src/engine/spoken-number';
+import { NUMBER_WORDS, spokenNumber } from '../../src/engine/understanding/spoken-number';
 
 /** What the recogniser may return for a callback number, and the digits it stands for (undefined: asked again). */
 const CASES: [said: string, digits: string | undefined][] = [

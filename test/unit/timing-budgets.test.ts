@@ -4,7 +4,7 @@ import { formatProblem, parseFlowText } from '../../src/flows/load';
 import { median } from '../../src/timing/budgets';
 import { timeFlow } from '../../src/timing/time-flow';
 import { SPEAKING } from '../helpers/flows';
-import { DEFAULT_SPEECH } from '../../src/engine/speech';
+import { DEFAULT_SPEECH } from '../../src/engine/understanding/speech';
 
 /** A small flow that keeps the budgets of portal-login (60 s, median 40 s, prompt 20 s, whisper 10 s). */
 const FIXTURE = 'test/fixtures/flows/short-line.yaml';

@@ -1,5 +1,5 @@
-import { Understanding, saidKey } from '../../src/engine/understanding';
-import { exampleProblems, interpret, verdictOf, UNDERSTANDING } from '../../src/engine/speech';
+import { Understanding, saidKey } from '../../src/engine/understanding/understanding';
+import { exampleProblems, interpret, verdictOf, UNDERSTANDING } from '../../src/engine/understanding/speech';
 import { startingContext, type CallContext } from '../../src/engine/call-machine';
 import { flowFile, type FlowFile } from '../../src/flows/schema';
 import { portalLogin } from '../helpers/flows';
