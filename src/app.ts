@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from './common/config';
 import type { FlowRegistry } from './engine/registry';
-import { spokenPhoneNumber } from './flows/text';
+import { spokenPhoneNumber } from './common/phone';
 import { CallTurns } from './turn/call-turns';
 import { Metrics } from './common/metrics';
 import { withDeadline } from './common/deadline';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import twilio from 'twilio';
 import { z } from 'zod';
 import { isLoopback, normalBaseUrl } from '../common/config';
-import { maskPhone } from '../common/log';
+import { E164, maskedNumber } from '../common/phone';
 import { configureNumber, ConfigureError, detachTrunkHelp } from '../tools/twilio-number';
 import { describeIssues, parseWith } from '../common/validation';
 import { fail, parseOptions } from './args';
@@ -47,7 +47,7 @@ export async function main(
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (values.number === undefined || !/^(\+[1-9]\d{6,14}|PN[0-9a-fA-F]{32})$/.test(values.number)) {
+  if (values.number === undefined || !(E164.test(values.number) || /^PN[0-9a-fA-F]{32}$/.test(values.number))) {
     process.stderr.write(`--number must be an E.164 number (+16045550100) or a phone number SID (PN…)\n\n${USAGE}\n`);
     return 2;
   }
@@ -62,7 +62,7 @@ export async function main(
   const client = twilio(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, { keepAlive: false, timeout: timeoutMs });
   try {
     const result = await configureNumber(client, values.number, PUBLIC_BASE_URL, dryRun);
-    const name = `${maskPhone(result.phoneNumber)} (${result.sid})`;
+    const name = `${maskedNumber(result.phoneNumber)} (${result.sid})`;
     if (result.trunkSid !== undefined) {
       process.stderr.write(
         `cannot configure the number: ${name} is attached to a SIP trunk; nothing was changed.\n${detachTrunkHelp(result.trunkSid, result.sid)}\n`,

@@ -3,7 +3,7 @@ import { deskUsers, ianaZone, timeZone, trustProxy } from './desk-config';
 import { bsdHours, closedDates, type DeskHours } from './hours';
 import { LineError } from './errors';
 import { formatPath, parseWith } from './validation';
-import { countryList } from './phone-number';
+import { countryList, e164 } from './phone';
 
 /** A token any local run can use; refused in production. */
 export const LOCAL_AUTH_TOKEN = 'local-development-auth-token';
@@ -59,7 +59,6 @@ function noScheme(value: string): string {
   return `must start with http:// or https://, such as ${local ? 'http' : 'https'}://${value.replace(/^\/+/, '')}`;
 }
 
-const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +18006052965');
 /** A list of regions ("US,CA"), each an ISO 3166 code libphonenumber-js knows. */
 const countries = z.string().transform((text, ctx) => {
   try {

@@ -2,18 +2,9 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-/** "+18006052965" -> "+1******2965": enough to tell calls apart, not enough to call anyone back. */
-export function maskPhone(value: string | undefined): string | undefined {
-  if (value === undefined || value === '') return value;
-  const digits = value.replace(/\D/g, '');
-  if (digits.length < 5) return '*'.repeat(value.length);
-  const kept = value.startsWith('+1') ? 1 : 0; // the North American country code says little about the caller
-  return `${value.startsWith('+') ? '+' : ''}${digits.slice(0, kept)}${'*'.repeat(digits.length - kept - 4)}${digits.slice(-4)}`;
-}
-
 /**
  * JSON logs on stdout. Tokens and signatures are redacted wherever they appear; phone numbers are masked where
- * they are logged (maskPhone), and never logged raw.
+ * they are logged (maskedNumber, in phone.ts), and never logged raw.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(

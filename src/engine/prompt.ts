@@ -1,7 +1,8 @@
 import { SYSTEM, type CompiledFlow } from './compile';
 import { CALLBACK_DIGITS, NO_MORE_TEXTS } from './call-machine';
 import type { FlowFile } from '../flows/schema';
-import { fill, spokenCode, spokenPhoneNumber } from '../flows/text';
+import { fill, spokenCode } from '../flows/text';
+import { spokenPhoneNumber } from '../common/phone';
 import type { CallContext } from './call-machine';
 import { choiceName, hintsFor, listening, type SpeechSettings } from './understanding/speech';
 

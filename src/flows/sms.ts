@@ -1,4 +1,5 @@
 import { fill } from './text';
+import { writtenPhoneNumber } from '../common/phone';
 import type { FlowFile } from './schema';
 
 /**
@@ -38,13 +39,6 @@ export function smsSize(text: string): SmsSize {
 /** The most characters a message of the line may have in `encoding` (two concatenated segments). */
 export function maxUnits(encoding: SmsSize['encoding']): number {
   return encoding === 'GSM-7' ? 153 * MAX_SEGMENTS : 67 * MAX_SEGMENTS;
-}
-
-/** "+18006052965" -> "1-800-605-2965"; other numbers as given. */
-export function writtenPhoneNumber(e164: string): string {
-  const d = e164.replace(/\D/g, '');
-  if (d.length === 11 && d.startsWith('1')) return `1-${d.slice(1, 4)}-${d.slice(4, 7)}-${d.slice(7)}`;
-  return e164;
 }
 
 export interface MessageValues {

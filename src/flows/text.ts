@@ -1,8 +1,5 @@
 /** Text helpers for what the line speaks. */
 
-// A phone number said digit by digit lives with the other views of a number.
-export { spokenPhoneNumber } from '../common/phone-number';
-
 /** "482913" -> "4 8 2, 9 1 3". */
 export function spokenCode(code: string): string {
   const chars = code.split('');

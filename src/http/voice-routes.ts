@@ -2,8 +2,8 @@ import express, { type Request, type Router } from 'express';
 import { dialEvent, inputEvent } from '../telephony/events';
 import type { CallEvent } from '../engine/call-machine';
 import type { Heard } from '../engine/understanding/speech';
-import { spokenPhoneNumber } from '../flows/text';
-import { maskPhone, type Logger } from '../common/log';
+import { maskedNumber, spokenPhoneNumber } from '../common/phone';
+import type { Logger } from '../common/log';
 import {
   callParams,
   dialParams,
@@ -115,7 +115,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
           node: answer.node,
           event: answer.event,
           outcome: answer.outcome,
-          from: maskPhone(typeof body.From === 'string' ? body.From : undefined),
+          from: maskedNumber(typeof body.From === 'string' ? body.From : undefined),
           latencyMs: Math.round(seconds * 1e5) / 100,
           ...answer.extra,
         },

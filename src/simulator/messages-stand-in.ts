@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { maskPhone } from '../common/log';
+import { maskedNumber } from '../common/phone';
 import type { TranscriptLine } from './caller';
 
 /**
@@ -25,7 +25,7 @@ export type StandInMessage = z.infer<typeof messageForm>;
 
 /** A text message as a transcript shows it: the number masked, as the line's logs have it. */
 export function textLine(message: StandInMessage): TranscriptLine {
-  return { who: 'text', text: `to ${maskPhone(message.To)}: ${message.Body}` };
+  return { who: 'text', text: `to ${maskedNumber(message.To)}: ${message.Body}` };
 }
 
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\/Messages\.json$/;

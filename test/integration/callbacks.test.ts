@@ -204,6 +204,22 @@ describe.each<StoreKind>(['redis', 'memory'])('callbacks on the %s store', (kind
     expect(confirm).toContain('The number is 6 1 3, 5 5 5, 0 1 9 9.');
   });
 
+  test('ten zeros keyed on the phone are refused with a reprompt; a number the desk may call is then read back and booked', async () => {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn('alice');
+    const result = await line.call('0,3,2,0000000000,6135550199,1');
+    expect(result.errors).toEqual([]);
+    const lines = result.transcript.map((l) => `${l.who}: ${l.text}`);
+    // Refused at once, before any read-back, and asked for again in the flow's words.
+    const keyed = lines.indexOf('caller: presses 0000000000');
+    expect(keyed).toBeGreaterThan(0);
+    expect(lines[keyed + 1]).toBe(`line: ${FLOW.system.callback.keyedUnfit} ${FLOW.speech!.callbackKeyIn!}`);
+    expect(lines[keyed + 2]).toBe('caller: presses 6135550199');
+    expect(lines.join('\n')).toContain('The number is 6 1 3, 5 5 5, 0 1 9 9.');
+    const list = ((await agent.get('/desk/api/callbacks')).body as { callbacks: { number: string; numberFrom: string }[] }).callbacks;
+    expect(list).toEqual([expect.objectContaining({ number: '+16135550199', numberFrom: 'keyed' })]);
+  });
+
   test('one open callback per number: a second call from it hears the desk has the request, and nothing new is booked', async () => {
     const agent = new DeskAgent(line.app);
     await agent.signIn('alice');

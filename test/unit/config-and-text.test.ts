@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ENV_NAMES, loadConfig, LOCAL_AUTH_TOKEN } from '../../src/common/config';
 import { LineError } from '../../src/common/errors';
-import { spokenCode, spokenPhoneNumber } from '../../src/flows/text';
-import { maskPhone } from '../../src/common/log';
+import { spokenCode } from '../../src/flows/text';
 
 const PUBLIC = 'https://line.example.org';
 /** The shape of a real auth token: 32 hexadecimal characters. */
@@ -156,16 +155,7 @@ test('every variable the line reads is documented in .env.example and the README
 });
 
 describe('spoken text', () => {
-  test('phone numbers and codes are spoken digit by digit', () => {
-    expect(spokenPhoneNumber('+18006052965')).toBe('1, 8 0 0, 6 0 5, 2 9 6 5');
-    expect(spokenPhoneNumber('+442079460000')).toBe('4 4 2 0 7 9 4 6 0 0 0 0');
+  test('codes are spoken digit by digit', () => {
     expect(spokenCode('482913')).toBe('4 8 2, 9 1 3');
-  });
-
-  test('phone numbers are masked for logs', () => {
-    expect(maskPhone('+18006052965')).toBe('+1******2965');
-    expect(maskPhone('+442079460000')).toBe('+********0000');
-    expect(maskPhone('client:alice')).toBe('************');
-    expect(maskPhone(undefined)).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { FlowRegistry } from '../../src/engine/registry';
 import { barsOf, outcomeChart } from '../../src/desk/views/outcome-chart';
-import { announcement, dialLine, forReading, groupedReference, readableNumber, transferCardHtml } from '../../src/desk/views/cards';
+import { announcement, dialLine, forReading, groupedReference, transferCardHtml } from '../../src/desk/views/cards';
 import { escapeHtml, html } from '../../src/desk/views/html';
 import { foldDay, type TransferCard } from '../../src/desk/live/live-messages';
 import { retentionWords } from '../../src/desk/views/pages';
@@ -151,8 +151,6 @@ describe('what the page shows', () => {
       'MFA: changed mobile device. Request an MFA reset. Ask IT, or PRSS. A caller, I think.',
     );
     expect(groupedReference('361195')).toBe('361 195');
-    expect(readableNumber('+15555550123')).toBe('(555) 555-0123');
-    expect(readableNumber('+442079460000')).toBe('+44 20 7946 0000');
     expect(dayOf(new Date('2026-11-28T03:00:00Z'), 'America/Toronto')).toBe('2026-11-27');
     expect(dayOf(new Date('2026-11-28T03:00:00Z'), 'UTC')).toBe('2026-11-28');
     expect(transferCardHtml(card(), 'America/Toronto', flows).text).toContain('<time datetime="2026-11-27T14:02:31.000Z">09:02:31</time>');

@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Cluster, type Redis } from 'ioredis';
 import { keyedDigest } from '../../common/keyed-digest';
-import { maskPhone } from '../../common/log';
+import { maskedNumber } from '../../common/phone';
 import {
   ATTEMPTS,
   BACKOFF_MS,
@@ -101,7 +101,7 @@ export class BullMessageQueue implements MessageQueue {
         // A job whose hash expired before any worker took it: nothing to send.
         if (typeof data?.to !== 'string') return;
         // Once the job is done with, what BullMQ keeps of it holds the number masked.
-        const done = () => job.updateData({ ...(data as MessageJob), to: maskPhone(data.to) ?? '' }).catch(() => undefined);
+        const done = () => job.updateData({ ...(data as MessageJob), to: maskedNumber(data.to) ?? '' }).catch(() => undefined);
         let result: void | 'withdrawn';
         try {
           result = await send(data as MessageJob, job.attemptsMade + 1);

@@ -1,5 +1,5 @@
 import type { FlowRegistry } from '../../engine/registry';
-import { shownNumber } from '../../common/phone-number';
+import { shownNumber } from '../../common/phone';
 import { html, type Html } from './html';
 import type { DialResult, TransferCard } from '../live/live-messages';
 import { timeOf } from '../time';
@@ -17,11 +17,6 @@ export function forReading(spoken: string): string {
 /** "361195" -> "361 195", as the caller reads it out. */
 export function groupedReference(reference: string): string {
   return reference.length === 6 ? `${reference.slice(0, 3)} ${reference.slice(3)}` : reference;
-}
-
-/** "+12045550123" -> "(204) 555-0123", "+441212345678" -> "+44 121 234 5678"; anything else "unknown number". */
-export function readableNumber(raw: string): string {
-  return shownNumber(raw).text;
 }
 
 /**

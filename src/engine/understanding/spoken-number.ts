@@ -1,4 +1,4 @@
-import { keyedNumber } from '../../common/phone-number';
+import { keyedNumber, NORTH_AMERICAN_DIGITS } from '../../common/phone';
 
 /**
  * A callback number as Twilio's recogniser writes what a caller said: "two oh four five five five oh one two
@@ -103,9 +103,6 @@ function digitsOf(tokens: readonly string[]): string | undefined {
 /** Words said between the groups of one number. */
 const JOINERS = new Set(['then', 'and', 'dash', 'hyphen']);
 
-/** A North American number, area code first: neither the area code nor the exchange starts with 0 or 1. */
-const NORTH_AMERICAN = /^[2-9]\d{2}[2-9]\d{6}$/;
-
 /** The 10 digits of the callback number in `said` (what the recogniser returned), or undefined: not understood. */
 export function spokenNumber(said: string): string | undefined {
   const tokens = said
@@ -127,6 +124,6 @@ export function spokenNumber(said: string): string | undefined {
   let digits = digitsOf(run);
   if (digits === undefined) return undefined;
   if (digits.length === 11 && digits.startsWith('1')) digits = digits.slice(1);
-  if (!NORTH_AMERICAN.test(digits) || keyedNumber(digits) === undefined) return undefined;
+  if (!NORTH_AMERICAN_DIGITS.test(digits) || keyedNumber(digits) === undefined) return undefined;
   return digits;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { e164 } from '../../common/phone';
 
 /** A callback a caller asked for, as the desk works it. */
 export const callbackRecord = z.object({
@@ -10,7 +11,7 @@ export const callbackRecord = z.object({
   /** What the caller told the line. */
   told: z.array(z.string()),
   /** The number to call, E.164. */
-  number: z.string(),
+  number: e164,
   /** Whether the number is the one the caller called from, or one they keyed in. */
   numberFrom: z.enum(['calling', 'keyed']),
   askedAt: z.number(),

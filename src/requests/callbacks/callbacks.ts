@@ -1,8 +1,8 @@
 import { Counter } from 'prom-client';
 import type { ActionOutcome } from '../../engine/call-machine';
 import { keyedDigest } from '../../common/keyed-digest';
-import { maskPhone, type Logger } from '../../common/log';
-import { keyedNumber, parseE164, phoneFits, type PhoneRules } from '../../common/phone-number';
+import type { Logger } from '../../common/log';
+import { keyedFits, maskedNumber, parseE164, phoneFits, type PhoneRules } from '../../common/phone';
 import type { Metrics } from '../../common/metrics';
 import type { CallbackRecord, CallbackStore, ClaimResult, CloseOutcome, CloseResult } from './callback-store';
 
@@ -90,7 +90,7 @@ export class Callbacks {
     const rules = this.rulesFor(to);
     return {
       caller: () => phoneFits(from, rules).ok,
-      keyed: (digits) => phoneFits(keyedNumber(digits) ?? digits, rules).ok,
+      keyed: (digits) => keyedFits(digits, rules).ok,
     };
   }
 
@@ -127,9 +127,9 @@ export class Callbacks {
    * foreign, not a phone line, the line's own) or over the line's cap an hour.
    */
   async ask(ask: CallbackAsk): Promise<ActionOutcome> {
-    const given = ask.keyed !== null ? (keyedNumber(ask.keyed) ?? ask.keyed) : parseE164(ask.from);
-    const fit = phoneFits(given, this.rulesFor(ask.to));
-    const log = { callSid: ask.callSid, reference: ask.reference, number: maskPhone(ask.keyed ?? ask.from) };
+    const rules = this.rulesFor(ask.to);
+    const fit = ask.keyed !== null ? keyedFits(ask.keyed, rules) : phoneFits(parseE164(ask.from), rules);
+    const log = { callSid: ask.callSid, reference: ask.reference, number: maskedNumber(ask.keyed ?? ask.from) };
     if (!fit.ok) {
       this.refusals.inc({ reason: fit.why });
       this.deps.logger.warn({ ...log, reason: fit.why }, 'callback refused: not a number the desk calls back');
@@ -162,7 +162,7 @@ export class Callbacks {
       return 'refused';
     }
     this.counter.inc({ event: 'asked' });
-    this.deps.logger.info({ ...log, number: maskPhone(number) }, 'callback asked');
+    this.deps.logger.info({ ...log, number: maskedNumber(number) }, 'callback asked');
     this.changed(callback.id);
     return 'queued';
   }

@@ -3,8 +3,8 @@ import { DateTime } from 'luxon';
 import type { ActionOutcome, PendingAction } from '../../engine/call-machine';
 import type { FlowRegistry } from '../../engine/registry';
 import { deskMessage, stepsMessage } from '../../flows/sms';
-import { maskPhone, type Logger } from '../../common/log';
-import { numberPrefix, phoneFits, type PhoneRules } from '../../common/phone-number';
+import type { Logger } from '../../common/log';
+import { maskedNumber, numberPrefix, phoneFits, type PhoneRules } from '../../common/phone';
 import type { Metrics } from '../../common/metrics';
 import type { CallerRequest } from '../../turn/requests';
 import { withDeadline } from '../../common/deadline';
@@ -106,7 +106,7 @@ export class TextMessages {
    * job kept late is not sent).
    */
   async queue(request: CallerRequest, pending: Extract<PendingAction, { kind: 'text' }>, abandoned?: AbortSignal): Promise<ActionOutcome> {
-    const log = { callSid: request.callSid, to: maskPhone(request.from) };
+    const log = { callSid: request.callSid, to: maskedNumber(request.from) };
     // Only to a number a physician's phone can be: texts to premium or foreign ranges are how SMS pumping pays.
     const fit = phoneFits(request.from, { ...this.deps.rules, own: [...this.deps.rules.own, request.to] });
     if (!fit.ok) {
@@ -196,7 +196,7 @@ export class TextMessages {
   private lost(job: MessageJob): void {
     this.counter.inc({ event: 'unknown' });
     this.deps.logger.warn(
-      { callSid: job.callSid, to: maskPhone(job.to) },
+      { callSid: job.callSid, to: maskedNumber(job.to) },
       'text message perhaps sent: its sender stopped while sending it, not tried again',
     );
     this.tell(job, 'unknown');
@@ -208,7 +208,7 @@ export class TextMessages {
   }
 
   private async sendOne(job: MessageJob, attempt: number): Promise<void | 'withdrawn'> {
-    const log = { callSid: job.callSid, to: maskPhone(job.to), attempt };
+    const log = { callSid: job.callSid, to: maskedNumber(job.to), attempt };
     if (!(await this.deps.limits.held(job.id))) {
       // Its take was given back (the caller heard it failed): queued late, it is not sent.
       this.counter.inc({ event: 'withdrawn' });

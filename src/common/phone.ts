@@ -1,17 +1,29 @@
+import { z } from 'zod';
 import { parsePhoneNumberFromString, isSupportedCountry, type CountryCode, type NumberType, type PhoneNumber } from 'libphonenumber-js/max';
-import { maskPhone } from './log';
 
 /**
- * Phone numbers as the line uses them, on libphonenumber-js with its full ("max") metadata, which knows each range's
- * type (premium rate, shared cost, toll free, VoIP, personal, UAN, pager…) and region:
+ * Phone numbers as the line uses them, in one place, on libphonenumber-js with its full ("max") metadata, which
+ * knows each range's type (premium rate, shared cost, toll free, VoIP, personal, UAN, pager…) and region:
+ * - `E164` and `e164` are the shape of a number written down (settings, stored callbacks, command-line options);
  * - `parseE164` reads a number Twilio sent (From, To) or a setting: only an exact E.164 string is a number;
  * - `keyedNumber` reads the 10 digits a caller keyed for a callback (North American, area code first);
- * - `phoneFits` says whether a number is one a physician's phone can be (texts and callbacks cost money per use);
- * - `shownNumber` is how the desk page shows a number, and the only source of its `tel:` link;
+ * - `phoneFits` and `keyedFits` say whether a number is one a physician's phone can be (texts and callbacks cost
+ *   money per use);
  * - `numberPrefix` groups numbers by range (country and area code) for the per-range caps;
  * - `spokenPhoneNumber` is how the line says a number, digit by digit;
+ * - `writtenPhoneNumber` is how a text message writes it;
+ * - `shownNumber` is how the desk page shows a number, and the only source of its `tel:` link;
  * - `maskedNumber` is how a log shows it.
  */
+
+/** A number in E.164: "+", a country code that does not start with 0, 7 to 15 digits in all. */
+export const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** A setting or a stored value that must be a number in E.164 ("+18006052965"). */
+export const e164 = z.string().regex(E164, 'must be an E.164 phone number such as +18006052965');
+
+/** The 10 digits of a North American number, area code first: neither the area code nor the exchange starts with 0 or 1. */
+export const NORTH_AMERICAN_DIGITS = /^[2-9]\d{2}[2-9]\d{6}$/;
 
 /** A parsed number: its E.164 form and what the metadata knows of it. */
 export interface Phone {
@@ -29,7 +41,7 @@ export interface Phone {
  * exactly what came in. Undefined for anything else ("anonymous", "client:alice", "+1\u202E2045550123").
  */
 export function parseE164(raw: string | undefined | null): Phone | undefined {
-  if (typeof raw !== 'string' || !/^\+[1-9]\d{6,14}$/.test(raw)) return undefined;
+  if (typeof raw !== 'string' || !E164.test(raw)) return undefined;
   const parsed = parsePhoneNumberFromString(raw);
   if (parsed === undefined || parsed.number !== raw || !parsed.isPossible()) return undefined;
   const valid = parsed.isValid();
@@ -66,6 +78,12 @@ export function phoneFits(number: string | Phone | undefined, rules: PhoneRules)
   if (phone.type === undefined || !PHONE_TYPES.has(phone.type)) return { ok: false, why: 'type' };
   if (rules.own.some((own) => own !== undefined && own === phone.e164)) return { ok: false, why: 'own' };
   return { ok: true, phone };
+}
+
+/** Whether the 10 digits a caller keyed (area code first) are a number a physician's phone can be, under `rules`. */
+export function keyedFits(digits: string, rules: PhoneRules): Fit {
+  const phone = keyedNumber(digits);
+  return phone === undefined ? { ok: false, why: 'not-a-number' } : phoneFits(phone, rules);
 }
 
 /** A setting's list of regions: "US,CA" -> {US, CA}; throws on a code libphonenumber-js does not know. */
@@ -118,5 +136,18 @@ export function spokenPhoneNumber(e164: string): string {
   return groups.map((g) => g.split('').join(' ')).join(', ');
 }
 
-/** A number as a log shows it: enough to tell calls apart, not enough to call anyone. */
-export const maskedNumber = maskPhone;
+/** "+18006052965" -> "1-800-605-2965", as a text message writes it; other numbers as given. */
+export function writtenPhoneNumber(e164: string): string {
+  const d = e164.replace(/\D/g, '');
+  if (d.length === 11 && d.startsWith('1')) return `1-${d.slice(1, 4)}-${d.slice(4, 7)}-${d.slice(7)}`;
+  return e164;
+}
+
+/** "+18006052965" -> "+1******2965", as a log shows a number: enough to tell calls apart, not enough to call anyone back. */
+export function maskedNumber(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return value;
+  const digits = value.replace(/\D/g, '');
+  if (digits.length < 5) return '*'.repeat(value.length);
+  const kept = value.startsWith('+1') ? 1 : 0; // the North American country code says little about the caller
+  return `${value.startsWith('+') ? '+' : ''}${digits.slice(0, kept)}${'*'.repeat(digits.length - kept - 4)}${digits.slice(-4)}`;
+}

@@ -1,4 +1,18 @@
-import { countryList, keyedNumber, numberPrefix, parseE164, phoneFits, shownNumber, type PhoneRules } from '../../src/common/phone-number';
+import {
+  countryList,
+  E164,
+  e164,
+  keyedFits,
+  keyedNumber,
+  maskedNumber,
+  numberPrefix,
+  parseE164,
+  phoneFits,
+  shownNumber,
+  spokenPhoneNumber,
+  writtenPhoneNumber,
+  type PhoneRules,
+} from '../../src/common/phone';
 import { DEFAULT_BSD_NUMBER } from '../../src/common/config';
 
 /** The numbers a physician's phone can be: what texts and callbacks (which cost money per use) may go to. */
@@ -49,6 +63,21 @@ describe('a number a physician’s phone can be', () => {
     ['0123456789', 'invalid'],
   ])('keyed %s is refused', (digits, why) => {
     expect(phoneFits(keyedNumber(digits), RULES)).toEqual({ ok: false, why });
+    expect(keyedFits(digits, RULES)).toEqual({ ok: false, why });
+  });
+
+  test.each([
+    ['nine digits', '204555012'],
+    ['eleven digits', '12045550123'],
+    ['a star', '204555012*'],
+    ['nothing', ''],
+  ])('keyed %s is not a number', (_, digits) => {
+    expect(keyedFits(digits, RULES)).toEqual({ ok: false, why: 'not-a-number' });
+  });
+
+  test('a keyed number the desk may call fits, in E.164; the line’s own does not', () => {
+    expect(keyedFits('6135550199', RULES)).toMatchObject({ ok: true, phone: { e164: '+16135550199', country: 'CA' } });
+    expect(keyedFits('2045550100', RULES)).toEqual({ ok: false, why: 'own' });
   });
 
   test('keyed numbers are 10 digits, area code first', () => {
@@ -73,6 +102,8 @@ describe('a number as the desk page shows it', () => {
   test('parsed and formatted, the link dialling the parsed number', () => {
     expect(shownNumber('+12045550123')).toEqual({ text: '(204) 555-0123', tel: 'tel:+12045550123' });
     expect(shownNumber('+442079460000')).toEqual({ text: '+44 20 7946 0000', tel: 'tel:+442079460000' });
+    expect(shownNumber('+15555550123')).toEqual({ text: '(555) 555-0123', tel: 'tel:+15555550123' });
+    expect(shownNumber('+18006052965')).toEqual({ text: '(800) 605-2965', tel: 'tel:+18006052965' });
   });
 
   test.each([
@@ -90,5 +121,63 @@ describe('a number as the desk page shows it', () => {
     ['too short to be a number', '+12'],
   ])('%s shows as "unknown number", with no link', (_, raw) => {
     expect(shownNumber(raw)).toEqual({ text: 'unknown number', tel: undefined });
+  });
+});
+
+describe('the E.164 shape', () => {
+  test.each(['+18006052965', '+442079460000', '+3725123456', '+1234567'])('%s is E.164', (number) => {
+    expect(E164.test(number)).toBe(true);
+    expect(e164.safeParse(number).success).toBe(true);
+  });
+
+  test.each([
+    ['no plus', '18006052965'],
+    ['a country code of 0', '+08006052965'],
+    ['too short', '+123456'],
+    ['too long', '+1234567890123456'],
+    ['spaces', '+1 800 605 2965'],
+    ['dashes', '+1-800-605-2965'],
+    ['a newline after it', '+18006052965\n'],
+    ['text', 'anonymous'],
+    ['empty', ''],
+  ])('%s is not', (_, number) => {
+    expect(E164.test(number)).toBe(false);
+    const parsed = e164.safeParse(number);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.message).toBe('must be an E.164 phone number such as +18006052965');
+  });
+
+  test('only an exact E.164 string parses as a number', () => {
+    expect(parseE164('+12045550123')).toMatchObject({ e164: '+12045550123', country: 'CA', valid: true, type: 'FIXED_LINE_OR_MOBILE' });
+    expect(parseE164('+19005551234')).toMatchObject({ valid: true, type: 'PREMIUM_RATE' });
+    expect(parseE164('+15555550123')).toMatchObject({ valid: false, country: undefined });
+    expect(parseE164('12045550123')).toBeUndefined();
+    expect(parseE164(undefined)).toBeUndefined();
+    expect(parseE164(null)).toBeUndefined();
+  });
+});
+
+describe('a number for the ear, a text message and a log', () => {
+  test('said digit by digit, grouped as people say them', () => {
+    expect(spokenPhoneNumber('+18006052965')).toBe('1, 8 0 0, 6 0 5, 2 9 6 5');
+    expect(spokenPhoneNumber('6135550199')).toBe('6 1 3, 5 5 5, 0 1 9 9');
+    expect(spokenPhoneNumber('+442079460000')).toBe('4 4 2 0 7 9 4 6 0 0 0 0');
+    expect(spokenPhoneNumber('')).toBe('');
+  });
+
+  test('written with dashes in a text message, North American numbers; others as given', () => {
+    expect(writtenPhoneNumber('+18006052965')).toBe('1-800-605-2965');
+    expect(writtenPhoneNumber('+12045550123')).toBe('1-204-555-0123');
+    expect(writtenPhoneNumber('+442079460000')).toBe('+442079460000');
+  });
+
+  test('masked for logs: the last four digits, and the North American country code', () => {
+    expect(maskedNumber('+18006052965')).toBe('+1******2965');
+    expect(maskedNumber('+442079460000')).toBe('+********0000');
+    expect(maskedNumber('6135550199')).toBe('******0199');
+    expect(maskedNumber('client:alice')).toBe('************');
+    expect(maskedNumber('1234')).toBe('****');
+    expect(maskedNumber('')).toBe('');
+    expect(maskedNumber(undefined)).toBeUndefined();
   });
 });
