@@ -5,7 +5,7 @@ import { followUpId, followUpItem, followUpsId } from '../views/follow-up-lines'
 import type { FlowRegistry } from '../../engine/registry';
 import type { Desk } from '../desk';
 import type { DeskMetrics } from '../desk-metrics';
-import type { DeskStore } from '../desk-store';
+import type { LiveChannel } from '../desk-store';
 import { parseMessage, type LiveMessage } from './live-messages';
 import { outcomeChart } from '../views/outcome-chart';
 import type { Callbacks } from '../../requests/callbacks/callbacks';
@@ -43,7 +43,8 @@ interface Page {
 
 export interface HubDeps {
   desk: Desk;
-  store: DeskStore;
+  /** Where every instance's messages are heard (the hub publishes nothing itself). */
+  store: Pick<LiveChannel, 'subscribe'>;
   signIns: SignIns;
   metrics: DeskMetrics;
   logger: Logger;
