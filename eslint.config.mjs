@@ -2,6 +2,7 @@
 // doing the rest. Formatting is prettier's (npm run format).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', 'bench/understanding/node_modules/'] },
@@ -23,5 +24,11 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { module: 'readonly', require: 'readonly', process: 'readonly' }, sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The desk page's script runs in the browser as it is written: a classic script, no modules, no build step.
+    files: ['src/desk/views/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, module: 'off', require: 'off', process: 'off' } },
+    rules: { strict: ['error', 'global'] },
   },
 );

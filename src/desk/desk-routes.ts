@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../common/log';
 import type { FlowRegistry } from '../engine/registry';
-import { DESK_CSS, DESK_JS } from './views/assets';
 import type { Desk } from './desk';
 import type { LiveHub } from './live/live-hub';
 import { deskPage, retentionWords, signInPage, type PageContext } from './views/pages';
@@ -130,12 +131,17 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
     next();
   });
 
-  app.get('/assets/desk.css', (_req, res) => {
-    res.type('text/css').set('Cache-Control', 'no-cache').send(DESK_CSS);
-  });
-  app.get('/assets/desk.js', (_req, res) => {
-    res.type('text/javascript').set('Cache-Control', 'no-cache').send(DESK_JS);
-  });
+  // The page's style sheet and its one script (src/desk/views, copied beside the compiled code by the build), read
+  // once: each answer is the same text, asked again whenever the page loads (no-cache).
+  for (const [file, type] of [
+    ['desk.css', 'text/css'],
+    ['desk.js', 'text/javascript'],
+  ] as const) {
+    const text = readFileSync(join(__dirname, 'views', file), 'utf8');
+    app.get(`/assets/${file}`, (_req, res) => {
+      res.type(type).set('Cache-Control', 'no-cache').send(text);
+    });
+  }
 
   /** The request's sign-in, or: a redirect to the form (pages), 401 (data). */
   const signedIn =

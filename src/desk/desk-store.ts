@@ -10,7 +10,7 @@ export interface DeskSession {
   account?: string;
 }
 
-/** One thing that happened on a day, recorded atomically (see DeskStore.record). */
+/** One thing that happened on a day, recorded atomically (see DayLog.record). */
 export interface DayRecord {
   /**
    * The event's own id: recorded once however often it is tried (a write tried again after a timeout may have
@@ -54,43 +54,75 @@ export interface DeskListener {
 }
 
 /**
- * Where the desk page keeps what it shares between instances: agents' sign-ins, each day's
- * transfers and outcome counts, an index of calls by reference, and the messages that carry a transfer to every
- * instance's open pages. It lives beside the call store: the same Redis (with the same key prefix), or the same
- * process memory.
+ * Agents' sign-ins, each kept under the hash of its cookie's token.
  *
- * Contract, checked by test/store/desk-store.test.ts for every implementation:
- * - `putSession` keeps a sign-in for `ttlSeconds`; `getSession` returns it until then, null after it or after
- *   `deleteSession`, or when the stored value does not parse.
- * - `record` with an `id` it recorded before (in the day) does nothing and returns no attempt and no counts.
- * - `record` does, at once: keeps `event` in the day's list (newest first, at most `keep`); counts a transfer attempt
- *   of `attemptOf`; counts `countOnce`'s call under its outcome unless the day counted that call before. Every key it
- *   writes lives `ttlSeconds` after its last write. `events` and `outcomes` read a day back. Then it publishes, in
- *   this order, `publish` (with the attempt, for `attemptOf`) and, when it counted the call, the day's counts as
- *   `{"type":"outcomes","day":…,"counts":{…}}`: one round trip for what one event records and tells the pages.
- * - `indexReference` adds a call to a reference's calls, kept at least `ttlSeconds`; `callsWithReference` lists them.
- * - `recordCall` keeps an event in a call's own list (newest first, at most `keep`; an event the list has already
- *   is not kept twice), which then lives at least
- *   `ttlSeconds`; `keepCall` makes a call's list live at least `ttlSeconds` more, and keeps nothing for a call with
- *   none; `callEvents` reads it back. A time to live given to these never shortens the one a key has.
- * - `publish` reaches every listener `subscribe`d on any instance sharing the store, this one included.
- * - Nothing is ever stored without a time to live.
+ * Contract (test/store/desk-store.test.ts): `putSession` keeps a sign-in for `ttlSeconds`; `getSession` returns it
+ * until then, null after it or after `deleteSession`, or when the stored value does not parse.
  */
-export interface DeskStore {
+export interface SignInSessions {
   putSession(id: string, session: DeskSession, ttlSeconds: number): Promise<void>;
   getSession(id: string): Promise<DeskSession | null>;
   deleteSession(id: string): Promise<void>;
+}
+
+/**
+ * Each day's transfers and outcome counts, and each call's own events.
+ *
+ * Contract (test/store/desk-store.test.ts):
+ * - `record` with an `id` it recorded before (in the day) does nothing and returns no attempt and no counts.
+ * - `record` does, at once: keeps `event` in the day's list (newest first, at most `keep`); counts a transfer attempt
+ *   of `attemptOf`; counts `countOnce`'s call under its outcome unless the day counted that call before. Every key it
+ *   writes lives `ttlSeconds` after its last write. `events` and `outcomes` read a day back. Then it publishes (as
+ *   LiveChannel.publish does), in this order, `publish` (with the attempt, for `attemptOf`) and, when it counted the
+ *   call, the day's counts as `{"type":"outcomes","day":…,"counts":{…}}`: one round trip for what one event records
+ *   and tells the pages.
+ * - `recordCall` keeps an event in a call's own list (newest first, at most `keep`; an event the list has already
+ *   is not kept twice), which then lives at least `ttlSeconds`; `keepCall` makes a call's list live at least
+ *   `ttlSeconds` more, and keeps nothing for a call with none; `callEvents` reads it back. A time to live given to
+ *   these never shortens the one a key has.
+ */
+export interface DayLog {
   record(day: string, record: DayRecord, retention: DayRetention): Promise<DayResult>;
   events(day: string): Promise<string[]>;
   outcomes(day: string): Promise<Record<string, number>>;
-  indexReference(reference: string, callSid: string, ttlSeconds: number): Promise<void>;
-  callsWithReference(reference: string): Promise<string[]>;
   recordCall(callSid: string, event: string, retention: DayRetention): Promise<void>;
   keepCall(callSid: string, ttlSeconds: number): Promise<void>;
   callEvents(callSid: string): Promise<string[]>;
+}
+
+/**
+ * The calls each reference was given to, for the desk's search.
+ *
+ * Contract (test/store/desk-store.test.ts): `indexReference` adds a call to a reference's calls, kept at least
+ * `ttlSeconds`; `callsWithReference` lists them.
+ */
+export interface ReferenceIndex {
+  indexReference(reference: string, callSid: string, ttlSeconds: number): Promise<void>;
+  callsWithReference(reference: string): Promise<string[]>;
+}
+
+/**
+ * The messages that carry a transfer (and every other change the pages show) to every instance's open pages.
+ *
+ * Contract (test/store/desk-store.test.ts): `publish` reaches every listener `subscribe`d on any instance sharing
+ * the store, this one included.
+ */
+export interface LiveChannel {
   publish(message: string): Promise<void>;
   /** Starts listening; the function it returns stops. */
   subscribe(listener: DeskListener): () => void;
+}
+
+/**
+ * Where the desk page keeps what it shares between instances: agents' sign-ins, each day's transfers and outcome
+ * counts, an index of calls by reference, and the messages that carry a transfer to every instance's open pages.
+ * It lives beside the call store: the same Redis (with the same key prefix), or the same process memory. Each part
+ * of the desk is given only the parts of it that it uses.
+ *
+ * Besides each part's contract, checked by test/store/desk-store.test.ts for every implementation: nothing is ever
+ * stored without a time to live.
+ */
+export interface DeskStore extends SignInSessions, DayLog, ReferenceIndex, LiveChannel {
   close(): Promise<void>;
 }
 

@@ -6,14 +6,15 @@ import { isEnded, type CallSummary, type SessionRecord, type SessionStore } from
 import { callSid as callSidSchema } from '../telephony/params';
 import type { CallEnd, CallObserver, DialEnd, FollowUp, TransferStart } from '../turn/call-observer';
 import type { DeskMetrics } from './desk-metrics';
-import type { DeskStore } from './desk-store';
+import type { DayLog, LiveChannel, ReferenceIndex } from './desk-store';
 import { dialResultOf, foldDay, type LiveMessage, type TransferCard } from './live/live-messages';
 import { reasonFor } from './transfer-facts';
 import { closedDeskOutcome } from './closed-desk';
 import { dayOf } from './time';
 
 export interface DeskDeps {
-  store: DeskStore;
+  /** The day's log and the reference index it keeps; the channel only to tell the pages of a sign-out. */
+  store: DayLog & ReferenceIndex & Pick<LiveChannel, 'publish'>;
   calls: SessionStore;
   flows: FlowRegistry;
   logger: Logger;

@@ -5,7 +5,7 @@ import { followUpId, followUpItem, followUpsId } from '../views/follow-up-lines'
 import type { FlowRegistry } from '../../engine/registry';
 import type { Desk } from '../desk';
 import type { DeskMetrics } from '../desk-metrics';
-import type { DeskStore } from '../desk-store';
+import type { LiveChannel } from '../desk-store';
 import { parseMessage, type LiveMessage } from './live-messages';
 import { outcomeChart } from '../views/outcome-chart';
 import type { Callbacks } from '../../requests/callbacks/callbacks';
@@ -43,7 +43,8 @@ interface Page {
 
 export interface HubDeps {
   desk: Desk;
-  store: DeskStore;
+  /** Where every instance's messages are heard (the hub publishes nothing itself). */
+  store: Pick<LiveChannel, 'subscribe'>;
   signIns: SignIns;
   metrics: DeskMetrics;
   logger: Logger;
@@ -59,12 +60,7 @@ export interface HubDeps {
   base?: string;
 }
 
-/**
- * The desk pages open on this instance, each a Server-Sent Events stream. Every message any instance publishes
- * (src/desk/desk.ts) is rendered here once and written to each page: a transfer's card, a dial's outcome, the day's
- * counts. A page gets the whole day when it connects or reconnects, and again after this instance lost its
- * connection to the others, so that nothing missed meanwhile stays missing.
- */
+// Framed here, not by better-sse: it writes each event to each page apart (no gathered, once-encoded chunk), one timer a page.
 /** One Server-Sent Events message; JSON has no raw line breaks, so its data is one line. */
 const frameOf = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
@@ -76,6 +72,12 @@ const statusOf = (live: boolean) => ({ live, text: live ? LIVE_TEXT : NOT_LIVE_T
 /** A comment line: proxies close connections that stay silent. */
 const STILL_HERE = Buffer.from(': still here\n\n');
 
+/**
+ * The desk pages open on this instance, each a Server-Sent Events stream. Every message any instance publishes
+ * (src/desk/desk.ts) is rendered here once and written to each page: a transfer's card, a dial's outcome, the day's
+ * counts. A page gets the whole day when it connects or reconnects, and again after this instance lost its
+ * connection to the others, so that nothing missed meanwhile stays missing.
+ */
 export class LiveHub {
   private readonly pages = new Set<Page>();
   private timer: NodeJS.Timeout | undefined;

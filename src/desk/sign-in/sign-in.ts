@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { keyedDigest } from '../../common/keyed-digest';
 import type { DeskUser } from '../../common/desk-config';
 import { CheckSlots, type SlotLimits } from './check-slots';
-import type { DeskSession, DeskStore } from '../desk-store';
+import type { DeskSession, SignInSessions } from '../desk-store';
 import { KnownAddresses } from './known-addresses';
 import { parseHash, verifyPassword } from './password';
 import { sharedScryptPool } from './scrypt-pool';
@@ -28,7 +28,7 @@ export interface SignedIn {
 }
 
 export interface SignInsOptions {
-  store: DeskStore;
+  store: SignInSessions;
   users: DeskUser[];
   ttlSeconds: number;
   /** The line's secret (TWILIO_AUTH_TOKEN), for keyed digests: of a name and address, an account's hash, a device. */
@@ -46,7 +46,7 @@ export interface SignInsOptions {
 export class SignIns {
   private readonly users: Map<string, string>;
   private readonly decoy: string;
-  private readonly store: DeskStore;
+  private readonly store: SignInSessions;
   private readonly limits: SignInLimits;
   private readonly slots: CheckSlots;
   private readonly knownAddresses: KnownAddresses;
