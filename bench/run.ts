@@ -528,7 +528,7 @@ function table(report: Record<string, unknown>): string {
     row(`for comparison: the same endpoint served as the line is, ${c.concurrency} callers`, sc),
     '',
     `- Throughput of whole-call webhooks: ${report.throughputRatio} of the plain express ceiling (round by round: ${spread(report.throughputRatioByRound as number[])}); server CPU per webhook, the ceiling's over the line's: ${report.cpuRatio}.`,
-    `- The same endpoint served as the line is (requests built on express's own prototypes, see the README): the line's throughput is ${report.throughputRatioServedAlike} of it.`,
+    `- The same endpoint served as the line is (requests built on express's own prototypes, see docs/performance.md): the line's throughput is ${report.throughputRatioServedAlike} of it.`,
     `- Open loop p99 of the calls started in each ${OPEN_WINDOW_SECONDS} s: ${o.p99MsByWindow.join(', ')} ms; before them, ${o.warmUp.seconds} s at the same rate, not counted (p99 ${o.warmUp.p99Ms} ms; the ceiling's: ${oc.warmUp.p99Ms} ms).`,
     `- Store round trips per webhook: ${c.storeRoundTripsPerWebhook} (Redis commands per webhook, those inside the compare-and-set script included: ${c.redisCommandsPerWebhook}).`,
     `- Redis memory per live call: ${m.bytesPerLiveCall} bytes (${m.liveCalls} calls in progress).`,

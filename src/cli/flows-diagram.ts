@@ -4,13 +4,13 @@ import { diagramPage, flowDiagram } from '../flows/diagram';
 import { loadFlows } from '../flows/load';
 import { fail, parseOptions } from './args';
 
-const USAGE = `Usage: npm run flows:diagram [-- --check] [--out docs/flows] [--flows call-flows]
+const USAGE = `Usage: npm run flows:diagram [-- --check] [--out docs/flows] [--flows call-flows] [--page docs/writing-flows.md]
 
-Writes a Mermaid diagram of each flow to docs/flows/<id>.md and into the README between its
-flow-diagram markers. With --check nothing is written: it exits 1 when a diagram is out of date with its flow.`;
+Writes a Mermaid diagram of each flow to docs/flows/<id>.md and into docs/writing-flows.md (--page) between
+its flow-diagram markers. With --check nothing is written: it exits 1 when a diagram is out of date with its flow.`;
 
 const { values } = parseOptions(
-  { check: { type: 'boolean' }, out: { type: 'string' }, flows: { type: 'string' }, readme: { type: 'string' } },
+  { check: { type: 'boolean' }, out: { type: 'string' }, flows: { type: 'string' }, page: { type: 'string' } },
   USAGE,
 );
 if (values.help) {
@@ -18,7 +18,7 @@ if (values.help) {
   process.exit(0);
 }
 const out = values.out ?? 'docs/flows';
-const readmePath = values.readme ?? 'README.md';
+const readmePath = values.page ?? 'docs/writing-flows.md';
 let flows;
 try {
   flows = loadFlows(values.flows ?? process.env.FLOWS_DIR ?? 'call-flows');

@@ -4,7 +4,7 @@ import { referenceFor } from '../../src/engine/step';
 import { spokenCode } from '../../src/flows/text';
 import { simulatedCallSid } from '../../src/simulator/caller';
 
-/** docs/transcripts/*.txt: the calls the README quotes. Each starts with the npm run call command that makes it. */
+/** docs/transcripts/*.txt: the calls the docs quote. Each starts with the npm run call command that makes it. */
 export const TRANSCRIPTS_DIR = 'docs/transcripts';
 export const TRANSCRIPT_WIDTH = 110;
 

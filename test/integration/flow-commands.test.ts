@@ -178,7 +178,7 @@ describe('npm run flows:diagram', () => {
     mkdirSync(flows);
     copyFileSync('call-flows/portal-login.yaml', join(flows, 'portal-login.yaml'));
     writeFileSync(readme, 'Intro\n<!-- flow-diagram:portal-login:start -->\n<!-- flow-diagram:portal-login:end -->\nEnd\n');
-    const args = ['--flows', flows, '--out', out, '--readme', readme];
+    const args = ['--flows', flows, '--out', out, '--page', readme];
     expect(run('src/cli/flows-diagram.ts', args).status).toBe(0);
     expect(run('src/cli/flows-diagram.ts', [...args, '--check']).status).toBe(0);
     expect(readFileSync(readme, 'utf8')).toMatch(
@@ -201,7 +201,7 @@ describe('npm run flows:diagram', () => {
     expect(run('src/cli/flows-diagram.ts', args).status).toBe(0);
     expect(run('src/cli/flows-diagram.ts', [...args, '--check']).status).toBe(0);
 
-    // A README with no place for a flow's diagram is an error that says what to add.
+    // A page with no place for a flow's diagram is an error that says what to add.
     writeFileSync(readme, 'Intro only\n');
     const noPlace = run('src/cli/flows-diagram.ts', [...args, '--check']);
     expect(noPlace.status).toBe(1);

@@ -6,7 +6,7 @@ import { startLine, type TestLine } from '../helpers/line';
 /**
  * What the line keeps in Redis, after calls that end, transfer, book a callback, sign an agent in, and send texts
  * that go, fail for good and fail on a number Twilio quotes back: every key expires, or is one of the few bounded
- * ones the README lists; and no key, field or stream entry holds a caller's number except where the README says.
+ * ones docs/operations.md lists; and no key, field or stream entry holds a caller's number except where it says.
  */
 
 const ACCOUNT = `AC${'1'.repeat(32)}`;
@@ -64,7 +64,7 @@ async function contents(key: string): Promise<string> {
   return '';
 }
 
-/** The keys without a time to live, and how each is bounded (README: "What the line keeps in Redis"). */
+/** The keys without a time to live, and how each is bounded (docs/operations.md: "What the line keeps in Redis"). */
 const BOUNDED: [RegExp, string, (key: string) => Promise<boolean>][] = [
   [/:\{sms\}:text-messages:events$/, 'stream', async (k) => (await line.redis!.xlen(k)) <= EVENTS_MAX_LEN * 1.1],
   [/:\{sms\}:text-messages:completed$/, 'zset', async (k) => (await line.redis!.zcard(k)) <= KEEP_COMPLETED.count],
@@ -108,7 +108,7 @@ test('every key under the prefix expires or is bounded, and none holds the numbe
     const ttl = await redis.ttl(key);
     const bound = BOUNDED.find(([pattern]) => pattern.test(key));
     if (ttl < 0 && (bound === undefined || !(await bound[2](key)))) unbounded.push(`${key} (${await redis.type(key)})`);
-    // Where the number is kept on purpose, for as long as the README says: a callback (to call back), a transfer
+    // Where the number is kept on purpose, for as long as docs/operations.md says: a callback (to call back), a transfer
     // card, the day's list and the call's own list (the agent calls back). Nowhere else.
     const kept = /\{desk-day:[^}]*\}:events$|\{callbacks\}:item:|:desk:call:/.test(key);
     if (!kept && (await contents(key)).includes(DIGITS)) holdingNumber.push(key);

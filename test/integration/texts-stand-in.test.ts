@@ -6,7 +6,7 @@ import { startMessagesStandIn, type MessagesStandIn, type StandInMessage } from 
 
 /**
  * Text messages without a Twilio account: the stand-in for Twilio's Messages API takes what the line's own sender
- * posts; `npm run call -- --texts` prints the texts it receives; the README's table lists every option.
+ * posts; `npm run call -- --texts` prints the texts it receives; the table in docs/trying-the-line.md lists every option.
  */
 
 const ACCOUNT = `AC${'3'.repeat(32)}`;
@@ -63,12 +63,12 @@ test('npm run call -- --texts prints each text the line sends, the number masked
   ]);
 });
 
-test("the README's table of npm run call's options lists every option the command takes", () => {
+test("the table of npm run call's options in docs/trying-the-line.md lists every option the command takes", () => {
   const source = readFileSync(CALL, 'utf8');
   const usage = /const USAGE = `([\s\S]*?)`;/.exec(source)![1]!;
   const options = [...usage.matchAll(/^ {2}(--[a-z]+)/gm)].map((m) => m[1]!);
   expect(options).toEqual(expect.arrayContaining(['--keys', '--url', '--closed', '--texts']));
-  const readme = readFileSync('README.md', 'utf8');
+  const readme = readFileSync('docs/trying-the-line.md', 'utf8');
   const table = readme.slice(readme.indexOf('| `--keys LIST` |'), readme.indexOf('| `--help` | the usage |'));
   for (const option of options) expect({ option, inTable: table.includes(`| \`${option}`) }).toEqual({ option, inTable: true });
 });

@@ -75,7 +75,7 @@ export const ATTEMPTS = 6;
 export const BACKOFF_MS = 1000;
 
 /**
- * What the line keeps of text messages on Redis, and for how long (README: "What the line keeps in Redis").
+ * What the line keeps of text messages on Redis, and for how long (docs/operations.md: "What the line keeps in Redis").
  * A finished job is removed by BullMQ past an age or a count as later jobs finish; every job's hash (it holds the
  * number and the text) also expires JOB_TTL_SECONDS after it was queued, whatever happens. The events stream is
  * capped at about EVENTS_MAX_LEN entries. A call's mark and a number's daily count live MARK_TTL_SECONDS; a sent
