@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Cluster, Redis, Result } from 'ioredis';
+import type { Cluster, Redis, RedisCommander, Result } from 'ioredis';
 import type { AskResult, ClaimResult, CloseOutcome, CloseResult, WithdrawResult } from '../../requests/callbacks/callback-store';
 import type { TakeResult } from '../../requests/texts/message-queue';
 
@@ -36,20 +36,35 @@ export const SCRIPTS = {
 
 export type ScriptName = keyof typeof SCRIPTS;
 
+/** Each script's command is typed (below): the build fails on a script added to SCRIPTS without its type. */
+type UntypedScripts = Exclude<ScriptName, keyof RedisCommander>;
+const everyScriptTyped: [UntypedScripts] extends [never] ? true : UntypedScripts = true;
+void everyScriptTyped;
+
 /** Where the .lua files are: beside this file, whether it runs from src (jest, tsx) or from dist. */
 export const LUA_DIR = join(__dirname, 'lua');
 
 /** A script's file name: `casSave` is in cas-save.lua. */
-export function scriptFile(name: ScriptName): string {
+export function scriptFile(name: string): string {
   return `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}.lua`;
 }
 
-let sources: Map<ScriptName, string> | undefined;
+interface Definition {
+  name: string;
+  keys: number | 'given';
+  lua: string;
+}
 
-/** Every script's text, read once. */
-function scriptSources(): Map<ScriptName, string> {
-  sources ??= new Map((Object.keys(SCRIPTS) as ScriptName[]).map((name) => [name, readFileSync(join(LUA_DIR, scriptFile(name)), 'utf8')]));
-  return sources;
+let definitions: Definition[] | undefined;
+
+/** Every script with its text, read once. */
+function scriptDefinitions(): Definition[] {
+  definitions ??= Object.entries(SCRIPTS).map(([name, keys]) => ({
+    name,
+    keys,
+    lua: readFileSync(join(LUA_DIR, scriptFile(name)), 'utf8'),
+  }));
+  return definitions;
 }
 
 const defined = new WeakSet<Redis | Cluster>();
@@ -60,10 +75,8 @@ const defined = new WeakSet<Redis | Cluster>();
  */
 export function defineScripts<C extends Redis | Cluster>(client: C): C {
   if (defined.has(client)) return client;
-  for (const [name, lua] of scriptSources()) {
-    const keys = SCRIPTS[name];
+  for (const { name, keys, lua } of scriptDefinitions())
     client.defineCommand(name, keys === 'given' ? { lua } : { numberOfKeys: keys, lua });
-  }
   defined.add(client);
   return client;
 }
