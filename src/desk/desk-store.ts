@@ -152,9 +152,15 @@ export function parseSession(json: string | null | undefined): DeskSession | nul
 
 /**
  * A published message with a transfer's attempt added as its last field, as `record` adds it; a message that is not
- * a JSON object with fields (its text from `{` to `}`) as it is.
+ * a JSON object with fields as it is.
  */
 export function withAttempt(message: string, attempt: number): string {
-  if (!message.startsWith('{') || !message.endsWith('}') || message.length <= 2) return message;
-  return `${message.slice(0, -1)},"attempt":${attempt}}`;
+  let fields: unknown;
+  try {
+    fields = JSON.parse(message);
+  } catch {
+    return message;
+  }
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || Object.keys(fields).length === 0) return message;
+  return JSON.stringify({ ...fields, attempt });
 }

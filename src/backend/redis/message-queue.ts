@@ -19,6 +19,7 @@ import {
   MARK_TTL_SECONDS,
   withoutNumbers,
 } from '../../requests/texts/message-queue';
+import { defineScripts } from './scripts';
 
 type Client = Redis | Cluster;
 /** BullMQ's reason for a job that stalled more often than maxStalledCount allows. */
@@ -144,48 +145,11 @@ export class BullMessageQueue implements MessageQueue {
 }
 
 /**
- * Count a text message against its limits.
- * KEYS[1] the call's key for this kind of message, KEYS[2] the number's count for the day.
- * ARGV[1] the day's limit, ARGV[2] how long the call's key lives, ARGV[3] how long the day's count lives (seconds).
- * Returns 'ok' (both counted; the call's key holds "taken" and the day's key, for a give-back), 'already' (queued),
- * 'unconfirmed' (taken earlier, not confirmed) or 'limit' (nothing counted).
- */
-const TAKE = `
-local mark = redis.call('GET', KEYS[1])
-if mark == 'queued' or mark == '1' then return 'already' end
-if mark then return 'unconfirmed' end
-local count = tonumber(redis.call('GET', KEYS[2]) or '0')
-if count >= tonumber(ARGV[1]) then return 'limit' end
-redis.call('SET', KEYS[1], 'taken ' .. KEYS[2], 'EX', ARGV[2])
-redis.call('INCR', KEYS[2])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-return 'ok'`;
-
-/**
- * Undo a take whose job was not kept.
- * KEYS[1] the call's key. The day's count it names (same hash tag) loses one, unless it has expired.
- * Returns 1 when given back, 0 when there was nothing to give back (no mark, or the message is queued).
- */
-const GIVE_BACK = `
-local mark = redis.call('GET', KEYS[1])
-if not mark or string.sub(mark, 1, 6) ~= 'taken ' then return 0 end
-local day = string.sub(mark, 7)
-redis.call('DEL', KEYS[1])
-local count = tonumber(redis.call('GET', day) or '0')
-if count > 0 then redis.call('DECR', day) end
-return 1`;
-
-type LimitsClient = Client & {
-  takeMessage(call: string, day: string, limit: number, callTtl: number, dayTtl: number): Promise<TakeResult>;
-  giveBackMessage(call: string): Promise<number>;
-};
-
-/**
  * The limits on Redis, in one script so that two instances cannot both take the last message of a day. Its commands
  * go on the call store's connection, one after another: a give-back sent after a take that timed out runs after it.
  */
 export class RedisMessageLimits implements MessageLimits {
-  private readonly redis: LimitsClient;
+  private readonly redis: Client;
 
   /** `secret` keys the digest that stands for a number in Redis (the Twilio auth token). */
   constructor(
@@ -193,9 +157,7 @@ export class RedisMessageLimits implements MessageLimits {
     private readonly prefix: string,
     private readonly secret: string,
   ) {
-    client.defineCommand('takeMessage', { numberOfKeys: 2, lua: TAKE });
-    client.defineCommand('giveBackMessage', { numberOfKeys: 1, lua: GIVE_BACK });
-    this.redis = client as LimitsClient;
+    this.redis = defineScripts(client);
   }
 
   private callKey(callKey: string): string {
