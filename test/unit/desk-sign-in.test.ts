@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { KnownAddresses } from '../../src/desk/known-addresses';
 import { RefusalTally } from '../../src/desk/refusal-tally';
 import type { Logger } from '../../src/common/log';
@@ -9,7 +8,6 @@ import { SignIns, type SignInsOptions } from '../../src/desk/sign-in';
 import { SignInLimits, SIGN_IN_POLICY, type SignInPolicy } from '../../src/desk/sign-in-limits';
 import type { SlotLimits } from '../../src/desk/check-slots';
 import { newToken, sameToken, tokenId } from '../../src/desk/tokens';
-import { testRedisUrl } from '../helpers/line';
 
 const PASSWORD = 'correct horse battery';
 const SECRET = 'test-auth-token-0123456789abcdef';
@@ -34,7 +32,6 @@ function setUp(
   options: {
     policy?: SignInPolicy;
     slots?: SlotLimits;
-    redis?: Redis;
     checkMs?: number;
     users?: SignInsOptions['users'];
     knownAddresses?: KnownAddresses;
@@ -43,7 +40,7 @@ function setUp(
   const store = new MemoryDeskStore(() => Date.now());
   let checks = 0;
   const prefix = `test-${randomBytes(6).toString('hex')}`;
-  const limits = new SignInLimits(options.redis === undefined ? { prefix } : { redis: options.redis, prefix }, options.policy ?? POLICY);
+  const limits = new SignInLimits({ prefix }, options.policy ?? POLICY);
   const signIns = new SignIns({
     store,
     users: options.users ?? [{ name: 'alice', hash }],
@@ -178,50 +175,14 @@ describe('failed sign-ins slow down the name and address they come from, never t
     expect(await signIns.attempt('alice', PASSWORD, '192.0.2.8')).toMatchObject({ ok: true });
   });
 
-  test.each(['memory', 'redis'] as const)(
-    'sixteen wrong guesses at once (%s): no more are checked against the hash than the limit allows',
-    async (kind) => {
-      const redis = kind === 'redis' ? new Redis(testRedisUrl()) : undefined;
-      try {
-        const { signIns, checks } = setUp({ checkMs: 20, ...(redis && { redis }) });
-        const results = await Promise.all(Array.from({ length: 16 }, (_, i) => signIns.attempt('alice', `guess ${i}`, '198.51.100.4')));
-        expect(checks()).toBe(POLICY.freeFailures);
-        expect(results.filter((r) => !r.ok && r.why === 'wrong')).toHaveLength(POLICY.freeFailures);
-        expect(results.filter((r) => !r.ok && r.why === 'locked')).toHaveLength(16 - POLICY.freeFailures);
-        // The right password from another address is still taken.
-        expect(await signIns.attempt('alice', PASSWORD, '198.51.100.5')).toMatchObject({ ok: true });
-      } finally {
-        await redis?.quit();
-      }
-    },
-  );
-
-  test('on Redis, the limits hold across instances, and no name is stored as typed', async () => {
-    const redis = new Redis(testRedisUrl());
-    const prefix = `test-${randomBytes(6).toString('hex')}`;
-    try {
-      const make = () =>
-        new SignIns({
-          store: new MemoryDeskStore(),
-          users: [{ name: 'alice', hash }],
-          ttlSeconds: 60,
-          secret: SECRET,
-          limits: new SignInLimits({ redis, prefix }, POLICY),
-          verify: async (p) => p === PASSWORD,
-        });
-      const [one, two] = [make(), make()];
-      for (let i = 0; i < 5; i++) await (i % 2 === 0 ? one : two).attempt('alice', 'my-secret-guess', '198.51.100.9');
-      expect(await one.attempt('alice', PASSWORD, '198.51.100.9')).toMatchObject({ why: 'locked' });
-      expect(await two.attempt('alice', PASSWORD, '198.51.100.9')).toMatchObject({ why: 'locked' });
-      const keys = await redis.keys(`${prefix}:*`);
-      expect(keys.length).toBeGreaterThan(0);
-      expect(keys.join(' ')).not.toMatch(/alice/i);
-      for (const key of keys) expect(await redis.ttl(key)).toBeGreaterThan(0);
-    } finally {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
-    }
+  test('sixteen wrong guesses at once (memory): no more are checked against the hash than the limit allows', async () => {
+    const { signIns, checks } = setUp({ checkMs: 20 });
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => signIns.attempt('alice', `guess ${i}`, '198.51.100.4')));
+    expect(checks()).toBe(POLICY.freeFailures);
+    expect(results.filter((r) => !r.ok && r.why === 'wrong')).toHaveLength(POLICY.freeFailures);
+    expect(results.filter((r) => !r.ok && r.why === 'locked')).toHaveLength(16 - POLICY.freeFailures);
+    // The right password from another address is still taken.
+    expect(await signIns.attempt('alice', PASSWORD, '198.51.100.5')).toMatchObject({ ok: true });
   });
 });
 
@@ -419,31 +380,6 @@ describe('an address an agent has signed in from keeps the kept check for new br
     expect(await signIns.attempt('alice', PASSWORD, '10.0.0.1')).toMatchObject({ why: 'busy' });
     for (const release of releases) release();
     await stranger;
-  });
-
-  test('on Redis, an address is known to every instance, as a keyed digest, in a key with a time to live', async () => {
-    const redis = new Redis(testRedisUrl());
-    const prefix = `test-${randomBytes(6).toString('hex')}`;
-    try {
-      const one = new KnownAddresses({ redis, prefix, secret: SECRET, ttlSeconds: 600 });
-      const two = new KnownAddresses({ redis, prefix, secret: SECRET, ttlSeconds: 600 });
-      await one.remember('192.0.2.44');
-      expect(await two.knows('192.0.2.44')).toBe(true);
-      expect(await two.knows('192.0.2.45')).toBe(false);
-      const keys = await redis.keys(`${prefix}:*`);
-      expect(keys).toEqual([`${prefix}:desk:known-addresses`]);
-      const fields = await redis.hgetall(keys[0]!);
-      expect(Object.keys(fields)).toHaveLength(1);
-      expect(Object.keys(fields)[0]).toMatch(/^[0-9a-f]{32}$/);
-      expect(JSON.stringify(fields)).not.toContain('192.0.2');
-      const ttl = await redis.ttl(keys[0]!);
-      expect(ttl).toBeGreaterThan(590);
-      expect(ttl).toBeLessThanOrEqual(600);
-    } finally {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
-    }
   });
 });
 
