@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { KnownAddresses } from '../../src/desk/sign-in/known-addresses';
 import { RefusalTally } from '../../src/desk/sign-in/refusal-tally';
 import type { Logger } from '../../src/common/log';
@@ -9,14 +7,7 @@ import { SignIns, type SignInsOptions } from '../../src/desk/sign-in/sign-in';
 import { SignInLimits, SIGN_IN_POLICY, type SignInPolicy } from '../../src/desk/sign-in/sign-in-limits';
 import type { SlotLimits } from '../../src/desk/sign-in/check-slots';
 import { newToken, sameToken, tokenId } from '../../src/desk/sign-in/tokens';
-import { testRedisUrl } from '../helpers/line';
 import { memoryBackend } from '../../src/backend/memory';
-import { redisBackend } from '../../src/backend/redis';
-import type { MakeLimiter } from '../../src/desk/sign-in/sign-in-limits';
-
-/** The sign-in limiters as a backend makes them: on `redis` under `prefix`, or in memory. */
-const limiterOn = (redis: Redis | undefined, prefix: string): MakeLimiter =>
-  redis === undefined ? memoryBackend().limiter : redisBackend({ client: redis, prefix, secret: SECRET }).limiter;
 
 const PASSWORD = 'correct horse battery';
 const SECRET = 'test-auth-token-0123456789abcdef';
@@ -41,7 +32,6 @@ function setUp(
   options: {
     policy?: SignInPolicy;
     slots?: SlotLimits;
-    redis?: Redis;
     checkMs?: number;
     users?: SignInsOptions['users'];
     knownAddresses?: KnownAddresses;
@@ -49,8 +39,7 @@ function setUp(
 ): SetUp {
   const store = new MemoryDeskStore(() => Date.now());
   let checks = 0;
-  const prefix = `test-${randomBytes(6).toString('hex')}`;
-  const limits = new SignInLimits(limiterOn(options.redis, prefix), options.policy ?? POLICY);
+  const limits = new SignInLimits(memoryBackend().limiter, options.policy ?? POLICY);
   const signIns = new SignIns({
     store,
     users: options.users ?? [{ name: 'alice', hash }],
@@ -85,7 +74,7 @@ describe('desk sign-ins', () => {
 
   test('the real password check (scrypt) is what checks by default', async () => {
     const store = new MemoryDeskStore();
-    const limits = new SignInLimits(limiterOn(undefined, 'p'));
+    const limits = new SignInLimits(memoryBackend().limiter);
     const signIns = new SignIns({ store, users: [{ name: 'alice', hash }], ttlSeconds: 60, secret: SECRET, limits });
     expect(await signIns.attempt('alice', PASSWORD, '10.0.0.1')).toMatchObject({ ok: true });
     expect(await signIns.attempt('alice', 'nope', '10.0.0.1')).toMatchObject({ ok: false, why: 'wrong' });
@@ -124,7 +113,7 @@ describe('desk sign-ins', () => {
       users: [{ name: 'bob', hash }],
       ttlSeconds: 3600,
       secret: SECRET,
-      limits: new SignInLimits(limiterOn(undefined, 'p')),
+      limits: new SignInLimits(memoryBackend().limiter),
     });
     expect(await without.find(attempt.token)).toBeNull();
   });
@@ -133,7 +122,7 @@ describe('desk sign-ins', () => {
     const { store, signIns } = setUp();
     const attempt = await signIns.attempt('alice', PASSWORD, '10.0.0.1');
     if (!attempt.ok) throw new Error('refused');
-    const limits = new SignInLimits(limiterOn(undefined, 'p'));
+    const limits = new SignInLimits(memoryBackend().limiter);
     const same = new SignIns({ store, users: [{ name: 'alice', hash }], ttlSeconds: 3600, secret: SECRET, limits });
     expect(await same.find(attempt.token)).not.toBeNull();
     const changed = await hashPassword('a new password for alice', { log2N: 10, r: 8, p: 1 });
@@ -185,50 +174,14 @@ describe('failed sign-ins slow down the name and address they come from, never t
     expect(await signIns.attempt('alice', PASSWORD, '192.0.2.8')).toMatchObject({ ok: true });
   });
 
-  test.each(['memory', 'redis'] as const)(
-    'sixteen wrong guesses at once (%s): no more are checked against the hash than the limit allows',
-    async (kind) => {
-      const redis = kind === 'redis' ? new Redis(testRedisUrl()) : undefined;
-      try {
-        const { signIns, checks } = setUp({ checkMs: 20, ...(redis && { redis }) });
-        const results = await Promise.all(Array.from({ length: 16 }, (_, i) => signIns.attempt('alice', `guess ${i}`, '198.51.100.4')));
-        expect(checks()).toBe(POLICY.freeFailures);
-        expect(results.filter((r) => !r.ok && r.why === 'wrong')).toHaveLength(POLICY.freeFailures);
-        expect(results.filter((r) => !r.ok && r.why === 'locked')).toHaveLength(16 - POLICY.freeFailures);
-        // The right password from another address is still taken.
-        expect(await signIns.attempt('alice', PASSWORD, '198.51.100.5')).toMatchObject({ ok: true });
-      } finally {
-        await redis?.quit();
-      }
-    },
-  );
-
-  test('on Redis, the limits hold across instances, and no name is stored as typed', async () => {
-    const redis = new Redis(testRedisUrl());
-    const prefix = `test-${randomBytes(6).toString('hex')}`;
-    try {
-      const make = () =>
-        new SignIns({
-          store: new MemoryDeskStore(),
-          users: [{ name: 'alice', hash }],
-          ttlSeconds: 60,
-          secret: SECRET,
-          limits: new SignInLimits(limiterOn(redis, prefix), POLICY),
-          verify: async (p) => p === PASSWORD,
-        });
-      const [one, two] = [make(), make()];
-      for (let i = 0; i < 5; i++) await (i % 2 === 0 ? one : two).attempt('alice', 'my-secret-guess', '198.51.100.9');
-      expect(await one.attempt('alice', PASSWORD, '198.51.100.9')).toMatchObject({ why: 'locked' });
-      expect(await two.attempt('alice', PASSWORD, '198.51.100.9')).toMatchObject({ why: 'locked' });
-      const keys = await redis.keys(`${prefix}:*`);
-      expect(keys.length).toBeGreaterThan(0);
-      expect(keys.join(' ')).not.toMatch(/alice/i);
-      for (const key of keys) expect(await redis.ttl(key)).toBeGreaterThan(0);
-    } finally {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
-    }
+  test('sixteen wrong guesses at once (memory): no more are checked against the hash than the limit allows', async () => {
+    const { signIns, checks } = setUp({ checkMs: 20 });
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => signIns.attempt('alice', `guess ${i}`, '198.51.100.4')));
+    expect(checks()).toBe(POLICY.freeFailures);
+    expect(results.filter((r) => !r.ok && r.why === 'wrong')).toHaveLength(POLICY.freeFailures);
+    expect(results.filter((r) => !r.ok && r.why === 'locked')).toHaveLength(16 - POLICY.freeFailures);
+    // The right password from another address is still taken.
+    expect(await signIns.attempt('alice', PASSWORD, '198.51.100.5')).toMatchObject({ ok: true });
   });
 });
 
@@ -248,7 +201,7 @@ describe('a flood of sign-ins is refused before any password is checked, and age
 
   test('with every slot taken and its queue full, an attempt is refused before the limits are even asked', async () => {
     const store = new MemoryDeskStore();
-    const limits = new SignInLimits(limiterOn(undefined, 'p'), POLICY);
+    const limits = new SignInLimits(memoryBackend().limiter, POLICY);
     const asked = jest.spyOn(limits, 'before');
     let release = () => {};
     const signIns = new SignIns({
@@ -277,7 +230,7 @@ describe('a flood of sign-ins is refused before any password is checked, and age
       users: [{ name: 'alice', hash }],
       ttlSeconds: 60,
       secret: SECRET,
-      limits: new SignInLimits(limiterOn(undefined, 'p'), POLICY),
+      limits: new SignInLimits(memoryBackend().limiter, POLICY),
       slots: { slots: 2, reserved: 1, maxQueued: 0, maxWaitMs: 0 },
       verify: () => new Promise((r) => releases.push(() => r(false))),
     });
@@ -411,7 +364,7 @@ describe('an address an agent has signed in from keeps the kept check for new br
       users: [{ name: 'alice', hash }],
       ttlSeconds: 60,
       secret: SECRET,
-      limits: new SignInLimits(limiterOn(undefined, `p${randomBytes(4).toString('hex')}`), POLICY),
+      limits: new SignInLimits(memoryBackend().limiter, POLICY),
       knownAddresses: addresses,
       slots: { slots: 2, reserved: 1, maxQueued: 0, maxWaitMs: 0 },
       verify: (p) => (p === PASSWORD ? Promise.resolve(true) : new Promise((r) => releases.push(() => r(false)))),
@@ -426,39 +379,6 @@ describe('an address an agent has signed in from keeps the kept check for new br
     expect(await signIns.attempt('alice', PASSWORD, '10.0.0.1')).toMatchObject({ why: 'busy' });
     for (const release of releases) release();
     await stranger;
-  });
-
-  test('on Redis, an address is known to every instance, as a keyed digest, in a key with a time to live', async () => {
-    const redis = new Redis(testRedisUrl());
-    const prefix = `test-${randomBytes(6).toString('hex')}`;
-    try {
-      const one = new KnownAddresses({
-        book: redisBackend({ client: redis, prefix, secret: SECRET }).knownAddresses,
-        secret: SECRET,
-        ttlSeconds: 600,
-      });
-      const two = new KnownAddresses({
-        book: redisBackend({ client: redis, prefix, secret: SECRET }).knownAddresses,
-        secret: SECRET,
-        ttlSeconds: 600,
-      });
-      await one.remember('192.0.2.44');
-      expect(await two.knows('192.0.2.44')).toBe(true);
-      expect(await two.knows('192.0.2.45')).toBe(false);
-      const keys = await redis.keys(`${prefix}:*`);
-      expect(keys).toEqual([`${prefix}:desk:known-addresses`]);
-      const fields = await redis.hgetall(keys[0]!);
-      expect(Object.keys(fields)).toHaveLength(1);
-      expect(Object.keys(fields)[0]).toMatch(/^[0-9a-f]{32}$/);
-      expect(JSON.stringify(fields)).not.toContain('192.0.2');
-      const ttl = await redis.ttl(keys[0]!);
-      expect(ttl).toBeGreaterThan(590);
-      expect(ttl).toBeLessThanOrEqual(600);
-    } finally {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
-    }
   });
 });
 

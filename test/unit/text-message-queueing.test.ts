@@ -1,20 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { createLogger } from '../../src/common/log';
-import { BullMessageQueue, RedisMessageLimits } from '../../src/backend/redis/message-queue';
-import { eventually } from '../helpers/desk';
 import { Metrics } from '../../src/common/metrics';
 import { FlowRegistry } from '../../src/engine/registry';
 import type { TextCaps } from '../../src/requests/texts/text-caps';
 import { MemoryTextCaps } from '../../src/backend/memory/text-caps';
-import { RedisTextCaps } from '../../src/backend/redis/text-caps';
 import { MemoryMessageCalls } from '../../src/backend/memory/message-calls';
 import { MemoryMessageLimits, MemoryMessageQueue } from '../../src/backend/memory/message-queue';
 import type { MessageJob, MessageLimits, MessageQueue, Send } from '../../src/requests/texts/message-queue';
 import { TextMessages } from '../../src/requests/texts/text-messages';
 import type { CallerRequest } from '../../src/turn/requests';
 import type { FollowUp } from '../../src/turn/call-observer';
-import { testRedisUrl } from '../helpers/line';
 
 /**
  * A text is counted only when its job is kept, and a job kept after the caller was told it failed is never sent: the
@@ -156,43 +150,12 @@ test('asked again after the late job was withdrawn: queued anew, and sent', asyn
   await messages.close();
 });
 
-test('on BullMQ too: a withdrawn job does not keep the same message from being queued again', async () => {
-  const redis = new Redis(testRedisUrl());
-  const prefix = `test-${randomBytes(6).toString('hex')}`;
-  const queue = new BullMessageQueue(redis, prefix);
-  const sent: string[] = [];
-  let withdraw = true;
-  queue.start(async (job) => {
-    if (withdraw) return 'withdrawn';
-    sent.push(job.id);
-  });
-  const job = { id: 'CA9:desk', callSid: 'CA9', to: CALLER, body: 'b' };
-  await queue.add(job);
-  await eventually(async () => ((await redis.keys(`${prefix}:*completed`)).length > 0 ? true : undefined), 5000);
-  withdraw = false;
-  await queue.add(job);
-  await eventually(async () => (sent.length > 0 ? true : undefined), 5000);
-  expect(sent).toEqual(['CA9:desk']);
-  await queue.close();
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-});
-
-describe.each(['memory', 'redis'] as const)('the limits (%s)', (kind) => {
-  let redis: Redis | undefined;
+describe('the limits (memory)', () => {
   let limits: MessageLimits;
   let caps: TextCaps;
-  const prefix = `test-${randomBytes(6).toString('hex')}`;
   beforeEach(() => {
-    if (kind === 'memory') {
-      limits = new MemoryMessageLimits();
-      caps = new MemoryTextCaps();
-    } else {
-      redis = new Redis(testRedisUrl());
-      limits = new RedisMessageLimits(redis, prefix, 'test-secret');
-      caps = new RedisTextCaps(redis, prefix);
-    }
+    limits = new MemoryMessageLimits();
+    caps = new MemoryTextCaps();
   });
 
   test('caps an hour given back for a text not queued free their room; given back again, or never taken, nothing changes', async () => {
@@ -209,12 +172,6 @@ describe.each(['memory', 'redis'] as const)('the limits (%s)', (kind) => {
     expect(await caps.take('b', range, at)).toEqual({ ok: true });
     expect(await caps.take('c', [{ name: 'line', limit: 2 }], at)).toEqual({ ok: true });
     expect(await caps.take('d', [{ name: 'line', limit: 2 }], at)).toEqual({ ok: false, cap: 'line' });
-  });
-  afterEach(async () => {
-    const keys = (await redis?.keys(`${prefix}:*`)) ?? [];
-    if (keys.length > 0) await redis!.del(...keys);
-    await redis?.quit();
-    redis = undefined;
   });
 
   test('a take given back frees the day; a confirmed one is not given back', async () => {
