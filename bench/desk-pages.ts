@@ -6,9 +6,13 @@ import { hashPassword } from '../src/desk/sign-in/password';
 
 export const PASSWORD = 'bench desk password';
 
-/** DESK_USERS for the line under test: one account, hashed at a cheap cost (a sign-in is not what is measured). */
-export async function benchDeskUsers(): Promise<string> {
-  return `bench:${await hashPassword(PASSWORD, { log2N: 10, r: 8, p: 1 })}`;
+/**
+ * DESK_USERS for the line under test: an account for each of `names` (by default the pages' one), with PASSWORD
+ * hashed at a cheap cost (a sign-in is not what is measured).
+ */
+export async function benchDeskUsers(names: string[] = ['bench']): Promise<string> {
+  const hash = await hashPassword(PASSWORD, { log2N: 10, r: 8, p: 1 });
+  return names.map((name) => `${name}:${hash}`).join(',');
 }
 
 export interface DeskPagesReport {

@@ -9,6 +9,8 @@ export class Recorder {
   calls = 0;
   errors = 0;
   errorSamples: string[] = [];
+  /** What the callers did where the line waited for them. */
+  steps = { key: 0, speech: 0, silence: 0, desk: 0 };
 
   record(ms: number): void {
     this.latencies.push(ms);
@@ -83,7 +85,7 @@ const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length
  * phrases it hints, in a sentence, so that the line's classifier reads it); the desk answers 80% of transfers, and
  * is otherwise busy, not answering or failing.
  */
-const randomCaller: CallOptions['next'] = (at): Step => {
+const randomCaller = (at: Parameters<CallOptions['next']>[0]): Step => {
   if (at.verb === 'Dial')
     return { kind: 'desk', outcome: Math.random() < 0.8 ? 'answered' : pick(['busy', 'no-answer', 'failed'] as const) };
   const keys = [...at.says.join(' ').matchAll(/press (\d)/g)].map((m) => m[1]!).filter((k) => k !== '9');
@@ -96,19 +98,24 @@ const randomCaller: CallOptions['next'] = (at): Step => {
 /**
  * One whole simulated call, followed as Twilio follows the TwiML the line returns (the simulator's placeCall): the
  * incoming webhook, the random caller's keys, the desk's outcome at transfers, the whisper, and the status
- * callback, at most `maxRequests` webhooks before it. Each webhook's latency is recorded.
+ * callback, at most `maxRequests` webhooks before it. Each webhook's latency is recorded. `from` is the caller's number.
  */
-export async function simulatedCall(client: WebhookClient, recorder: Recorder, maxRequests = 21): Promise<void> {
+export async function simulatedCall(client: WebhookClient, recorder: Recorder, maxRequests = 21, from?: string): Promise<void> {
   const result = await placeCall({
     baseUrl: client.base,
     authToken: client.token,
+    ...(from !== undefined && { from }),
     transport: async (webhook) => {
       const started = performance.now();
       const reply = await client.send(webhook);
       recorder.record(performance.now() - started);
       return reply;
     },
-    next: randomCaller,
+    next: (at) => {
+      const step = randomCaller(at);
+      if (step.kind !== 'hangup') recorder.steps[step.kind]++;
+      return step;
+    },
     maxRequests,
   });
   for (const error of result.errors) recorder.error(error);

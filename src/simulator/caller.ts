@@ -94,6 +94,8 @@ export interface CallOptions {
   next: (at: Waiting) => Promise<Step | null> | Step | null;
   callSid?: string;
   accountSid?: string;
+  /** The caller's number (From), E.164; by default +12045550123. */
+  from?: string;
   /** Twilio's fallback URL; requested when a webhook fails, as Twilio does. */
   fallbackUrl?: string;
   maxRequests?: number;
@@ -120,7 +122,7 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
   const common = {
     CallSid: callSid,
     AccountSid: options.accountSid ?? `AC${'0'.repeat(32)}`,
-    From: '+12045550123',
+    From: options.from ?? '+12045550123',
     To: '+15555550100',
     Direction: 'inbound',
     ApiVersion: '2010-04-01',

@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { EVENTS_MAX_LEN, KEEP_COMPLETED, KEEP_FAILED } from '../../src/requests/texts/message-queue';
+import { boundedKeys } from '../helpers/bounded-keys';
 import { DeskAgent, deskUsers, eventually } from '../helpers/desk';
 import { startLine, type TestLine } from '../helpers/line';
 
@@ -64,15 +64,6 @@ async function contents(key: string): Promise<string> {
   return '';
 }
 
-/** The keys without a time to live, and how each is bounded (docs/operations.md: "What the line keeps in Redis"). */
-const BOUNDED: [RegExp, string, (key: string) => Promise<boolean>][] = [
-  [/:\{sms\}:text-messages:events$/, 'stream', async (k) => (await line.redis!.xlen(k)) <= EVENTS_MAX_LEN * 1.1],
-  [/:\{sms\}:text-messages:completed$/, 'zset', async (k) => (await line.redis!.zcard(k)) <= KEEP_COMPLETED.count],
-  [/:\{sms\}:text-messages:failed$/, 'zset', async (k) => (await line.redis!.zcard(k)) <= KEEP_FAILED.count],
-  [/:\{sms\}:text-messages:meta$/, 'hash', async (k) => (await line.redis!.hlen(k)) <= 20],
-  [/:\{sms\}:text-messages:(wait|active|delayed|paused|prioritized|marker|pc|id|stalled)$/, 'queue', async () => true],
-];
-
 test('every key under the prefix expires or is bounded, and none holds the number of a text that is done with', async () => {
   line = await startLine('redis', {
     TWILIO_ACCOUNT_SID: ACCOUNT,
@@ -100,6 +91,8 @@ test('every key under the prefix expires or is bounded, and none holds the numbe
   await new Promise((r) => setTimeout(r, 300));
 
   const redis = line.redis!;
+  // The keys without a time to live, and how each is bounded (docs/operations.md: "What the line keeps in Redis").
+  const BOUNDED = boundedKeys(redis);
   const keys = await redis.keys(`${line.prefix}:*`);
   expect(keys.some((k) => k.includes(':{sms}:text-messages:'))).toBe(true);
   const unbounded: string[] = [];

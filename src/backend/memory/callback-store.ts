@@ -10,6 +10,8 @@ import type {
 } from '../../requests/callbacks/callback-store';
 
 const HOUR_MS = 60 * 60 * 1000;
+/** How often, at most, kept callbacks are looked through for those past their retention. */
+const SWEEP_MS = 60 * 1000;
 
 /** A callback kept, with the attempts that hold it and those withdrawn (callback-store.ts). */
 interface Item {
@@ -19,25 +21,58 @@ interface Item {
   withdrawn: boolean;
   holds: Set<string>;
   gone: Set<string>;
+  /** The number's key it was booked under (`byNumber`), when asked with limits. */
+  numberKey?: string;
 }
 
-/** Callbacks in this process's memory: a local run (`npm start` without Redis). Lost with the process. */
+/**
+ * Callbacks in this process's memory: a local run (`npm start` without Redis). Lost with the process.
+ * What it keeps expires with what it indexes: a callback (and a withdrawal's mark) after its retention, looked for
+ * at most once a SWEEP_MS as callbacks are asked; a number's entry once its callback is no longer open (closed,
+ * withdrawn, expired), since it only serves to find an open one.
+ */
 export class MemoryCallbackStore implements CallbackStore {
   private readonly items = new Map<string, Item>();
   private readonly openIds = new Set<string>();
-  /** The callback last asked for each number (by its key), and the callbacks asked in the current hour. */
+  /** The open callback last asked for each number (by its key), and the callbacks asked in the current hour. */
   private readonly byNumber = new Map<string, string>();
   private hour = { at: -1, count: 0 };
+  private sweptAt: number;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now) {
+    this.sweptAt = now();
+  }
+
+  /** How many callbacks (and marks) and numbers are kept: bounded by those within their retention. */
+  get kept(): { items: number; numbers: number } {
+    return { items: this.items.size, numbers: this.byNumber.size };
+  }
 
   private item(id: string): Item | undefined {
     const item = this.items.get(id);
     if (item !== undefined && item.expiresAt <= this.now()) {
-      this.items.delete(id);
+      this.drop(id, item);
       return undefined;
     }
     return item;
+  }
+
+  private drop(id: string, item: Item): void {
+    this.items.delete(id);
+    this.openIds.delete(id);
+    this.notOpen(id, item);
+  }
+
+  /** The number's entry goes with its callback once that is not open. */
+  private notOpen(id: string, item: Item | undefined): void {
+    if (item?.numberKey !== undefined && this.byNumber.get(item.numberKey) === id) this.byNumber.delete(item.numberKey);
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    if (now - this.sweptAt < SWEEP_MS) return;
+    this.sweptAt = now;
+    for (const [id, item] of this.items) if (item.expiresAt <= now) this.drop(id, item);
   }
 
   private live(id: string): CallbackRecord | null {
@@ -46,6 +81,7 @@ export class MemoryCallbackStore implements CallbackStore {
   }
 
   ask(callback: CallbackRecord, retentionSeconds: number, attempt = 'ask', limits?: AskLimits): Promise<AskResult> {
+    this.sweep();
     const item = this.item(callback.id);
     if (item?.gone.has(attempt) === true) return Promise.resolve('already');
     if (item !== undefined && !item.withdrawn) {
@@ -65,6 +101,7 @@ export class MemoryCallbackStore implements CallbackStore {
       withdrawn: false,
       holds: new Set([attempt]),
       gone: item?.gone ?? new Set(),
+      ...(limits !== undefined && { numberKey: limits.numberKey }),
     });
     this.openIds.add(callback.id);
     if (limits !== undefined) {
@@ -93,6 +130,7 @@ export class MemoryCallbackStore implements CallbackStore {
     if (item.callback?.status !== 'open' || item.holds.size > 0) return Promise.resolve('held');
     item.withdrawn = true;
     this.openIds.delete(id);
+    this.notOpen(id, item);
     return Promise.resolve('withdrawn');
   }
 
@@ -124,16 +162,18 @@ export class MemoryCallbackStore implements CallbackStore {
     found.status = outcome;
     found.closedAt = at;
     this.openIds.delete(id);
-    for (const [key, other] of this.byNumber) if (other === id) this.byNumber.delete(key);
+    this.notOpen(id, this.items.get(id));
     return Promise.resolve('closed');
   }
 
   expire(before: number): Promise<number> {
     let expired = 0;
     for (const id of [...this.openIds]) {
-      const found = this.items.get(id)?.callback ?? undefined;
+      const item = this.items.get(id);
+      const found = item?.callback ?? undefined;
       if (found === undefined || found.askedAt < before) {
         this.openIds.delete(id);
+        this.notOpen(id, item);
         expired++;
       }
     }

@@ -9,6 +9,7 @@ import { MemoryMessageCalls } from './message-calls';
 import { MemoryMessageLimits, MemoryMessageQueue } from './message-queue';
 import { MemoryStore } from './session-store';
 import { MemoryTextCaps } from './text-caps';
+import { BACKOFF_MS } from '../../requests/texts/message-queue';
 
 /** The known addresses in this process's memory: digest -> until. */
 class MemoryAddressBook implements AddressBook {
@@ -42,8 +43,8 @@ export function memoryBackend(options: { now?: () => number } = {}): Backend {
     desk: () => (desk ??= new MemoryDeskStore(now)),
     texts: () =>
       (texts ??= {
-        queue: new MemoryMessageQueue(),
-        limits: new MemoryMessageLimits(),
+        queue: new MemoryMessageQueue(BACKOFF_MS, now),
+        limits: new MemoryMessageLimits(now),
         caps: new MemoryTextCaps(),
         calls: new MemoryMessageCalls(now),
       }),
