@@ -32,7 +32,7 @@ Starts the line (node dist/src/main.js) on a private redis-server and drives who
 --keys-only        the line with SPEECH_INPUT=off: no hints and no spoken answers, as before the classifier
 --sign-in-flood N  after the open loop, the same open loop again while N wrong sign-ins a second reach /desk from
                400 addresses (X-Forwarded-For, DESK_TRUST_PROXY=loopback; the account hashed at the shipped cost),
-               and an agent signs in every half second from a browser she used before, from a new one on the
+               and an agent signs in every 2 s from a browser she used before, from a new one on the
                address she signed in from, and from a new one on a new address (default 0: none)
 --short runs each phase for a second or two (CI keeps the script working with it; read targets from a full run).`;
 
@@ -501,7 +501,7 @@ function floodLine(f: FloodResult, without: OpenLoopResult): string {
   return [
     `- Sign-in flood, ${f.perSecond} wrong sign-ins/s from 400 addresses (${f.flood.sent} sent; answers ${JSON.stringify(f.flood.statuses)}, p50 ${f.flood.latencyMs.p50} ms, p99 ${f.flood.latencyMs.p99} ms):`,
     `webhook p99 ${o.latencyMs.p99} ms (p50 ${o.latencyMs.p50}, max ${o.latencyMs.max}, ${o.errors} errors) at ${o.targetCallsPerSecond} calls/s, against ${without.latencyMs.p99} ms without it;`,
-    `server CPU ${o.serverCpuPercent}% against ${without.serverCpuPercent}%; the agent's sign-ins every half second: from her browser ${JSON.stringify(f.flood.agentKnownBrowser)}, from a new one on the address she signed in from before ${JSON.stringify(f.flood.agentNewBrowser)}, from a new one on an address never seen ${JSON.stringify(f.flood.agentNewAddress)} (303: signed in).`,
+    `server CPU ${o.serverCpuPercent}% against ${without.serverCpuPercent}%; the agent's sign-ins every 2 s: from her browser ${JSON.stringify(f.flood.agentKnownBrowser)}, from a new one on the address she signed in from before ${JSON.stringify(f.flood.agentNewBrowser)}, from a new one on an address never seen ${JSON.stringify(f.flood.agentNewAddress)} (303: signed in).`,
   ].join(' ');
 }
 

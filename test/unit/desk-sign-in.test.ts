@@ -3,7 +3,7 @@ import { RefusalTally } from '../../src/desk/sign-in/refusal-tally';
 import type { Logger } from '../../src/common/log';
 import { MemoryDeskStore } from '../../src/backend/memory/desk-store';
 import { hashPassword } from '../../src/desk/sign-in/password';
-import { SignIns, type SignInsOptions } from '../../src/desk/sign-in/sign-in';
+import { CHECK_SLOTS, SignIns, type SignInsOptions } from '../../src/desk/sign-in/sign-in';
 import { SignInLimits, SIGN_IN_POLICY, type SignInPolicy } from '../../src/desk/sign-in/sign-in-limits';
 import type { SlotLimits } from '../../src/desk/sign-in/check-slots';
 import { newToken, sameToken, tokenId } from '../../src/desk/sign-in/tokens';
@@ -242,6 +242,34 @@ describe('a flood of sign-ins is refused before any password is checked, and age
     for (const release of releases) release();
     await stranger;
     expect(await signIns.busyFor(undefined, '203.0.113.5')).toBe(false);
+  });
+
+  test("strangers' checks are held to a number a minute; an agent's browser and address still get theirs, and the next minute more", async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const { signIns, checks } = setUp({ slots: { slots: 2, reserved: 1, maxQueued: 4, maxWaitMs: 2000, openChecksPerMinute: 3 } });
+    const first = await signIns.attempt('alice', PASSWORD, '10.0.0.1');
+    if (!first.ok) throw new Error(`refused: ${first.why}`);
+    // That sign-in was a stranger's too (a new browser, a new address): two more checks are left this minute.
+    for (let i = 0; i < 2; i++) expect(await signIns.attempt(`n${i}`, 'guess', `100.64.0.${i}`)).toMatchObject({ ok: false, why: 'wrong' });
+    expect(checks()).toBe(3);
+    expect(await signIns.busyFor(undefined, '100.64.0.9')).toBe(true);
+    expect(await signIns.attempt('n9', 'guess', '100.64.0.9')).toEqual({ ok: false, why: 'busy', known: false });
+    expect(await signIns.attempt('alice', PASSWORD, '203.0.113.7')).toMatchObject({ ok: false, why: 'busy' });
+    expect(checks()).toBe(3);
+    // Her browser (its device cookie), and a new browser on the address she signed in from: checked.
+    expect(await signIns.busyFor(first.device, '203.0.113.7')).toBe(false);
+    expect(await signIns.attempt('alice', PASSWORD, '203.0.113.7', first.device)).toMatchObject({ ok: true });
+    expect(await signIns.busyFor(undefined, '10.0.0.1')).toBe(false);
+    expect(await signIns.attempt('alice', PASSWORD, '10.0.0.1')).toMatchObject({ ok: true });
+    expect(checks()).toBe(5);
+    jest.advanceTimersByTime(60_000);
+    expect(await signIns.busyFor(undefined, '100.64.0.9')).toBe(false);
+    expect(await signIns.attempt('n9', 'guess', '100.64.0.9')).toMatchObject({ ok: false, why: 'wrong' });
+    jest.useRealTimers();
+  });
+
+  test('the shipped slots hold strangers to 12 checks a minute', () => {
+    expect(CHECK_SLOTS.openChecksPerMinute).toBe(12);
   });
 
   test('attempts waiting for a slot are bounded: beyond the queue, busy at once', async () => {

@@ -14,6 +14,11 @@ export interface SlotLimits {
   maxQueued: number;
   /** The longest an attempt waits for a slot before it is refused. */
   maxWaitMs: number;
+  /**
+   * Checks a minute in this process that are not an agent's (no device cookie, an address no agent has signed in
+   * from); beyond, refused as busy before the form is read. Without it, only `slots` bounds them.
+   */
+  openChecksPerMinute?: number;
 }
 
 interface Waiter {

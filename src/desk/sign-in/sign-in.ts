@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { keyedDigest } from '../../common/keyed-digest';
 import type { DeskUser } from '../../common/desk-config';
 import { CheckSlots, type SlotLimits } from './check-slots';
@@ -12,9 +13,12 @@ import { newToken, sameToken, TOKEN_SHAPE, tokenId } from './tokens';
 /**
  * Password checks at once in this process: one for anyone, one more kept for agents: browsers and network addresses
  * an agent has signed in from (a scrypt check takes a core for about a third of a second; on two cores, the webhooks
- * keep the other).
+ * keep the other). Checks for anyone else are also held to 12 a minute (4 s of a core): a flood of sign-ins from
+ * strangers takes at most that from the calls, and a new agent's first sign-in still gets in when no flood runs.
  */
-export const CHECK_SLOTS: SlotLimits = { slots: 2, reserved: 1, maxQueued: 8, maxWaitMs: 2000 };
+export const CHECK_SLOTS: SlotLimits = { slots: 2, reserved: 1, maxQueued: 8, maxWaitMs: 2000, openChecksPerMinute: 12 };
+/** The key of the one budget of open checks in the process's memory limiter. */
+const OPEN_CHECKS = 'open';
 
 export type Attempt =
   | { ok: true; token: string; id: string; session: DeskSession; device: string }
@@ -49,6 +53,8 @@ export class SignIns {
   private readonly store: SignInSessions;
   private readonly limits: SignInLimits;
   private readonly slots: CheckSlots;
+  /** Open checks a minute (rate-limiter-flexible, in this process's memory: what it protects is this process's CPU). */
+  private readonly openChecks: RateLimiterMemory | undefined;
   private readonly knownAddresses: KnownAddresses;
   private readonly now: () => number;
   private readonly verify: (password: string, hash: string) => Promise<boolean>;
@@ -57,7 +63,10 @@ export class SignIns {
     this.store = options.store;
     this.limits = options.limits;
     this.users = new Map(options.users.map((u) => [u.name, u.hash]));
-    this.slots = new CheckSlots(options.slots ?? CHECK_SLOTS);
+    const slots = options.slots ?? CHECK_SLOTS;
+    this.slots = new CheckSlots(slots);
+    this.openChecks =
+      slots.openChecksPerMinute === undefined ? undefined : new RateLimiterMemory({ points: slots.openChecksPerMinute, duration: 60 });
     this.knownAddresses = options.knownAddresses ?? new KnownAddresses({ secret: options.secret });
     this.now = options.now ?? Date.now;
     // Password checks on low-priority threads of their own, one per slot: they only take what the calls leave.
@@ -96,9 +105,28 @@ export class SignIns {
    * address is looked up only when the slot open to anyone has no room and the kept one has.
    */
   async busyFor(device: string | undefined, address: string): Promise<boolean> {
-    if (this.slots.hasRoom(false)) return false;
+    if (this.slots.hasRoom(false) && (await this.openCheckLeft())) return false;
     if (!this.slots.hasRoom(true)) return true;
     return device === undefined && !(await this.knownAddresses.knows(address));
+  }
+
+  /** Whether this minute's open checks have room for one more. */
+  private async openCheckLeft(): Promise<boolean> {
+    if (this.openChecks === undefined) return true;
+    const used = await this.openChecks.get(OPEN_CHECKS);
+    return used === null || used.remainingPoints > 0;
+  }
+
+  /** Takes one of this minute's open checks; false when none is left. */
+  private async takeOpenCheck(): Promise<boolean> {
+    if (this.openChecks === undefined) return true;
+    try {
+      await this.openChecks.consume(OPEN_CHECKS);
+      return true;
+    } catch (refusal) {
+      if (refusal instanceof RateLimiterRes) return false;
+      throw refusal;
+    }
   }
 
   /**
@@ -114,9 +142,13 @@ export class SignIns {
     if (!this.slots.hasRoom(agent)) return { ok: false, why: 'busy', known };
     const verdict = await this.limits.before(key, address);
     if (!verdict.go) return { ok: false, why: 'locked', retryAfterSeconds: verdict.retryAfterSeconds, by: verdict.by, known };
+    if (!agent && !(await this.takeOpenCheck())) {
+      await this.limits.notChecked(verdict.reservation);
+      return { ok: false, why: 'busy', known };
+    }
     const release = await this.slots.acquire(agent);
     if (release === null) {
-      await this.limits.notChecked(verdict.reservation);
+      await Promise.all([this.limits.notChecked(verdict.reservation), agent ? undefined : this.openChecks?.reward(OPEN_CHECKS, 1)]);
       return { ok: false, why: 'busy', known };
     }
     let right: boolean;
