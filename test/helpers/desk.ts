@@ -1,12 +1,25 @@
 import request from 'supertest';
 import { hashPassword } from '../../src/desk/sign-in/password';
+import { SIGN_IN_POLICY, type SignInPolicy } from '../../src/desk/sign-in/sign-in-limits';
+import type { SlotLimits } from '../../src/desk/sign-in/check-slots';
 
 /** A desk agent's password, and DESK_USERS for it at a cheap cost (the checks are the same at any cost). */
 export const DESK_PASSWORD = 'correct horse battery staple';
 
+/**
+ * What the sign-in tests share, in memory (test/unit/desk-sign-in.test.ts) and on Redis
+ * (test/store/desk-sign-in-redis.test.ts): the line's secret, the limits, and room for every check at once (tests of
+ * the limits are not tests of the slots).
+ */
+export const SIGN_IN_SECRET = 'test-auth-token-0123456789abcdef';
+export const SIGN_IN_TEST_POLICY: SignInPolicy = { ...SIGN_IN_POLICY, freeFailures: 5, firstWaitSeconds: 60, maxWaitSeconds: 600 };
+export const WIDE_SLOTS: SlotLimits = { slots: 64, reserved: 0, maxQueued: 64, maxWaitMs: 5000 };
+/** A hash of DESK_PASSWORD at a cheap cost. */
+export const cheapHash = (): Promise<string> => hashPassword(DESK_PASSWORD, { log2N: 10, r: 8, p: 1 });
+
 let users: Promise<string> | undefined;
 export function deskUsers(): Promise<string> {
-  users ??= hashPassword(DESK_PASSWORD, { log2N: 10, r: 8, p: 1 }).then((hash) => `alice:${hash},bob:${hash}`);
+  users ??= cheapHash().then((hash) => `alice:${hash},bob:${hash}`);
   return users;
 }
 

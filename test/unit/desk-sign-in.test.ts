@@ -4,20 +4,20 @@ import type { Logger } from '../../src/common/log';
 import { MemoryDeskStore } from '../../src/backend/memory/desk-store';
 import { hashPassword } from '../../src/desk/sign-in/password';
 import { CHECK_SLOTS, SignIns, type SignInsOptions } from '../../src/desk/sign-in/sign-in';
-import { SignInLimits, SIGN_IN_POLICY, type SignInPolicy } from '../../src/desk/sign-in/sign-in-limits';
+import { SignInLimits, type SignInPolicy } from '../../src/desk/sign-in/sign-in-limits';
 import type { SlotLimits } from '../../src/desk/sign-in/check-slots';
 import { newToken, sameToken, tokenId } from '../../src/desk/sign-in/tokens';
 import { memoryBackend } from '../../src/backend/memory';
+import { cheapHash, DESK_PASSWORD, SIGN_IN_SECRET, SIGN_IN_TEST_POLICY, WIDE_SLOTS } from '../helpers/desk';
 
-const PASSWORD = 'correct horse battery';
-const SECRET = 'test-auth-token-0123456789abcdef';
-const POLICY: SignInPolicy = { ...SIGN_IN_POLICY, freeFailures: 5, firstWaitSeconds: 60, maxWaitSeconds: 600 };
-/** Room for every check at once: tests of the limits are not tests of the slots. */
-const WIDE: SlotLimits = { slots: 64, reserved: 0, maxQueued: 64, maxWaitMs: 5000 };
+const PASSWORD = DESK_PASSWORD;
+const SECRET = SIGN_IN_SECRET;
+const POLICY = SIGN_IN_TEST_POLICY;
+const WIDE = WIDE_SLOTS;
 
 let hash: string;
 beforeAll(async () => {
-  hash = await hashPassword(PASSWORD, { log2N: 10, r: 8, p: 1 });
+  hash = await cheapHash();
 });
 
 interface SetUp {

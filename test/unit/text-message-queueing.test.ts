@@ -1,14 +1,14 @@
 import { createLogger } from '../../src/common/log';
 import { Metrics } from '../../src/common/metrics';
 import { FlowRegistry } from '../../src/engine/registry';
-import type { TextCaps } from '../../src/requests/texts/text-caps';
 import { MemoryTextCaps } from '../../src/backend/memory/text-caps';
 import { MemoryMessageCalls } from '../../src/backend/memory/message-calls';
 import { MemoryMessageLimits, MemoryMessageQueue } from '../../src/backend/memory/message-queue';
-import type { MessageJob, MessageLimits, MessageQueue, Send } from '../../src/requests/texts/message-queue';
+import type { MessageJob, MessageQueue, Send } from '../../src/requests/texts/message-queue';
 import { TextMessages } from '../../src/requests/texts/text-messages';
 import type { CallerRequest } from '../../src/turn/requests';
 import type { FollowUp } from '../../src/turn/call-observer';
+import { textLimitsConformance } from '../helpers/text-limits-conformance';
 
 /**
  * A text is counted only when its job is kept, and a job kept after the caller was told it failed is never sent: the
@@ -150,45 +150,4 @@ test('asked again after the late job was withdrawn: queued anew, and sent', asyn
   await messages.close();
 });
 
-describe('the limits (memory)', () => {
-  let limits: MessageLimits;
-  let caps: TextCaps;
-  beforeEach(() => {
-    limits = new MemoryMessageLimits();
-    caps = new MemoryTextCaps();
-  });
-
-  test('caps an hour given back for a text not queued free their room; given back again, or never taken, nothing changes', async () => {
-    const at = new Date('2026-12-05T15:10:00Z');
-    const range = [
-      { name: 'line', limit: 2 },
-      { name: 'prefix:+1204', limit: 1 },
-    ];
-    expect(await caps.take('a', range, at)).toEqual({ ok: true });
-    expect(await caps.take('b', range, at)).toEqual({ ok: false, cap: 'prefix:+1204' });
-    await caps.giveBack('a', range, at);
-    await caps.giveBack('a', range, at);
-    await caps.giveBack('never', range, at);
-    expect(await caps.take('b', range, at)).toEqual({ ok: true });
-    expect(await caps.take('c', [{ name: 'line', limit: 2 }], at)).toEqual({ ok: true });
-    expect(await caps.take('d', [{ name: 'line', limit: 2 }], at)).toEqual({ ok: false, cap: 'line' });
-  });
-
-  test('a take given back frees the day; a confirmed one is not given back', async () => {
-    expect(await limits.take('a', CALLER, '2026-12-05', 1)).toBe('ok');
-    expect(await limits.take('a', CALLER, '2026-12-05', 1)).toBe('unconfirmed');
-    await limits.giveBack('a');
-    expect(await limits.held('a')).toBe(false);
-    expect(await limits.take('b', CALLER, '2026-12-05', 1)).toBe('ok');
-    await limits.confirm('b');
-    await limits.giveBack('b');
-    expect(await limits.held('b')).toBe(true);
-    expect(await limits.take('b', CALLER, '2026-12-05', 1)).toBe('already');
-    expect(await limits.take('c', CALLER, '2026-12-05', 1)).toBe('limit');
-    // Given back twice, the day's count does not go below zero.
-    await limits.giveBack('b');
-    await limits.giveBack('a');
-    expect(await limits.take('d', '+15555550199', '2026-12-05', 1)).toBe('ok');
-    expect(await limits.take('e', '+15555550199', '2026-12-05', 1)).toBe('limit');
-  });
-});
+textLimitsConformance('memory', () => ({ limits: new MemoryMessageLimits(), caps: new MemoryTextCaps(), close: async () => {} }));
