@@ -144,12 +144,14 @@ async function main(): Promise<void> {
   try {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
+    // The webhooks' public URL as in production and in npm run bench: https, no port, sent on to `base`.
+    const PUBLIC = 'https://line.bench.test';
     const line = await startLineProcess(
       {
         PORT: String(port),
         REDIS_URL: redis.url,
         TWILIO_AUTH_TOKEN: TOKEN,
-        PUBLIC_BASE_URL: base,
+        PUBLIC_BASE_URL: PUBLIC,
         ...(deskPages > 0 ? { DESK_USERS: await benchDeskUsers() } : {}),
       },
       {
@@ -159,7 +161,7 @@ async function main(): Promise<void> {
       },
     );
     const pages = deskPages > 0 ? await openDeskPages(base, deskPages) : undefined;
-    const client = new WebhookClient(base, TOKEN, Number(values.concurrency) * 2);
+    const client = new WebhookClient(PUBLIC, TOKEN, Number(values.concurrency) * 2, (url) => url.replace(PUBLIC, base));
     const recorder = new Recorder();
     const end = performance.now() + Number(values.duration) * 1000;
     await Promise.all(
