@@ -510,7 +510,7 @@ function floodLine(f: FloodResult, without: OpenLoopResult): string {
   const o = f.openLoop;
   return [
     `- Sign-in flood, ${f.perSecond} wrong sign-ins/s from 400 addresses (${f.flood.sent} sent; answers ${JSON.stringify(f.flood.statuses)}, p50 ${f.flood.latencyMs.p50} ms, p99 ${f.flood.latencyMs.p99} ms):`,
-    `webhook p99 ${o.latencyMs.p99} ms (p50 ${o.latencyMs.p50}, max ${o.latencyMs.max}, ${o.errors} errors) at ${o.targetCallsPerSecond} calls/s, against ${without.latencyMs.p99} ms without it;`,
+    `webhook p99 ${o.latencyMs.p99} ms (p50 ${o.latencyMs.p50}, max ${o.latencyMs.max}, ${o.errors} errors) at ${o.targetCallsPerSecond} calls/s (in each ${OPEN_WINDOW_SECONDS} s: ${o.p99MsByWindow.join(', ')} ms), against ${without.latencyMs.p99} ms without it;`,
     `server CPU ${o.serverCpuPercent}% against ${without.serverCpuPercent}% (the flood's own process: ${f.flood.cpuPercent}%); the agent's sign-ins every 2 s: from her browser ${JSON.stringify(f.flood.agentKnownBrowser)}, from a new one on the address she signed in from before ${JSON.stringify(f.flood.agentNewBrowser)}, from a new one on an address never seen ${JSON.stringify(f.flood.agentNewAddress)} (303: signed in).`,
   ].join(' ');
 }
