@@ -66,10 +66,12 @@ export function fillWording(flow: Announcements, say: string, times: { since: Da
 
 const MONTH =
   '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
-/** The digits a text may have: a time ("9 a.m.", "9:30", "14:00") or a date ("December 5", "5 December 2026"). */
+/** The digits a text may have: a time ("9 a.m.", "9:30", "14:00", "9 h 30") or a date ("December 5", "5 December 2026"). */
 const TIMES_AND_DATES = [
   /\b\d{1,2}(?::\d{2})?\s?[ap]\.?\s?m\b\.?/gi,
   /\b\d{1,2}:\d{2}\b/g,
+  // As French writes a time: "9 h", "9 h 30", "9h30".
+  /\b\d{1,2}\s?h(?:\s?\d{2})?\b/g,
   new RegExp(`\\b${MONTH}\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?(?:,?\\s+\\d{4})?\\b`, 'gi'),
   new RegExp(`\\b\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH}\\b\\.?(?:,?\\s+\\d{4})?`, 'gi'),
 ];
