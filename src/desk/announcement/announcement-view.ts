@@ -55,7 +55,7 @@ export function announcementFormHtml(base: string, csrf: string, flow: Announcem
         <span><strong>Own words</strong></span></label
       >
       <label for="announcement-text">Own words: plain words, at most ${flow.maxSeconds} seconds of listening</label>
-      <textarea id="announcement-text" name="text" rows="3" maxlength="400" aria-describedby="announcement-text-hint">
+      <textarea id="announcement-text" name="text" rows="3" cols="40" maxlength="400" aria-describedby="announcement-text-hint">
 ${values?.text ?? ''}</textarea>
       <p id="announcement-text-hint" class="hint">No links or markup; digits only in a time (9 a.m.) or a date.</p>
     </fieldset>
