@@ -112,3 +112,18 @@ export function lengthProblem(text: string, flow: Announcements, wordsPerMinute:
 export function tidyWords(text: string): string {
   return text.trim().replace(/\s+/g, ' ');
 }
+
+/** An announcement on from now for an hour, as `npm run call -- --announcement` and its transcripts put it on. */
+export function localAnnouncement(text: string, then: Then = 'menu', now = Date.now()): Announcement {
+  return {
+    id: 'local',
+    text,
+    startsAt: now,
+    endsAt: now + 60 * 60 * 1000,
+    endGiven: false,
+    then,
+    by: 'npm run call',
+    at: now,
+    wording: null,
+  };
+}
