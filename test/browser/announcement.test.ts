@@ -93,6 +93,7 @@ test('turned on in the page of one instance, heard by a call to another within a
     expect(await firstTwiml(two)).not.toContain(WORDS);
 
     // Own words, previewed: the words and their listening time, then a confirmation.
+    await page.getByText('Turn an announcement on').click();
     await page.locator('#wording-own').check();
     await page.locator('#announcement-text').fill(WORDS);
     await page.getByRole('button', { name: 'Preview' }).click();

@@ -108,7 +108,7 @@ export function announcementSection(view: AnnouncementView, zone: string, base: 
         ? html`<p id="announcement-state" role="status">Off: callers go straight to the menu.</p>`
         : currentBlock(view.current, view, zone, base, csrf)
     }
-    <details ${view.current === null ? html`open` : ''}>
+    <details>
       <summary>${view.current === null ? 'Turn an announcement on' : 'Replace it with another'}</summary>
       ${announcementFormHtml(base, csrf, view.flow, view.maxHours)}
     </details>
