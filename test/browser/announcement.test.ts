@@ -72,10 +72,10 @@ async function untilCalls(line: LineProcess, hear: boolean): Promise<number> {
   }
 }
 
-async function signIn(page: Page, base: string): Promise<void> {
+async function signIn(page: Page, base: string, name = 'alice'): Promise<void> {
   await page.goto(`${base}/desk`);
   await page.waitForURL(`${base}/desk/sign-in`);
-  await page.getByLabel('Name').fill('alice');
+  await page.getByLabel('Name').fill(name);
   await page.getByLabel('Password').fill(DESK_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${base}/desk`);
@@ -85,9 +85,15 @@ test('turned on in the page of one instance, heard by a call to another within a
   const base = `http://127.0.0.1:${one.port}`;
   const context = await browser.newContext({ viewport: { width: 1280, height: 1100 } });
   const page = await context.newPage();
+  // Another agent's page, open on the other instance.
+  const colleague = await browser.newContext();
+  const theirs = await colleague.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
+  theirs.on('pageerror', (e) => problems.push(e.message));
   try {
+    await signIn(theirs, `http://127.0.0.1:${two.port}`, 'bob');
+    await theirs.getByText('Live: new transfers appear here as they happen.').waitFor();
     await signIn(page, base);
     expect(await page.locator('#announcement-state').textContent()).toContain('Off');
     expect(await firstTwiml(two)).not.toContain(WORDS);
@@ -109,6 +115,8 @@ test('turned on in the page of one instance, heard by a call to another within a
     await page.getByRole('button', { name: 'Yes, turn it on' }).click();
     await page.waitForURL(`${base}/desk#announcement`);
     expect(await untilCalls(two, true)).toBeLessThan(1000);
+    // The other agent's page says so without a reload.
+    await theirs.locator('#announcement-changed', { hasText: 'alice turned the announcement to callers on.' }).waitFor({ timeout: 2000 });
     expect(await page.locator('#announcement-words').textContent()).toBe(WORDS);
     expect(await page.locator('#announcement-state').textContent()).toMatch(/On\s*, turned on at \d\d:\d\d by\s+alice/);
     expect(await page.locator('#announcement-log').textContent()).toMatch(/alice\s+turned it\s+on/);
@@ -125,5 +133,6 @@ test('turned on in the page of one instance, heard by a call to another within a
     expect(problems).toEqual([]);
   } finally {
     await context.close();
+    await colleague.close();
   }
 });

@@ -103,6 +103,30 @@ describe.each<StoreKind>(['redis', 'memory'])('the announcement on the %s store'
     expect(heard(await line.call('hangup'))).not.toContain(TEXT);
   });
 
+  test('the webhook after it: a bad query is a 400 with the reason; a call the store lost still reaches the desk', async () => {
+    const CallSid = `CA${'7'.repeat(32)}`;
+    const bad = await line.post('/voice/announced?t=1&then=elsewhere', { CallSid });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('then: must be menu or desk');
+    const lost = await line.post('/voice/announced?t=1&then=menu', { CallSid }).expect(200);
+    expect(lost.text).toContain('<Dial');
+  });
+
+  test('a repeated request after the caller went on gets the prompt the call is at, not the menu again', async () => {
+    await line.backend.announcements.put(announcement());
+    await boardShows(line, TEXT);
+    const CallSid = `CA${'8'.repeat(32)}`;
+    const first = await line.post('/voice', { CallSid }).expect(200);
+    expect(first.text).toContain(TEXT);
+    expect(first.text).toContain('/voice/announced?t=1&amp;then=menu');
+    const menu = await line.post('/voice/announced?t=1&then=menu', { CallSid, Digits: '5' }).expect(200);
+    expect(menu.text).toContain('Which login problem?');
+    expect(menu.text).not.toContain('Customer Portal login help');
+    await line.post('/voice/input?t=1', { CallSid, Digits: '2' }).expect(200);
+    const again = await line.post('/voice/announced?t=1&then=menu', { CallSid }).expect(200);
+    expect(again.text).toContain('reset it yourself');
+  });
+
   test('a second instance on the same store hears the change too', async () => {
     const other = await startLine(kind, {}, line);
     try {

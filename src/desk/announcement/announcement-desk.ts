@@ -87,7 +87,9 @@ export class AnnouncementDesk {
 
   private async record(at: number, entry: AnnouncementEntry): Promise<void> {
     const day = dayOf(new Date(at), this.deps.timeZone);
-    await this.deps.log.record(day, { id: `announcement:${entry.action}:${entry.at}`, event: JSON.stringify(entry) }, DAY_RETENTION);
+    // Kept with the day, and told to every open page.
+    const event = JSON.stringify(entry);
+    await this.deps.log.record(day, { id: `announcement:${entry.action}:${entry.at}`, event, publish: event }, DAY_RETENTION);
   }
 
   /** The day's changes, most recent first. */
