@@ -99,3 +99,26 @@ describe.each<StoreKind>(['redis', 'memory'])('the announcement forms on the %s 
     expect(line.line.announcements.current()).toBeNull();
   });
 });
+
+test('without an end it ends ANNOUNCEMENT_MAX_HOURS after its start; an end past that is refused', async () => {
+  const line = await startLine('memory', { DESK_USERS: await deskUsers(), ANNOUNCEMENT_MAX_HOURS: '2' });
+  try {
+    const agent = new DeskAgent(line.app);
+    await agent.signIn();
+    const csrf = await agent.csrf();
+    const form = { csrf, wording: 'own', text: OWN, since: '', starts: '', ends: '', then: 'menu' };
+    expect((await agent.post('/desk/announcement/on', form)).status).toBe(303);
+    const on = line.line.announcements.current()!;
+    expect(on).toMatchObject({ endGiven: false, by: 'alice' });
+    expect(on.endsAt - on.startsAt).toBe(2 * 60 * 60 * 1000);
+    // DESK_TIME_ZONE is UTC here: three hours from now, the next day's if it passes midnight.
+    const late = await agent.post('/desk/announcement', {
+      ...form,
+      ends: new Date(Date.now() + 3 * 60 * 60 * 1000).toISOString().slice(11, 16),
+    });
+    expect(late.status).toBe(400);
+    expect(late.text).toContain('An announcement lasts at most 2 hours');
+  } finally {
+    await line.close();
+  }
+});
