@@ -11,7 +11,7 @@ export interface AnnouncementProblem {
 }
 
 /** The longest times a wording may say ("12:45 p.m." is four digits and a word), for its longest form. */
-const LONGEST = { since: new Date('2026-12-07T17:45:00Z'), until: new Date('2026-12-07T17:45:00Z'), zone: 'UTC' };
+const LONGEST = { since: new Date('2026-12-07T12:45:00Z'), until: new Date('2026-12-07T12:45:00Z'), zone: 'UTC' };
 
 /** What a caller listens to with an announcement on: the first prompt, and the outcomes either way it goes on. */
 export interface AnnouncementTiming {

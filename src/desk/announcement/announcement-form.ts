@@ -1,15 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import {
-  fillWording,
-  lengthProblem,
-  listeningSeconds,
-  MAX_ANNOUNCEMENT_CHARS,
-  THEN,
-  tidyWords,
-  wordsProblem,
-  type Then,
-} from '../../announcement/announcement';
+import { fillWording, lengthProblem, listeningSeconds, THEN, tidyWords, wordsProblem, type Then } from '../../announcement/announcement';
 import type { Announcements } from '../../flows/schema';
 
 const clock = z
@@ -21,10 +12,8 @@ const clock = z
 export const announcementForm = z.object({
   /** One of the flow's wordings, or "own" for words the agent writes. */
   wording: z.string().trim().min(1, 'choose a wording').max(64),
-  text: z
-    .string()
-    .max(MAX_ANNOUNCEMENT_CHARS * 2, `must be at most ${MAX_ANNOUNCEMENT_CHARS} characters`)
-    .default(''),
+  // Bounded here; the words check says what is wrong with a text past MAX_ANNOUNCEMENT_CHARS.
+  text: z.string().max(4000, 'must be at most 4000 characters').default(''),
   /** When the problem began (what {since} says); empty: when the announcement starts. */
   since: clock.default(''),
   /** When callers start hearing it, today; empty: now. */

@@ -89,6 +89,24 @@ ${values?.text ?? ''}</textarea>
   </form>`;
 }
 
+/**
+ * The day's changes, most recent first, with the end of each announcement that ended by itself (at its end time,
+ * before anyone turned it off or replaced it) in its place.
+ */
+function changeLines(changes: AnnouncementEntry[], zone: string, now: number): Html[] {
+  const lines: Html[] = [];
+  changes.forEach((entry, i) => {
+    const newer = changes[i - 1];
+    const ended = entry.action === 'on' && entry.endsAt !== undefined ? Date.parse(entry.endsAt) : NaN;
+    if (ended <= now && (newer === undefined || Date.parse(newer.at) > ended)) {
+      const at = new Date(ended).toISOString();
+      lines.push(html`<li><time datetime="${at}">${timeOf(at, zone).slice(0, 5)}</time> it ended by itself</li>`);
+    }
+    lines.push(changeLine(entry, zone));
+  });
+  return lines;
+}
+
 function changeLine(entry: AnnouncementEntry, zone: string): Html {
   const time = timeOf(entry.at, zone).slice(0, 5);
   if (entry.action === 'off') return html`<li><time datetime="${entry.at}">${time}</time> <strong>${entry.by}</strong> turned it off</li>`;
@@ -117,7 +135,7 @@ export function announcementSection(view: AnnouncementView, zone: string, base: 
         ? ''
         : html`<h3>Today</h3>
             <ol class="announcement-log" id="announcement-log">
-              ${view.changes.map((c) => changeLine(c, zone))}
+              ${changeLines(view.changes, zone, view.now)}
             </ol>`
     }
   </section>`;
