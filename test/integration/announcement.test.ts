@@ -1,4 +1,5 @@
 import type { Announcement } from '../../src/announcement/announcement';
+import { CLOSED_DESK } from '../../src/simulator/demo-settings';
 import { heard, startLine, type StoreKind, type TestLine } from '../helpers/line';
 
 const TEXT = 'We know that the Customer Portal has not let anyone log in since 9 a.m. We are working on it.';
@@ -84,6 +85,20 @@ describe.each<StoreKind>(['redis', 'memory'])('the announcement on the %s store'
     expect(said).toContain("I'll connect you to the Business Support Desk.");
     expect(said).not.toContain('Which login problem?');
     expect(heard(result, 'agent hears')).toContain('The caller asked for the desk.');
+  });
+
+  test('then: the desk, when the desk is closed, gives its closed-desk choices', async () => {
+    const closed = await startLine(kind, CLOSED_DESK.env, undefined, { now: () => CLOSED_DESK.now });
+    try {
+      await closed.backend.announcements.put(announcement({ then: 'desk' }));
+      await boardShows(closed, TEXT);
+      const said = heard(await closed.call('_,hangup'));
+      expect(said).toContain(TEXT);
+      expect(said).toContain('The Business Support Desk is closed.');
+      expect(said).toContain('For a callback, press 3.');
+    } finally {
+      await closed.close();
+    }
   });
 
   test('not heard before it starts, nor once it ended, nor once turned off', async () => {
