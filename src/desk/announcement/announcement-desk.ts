@@ -87,9 +87,17 @@ export class AnnouncementDesk {
 
   private async record(at: number, entry: AnnouncementEntry): Promise<void> {
     const day = dayOf(new Date(at), this.deps.timeZone);
-    // Kept with the day, and told to every open page.
+    // Kept with the day, and told to every open page. The change itself is made: a record that fails is logged
+    // (with who and what), not made the agent's problem, who would otherwise try a change that worked again.
     const event = JSON.stringify(entry);
-    await this.deps.log.record(day, { id: `announcement:${entry.action}:${entry.at}`, event, publish: event }, DAY_RETENTION);
+    try {
+      await this.deps.log.record(day, { id: `announcement:${entry.action}:${entry.at}`, event, publish: event }, DAY_RETENTION);
+    } catch (error) {
+      this.deps.logger.warn(
+        { desk: `announcement-${entry.action}`, user: entry.by, error: (error as Error).message },
+        "desk: the announcement change is made but not in the day's list",
+      );
+    }
   }
 
   /** The day's changes, most recent first. */
