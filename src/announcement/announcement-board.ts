@@ -15,9 +15,10 @@ export interface BoardOptions {
 }
 
 /**
- * This instance's copy of the announcement: what every webhook asks (`playing`) costs no round trip. It is kept up
- * to date by the store's messages, and read again every `rereadMs` in case one was missed; its end is checked here,
- * at each call, so it ends at its time on every instance whatever the store does.
+ * This instance's copy of the announcement: what every webhook asks (`playing`) costs no round trip. It is read
+ * again from the store when a change is told (one read per change, not per call), and every `rereadMs` in case a
+ * message was missed; its end is checked here, at each call, so it ends at its time on every instance whatever the
+ * store does.
  */
 export class AnnouncementBoard {
   private value: Announcement | null = null;
@@ -38,9 +39,11 @@ export class AnnouncementBoard {
   /** Starts listening and reading; resolves after the first read (or its failure, which the next read retries). */
   async start(): Promise<void> {
     this.stopListening ??= this.store.subscribe({
-      changed: (announcement) => {
+      // The message says a change was made; the store says what is on now. Messages published through different
+      // nodes of a cluster may arrive out of order: the one read after the last of them is the latest state.
+      changed: () => {
         this.changes++;
-        this.value = announcement;
+        void this.refresh();
       },
       resync: () => void this.refresh(),
     });

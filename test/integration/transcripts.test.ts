@@ -7,7 +7,13 @@ import { startLineProcess } from '../helpers/processes';
 import { CLOSED_DESK, TEXTS_ON } from '../../src/simulator/demo-settings';
 import { localAnnouncement } from '../../src/announcement/announcement';
 import { freePort } from '../helpers/redis-server';
-import { documentedCall, documentedCallFiles, TRANSCRIPTS_DIR as DIR, TRANSCRIPT_WIDTH as WIDTH } from '../helpers/transcripts';
+import {
+  announcementOf,
+  documentedCall,
+  documentedCallFiles,
+  TRANSCRIPTS_DIR as DIR,
+  TRANSCRIPT_WIDTH as WIDTH,
+} from '../helpers/transcripts';
 
 /**
  * docs/transcripts/*.txt are the calls the README quotes. Each starts with the command that makes it; the test
@@ -28,10 +34,9 @@ describe.each<StoreKind>(['memory', 'redis'])('transcripts on the %s store', (ki
     const env = { ...(closed ? CLOSED_DESK.env : {}), ...(/ --texts\b/.test(command) ? TEXTS_ON.env : {}) };
     const line = await startLine(kind, env, undefined, closed ? { now: () => CLOSED_DESK.now } : {});
     // --announcement "WORDS" [--announcement-then desk]: on before the call, as npm run call puts it on.
-    const announced = / --announcement "([^"]+)"/.exec(command)?.[1];
+    const announced = announcementOf(command);
     if (announced !== undefined) {
-      const then = / --announcement-then desk\b/.test(command) ? 'desk' : 'menu';
-      await line.backend.announcements.put(localAnnouncement(announced, then));
+      await line.backend.announcements.put(localAnnouncement(announced.text, announced.then));
       await line.line.announcements.refresh();
     }
     const result = await line.call(keys, simulatedCallSid('portal-line-demo'));

@@ -151,3 +151,36 @@ test('the Redis key lives a minute past the end at most', async () => {
     redis.disconnect();
   }
 });
+
+test('a board goes by what the key holds, not by a message that arrives late (through another cluster node, say)', async () => {
+  const prefix = `test-${randomBytes(6).toString('hex')}`;
+  const redis = new Redis(testRedisUrl());
+  const store = new RedisAnnouncementStore(redis, prefix);
+  // No re-read by the clock here: only a message makes this board read.
+  const board = new AnnouncementBoard(store, { rereadMs: 600_000 });
+  await board.start();
+  try {
+    // The subscription is made (its own connection) before the messages.
+    await new Promise((r) => setTimeout(r, 100));
+    const on = announcement();
+    await store.put(on);
+    await eventually(() => board.current()?.id === on.id);
+    await store.clear();
+    await eventually(() => board.current() === null);
+    // The message of the put again, after the clear: the key says nothing is on. The board reads it (each read it
+    // finishes is counted), and keeps what it read.
+    let reads = 0;
+    const read = board.refresh.bind(board);
+    board.refresh = async () => {
+      await read();
+      reads++;
+    };
+    await redis.publish(`${prefix}:announcement:changes`, JSON.stringify(on));
+    await eventually(() => reads > 0);
+    expect(board.current()).toBeNull();
+  } finally {
+    board.stop();
+    await store.close();
+    redis.disconnect();
+  }
+});
