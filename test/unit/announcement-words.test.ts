@@ -1,3 +1,5 @@
+import { readTwiml } from '../../src/simulator/twiml-reader';
+import { announcementTwiml } from '../../src/telephony/twiml';
 import { fillWording, lengthProblem, NO_WORDINGS, spokenTime, wordsProblem } from '../../src/announcement/announcement';
 import { draftOf, type AnnouncementForm } from '../../src/desk/announcement/announcement-form';
 import { portalLogin } from '../helpers/flows';
@@ -96,5 +98,26 @@ describe('a draft from the form', () => {
     for (const id of Object.keys(FLOW.wordings))
       for (const ends of ['', '12:45'])
         expect({ id, ends, drafted: draftOf(form({ wording: id, since: '07:45', ends }), ctx).ok }).toEqual({ id, ends, drafted: true });
+  });
+});
+
+describe('the TwiML that says it', () => {
+  const options = {
+    baseUrl: 'https://line.example.test',
+    voice: { language: 'en-US', voice: 'Polly.Joanna' },
+    bsdNumber: '+18006052965',
+    gatherTimeoutSeconds: 7,
+    stepsTimeoutSeconds: 30,
+    dialTimeoutSeconds: 30,
+  };
+
+  test('the greeting and the words in one key-stoppable Gather, then on to the action either way; XML-safe', () => {
+    const action = 'https://line.example.test/voice/announced?t=1&then=menu';
+    const twiml = announcementTwiml('Hello.', 'Down \u0001since 9 a.m. <b> & "quoted"', action, options);
+    const verbs = readTwiml(twiml);
+    expect(verbs).toMatchObject([
+      { verb: 'Gather', action, numDigits: 1, timeout: 1, plays: [{ verb: 'Say', text: 'Hello. Down since 9 a.m. <b> & "quoted"' }] },
+      { verb: 'Redirect', url: action },
+    ]);
   });
 });
