@@ -16,6 +16,7 @@ import type { Callbacks } from './requests/callbacks/callbacks';
 import { lastResortTwiml, type RenderOptions } from './telephony/twiml';
 import { createRequests } from './requests/create-requests';
 import { messageRoutes } from './http/message-routes';
+import { AnnouncementBoard } from './announcement/announcement-board';
 
 export interface AppDeps {
   config: Config;
@@ -37,6 +38,8 @@ export interface Line {
   metrics: express.Express;
   /** The callback queue (the desk's list). */
   callbacks: Callbacks;
+  /** This instance's copy of the desk's announcement. */
+  announcements: AnnouncementBoard;
   /**
    * Stops the callbacks' timer and the message worker (unsent messages stay queued) and writes the desk's last
    * events: after the server stops, before the backend closes. The backend belongs to whoever made it.
@@ -70,6 +73,11 @@ export function buildApp(deps: AppDeps): Line {
     logger,
     ...(deps.now && { now: deps.now }),
   });
+  // The desk's announcement, kept in this instance's memory: a new call reads it without a round trip.
+  const board = new AnnouncementBoard(backend.announcements, {
+    onProblem: (error) => logger.warn({ error: error.message }, 'announcement: the store does not answer; the last one read stays'),
+  });
+  void board.start();
   // The desk page, when DESK_USERS names accounts; otherwise nothing of it exists and /desk is a 404.
   const desk =
     config.DESK_USERS === undefined || config.DESK_USERS.length === 0
@@ -84,6 +92,7 @@ export function buildApp(deps: AppDeps): Line {
           logger,
           metrics,
           callbacks: requests.callbacks,
+          announcements: { store: backend.announcements, board },
           ...(deps.accepting && { accepting: deps.accepting }),
         });
   // What callers then asked for (callbacks, texts and how they went) goes on their transfer cards.
@@ -104,6 +113,7 @@ export function buildApp(deps: AppDeps): Line {
     callbackNumbers: (from, to) => requests.callbacks.numbersFor(from, to),
     requests: requests.requests,
     ...(deps.now && { now: deps.now }),
+    announcement: () => board.playing(),
   });
 
   const app = express();
@@ -194,7 +204,9 @@ export function buildApp(deps: AppDeps): Line {
     app,
     metrics: metricsApp(metrics, config.METRICS_TOKEN),
     callbacks: requests.callbacks,
+    announcements: board,
     close: async () => {
+      board.stop();
       await requests.close().catch(() => undefined);
       // The desk's last events are written while the backend is still open.
       await desk?.settle();

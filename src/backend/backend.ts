@@ -1,3 +1,4 @@
+import type { AnnouncementStore } from '../announcement/announcement-store';
 import type { CallbackStore } from '../requests/callbacks/callback-store';
 import type { TextStores } from '../requests/create-requests';
 import type { DeskStore } from '../desk/desk-store';
@@ -15,6 +16,8 @@ export interface Backend {
   readonly name: string;
   /** The live calls. */
   readonly calls: SessionStore;
+  /** The desk's announcement, which every instance speaks. */
+  readonly announcements: AnnouncementStore;
   /** The callbacks callers asked for. */
   readonly callbacks: CallbackStore;
   /** The desk page's sign-ins, day and live updates; made on first use (a line without the desk page has none). */

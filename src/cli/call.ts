@@ -21,6 +21,7 @@ import {
 import { createBackend } from '../backend/connect';
 import { startMessagesStandIn, textLine, type StandInMessage } from '../simulator/messages-stand-in';
 import { fail, parseOptions } from './args';
+import { localAnnouncement, tidyWords, wordsProblem } from '../announcement/announcement';
 
 const USAGE = `Usage: npm run call -- [options]
 
@@ -41,7 +42,11 @@ the agent hears it, then the status callback. Reads .env as npm start does (the 
   --closed       in-process only: the desk keeps Mon-Fri 08:00-17:00 in America/Toronto and the line's clock is
                  Friday 18:00 there: the desk is closed until Monday
   --texts        in-process only: text messages are offered, and sent to a local stand-in for Twilio's Messages
-                 API that prints each one (TEXT) instead of sending it: no Twilio account needed`;
+                 API that prints each one (TEXT) instead of sending it: no Twilio account needed
+  --announcement TEXT
+                 in-process only: the desk's announcement is on with these words, said once after the greeting
+                 (plain words; a key skips it); --announcement-then desk sends the caller straight to the desk
+                 after it instead of the main menu`;
 
 /** How long a text queued by the call's last turn may take to reach the stand-in once the call has ended. */
 const TEXT_GRACE_MS = 300;
@@ -134,6 +139,8 @@ async function main(): Promise<void> {
       verbose: { type: 'boolean' },
       closed: { type: 'boolean' },
       texts: { type: 'boolean' },
+      announcement: { type: 'string' },
+      'announcement-then': { type: 'string' },
     },
     USAGE,
   );
@@ -146,6 +153,14 @@ async function main(): Promise<void> {
     steps = values.keys === undefined ? undefined : parseSteps(values.keys);
   } catch (error) {
     fail(`${(error as Error).message}\n\n${USAGE}`, 2);
+  }
+  const then = values['announcement-then'] ?? 'menu';
+  if (then !== 'menu' && then !== 'desk') fail(`--announcement-then takes menu or desk, not '${then}'`, 2);
+  if (values.announcement !== undefined) {
+    if (values.url !== undefined)
+      fail('--announcement is for the line in this process: turn one on from the desk page of a running line', 2);
+    const problem = wordsProblem(values.announcement);
+    if (problem !== undefined) fail(`--announcement: ${problem}`, 2);
   }
   const width = values.width === undefined ? 110 : Number(values.width);
   if (!Number.isInteger(width) || width < 0) fail('--width takes a whole number', 2);
@@ -191,6 +206,11 @@ async function main(): Promise<void> {
       ...(values.closed ? { now: () => CLOSED_DESK.now } : {}),
     });
     live.on('request', line.app);
+    if (values.announcement !== undefined) {
+      // As the desk turns one on: every new call hears it, from this instance's copy.
+      await backend.announcements.put(localAnnouncement(tidyWords(values.announcement), then));
+      await line.announcements.refresh();
+    }
     token = config.TWILIO_AUTH_TOKEN;
     accountSid = config.TWILIO_ACCOUNT_SID;
     stop = async () => {

@@ -7,6 +7,7 @@ import { budgetsLine, flowReport, showComparison, summaryLine } from '../timing/
 import { timeFlow } from '../timing/time-flow';
 import { fail, parseOptions } from './args';
 import { DEFAULT_SPEECH } from '../engine/understanding/speech';
+import { announcementLine, timeAnnouncement } from '../announcement/announcement-check';
 
 const USAGE = `Usage: npm run flows:timing [-- [options] [FILE or FOLDER ...]]
 
@@ -85,10 +86,16 @@ function between(text: string, start: string, end: string, inner: string): strin
 
 type Result = ReturnType<typeof timeFlow> & { flow: LoadedFlow };
 
+/** The paragraph on the desk's announcement, for a flow that has wordings for one. */
+function withAnnouncement(r: Result): string {
+  const times = timeAnnouncement(r.flow.flow, r.timing);
+  return times === null ? '' : `\n${announcementLine(times)}\n`;
+}
+
 /** Writes (or, with --check, compares) the page of tables and the README's summary; returns what is out of date. */
 function writePages(results: Result[], write: boolean): string[] {
   const made = '<!-- Made by npm run flows:timing -- --write from the flow files. Edit the flows, not this. -->\n';
-  const tables = made + results.map((r) => `\n${flowReport(r.timing, r.flow.flow.budgets)}`).join('');
+  const tables = made + results.map((r) => `\n${flowReport(r.timing, r.flow.flow.budgets)}${withAnnouncement(r)}`).join('');
   const summary = results
     .map((r) => {
       const held = r.problems.length === 0 ? 'It keeps them.' : `It breaks them ${r.problems.length} time(s): see \`npm run flows:check\`.`;
@@ -142,7 +149,7 @@ async function main(): Promise<void> {
       const options = { wordsPerMinute: timing.wordsPerMinute, language: r.flow.flow.language };
       timing = withAudio(timing, await audioSeconds(spokenTexts(timing), options));
     }
-    process.stdout.write(`${flowReport(timing, wpm === undefined ? r.flow.flow.budgets : undefined)}\n`);
+    process.stdout.write(`${flowReport(timing, wpm === undefined ? r.flow.flow.budgets : undefined)}${withAnnouncement(r)}\n`);
     if (values.audio) process.stdout.write(`${showComparison(timing)}\n`);
   }
   if (wpm !== undefined) {

@@ -196,6 +196,12 @@ const schema = z
       .default(12 * 60 * 60),
     DESK_TIME_ZONE: timeZone,
     DESK_TRUST_PROXY: optionalString.pipe(trustProxy),
+    // The desk's announcement (docs/desk.md): one given no end ends this many hours after it starts.
+    ANNOUNCEMENT_MAX_HOURS: z.coerce
+      .number({ error: 'must be a number of hours, such as 12' })
+      .min(1, { error: 'must be at least 1 hour' })
+      .max(72, { error: 'must be at most 72 hours' })
+      .default(12),
     // The desk's office hours (src/common/hours.ts); unset: always open.
     BSD_HOURS: optionalString.pipe(bsdHours.optional()),
     BSD_TIMEZONE: optionalString.pipe(ianaZone.optional()),

@@ -1,7 +1,11 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 
 /** The counters the line keeps, by name. */
-export type CounterName = 'portal_line_webhooks_total' | 'portal_line_store_round_trips_total';
+export type CounterName =
+  | 'portal_line_webhooks_total'
+  | 'portal_line_store_round_trips_total'
+  | 'portal_line_announcement_heard_total'
+  | 'portal_line_announcement_hung_up_total';
 
 /**
  * The line's metrics for /metrics, in a registry of their own (not prom-client's global one), so that each app,
@@ -25,6 +29,16 @@ export class Metrics {
         name: 'portal_line_store_round_trips_total',
         help: 'Round trips to the call store, by operation.',
         labelNames: ['operation'],
+        registers,
+      }),
+      portal_line_announcement_heard_total: new Counter({
+        name: 'portal_line_announcement_heard_total',
+        help: "Calls that began with the desk's announcement.",
+        registers,
+      }),
+      portal_line_announcement_hung_up_total: new Counter({
+        name: 'portal_line_announcement_hung_up_total',
+        help: 'Calls that began with the announcement and ended without going further: the calls it saved.',
         registers,
       }),
     };

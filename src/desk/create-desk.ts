@@ -14,6 +14,10 @@ import { KnownAddresses, type AddressBook } from './sign-in/known-addresses';
 import { SignIns } from './sign-in/sign-in';
 import { SignInLimits, type MakeLimiter } from './sign-in/sign-in-limits';
 import type { Callbacks } from '../requests/callbacks/callbacks';
+import type { AnnouncementBoard } from '../announcement/announcement-board';
+import type { AnnouncementStore } from '../announcement/announcement-store';
+import { NO_WORDINGS } from '../announcement/announcement';
+import { AnnouncementDesk } from './announcement/announcement-desk';
 
 export interface DeskParts {
   /** The express app to mount at /desk. */
@@ -39,6 +43,8 @@ export interface DeskOptions {
   accepting?: () => boolean;
   /** The callback queue: listed on the page, claimed and closed by agents. */
   callbacks?: Callbacks;
+  /** The announcement every instance speaks, and this instance's copy of it. */
+  announcements?: { store: AnnouncementStore; board: AnnouncementBoard };
 }
 
 /** The desk page, for the accounts DESK_USERS names (app.ts makes it only when there is one). */
@@ -87,7 +93,19 @@ export function createDesk(options: DeskOptions): DeskParts {
     timeZone: config.DESK_TIME_ZONE,
     ...(options.accepting === undefined ? {} : { accepting: options.accepting }),
   });
+  const entry = flows.entry.flow;
+  const announcements = options.announcements && {
+    announcements: new AnnouncementDesk({ ...options.announcements, log: store, logger, timeZone: config.DESK_TIME_ZONE }),
+    draftContext: () => ({
+      flow: entry.announcements ?? NO_WORDINGS,
+      wordsPerMinute: entry.budgets?.wordsPerMinute ?? 175,
+      timeZone: config.DESK_TIME_ZONE,
+      maxHours: config.ANNOUNCEMENT_MAX_HOURS,
+      now: Date.now(),
+    }),
+  };
   const app = deskApp({
+    ...(announcements && { announcements }),
     desk,
     ...(options.callbacks === undefined ? {} : { callbacks: options.callbacks }),
     hub,

@@ -12,6 +12,7 @@ import { RefusalTally } from './sign-in/refusal-tally';
 import { newToken, sameToken } from './sign-in/tokens';
 import type { Callbacks } from '../requests/callbacks/callbacks';
 import { parseWith } from '../common/validation';
+import { announcementRoutes, type AnnouncementRoutesDeps } from './announcement/announcement-routes';
 
 /** A form that works a callback: which one, and for closing it, how it went. */
 const callbackForm = z.object({
@@ -35,6 +36,8 @@ export interface DeskRoutesDeps {
   trustProxy?: number | string;
   /** Told of each sign-in refused because every password-check slot it could use was taken (a metric). */
   refused?: () => void;
+  /** The announcement callers hear: its section of the page, and its forms. */
+  announcements?: Pick<AnnouncementRoutesDeps, 'announcements' | 'draftContext'>;
 }
 
 const SESSION_COOKIE = 'desk_session';
@@ -260,11 +263,14 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
   app.get('/', signedIn('page'), async (req, res) => {
     const { session } = (req as SignedInRequest).signedIn;
     const asked = typeof req.query.reference === 'string' ? req.query.reference.slice(0, 12) : undefined;
-    const [day, found, callbacks] = await Promise.all([
+    const [day, found, callbacks, changes] = await Promise.all([
       deps.desk.day(),
       asked !== undefined && REFERENCE.test(asked) ? deps.desk.search(asked) : Promise.resolve(null),
       deps.callbacks === undefined ? Promise.resolve(undefined) : deps.callbacks.open(),
+      deps.announcements?.announcements.changes(deps.desk.today()),
     ]);
+    const said = deps.announcements;
+    const announcement = said && { current: said.announcements.current(), changes: changes ?? [], ...said.draftContext() };
     const view = {
       user: session.user,
       csrf: session.csrf,
@@ -272,6 +278,7 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
       retention,
       ...(callbacks === undefined ? {} : { callbacks }),
       ...(asked === undefined ? {} : { search: { reference: asked, found } }),
+      ...(announcement && { announcement }),
     };
     res.type('html').send(deskPage(ctx, view, deps.flows));
   });
@@ -309,6 +316,9 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
   };
   app.post('/callbacks/claim', sameSite, signedIn('page'), form, withToken, workCallback('claim'));
   app.post('/callbacks/close', sameSite, signedIn('page'), form, withToken, workCallback('close'));
+
+  if (deps.announcements !== undefined)
+    announcementRoutes(app, { ...deps.announcements, ctx, logger, guards: { sameSite, signedIn: signedIn('page'), form, withToken } });
 
   app.get('/api/callbacks', signedIn('data'), async (_req, res) => {
     res.json({ callbacks: deps.callbacks === undefined ? [] : await deps.callbacks.open() });

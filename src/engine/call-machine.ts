@@ -112,6 +112,8 @@ export const callContext = z.object({
   texted: z.array(z.string()).catch([]),
   /** True once the caller heard the desk is closed: the call is counted as a closed-desk call, however long after. */
   metClosedDesk: z.boolean().catch(false),
+  /** True when the call began with the desk's announcement (docs/desk.md): its end tells whether it went further. */
+  announced: z.boolean().catch(false),
 });
 export type CallContext = z.infer<typeof callContext>;
 
@@ -139,6 +141,7 @@ export const startingContext = (reference: string): CallContext => ({
   pending: null,
   texted: [],
   metClosedDesk: false,
+  announced: false,
 });
 
 /** How an answer was given: a key, or a spoken answer matched to a choice (its name, never the words said). */

@@ -92,8 +92,8 @@ function restore(compiled: CompiledFlow, saved: SavedCall) {
 /** The machine's initial snapshot, computed once per flow: only the reference differs from call to call. */
 const initialSnapshots = new WeakMap<CompiledFlow, Snapshot>();
 
-/** The first turn of a new call. */
-export function startCall(compiled: CompiledFlow, callSid: string, speaking: SpeakingContext): Turn {
+/** The first turn of a new call; `announced` when it begins with the desk's announcement. */
+export function startCall(compiled: CompiledFlow, callSid: string, speaking: SpeakingContext, announced = false): Turn {
   let initial = initialSnapshots.get(compiled);
   if (initial === undefined) {
     initial = initialTransition(compiled.machine, { reference: '' })[0];
@@ -101,7 +101,7 @@ export function startCall(compiled: CompiledFlow, callSid: string, speaking: Spe
   }
   const snapshot = compiled.machine.resolveState({
     value: initial.value,
-    context: { ...initial.context, reference: referenceFor(callSid) },
+    context: { ...initial.context, reference: referenceFor(callSid), ...(announced && { announced }) },
   });
   return toTurn(compiled, snapshot, speaking);
 }

@@ -192,6 +192,21 @@ export const speech = z.strictObject({
     .default({}),
 });
 
+/**
+ * The announcement the desk turns on when the portal itself is down (docs/desk.md): said right after the greeting,
+ * once, while it is on. The desk picks one of `wordings` or writes its own; in a wording, {since} is when the problem
+ * began ("9 a.m.") and {until} is `until` with its {time} ("by 11:30 a.m."), or `noEnd` when no end is given.
+ * `npm run flows:check` holds every wording to plain words said within `maxSeconds`.
+ */
+export const announcements = z.strictObject({
+  maxSeconds: seconds.max(30, { error: 'must be at most 30 seconds: the caller waits for the menu' }).default(15),
+  until: text,
+  noEnd: text,
+  wordings: z
+    .record(nodeId, z.strictObject({ label: text, say: text }))
+    .refine((w) => Object.keys(w).length > 0, 'needs at least one wording'),
+});
+
 export const flowFile = z.strictObject({
   id: nodeId,
   title: text,
@@ -251,6 +266,7 @@ export const flowFile = z.strictObject({
   messages: z.strictObject({ steps: text, desk: text }),
   budgets: budgets.optional(),
   speech: speech.optional(),
+  announcements: announcements.optional(),
   nodes: z.record(nodeId, flowNode).refine((nodes) => Object.keys(nodes).length > 0, 'a flow needs at least one node'),
 });
 
@@ -258,6 +274,7 @@ export type FlowFile = z.infer<typeof flowFile>;
 export type FlowNode = z.infer<typeof flowNode>;
 export type Budgets = z.infer<typeof budgets>;
 export type Speech = z.infer<typeof speech>;
+export type Announcements = z.infer<typeof announcements>;
 export type SpeechWords = Speech['words'];
 export type SpeechExamples = Speech['examples'];
 /** The name of a choice shared by every question that offers it: yes, no, desk… */

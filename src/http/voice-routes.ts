@@ -8,6 +8,7 @@ import {
   callParams,
   dialParams,
   inputParams,
+  announcedQuery,
   rescueDialQuery,
   rescueQuery,
   statusParams,
@@ -145,6 +146,14 @@ export function voiceRoutes(deps: VoiceDeps): Router {
     const { heard, ...result } = await deps.turns.handle(params.CallSid, event, t, params.From, params.To);
     const said = answerLog(event, heard);
     return { ...result, callSid: params.CallSid, event: said.event, extra: { ...said.extra, ...result.extra } };
+  });
+
+  // After the desk's announcement: a key pressed during it skipped it, and is not an answer to anything.
+  turn('/voice/announced', async (req) => {
+    const params = parseOr400(inputParams, req.body, 'input parameters');
+    const { t, then } = parseOr400(announcedQuery, req.query, 'query');
+    const { heard: _heard, ...result } = await deps.turns.afterAnnouncement(params.CallSid, t, then, params.From, params.To);
+    return { ...result, callSid: params.CallSid, event: params.Digits ? 'announcement skipped' : 'announcement heard' };
   });
 
   turn('/voice/dial', async (req) => {

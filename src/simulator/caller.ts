@@ -210,7 +210,7 @@ export async function placeCall(options: CallOptions): Promise<CallResult> {
           break;
         }
         if (step.kind === 'speech') say('caller', `says "${step.text}", but the line listens for keys only here`);
-        else say('caller', `presses nothing for ${verb.timeout} seconds`);
+        else say('caller', `presses nothing for ${verb.timeout} second${verb.timeout === 1 ? '' : 's'}`);
         if (verb.actionOnEmptyResult) {
           nextDocument = await post(verb.action ?? documentUrl, {});
           break;

@@ -58,6 +58,11 @@ export const turnQuery = z.object({
   t: z.coerce.number().int().min(0).max(1_000_000),
 });
 
+/** After the desk's announcement: the turn, and where the caller goes next (the main menu, or the desk). */
+export const announcedQuery = turnQuery.extend({
+  then: z.enum(['menu', 'desk'], { error: 'must be menu or desk' }),
+});
+
 export const whisperQuery = z.object({
   w: z.string().min(1).max(2000),
 });

@@ -197,6 +197,18 @@ export function renderPrompt(prompt: Prompt, urls: Urls, options: RenderOptions)
   }
 }
 
+/** How long the line waits for a key once the announcement is said, before the call goes on by itself. */
+export const ANNOUNCEMENT_WAIT_SECONDS = 1;
+
+/**
+ * The greeting and the desk's announcement, said once; any key stops it (barge-in), and the call goes on at `action`
+ * whether a key was pressed or not. The announcement goes through the same XML-safe path as every flow text.
+ */
+export function announcementTwiml(greeting: string, announcement: string, action: string, options: RenderOptions): string {
+  const doc = new TwimlDocument(options.voice);
+  return doc.gather(`${greeting} ${announcement}`, action, ANNOUNCEMENT_WAIT_SECONDS).redirect(action).toString();
+}
+
 /** Stands for the session version in a kept document; digits and letters only, so no builder escapes it. */
 const VERSION_MARK = 'v3RSi0nMaRk';
 
@@ -216,6 +228,12 @@ export class PromptRenderer {
     let pieces = this.kept.get(prompt);
     if (pieces === undefined) this.kept.set(prompt, (pieces = this.build(prompt, VERSION_MARK).split(VERSION_MARK)));
     return pieces.join(String(version));
+  }
+
+  /** The announcement after the greeting of a call's first turn; the call goes on at /voice/announced. */
+  announcement(greeting: string, announcement: string, version: number, then: 'menu' | 'desk'): string {
+    const action = `${this.options.baseUrl}/voice/announced?t=${version}&then=${then}`;
+    return announcementTwiml(greeting, announcement, action, this.options);
   }
 
   private build(prompt: Prompt, version: string): string {

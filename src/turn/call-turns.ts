@@ -8,6 +8,7 @@ import { transferOf } from '../engine/prompt';
 import type { FlowFile } from '../flows/schema';
 import { fill, tidy } from '../flows/text';
 import { SYSTEM } from '../engine/compile';
+import { GLOBAL_KEYS } from '../flows/schema';
 import { closedAt, type DeskHours } from '../common/hours';
 import { randomUUID } from 'node:crypto';
 import type { CallerRequest, RequestHandler } from './requests';
@@ -56,11 +57,17 @@ export interface TurnDeps {
   requests?: RequestHandler;
   /** The clock, for the desk's hours. */
   now?: () => Date;
+  /**
+   * The desk's announcement callers hear now, or null: read from this instance's memory at each new call, never
+   * from the store (src/announcement/announcement-board.ts).
+   */
+  announcement?: () => { text: string; then: 'menu' | 'desk' } | null;
 }
 
 /** How a webhook turn ended, for the log line. */
 export type Outcome =
   | 'started'
+  | 'announced'
   | 'advanced'
   | 'replayed'
   | 'restored'
@@ -228,8 +235,10 @@ export class CallTurns {
           continue;
         case 'start': {
           saves++;
-          const first = startCall(this.deps.flows.entry, callSid, this.speaking);
-          if (await this.save(callSid, this.deps.flows.entry, first, 0)) return this.render(first, 1, 'started');
+          const announcement = this.deps.announcement?.() ?? null;
+          const first = startCall(this.deps.flows.entry, callSid, this.speaking, announcement !== null);
+          if (await this.save(callSid, this.deps.flows.entry, first, 0))
+            return announcement === null ? this.render(first, 1, 'started') : this.announce(first, announcement);
           break;
         }
         case 'advance': {
@@ -289,6 +298,53 @@ export class CallTurns {
       // A compare-and-set was lost (another instance moved the call on, or it ended): read it and decide again.
       stored = await this.load(callSid);
     }
+  }
+
+  /** A new call's first turn while the desk has an announcement on: the greeting, then the announcement, once. */
+  private announce(first: Turn, announcement: { text: string; then: 'menu' | 'desk' }): TurnResult {
+    this.deps.metrics.count('portal_line_announcement_heard_total');
+    // The first prompt opens with the greeting (its notice); the menu itself follows at /voice/announced.
+    const greeting = first.prompt.say[0] ?? '';
+    return {
+      twiml: this.renderer.announcement(greeting, announcement.text, 1, announcement.then),
+      node: first.prompt.node,
+      outcome: 'announced',
+      extra: { then: announcement.then },
+    };
+  }
+
+  /**
+   * The turn after the announcement (heard to its end, or skipped with a key, which is not an answer): the main menu
+   * without the greeting said already, or straight to the desk, as 0 would. A repeated request gets the call's
+   * prompt as it is now.
+   */
+  async afterAnnouncement(callSid: string, t: number, then: 'menu' | 'desk', from?: string, to?: string): Promise<TurnResult> {
+    if (then === 'desk') return this.handle(callSid, { type: 'KEY', key: GLOBAL_KEYS.bsd }, t, from, to);
+    try {
+      return await withDeadline(this.menuAfterAnnouncement(callSid, t), this.deps.turnTimeoutMs, 'the turn');
+    } catch (error) {
+      const transfer = rescueTransfer('stateLost', null);
+      const extra = { error: (error as Error).message };
+      return { twiml: this.deps.rescue.transfer(callSid, 'stateLost'), node: '(none)', outcome: 'fault-rescued', extra, transfer };
+    }
+  }
+
+  private async menuAfterAnnouncement(callSid: string, t: number): Promise<TurnResult> {
+    const found = this.recent.get(callSid) ?? (await this.load(callSid));
+    if (isEnded(found)) return { twiml: this.deps.rescue.ended(), node: '(ended)', outcome: 'ended-call' };
+    const compiled = found === null ? undefined : this.deps.flows.get(found.record.flowId);
+    if (found === null || compiled === undefined) {
+      const history = found?.record.call.context.history ?? null;
+      const why = found === null ? 'state-lost' : 'unknown-flow';
+      const transfer = rescueTransfer(found === null ? 'stateLost' : 'unknownFlow', history);
+      return { twiml: this.deps.rescue.transfer(callSid), node: '(none)', outcome: why, transfer };
+    }
+    const { call } = found.record;
+    const greeted =
+      found.version === t && call.context.notice === 'greeting'
+        ? { ...found.record, call: { value: call.value, context: { ...call.context, notice: null } } }
+        : found.record;
+    return this.render(replay(compiled, greeted, this.speaking), found.version, 'replayed');
   }
 
   private afterDesk(callSid: string): TurnResult {
@@ -384,6 +440,7 @@ export class CallTurns {
       const summary = summaryOf(callSid, known, callStatus, durationSeconds, this.deps.flows.get(known.record.flowId)?.flow);
       this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
       const result = await withDeadline(store.endAt(callSid, known.version, summary, this.retention), storeTimeoutMs, 'ending the call');
+      if (result.ended && !result.already) this.countAnnounced(known);
       if (result.ended) return result.already ? { outcome: 'already-ended', summary: null } : { outcome: 'ended', summary };
       known = result.current;
     }
@@ -392,7 +449,15 @@ export class CallTurns {
       known === null ? null : summaryOf(callSid, known, callStatus, durationSeconds, this.deps.flows.get(known.record.flowId)?.flow);
     this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
     await withDeadline(store.end(callSid, summary, this.retention), storeTimeoutMs, 'ending the call');
+    if (known !== null) this.countAnnounced(known);
     return { outcome: summary === null ? 'ended-unknown' : 'ended', summary };
+  }
+
+  /** A call that began with the announcement and ended where it began, nothing pressed: the announcement saved it. */
+  private countAnnounced(known: StoredSession): void {
+    const { context } = known.record.call;
+    if (context.announced && context.path.length === 0 && known.record.call.value === this.deps.flows.get(known.record.flowId)?.flow.start)
+      this.deps.metrics.count('portal_line_announcement_hung_up_total');
   }
 }
 

@@ -101,6 +101,7 @@ test('sign in, see a transfer arrive without reloading, find it by its reference
     await signIn(page);
     expect(await page.getByRole('heading', { level: 2 }).allTextContents()).toEqual([
       expect.stringMatching(/^Live transfers/),
+      'Announcement to callers',
       expect.stringMatching(/^Callbacks/),
       'Find a call',
       "Today's outcomes",

@@ -11,7 +11,8 @@ import type { SessionStore } from '../../src/store/session-store';
 import type { Backend } from '../../src/backend/backend';
 import { productionBackend, startLine, type TestLine } from '../helpers/line';
 import { startCluster, type ClusterSetup } from '../helpers/redis-topologies';
-import { asDocumented, documentedCall, documentedCallFiles, TRANSCRIPT_WIDTH } from '../helpers/transcripts';
+import { localAnnouncement } from '../../src/announcement/announcement';
+import { announcementOf, asDocumented, documentedCall, documentedCallFiles, TRANSCRIPT_WIDTH } from '../helpers/transcripts';
 
 /** Redis Cluster, three primaries: every documented call, and one call's keys always in one slot. */
 jest.setTimeout(90_000);
@@ -36,10 +37,20 @@ afterAll(async () => {
 // A call with --closed needs the line's clock set on a Friday evening, which only a line in the test's process has.
 const inProcessOnly = (file: string) => / --closed\b/.test(documentedCall(file).command);
 test.each(documentedCallFiles().filter((f) => !inProcessOnly(f)))('%s on the cluster', async (file) => {
-  const { keys, body } = documentedCall(file);
+  const { command, keys, body } = documentedCall(file);
   // A CallSid of its own (an ended call stays ended); the transcript is read with the documented call's reference.
   const sid = simulatedCallSid(`portal-line-demo-${file}`);
-  const result = await line.call(keys, sid);
+  // The desk's announcement, where the call hears one: kept on the cluster, and taken off after the call.
+  const announced = announcementOf(command);
+  if (announced !== undefined) {
+    await backend.announcements.put(localAnnouncement(announced.text, announced.then));
+    await line.line.announcements.refresh();
+  }
+  const result = await line.call(keys, sid).finally(async () => {
+    if (announced === undefined) return;
+    await backend.announcements.clear();
+    await line.line.announcements.refresh();
+  });
   expect(result.errors).toEqual([]);
   expect(asDocumented(formatTranscript(result.transcript, TRANSCRIPT_WIDTH), sid)).toBe(body);
 });

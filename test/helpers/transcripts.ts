@@ -41,3 +41,10 @@ export function asDocumented(transcript: string, callSid: string): string {
     return found.replace(/\d/g, () => documented[i++]!);
   });
 }
+
+/** The announcement a documented call's command puts on (`--announcement "WORDS"`, `--announcement-then desk`). */
+export function announcementOf(command: string): { text: string; then: 'menu' | 'desk' } | undefined {
+  const text = / --announcement "([^"]+)"/.exec(command)?.[1];
+  if (text === undefined) return undefined;
+  return { text, then: / --announcement-then desk\b/.test(command) ? 'desk' : 'menu' };
+}

@@ -1,12 +1,19 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatTranscript, simulatedCallSid } from '../../src/simulator/caller';
 import { AUTH_TOKEN, startLine, type StoreKind } from '../helpers/line';
 import { startLineProcess } from '../helpers/processes';
 import { CLOSED_DESK, TEXTS_ON } from '../../src/simulator/demo-settings';
+import { localAnnouncement } from '../../src/announcement/announcement';
 import { freePort } from '../helpers/redis-server';
-import { documentedCall, documentedCallFiles, TRANSCRIPTS_DIR as DIR, TRANSCRIPT_WIDTH as WIDTH } from '../helpers/transcripts';
+import {
+  announcementOf,
+  documentedCall,
+  documentedCallFiles,
+  TRANSCRIPTS_DIR as DIR,
+  TRANSCRIPT_WIDTH as WIDTH,
+} from '../helpers/transcripts';
 
 /**
  * docs/transcripts/*.txt are the calls the README quotes. Each starts with the command that makes it; the test
@@ -26,6 +33,12 @@ describe.each<StoreKind>(['memory', 'redis'])('transcripts on the %s store', (ki
     const closed = / --closed\b/.test(command);
     const env = { ...(closed ? CLOSED_DESK.env : {}), ...(/ --texts\b/.test(command) ? TEXTS_ON.env : {}) };
     const line = await startLine(kind, env, undefined, closed ? { now: () => CLOSED_DESK.now } : {});
+    // --announcement "WORDS" [--announcement-then desk]: on before the call, as npm run call puts it on.
+    const announced = announcementOf(command);
+    if (announced !== undefined) {
+      await line.backend.announcements.put(localAnnouncement(announced.text, announced.then));
+      await line.line.announcements.refresh();
+    }
     const result = await line.call(keys, simulatedCallSid('portal-line-demo'));
     await line.close();
     expect(result.errors).toEqual([]);
@@ -46,13 +59,40 @@ test('the transcripts quoted in the README are the checked ones', () => {
   }
 });
 
+/** The first call the docs quote that needs nothing of the line but keys (no announcement, closed desk or texts). */
+const plain = () => parse(files.find((f) => !/ --(announcement|closed|texts)\b/.test(parse(f).command))!);
+
 test('npm run call prints the same transcript', () => {
-  const { keys, body } = parse(files[0]!);
+  const { keys, body } = plain();
   const out = execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/call.ts', '--keys', keys], {
     encoding: 'utf8',
     env: { ...process.env, LOG_LEVEL: 'silent' },
   });
   expect(out.trimEnd()).toBe(body);
+});
+
+test('npm run call -- --announcement prints the same transcript', () => {
+  const file = files.find((f) => parse(f).command.includes(' --announcement-then desk '))!;
+  const { command, keys, body } = parse(file);
+  const words = / --announcement "([^"]+)"/.exec(command)![1]!;
+  const args = ['src/cli/call.ts', '--announcement', words, '--announcement-then', 'desk', '--keys', keys];
+  const out = execFileSync(process.execPath, [require.resolve('tsx/cli'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, LOG_LEVEL: 'silent' },
+  });
+  expect(out.trimEnd()).toBe(body);
+});
+
+test('npm run call -- --announcement refuses words that are not plain, saying why', () => {
+  const run = spawnSync(
+    process.execPath,
+    [require.resolve('tsx/cli'), 'src/cli/call.ts', '--announcement', 'Call 555 0123', '--keys', 'hangup'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  expect(run.status).toBe(2);
+  expect(run.stderr).toContain('--announcement: Digits only in a time');
 });
 
 test('npm run call without --keys reads the keys from the terminal, and asks how the desk answers', () => {
@@ -92,7 +132,7 @@ test('npm run call --url calls a running line and prints the same transcript', a
   const port = await freePort();
   const line = await startLineProcess({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
   try {
-    const { keys, body } = parse(files[0]!);
+    const { keys, body } = plain();
     const out = await new Promise<string>((resolve, reject) =>
       execFile(
         process.execPath,

@@ -43,6 +43,7 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       for (const path of [
         '/voice',
         '/voice/input?t=1',
+        '/voice/announced?t=1&then=menu',
         '/voice/dial?t=1',
         '/voice/whisper?w=x',
         '/voice/status',

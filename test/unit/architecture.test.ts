@@ -80,14 +80,17 @@ test('the turn reads as the house style draws it: http -> turn -> telephony -> e
     'src/store': /^src\/(engine|common)$/,
     'src/turn': /^src\/(telephony|engine|flows|store|common)$/,
     'src/http': /^src\/(turn|telephony|engine|flows|store|common)$/,
-    // The listening-time report drives the engine and reads the TwiML it would send; nothing imports it but cli/.
+    // The listening-time report drives the engine and reads the TwiML it would send; besides cli/, only the
+    // announcement imports it, to time its words as the report does.
     'src/timing': /^src\/(simulator|telephony|engine|flows|common)$/,
     // What callers ask the desk to do later (callbacks, text messages): the turn calls it through its own interface.
     'src/requests': /^src\/(turn|telephony|engine|flows|common)$/,
     // The desk page sits beside the webhooks: it reads what they hand it, and nothing below it knows it exists.
-    'src/desk': /^src\/(turn|telephony|engine|flows|store|common|requests)$/,
+    'src/desk': /^src\/(turn|telephony|engine|flows|store|common|requests|announcement)$/,
     // The one backend (Redis or memory) implements what each part says it needs to keep.
-    'src/backend': /^src\/(store|desk|requests|common)$/,
+    'src/backend': /^src\/(store|desk|requests|announcement|common)$/,
+    // The desk's announcement: what it is, its store's port, and each instance's copy; the turn never imports it.
+    'src/announcement': /^src\/(timing|flows|common)$/,
   };
   for (const [file, { local }] of imports) {
     const rule = allowed[folderOf(file)];

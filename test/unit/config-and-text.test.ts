@@ -159,3 +159,11 @@ describe('spoken text', () => {
     expect(spokenCode('482913')).toBe('4 8 2, 9 1 3');
   });
 });
+
+test('ANNOUNCEMENT_MAX_HOURS: 12 by default, 1 to 72, refused otherwise with the reason', () => {
+  const base = { NODE_ENV: 'test' };
+  expect(loadConfig(base).ANNOUNCEMENT_MAX_HOURS).toBe(12);
+  expect(loadConfig({ ...base, ANNOUNCEMENT_MAX_HOURS: '4' }).ANNOUNCEMENT_MAX_HOURS).toBe(4);
+  expect(() => loadConfig({ ...base, ANNOUNCEMENT_MAX_HOURS: '0' })).toThrow(/ANNOUNCEMENT_MAX_HOURS.*at least 1 hour/);
+  expect(() => loadConfig({ ...base, ANNOUNCEMENT_MAX_HOURS: 'a day' })).toThrow(/ANNOUNCEMENT_MAX_HOURS.*number of hours/);
+});

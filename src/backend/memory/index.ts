@@ -3,6 +3,7 @@ import type { Backend } from '../backend';
 import type { TextStores } from '../../requests/create-requests';
 import type { AddressBook } from '../../desk/sign-in/known-addresses';
 import type { DeskStore } from '../../desk/desk-store';
+import { MemoryAnnouncementStore } from './announcement-store';
 import { MemoryCallbackStore } from './callback-store';
 import { MemoryDeskStore } from './desk-store';
 import { MemoryMessageCalls } from './message-calls';
@@ -36,9 +37,11 @@ export function memoryBackend(options: { now?: () => number } = {}): Backend {
   const calls = new MemoryStore(now);
   let desk: DeskStore | undefined;
   let texts: TextStores | undefined;
+  const announcements = new MemoryAnnouncementStore(now);
   return {
     name: 'memory',
     calls,
+    announcements,
     callbacks: new MemoryCallbackStore(now),
     desk: () => (desk ??= new MemoryDeskStore(now)),
     texts: () =>
@@ -53,6 +56,7 @@ export function memoryBackend(options: { now?: () => number } = {}): Backend {
     ping: () => calls.ping(),
     close: async () => {
       await desk?.close();
+      await announcements.close();
       await calls.close();
     },
   };

@@ -4,6 +4,7 @@ import type { Backend } from '../backend';
 import type { TextStores } from '../../requests/create-requests';
 import type { AddressBook } from '../../desk/sign-in/known-addresses';
 import type { DeskStore } from '../../desk/desk-store';
+import { RedisAnnouncementStore } from './announcement-store';
 import { RedisCallbackStore } from './callback-store';
 import { RedisDeskStore } from './desk-store';
 import { RedisMessageCalls } from './message-calls';
@@ -54,9 +55,11 @@ export function redisBackend(options: RedisBackendOptions): Backend {
   const calls = new RedisStore(client, prefix);
   let desk: DeskStore | undefined;
   let texts: TextStores | undefined;
+  const announcements = new RedisAnnouncementStore(client, prefix, options.onDeskProblem);
   return {
     name: options.name ?? 'redis',
     calls,
+    announcements,
     callbacks: new RedisCallbackStore(client, prefix),
     desk: () => (desk ??= new RedisDeskStore(client, prefix, options.onDeskProblem)),
     texts: () =>
@@ -73,6 +76,9 @@ export function redisBackend(options: RedisBackendOptions): Backend {
     },
     knownAddresses: new RedisAddressBook(client, `${prefix}:desk:known-addresses`),
     ping: () => calls.ping(),
-    close: () => calls.close(),
+    close: async () => {
+      await announcements.close();
+      await calls.close();
+    },
   };
 }

@@ -269,6 +269,9 @@ export class LiveHub {
         // Read and drawn once a gathering, however often each changed meanwhile.
         this.scheduleCallbacks(GATHER_MS);
         return;
+      case 'announcement':
+        this.broadcast('announcement', { text: `${message.by} turned the announcement to callers ${message.action}.` });
+        return;
     }
   }
 

@@ -64,6 +64,8 @@ export const liveMessage = z.discriminatedUnion('type', [
    * callback's card again, or its removal; without `id`, the open list again.
    */
   z.object({ type: z.literal('callbacks'), id: z.string().optional() }),
+  /** The announcement to callers was turned on or off (src/desk/announcement): each page says so. */
+  z.object({ type: z.literal('announcement'), action: z.enum(['on', 'off']), by: z.string() }),
 ]);
 export type LiveMessage = z.infer<typeof liveMessage>;
 

@@ -119,6 +119,20 @@
   source.addEventListener('follow-up', function (e) {
     showFollowUp(data(e));
   });
+  // The announcement to callers changed on another page: said here, without reloading over a form being filled in.
+  source.addEventListener('announcement', function (e) {
+    var state = document.getElementById('announcement-state');
+    if (!state) return;
+    var note = document.getElementById('announcement-changed');
+    if (!note) {
+      note = document.createElement('p');
+      note.id = 'announcement-changed';
+      note.className = 'notice';
+      note.setAttribute('role', 'status');
+      state.parentNode.insertBefore(note, state);
+    }
+    note.textContent = data(e).text + ' Reload the page to see it.';
+  });
   source.addEventListener('outcomes', function (e) {
     chart.innerHTML = data(e).html;
   });

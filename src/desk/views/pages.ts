@@ -9,6 +9,7 @@ import { labelOf, pathSteps, reasonFor } from '../transfer-facts';
 import { closedDeskOutcome } from '../closed-desk';
 import { SYSTEM } from '../../engine/compile';
 import type { FlowRegistry } from '../../engine/registry';
+import { announcementSection, type AnnouncementView } from '../announcement/announcement-view';
 
 export interface PageContext {
   /** Where the desk is, as the browser sees it: PUBLIC_BASE_URL's path and /desk. */
@@ -16,7 +17,7 @@ export interface PageContext {
   timeZone: string;
 }
 
-function layout(ctx: PageContext, title: string, body: Html): string {
+export function layout(ctx: PageContext, title: string, body: Html): string {
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -68,6 +69,8 @@ export interface DeskView {
   search?: { reference: string; found: FoundCall[] | null };
   /** The open callbacks, oldest first, when the line keeps them. */
   callbacks?: CallbackRecord[];
+  /** The announcement callers hear, and the day's changes to it. */
+  announcement?: AnnouncementView;
 }
 
 /** SUMMARY_TTL_SECONDS in words: "7 days", "36 hours", "45 minutes"; null for 0. */
@@ -103,6 +106,7 @@ export function deskPage(ctx: PageContext, view: DeskView, flows: FlowRegistry):
           </ol>
         </section>
         <aside class="side">
+          ${view.announcement === undefined ? '' : announcementSection(view.announcement, ctx.timeZone, ctx.base, view.csrf)}
           ${
             view.callbacks === undefined
               ? ''
