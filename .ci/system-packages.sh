@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what the tests need and this machine lacks: redis-server and redis-cli (the
-# private Redis servers), haproxy (the balancer test), promtool (the /metrics check), espeak-ng and sox (the
+# private Redis servers), haproxy (the balancer test), promtool (the /metrics check and the alert rules), espeak-ng and sox (the
 # listening times measured from audio; soxi checks the WAV reader) and chromium (the desk page's browser test,
 # driven by playwright-core; no browser is downloaded). Run by `npm test` and CI.
 set -euo pipefail

@@ -158,19 +158,27 @@ export function buildApp(deps: AppDeps): Line {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
-    if (deps.accepting && !deps.accepting()) {
-      res.status(503).json({ status: 'shutting down' });
-      return;
-    }
-    // Only the call store counts. The desk's live connection (its subscription, the desk events it keeps until Redis
-    // takes them) does not: a desk-only fault must not take calls away from an instance; the page says it is not live.
+  /**
+   * Whether this instance takes calls: not shutting down, and the call store takes a write in time. Only the call
+   * store counts. The desk's live connection (its subscription, the desk events it keeps until Redis takes them) does
+   * not: a desk-only fault must not take calls away from an instance; the page says it is not live. /readyz answers
+   * with it, and /metrics shows it (portal_line_ready).
+   */
+  const readiness = async (): Promise<{ ready: true } | { ready: false; status: string; reason?: string }> => {
+    if (deps.accepting && !deps.accepting()) return { ready: false, status: 'shutting down' };
     try {
       await withDeadline(store.ping(), config.STORE_TIMEOUT_MS, 'store ping');
-      res.json({ status: 'ready' });
+      return { ready: true };
     } catch (error) {
-      res.status(503).json({ status: 'store unavailable', reason: (error as Error).message });
+      metrics.storeFailed('ping', error);
+      return { ready: false, status: 'store unavailable', reason: (error as Error).message };
     }
+  };
+  metrics.watchReadiness(async () => (await readiness()).ready);
+  app.get('/readyz', async (_req, res) => {
+    const answer = await readiness();
+    if (answer.ready) res.json({ status: 'ready' });
+    else res.status(503).json({ status: answer.status, ...(answer.reason !== undefined && { reason: answer.reason }) });
   });
 
   if (desk !== undefined) app.use('/desk', desk.app);

@@ -116,6 +116,7 @@ export function createDesk(options: DeskOptions): DeskParts {
     timeZone: config.DESK_TIME_ZONE,
     signInTtlSeconds: config.DESK_SIGN_IN_TTL_SECONDS,
     refused: () => metrics.signInBusy(),
+    locked: (by) => metrics.signInLocked(by),
     summaryTtlSeconds: config.SUMMARY_TTL_SECONDS,
     ...(config.DESK_TRUST_PROXY === undefined ? {} : { trustProxy: config.DESK_TRUST_PROXY }),
   });

@@ -19,6 +19,7 @@ export class DeskMetrics {
   private readonly droppedEvents: Counter;
   private readonly waitingEvents: Gauge;
   private readonly busySignIns: Counter;
+  private readonly lockedSignIns: Counter;
 
   constructor(metrics: Metrics) {
     const registers = [metrics.registry];
@@ -58,6 +59,18 @@ export class DeskMetrics {
       help: 'Desk sign-ins refused at once (503) because every password check they could use was taken: a flood of sign-ins.',
       registers,
     });
+    this.lockedSignIns = new Counter({
+      name: 'portal_line_desk_sign_ins_locked_total',
+      help: 'Desk sign-ins refused (429) by the limits on failed sign-ins: a name and address waiting after failures in a row, or an address that used its day.',
+      labelNames: ['by'],
+      registers,
+    });
+    for (const by of ['name-and-address', 'address'] as const) this.lockedSignIns.inc({ by }, 0);
+  }
+
+  /** A sign-in refused by the limits on failures (429), by which limit. */
+  signInLocked(by: 'name-and-address' | 'address'): void {
+    this.lockedSignIns.inc({ by });
   }
 
   /** A sign-in refused at once: every password-check slot it could use was taken. */

@@ -38,6 +38,8 @@ export interface DeskRoutesDeps {
   refused?: () => void;
   /** The announcement callers hear: its section of the page, and its forms. */
   announcements?: Pick<AnnouncementRoutesDeps, 'announcements' | 'draftContext'>;
+  /** Told of each sign-in refused by the limits on failed sign-ins, by which (a metric). */
+  locked?: (by: 'name-and-address' | 'address') => void;
 }
 
 const SESSION_COOKIE = 'desk_session';
@@ -224,6 +226,7 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
     // An unknown name may be a password typed in the wrong box: logged only as a keyed digest.
     const who = attempt.known ? { user: name } : { unknownName: signIns.nameForLog(name) };
     if (attempt.why === 'locked') {
+      deps.locked?.(attempt.by);
       logger.warn(
         { desk: 'sign-in-locked', ...who, address, by: attempt.by, retryAfterSeconds: attempt.retryAfterSeconds },
         'desk sign-in refused: too many failures, waiting',

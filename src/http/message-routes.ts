@@ -27,7 +27,7 @@ export interface MessageRouteDeps {
  */
 export function messageRoutes(deps: MessageRouteDeps): Router {
   const router = express.Router();
-  const refusals = new RefusalLog(deps.logger);
+  const refusals = new RefusalLog(deps.logger, { counted: (status) => deps.metrics.refused(status) });
   router.post(MESSAGE_STATUS_PATH, webhookGuard(deps.guard, deps.logger, refusals), async (req, res) => {
     let params;
     try {

@@ -22,6 +22,8 @@ export interface RefusalLogOptions {
   now?: () => number;
   /** Runs `flush` after `ms`; the timer must not keep the process alive. */
   schedule?: (flush: () => void, ms: number) => void;
+  /** Told of every refusal, logged or not (a metric). */
+  counted?: (status: number) => void;
 }
 
 interface Kind {
@@ -38,7 +40,7 @@ const MESSAGE = 'webhook refused';
 /**
  * Warnings for refused webhooks, sampled per kind (status and reason): the first is logged, and within each
  * window the rest are counted and logged as one line with `suppressed: n`, so that a flood of forged or broken
- * requests cannot flood the log.
+ * requests cannot flood the log. Every refusal is told to `counted` (portal_line_webhooks_refused_total).
  */
 export class RefusalLog {
   private readonly kinds = new Map<string, Kind>();
@@ -46,6 +48,7 @@ export class RefusalLog {
   private readonly maxKinds: number;
   private readonly now: () => number;
   private readonly schedule: (flush: () => void, ms: number) => void;
+  private readonly counted: ((status: number) => void) | undefined;
 
   constructor(
     private readonly logger: Logger,
@@ -55,10 +58,12 @@ export class RefusalLog {
     this.maxKinds = options.maxKinds ?? 100;
     this.now = options.now ?? Date.now;
     this.schedule = options.schedule ?? ((flush, ms) => void setTimeout(flush, ms).unref());
+    this.counted = options.counted;
   }
 
   /** Logs (or counts) a refusal; `fields` are cut to a short length. */
   refused(status: number, reason: string, fields: Record<string, string | undefined>): void {
+    this.counted?.(status);
     const line: Record<string, unknown> = { status, reason: cut(reason) };
     for (const [name, value] of Object.entries(fields)) if (value !== undefined) line[name] = cut(value);
     let key = `${status} ${reason}`;

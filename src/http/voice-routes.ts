@@ -73,7 +73,7 @@ function answerLog(event: CallEvent, heard: Heard | undefined): { event: string;
 /** The /voice webhooks. Each answers with TwiML; a fault anywhere still answers with a transfer to the desk. */
 export function voiceRoutes(deps: VoiceDeps): Router {
   const router = express.Router();
-  const refusals = new RefusalLog(deps.logger);
+  const refusals = new RefusalLog(deps.logger, { counted: (status) => deps.metrics.refused(status) });
   const guard = webhookGuard(deps.guard, deps.logger, refusals);
 
   /** A webhook at `route`, the URL path Twilio calls; the path is also its metrics label and its log's route. */
@@ -106,6 +106,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
       else res.status(200).type(XML).send(answer.twiml);
       deps.metrics.count('portal_line_webhooks_total', { route, outcome: answer.outcome });
       deps.metrics.observeDuration(seconds);
+      if (answer.dial !== undefined) deps.metrics.dialed(answer.dial);
       // A call put back after the store lost it is unusual too: an operator should see it.
       const level =
         answer.outcome.includes('rescued') || answer.outcome === 'state-lost' || answer.outcome === 'restored' ? 'warn' : 'info';

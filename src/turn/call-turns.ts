@@ -378,7 +378,13 @@ export class CallTurns {
 
   private async load(callSid: string): Promise<Found> {
     this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'load' });
-    const found = await withDeadline(this.deps.store.load(callSid), this.deps.storeTimeoutMs, 'loading the call');
+    let found: Found;
+    try {
+      found = await withDeadline(this.deps.store.load(callSid), this.deps.storeTimeoutMs, 'loading the call');
+    } catch (error) {
+      this.deps.metrics.storeFailed('load', error);
+      throw error;
+    }
     if (found === null || isEnded(found)) this.recent.delete(callSid);
     else this.recent.set(callSid, found);
     return found;
@@ -404,11 +410,17 @@ export class CallTurns {
   ): Promise<boolean> {
     this.deps.metrics.count('portal_line_store_round_trips_total', { operation });
     const record = this.recordOf(compiled, turn);
-    const written = await withDeadline(
-      store(record, this.ttlFor(turn)),
-      this.deps.storeTimeoutMs,
-      `${operation === 'save' ? 'saving' : 'restoring'} the call`,
-    );
+    let written: boolean;
+    try {
+      written = await withDeadline(
+        store(record, this.ttlFor(turn)),
+        this.deps.storeTimeoutMs,
+        `${operation === 'save' ? 'saving' : 'restoring'} the call`,
+      );
+    } catch (error) {
+      this.deps.metrics.storeFailed(operation, error);
+      throw error;
+    }
     if (written) this.recent.set(callSid, { version, record });
     else this.recent.delete(callSid);
     return written;
@@ -422,8 +434,18 @@ export class CallTurns {
     return withDeadline(this.summarizeAndEnd(callSid, callStatus, durationSeconds), this.deps.turnTimeoutMs, 'ending the call');
   }
 
+  /** One of the end's writes, its failure counted. */
+  private async ending<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(work, this.deps.storeTimeoutMs, 'ending the call');
+    } catch (error) {
+      this.deps.metrics.storeFailed('end', error);
+      throw error;
+    }
+  }
+
   private async summarizeAndEnd(callSid: string, callStatus: string, durationSeconds: number | null): Promise<EndOutcome> {
-    const { store, storeTimeoutMs } = this.deps;
+    const { store } = this.deps;
     // The call ends with a compare-and-set on the version this instance saved last: one round trip. When another
     // instance answered the call's last turns, the failed compare-and-set returns the call as it is, and the
     // next attempt ends it at that version. An instance that has not seen the call reads it first.
@@ -439,7 +461,7 @@ export class CallTurns {
     for (let attempt = 0; attempt < SAVE_ATTEMPTS && known !== null; attempt++) {
       const summary = summaryOf(callSid, known, callStatus, durationSeconds, this.deps.flows.get(known.record.flowId)?.flow);
       this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
-      const result = await withDeadline(store.endAt(callSid, known.version, summary, this.retention), storeTimeoutMs, 'ending the call');
+      const result = await this.ending(store.endAt(callSid, known.version, summary, this.retention));
       if (result.ended && !result.already) this.countAnnounced(known);
       if (result.ended) return result.already ? { outcome: 'already-ended', summary: null } : { outcome: 'ended', summary };
       known = result.current;
@@ -448,7 +470,7 @@ export class CallTurns {
     const summary =
       known === null ? null : summaryOf(callSid, known, callStatus, durationSeconds, this.deps.flows.get(known.record.flowId)?.flow);
     this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
-    await withDeadline(store.end(callSid, summary, this.retention), storeTimeoutMs, 'ending the call');
+    await this.ending(store.end(callSid, summary, this.retention));
     if (known !== null) this.countAnnounced(known);
     return { outcome: summary === null ? 'ended-unknown' : 'ended', summary };
   }

@@ -151,6 +151,35 @@ describe('readiness: the store must take writes, and /readyz says why in plain w
     }
   });
 
+  test('a Redis that refuses writes shows on /metrics: portal_line_ready 0, each refusal counted by operation as refused', async () => {
+    const admin = new Redis(redis.url);
+    const sample = (text: string, series: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`${series} `))
+          ?.split(' ')[1],
+      );
+    try {
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.config('SET', 'maxmemory', '1');
+      // A new call cannot be saved: the caller hears why and is transferred; the refused save is counted.
+      const res = await first.post('/voice', call(sid(40))).expect(200);
+      expectTransferToDesk(res.text);
+      // The probe's refusals too (a scrape counts its own in the next one's figures).
+      expect((await readiness()).status).toBe(503);
+      const full = await first.metrics();
+      expect(sample(full, 'portal_line_ready')).toBe(0);
+      expect(sample(full, 'portal_line_store_failures_total{operation="save",kind="refused"}')).toBe(1);
+      expect(sample(full, 'portal_line_store_failures_total{operation="ping",kind="refused"}')).toBeGreaterThanOrEqual(1);
+      expect(sample(full, 'portal_line_store_failures_total{operation="save",kind="unreachable"}')).toBe(0);
+      await admin.config('SET', 'maxmemory', '0');
+      expect(sample(await first.metrics(), 'portal_line_ready')).toBe(1);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
   test('a read-only replica refuses writes: 503 with its READONLY text, 200 again once it is a primary', async () => {
     const admin = new Redis(redis.url);
     try {

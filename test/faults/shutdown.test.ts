@@ -24,12 +24,20 @@ function poster(line: LineProcess) {
   };
 }
 
-test('during the drain /readyz is 503 while webhooks are still answered', async () => {
+/** portal_line_ready on the process's metrics port. */
+async function readyGauge(line: LineProcess): Promise<string | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${line.metricsPort}/metrics`)).text();
+  return /^portal_line_ready (\S+)$/m.exec(text)?.[1];
+}
+
+test('during the drain /readyz is 503 (and portal_line_ready 0) while webhooks are still answered', async () => {
   const line = await startLineProcess({ REDIS_URL: redis.url, PUBLIC_BASE_URL: PUBLIC, SHUTDOWN_DRAIN_SECONDS: '2' }, { ready: '/readyz' });
   try {
+    expect(await readyGauge(line)).toBe('1');
     const exited = line.stop('SIGTERM');
     await new Promise((r) => setTimeout(r, 200));
     expect((await fetch(`http://127.0.0.1:${line.port}/readyz`)).status).toBe(503);
+    expect(await readyGauge(line)).toBe('0');
     const answer = await poster(line)('/voice', { CallSid: `CA${'e'.repeat(32)}` });
     expect(answer.status).toBe(200);
     expect(readTwiml(await answer.text())[0]).toMatchObject({ verb: 'Gather' });

@@ -240,6 +240,10 @@ describe.each<StoreKind>(['redis', 'memory'])('the desk page on the %s store', (
       expect(logs.match(/"desk":"sign-in-failed"/g)).toHaveLength(5);
       expect(logs).toContain('"desk":"sign-in-locked","user":"alice","address":"203.0.113.9","by":"name-and-address"');
       expect(logs).not.toMatch(/wrong password \d|correct horse/);
+      // Each 429 is counted (an alert reads them): the sixth wrong password and the right one from that address.
+      const metrics = await proxied.metrics();
+      expect(metrics).toContain('portal_line_desk_sign_ins_locked_total{by="name-and-address"} 2\n');
+      expect(metrics).toContain('portal_line_desk_sign_ins_locked_total{by="address"} 0\n');
     } finally {
       await proxied.close();
     }

@@ -32,7 +32,9 @@ test('/metrics after some webhooks passes promtool check metrics, routes labelle
         });
     }
     const routes = [...res.text.matchAll(/portal_line_webhooks_total\{route="([^"]+)"/g)].map((m) => m[1]);
-    expect(new Set(routes)).toEqual(new Set(['/voice', '/voice/input', '/voice/status', '/voice/rescue/dial']));
+    // The fallback URL's series is there at zero from the start (its alert counts the first use).
+    expect(new Set(routes)).toEqual(new Set(['/voice', '/voice/input', '/voice/status', '/voice/rescue/dial', '/voice/fallback']));
+    expect(res.text).toMatch(/^portal_line_webhooks_total\{route="\/voice\/fallback",outcome="fallback-rescued"\} 0$/m);
     expect(res.text).toMatch(/^portal_line_webhook_duration_seconds_count 8$/m);
   } finally {
     await line.close();

@@ -229,7 +229,7 @@ describe.each<StoreKind>(['redis', 'memory'])('webhooks on the %s store', (kind)
       // Two round trips: the compare-and-set at the old version fails and returns the call as it is; the second ends it.
       const metrics = await line.metrics();
       expect(metrics).toMatch(/portal_line_store_round_trips_total\{operation="end"\} 2\n/);
-      expect(metrics).not.toMatch(/operation="load"/);
+      expect(metrics).not.toMatch(/portal_line_store_round_trips_total\{operation="load"\}/);
       await other.close();
     });
   });
@@ -398,6 +398,19 @@ describe('faults inside the line still answer with TwiML that reaches the desk',
         text: expect.stringMatching(/^Thank you for calling .* technical problem/),
       });
     }
+    // Each failed store operation is counted by operation and kind (the alerts read them).
+    const metrics = await line.metrics();
+    const failed = (operation: string, kind: string) =>
+      Number(new RegExp(`portal_line_store_failures_total\\{operation="${operation}",kind="${kind}"\\} (\\d+)`).exec(metrics)?.[1]);
+    const expected = {
+      'a load that throws': { load: ['unreachable', 1], save: ['unreachable', 0] },
+      'a save that throws': { load: ['unreachable', 0], save: ['unreachable', 2] },
+      'a store that never answers': { load: ['timeout', 1], save: ['timeout', 1] },
+    }[name]!;
+    expect({ load: failed('load', expected.load[0] as string), save: failed('save', expected.save[0] as string) }).toEqual({
+      load: expected.load[1],
+      save: expected.save[1],
+    });
     const { default: request } = await import('supertest');
     if (name !== 'a save that throws') {
       Object.assign(line.store, { ping: () => Promise.reject(new Error('down')) });

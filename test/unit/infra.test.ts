@@ -40,6 +40,7 @@ test('every variable the deployment files set is one the line reads', () => {
   expect(Object.keys(compose.services).sort()).toEqual([
     'line-1',
     'line-2',
+    'prometheus',
     'proxy',
     'redis-primary',
     'redis-replica',
@@ -100,10 +101,33 @@ test('metrics: scraped from the pods on their own port, which the Service (the p
   const ports = template.spec.containers[0].ports as { name: string; containerPort: number }[];
   const metrics = ports.find((p) => p.name === 'metrics')!;
   expect(metrics.containerPort).toBe(loadConfig({ ...config, NODE_ENV: 'test', TWILIO_AUTH_TOKEN: 'f'.repeat(32) }).METRICS_PORT);
-  expect(template.metadata.annotations).toMatchObject({
+  expect(template.metadata.annotations).toEqual({
+    'prometheus.io/scrape': 'true',
     'prometheus.io/port': String(metrics.containerPort),
     'prometheus.io/path': '/metrics',
   });
   expect(byKind('Service').spec.ports.map((p: { targetPort: string }) => p.targetPort)).toEqual(['http']);
   expect(Object.keys(byKind('Secret').stringData)).toContain('METRICS_TOKEN');
+});
+
+test('compose: an optional Prometheus (profile monitoring) with the alert rules, scraping each line on its metrics port with its token', () => {
+  const compose = parse(readFileSync('infra/compose/docker-compose.yml', 'utf8'), { merge: true }) as {
+    services: Record<string, { profiles?: string[]; volumes?: string[]; environment?: Record<string, string>; command?: string[] }>;
+  };
+  const prometheus = compose.services.prometheus!;
+  // Not started by a plain `up`: only with --profile monitoring.
+  expect(prometheus.profiles).toEqual(['monitoring']);
+  expect(prometheus.volumes).toContain('../prometheus:/etc/prometheus:ro');
+  const config = parse(readFileSync('infra/prometheus/prometheus.yml', 'utf8')) as {
+    rule_files: string[];
+    scrape_configs: { job_name: string; authorization: { credentials_file: string }; static_configs: { targets: string[] }[] }[];
+  };
+  expect(config.rule_files).toEqual(['portal-line.rules.yml']);
+  const [job] = config.scrape_configs;
+  const lines = Object.keys(compose.services).filter((name) => name.startsWith('line-'));
+  expect(job!.static_configs[0]!.targets).toEqual(lines.map((name) => `${name}:${compose.services[name]!.environment!.METRICS_PORT}`));
+  // The token the lines are given is the one Prometheus sends, from the file its start writes.
+  expect(prometheus.environment!.METRICS_TOKEN).toBe(compose.services['line-1']!.environment!.METRICS_TOKEN);
+  expect(prometheus.command!.join(' ')).toContain(`> ${job!.authorization.credentials_file} `);
+  expect(prometheus.command!.join(' ')).toContain('--config.file=/etc/prometheus/prometheus.yml');
 });
