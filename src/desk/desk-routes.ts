@@ -8,6 +8,7 @@ import type { Desk } from './desk';
 import type { LiveHub } from './live/live-hub';
 import { deskPage, retentionWords, signInPage, type PageContext } from './views/pages';
 import type { SignedIn, SignIns } from './sign-in/sign-in';
+import { PENDING_SECONDS, type OidcSignIn } from './sign-in/oidc';
 import { RefusalTally } from './sign-in/refusal-tally';
 import { newToken, sameToken } from './sign-in/tokens';
 import type { Callbacks } from '../requests/callbacks/callbacks';
@@ -24,6 +25,10 @@ export interface DeskRoutesDeps {
   callbacks?: Callbacks;
   hub: LiveHub;
   signIns: SignIns;
+  /** Sign-in with the organisation's identity provider, when DESK_OIDC_ISSUER is set. */
+  oidc?: OidcSignIn;
+  /** Whether DESK_USERS names accounts: the password form is shown only then. */
+  passwords: boolean;
   flows: FlowRegistry;
   logger: Logger;
   /** PUBLIC_BASE_URL: its scheme says whether cookies are Secure, its path where the desk is. */
@@ -39,6 +44,8 @@ export interface DeskRoutesDeps {
 
 const SESSION_COOKIE = 'desk_session';
 const FORM_COOKIE = 'desk_form';
+/** A sign-in with the provider under way: its state, nonce and PKCE verifier, signed, until the browser is back. */
+const OIDC_COOKIE = 'desk_oidc';
 /** Set at a sign-in: this browser's later sign-ins as that name may use the password check kept for agents. */
 const DEVICE_COOKIE = 'desk_device';
 const DEVICE_DAYS = 180;
@@ -177,13 +184,17 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
   };
 
   /** The sign-in form, with a fresh token that its cookie must match when the form comes back. */
-  const showSignIn = (res: Response, status: number, view: { name?: string; problem?: string; notice?: string } = {}) => {
+  const showSignIn = (
+    res: Response,
+    status: number,
+    view: { name?: string; problem?: string; notice?: string; endSession?: string } = {},
+  ) => {
     const csrf = newToken();
-    res.cookie(FORM_COOKIE, csrf, { ...cookieOptions, maxAge: 60 * 60 * 1000 });
+    if (deps.passwords) res.cookie(FORM_COOKIE, csrf, { ...cookieOptions, maxAge: 60 * 60 * 1000 });
     res
       .status(status)
       .type('html')
-      .send(signInPage(ctx, { csrf, ...view }));
+      .send(signInPage(ctx, { csrf, passwords: deps.passwords, oidc: deps.oidc !== undefined, ...view }));
   };
 
   app.get('/sign-in', async (req, res) => {
@@ -191,10 +202,83 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
       res.redirect(303, base);
       return;
     }
-    showSignIn(res, 200, req.query['signed-out'] === '1' ? { notice: 'You are signed out.' } : {});
+    const signedOut = req.query['signed-out'];
+    const endSession = signedOut === 'provider' ? await deps.oidc?.endSessionUrl() : undefined;
+    showSignIn(
+      res,
+      200,
+      signedOut === '1' || signedOut === 'provider'
+        ? { notice: 'You are signed out of the desk.', ...(endSession !== undefined && { endSession }) }
+        : {},
+    );
   });
 
+  const oidc = deps.oidc;
+  if (oidc !== undefined) {
+    // To the provider, with this browser's state, nonce and PKCE verifier in a signed cookie until it comes back.
+    app.get('/oidc/start', async (_req, res) => {
+      const begun = await oidc.begin();
+      if (!begun.ok) {
+        logger.warn({ desk: 'sign-in-provider', reason: begun.reason }, 'desk sign-in: the identity provider could not be reached');
+        res.set('Retry-After', '10');
+        showSignIn(res, 503, { problem: "Your organisation's sign-in is not answering. Please try again in a moment." });
+        return;
+      }
+      res.cookie(OIDC_COOKIE, begun.cookie, { ...cookieOptions, maxAge: PENDING_SECONDS * 1000 });
+      res.redirect(303, begun.url);
+    });
+
+    // Back from the provider. Only the query's keys are logged, never its code or state.
+    app.get('/oidc/callback', async (req, res) => {
+      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+      const done = await oidc.complete(query, cookies(req)[OIDC_COOKIE]);
+      res.clearCookie(OIDC_COOKIE, cookieOptions);
+      if (done.ok) {
+        logger.info({ desk: 'signed-in', user: done.session.user, via: 'oidc', address }, 'desk sign-in');
+        res.cookie(SESSION_COOKIE, done.token, { ...cookieOptions, maxAge: deps.signInTtlSeconds * 1000 });
+        res.redirect(303, base);
+        return;
+      }
+      if (done.why === 'state') {
+        logger.warn(
+          { desk: 'sign-in-refused', via: 'oidc', reason: 'state', address },
+          'desk sign-in refused: not a sign-in this browser began',
+        );
+        showSignIn(res, 400, {
+          problem: 'This sign-in was not started from this page, or it took too long. Please sign in again.',
+        });
+        return;
+      }
+      if (done.why === 'refused') {
+        logger.warn(
+          { desk: 'sign-in-refused', via: 'oidc', reason: 'not-allowed', user: done.who, address },
+          'desk sign-in refused: account not allowed',
+        );
+        showSignIn(res, 403, {
+          problem: `The account ${done.who} may not use the desk page. If you work on the desk, ask for your account to be added to its group; or sign in with another account.`,
+        });
+        return;
+      }
+      if (done.why === 'unavailable') {
+        logger.warn({ desk: 'sign-in-provider', reason: done.reason, address }, 'desk sign-in: the identity provider could not be reached');
+        res.set('Retry-After', '10');
+        showSignIn(res, 503, { problem: "Your organisation's sign-in is not answering. Please try again in a moment." });
+        return;
+      }
+      logger.warn({ desk: 'sign-in-refused', via: 'oidc', reason: done.reason, address }, 'desk sign-in refused by the identity provider');
+      showSignIn(res, 401, {
+        problem:
+          "Your organisation's sign-in did not confirm who you are (it was refused, or its answer did not check out). Please sign in again.",
+      });
+    });
+  }
+
   app.post('/sign-in', sameSite, form, async (req, res) => {
+    if (!deps.passwords) {
+      res.status(404).type('text/plain').send('not found');
+      return;
+    }
     const body = (req.body ?? {}) as Record<string, unknown>;
     const name = typeof body.name === 'string' ? body.name.trim().slice(0, 64) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
@@ -248,7 +332,8 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
     await deps.desk.signedOut(id);
     logger.info({ desk: 'signed-out', user: session.user, address: req.ip }, 'desk sign-out');
     res.clearCookie(SESSION_COOKIE, cookieOptions);
-    res.redirect(303, `${base}/sign-in?signed-out=1`);
+    // A provider's sign-in: the page then offers the provider's own sign-out too.
+    res.redirect(303, `${base}/sign-in?signed-out=${session.oidc === undefined ? '1' : 'provider'}`);
   });
 
   app.post('/search', sameSite, signedIn('page'), form, withToken, (req, res) => {

@@ -8,6 +8,18 @@ export interface DeskSession {
   expiresAt: number;
   /** A keyed digest of the account's password hash when it was made: a changed password ends it. */
   account?: string;
+  /** A sign-in with the organisation's identity provider, instead of a password (src/desk/sign-in/oidc.ts). */
+  oidc?: OidcHold;
+}
+
+/** What keeps a provider's sign-in going: who it is there, when it is next checked, and (sealed) what renews it. */
+export interface OidcHold {
+  /** The ID token's subject. */
+  sub: string;
+  /** Epoch ms: from then on, the sign-in holds only once the provider has renewed it. */
+  checkAt: number;
+  /** The provider's refresh token, sealed with the line's key (never stored as it is). */
+  refresh?: string;
 }
 
 /** One thing that happened on a day, recorded atomically (see DayLog.record). */
@@ -143,6 +155,14 @@ export function parseSession(json: string | null | undefined): DeskSession | nul
         createdAt: value.createdAt,
         expiresAt: value.expiresAt,
         ...(typeof value.account === 'string' && { account: value.account }),
+        ...(typeof value.oidc?.sub === 'string' &&
+          typeof value.oidc.checkAt === 'number' && {
+            oidc: {
+              sub: value.oidc.sub,
+              checkAt: value.oidc.checkAt,
+              ...(typeof value.oidc.refresh === 'string' && { refresh: value.oidc.refresh }),
+            },
+          }),
       };
   } catch {
     // not JSON: no session
