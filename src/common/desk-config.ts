@@ -84,13 +84,14 @@ export const oidcIssuer = z
   .pipe(
     z.url({ protocol: /^https?$/, error: "must be the identity provider's issuer URL, such as https://login.example.org/realms/support" }),
   )
+  // Each check asks only of a URL that parses: a value that is not one has its own message already.
   .refine((v) => {
-    const u = new URL(v);
-    return u.search === '' && u.hash === '' && u.username === '' && u.password === '';
+    const u = URL.canParse(v) ? new URL(v) : undefined;
+    return u === undefined || (u.search === '' && u.hash === '' && u.username === '' && u.password === '');
   }, 'must be the issuer URL alone, with no query, fragment or user name')
   .refine((v) => {
-    const u = new URL(v);
-    return u.protocol === 'https:' || /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(u.hostname);
+    const u = URL.canParse(v) ? new URL(v) : undefined;
+    return u === undefined || u.protocol === 'https:' || /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(u.hostname);
   }, 'must be an https URL (plain http only for a provider on this machine, such as http://127.0.0.1:8080)')
   .optional();
 

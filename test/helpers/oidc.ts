@@ -15,10 +15,10 @@ export interface OidcProviderProcess {
 
 /**
  * Starts the tests' OpenID Connect provider (test/helpers/oidc-provider.mjs, the oidc-provider package) on a free
- * port, with the line's client registered for the desk of each public base URL in `lines`.
+ * port (or `port`), with the line's client registered for the desk of each public base URL in `lines`.
  */
-export async function startOidcProvider(lines: string[]): Promise<OidcProviderProcess> {
-  const port = await freePort();
+export async function startOidcProvider(lines: string[], port?: number): Promise<OidcProviderProcess> {
+  port ??= await freePort();
   const settings = {
     port,
     clientId: OIDC_CLIENT.id,
