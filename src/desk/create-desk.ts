@@ -12,7 +12,7 @@ import type { DeskStore } from './desk-store';
 import { LiveHub } from './live/live-hub';
 import { KnownAddresses, type AddressBook } from './sign-in/known-addresses';
 import { SignIns } from './sign-in/sign-in';
-import { OidcSignIn } from './sign-in/oidc';
+import { oidcSignIn } from './sign-in/oidc-config';
 import { SignInLimits, type MakeLimiter } from './sign-in/sign-in-limits';
 import type { Callbacks } from '../requests/callbacks/callbacks';
 
@@ -64,29 +64,7 @@ export function createDesk(options: DeskOptions): DeskParts {
   });
   // Sign-in limits and the addresses agents signed in from, shared by every instance on the same backend.
   const limits = new SignInLimits(options.limiter);
-  const publicBase = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
-  const oidc =
-    config.DESK_OIDC_ISSUER === undefined || config.DESK_OIDC_CLIENT_ID === undefined
-      ? undefined
-      : new OidcSignIn({
-          settings: {
-            issuer: config.DESK_OIDC_ISSUER,
-            clientId: config.DESK_OIDC_CLIENT_ID,
-            ...(config.DESK_OIDC_CLIENT_SECRET !== undefined && { clientSecret: config.DESK_OIDC_CLIENT_SECRET }),
-            scopes: config.DESK_OIDC_SCOPES ?? 'openid profile email',
-            groupsClaim: config.DESK_OIDC_GROUPS_CLAIM ?? 'groups',
-            allowedGroups: config.DESK_OIDC_ALLOWED_GROUPS ?? [],
-            allowedDomains: config.DESK_OIDC_ALLOWED_DOMAINS ?? [],
-            clockSkewSeconds: config.DESK_OIDC_CLOCK_SKEW_SECONDS,
-            recheckSeconds: config.DESK_OIDC_RECHECK_SECONDS,
-            redirectUri: `${publicBase}/desk/oidc/callback`,
-            postLogoutRedirectUri: `${publicBase}/desk/sign-in`,
-          },
-          store,
-          secret: config.TWILIO_AUTH_TOKEN,
-          ttlSeconds: config.DESK_SIGN_IN_TTL_SECONDS,
-          logger,
-        });
+  const oidc = oidcSignIn(config, store, logger);
   const signIns = new SignIns({
     ...(oidc !== undefined && { oidc }),
     store,

@@ -6,9 +6,10 @@ import type { Logger } from '../common/log';
 import type { FlowRegistry } from '../engine/registry';
 import type { Desk } from './desk';
 import type { LiveHub } from './live/live-hub';
-import { deskPage, retentionWords, signInPage, type PageContext } from './views/pages';
+import { deskPage, retentionWords, signInPage, type PageContext, type SignInView } from './views/pages';
 import type { SignedIn, SignIns } from './sign-in/sign-in';
-import { PENDING_SECONDS, type OidcSignIn } from './sign-in/oidc';
+import type { OidcSignIn } from './sign-in/oidc';
+import { oidcRoutes } from './sign-in/oidc-routes';
 import { RefusalTally } from './sign-in/refusal-tally';
 import { newToken, sameToken } from './sign-in/tokens';
 import type { Callbacks } from '../requests/callbacks/callbacks';
@@ -44,8 +45,6 @@ export interface DeskRoutesDeps {
 
 const SESSION_COOKIE = 'desk_session';
 const FORM_COOKIE = 'desk_form';
-/** A sign-in with the provider under way: its state, nonce and PKCE verifier, signed, until the browser is back. */
-const OIDC_COOKIE = 'desk_oidc';
 /** Set at a sign-in: this browser's later sign-ins as that name may use the password check kept for agents. */
 const DEVICE_COOKIE = 'desk_device';
 const DEVICE_DAYS = 180;
@@ -184,11 +183,7 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
   };
 
   /** The sign-in form, with a fresh token that its cookie must match when the form comes back. */
-  const showSignIn = (
-    res: Response,
-    status: number,
-    view: { name?: string; problem?: string; notice?: string; endSession?: string } = {},
-  ) => {
+  const showSignIn = (res: Response, status: number, view: Omit<SignInView, 'csrf' | 'passwords' | 'oidc'> = {}) => {
     const csrf = newToken();
     if (deps.passwords) res.cookie(FORM_COOKIE, csrf, { ...cookieOptions, maxAge: 60 * 60 * 1000 });
     res
@@ -204,75 +199,10 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
     }
     const signedOut = req.query['signed-out'];
     const endSession = signedOut === 'provider' ? await deps.oidc?.endSessionUrl() : undefined;
-    showSignIn(
-      res,
-      200,
-      signedOut === '1' || signedOut === 'provider'
-        ? { notice: 'You are signed out of the desk.', ...(endSession !== undefined && { endSession }) }
-        : {},
-    );
+    showSignIn(res, 200, signedOut === '1' || signedOut === 'provider' ? { notice: 'You are signed out of the desk.', endSession } : {});
   });
 
-  const oidc = deps.oidc;
-  if (oidc !== undefined) {
-    // To the provider, with this browser's state, nonce and PKCE verifier in a signed cookie until it comes back.
-    app.get('/oidc/start', async (_req, res) => {
-      const begun = await oidc.begin();
-      if (!begun.ok) {
-        logger.warn({ desk: 'sign-in-provider', reason: begun.reason }, 'desk sign-in: the identity provider could not be reached');
-        res.set('Retry-After', '10');
-        showSignIn(res, 503, { problem: "Your organisation's sign-in is not answering. Please try again in a moment." });
-        return;
-      }
-      res.cookie(OIDC_COOKIE, begun.cookie, { ...cookieOptions, maxAge: PENDING_SECONDS * 1000 });
-      res.redirect(303, begun.url);
-    });
-
-    // Back from the provider. Only the query's keys are logged, never its code or state.
-    app.get('/oidc/callback', async (req, res) => {
-      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-      const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
-      const done = await oidc.complete(query, cookies(req)[OIDC_COOKIE]);
-      res.clearCookie(OIDC_COOKIE, cookieOptions);
-      if (done.ok) {
-        logger.info({ desk: 'signed-in', user: done.session.user, via: 'oidc', address }, 'desk sign-in');
-        res.cookie(SESSION_COOKIE, done.token, { ...cookieOptions, maxAge: deps.signInTtlSeconds * 1000 });
-        res.redirect(303, base);
-        return;
-      }
-      if (done.why === 'state') {
-        logger.warn(
-          { desk: 'sign-in-refused', via: 'oidc', reason: 'state', address },
-          'desk sign-in refused: not a sign-in this browser began',
-        );
-        showSignIn(res, 400, {
-          problem: 'This sign-in was not started from this page, or it took too long. Please sign in again.',
-        });
-        return;
-      }
-      if (done.why === 'refused') {
-        logger.warn(
-          { desk: 'sign-in-refused', via: 'oidc', reason: 'not-allowed', user: done.who, address },
-          'desk sign-in refused: account not allowed',
-        );
-        showSignIn(res, 403, {
-          problem: `The account ${done.who} may not use the desk page. If you work on the desk, ask for your account to be added to its group; or sign in with another account.`,
-        });
-        return;
-      }
-      if (done.why === 'unavailable') {
-        logger.warn({ desk: 'sign-in-provider', reason: done.reason, address }, 'desk sign-in: the identity provider could not be reached');
-        res.set('Retry-After', '10');
-        showSignIn(res, 503, { problem: "Your organisation's sign-in is not answering. Please try again in a moment." });
-        return;
-      }
-      logger.warn({ desk: 'sign-in-refused', via: 'oidc', reason: done.reason, address }, 'desk sign-in refused by the identity provider');
-      showSignIn(res, 401, {
-        problem:
-          "Your organisation's sign-in did not confirm who you are (it was refused, or its answer did not check out). Please sign in again.",
-      });
-    });
-  }
+  if (deps.oidc !== undefined) oidcRoutes(app, { ...deps, oidc: deps.oidc, base, cookieOptions, cookies, showSignIn });
 
   app.post('/sign-in', sameSite, form, async (req, res) => {
     if (!deps.passwords) {

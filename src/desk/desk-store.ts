@@ -1,3 +1,5 @@
+import { parseOidcHold, type OidcHold } from './sign-in/oidc-hold';
+
 /** A desk agent's sign-in, kept under the hash of its cookie's token (the token itself is stored nowhere). */
 export interface DeskSession {
   user: string;
@@ -10,16 +12,6 @@ export interface DeskSession {
   account?: string;
   /** A sign-in with the organisation's identity provider, instead of a password (src/desk/sign-in/oidc.ts). */
   oidc?: OidcHold;
-}
-
-/** What keeps a provider's sign-in going: who it is there, when it is next checked, and (sealed) what renews it. */
-export interface OidcHold {
-  /** The ID token's subject. */
-  sub: string;
-  /** Epoch ms: from then on, the sign-in holds only once the provider has renewed it. */
-  checkAt: number;
-  /** The provider's refresh token, sealed with the line's key (never stored as it is). */
-  refresh?: string;
 }
 
 /** One thing that happened on a day, recorded atomically (see DayLog.record). */
@@ -155,14 +147,7 @@ export function parseSession(json: string | null | undefined): DeskSession | nul
         createdAt: value.createdAt,
         expiresAt: value.expiresAt,
         ...(typeof value.account === 'string' && { account: value.account }),
-        ...(typeof value.oidc?.sub === 'string' &&
-          typeof value.oidc.checkAt === 'number' && {
-            oidc: {
-              sub: value.oidc.sub,
-              checkAt: value.oidc.checkAt,
-              ...(typeof value.oidc.refresh === 'string' && { refresh: value.oidc.refresh }),
-            },
-          }),
+        ...(parseOidcHold(value.oidc) !== undefined && { oidc: parseOidcHold(value.oidc)! }),
       };
   } catch {
     // not JSON: no session

@@ -197,6 +197,8 @@ test('an ID token that has expired by the time it is checked is refused', async 
     await viaProvider(page, baseA, 'late@example.org');
     expect((await answer).status()).toBe(401);
     await page.getByRole('alert').getByText("Your organisation's sign-in did not confirm who you are").waitFor();
+    // Refused for its expiry, as the library checked it.
+    expect(a.output()).toMatch(/"reason":"OAUTH_JWT_TIMESTAMP_CHECK_FAILED: [^"]* \(exp\)"[^\n]*refused by the identity provider/);
     expect((await context.cookies(`${baseA}/desk`)).find((c) => c.name === 'desk_session')).toBeUndefined();
   } finally {
     await context.close();

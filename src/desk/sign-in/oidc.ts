@@ -61,8 +61,14 @@ function reasonOf(error: unknown): string {
   if (error instanceof client.ResponseBodyError) return `${error.error}${error.status ? ` (${error.status})` : ''}`;
   if (error instanceof client.AuthorizationResponseError) return error.error;
   if (error instanceof Error) {
-    const code = (error as Error & { code?: unknown }).code;
-    return `${typeof code === 'string' ? `${code}: ` : ''}${error.message.slice(0, 200)}`;
+    const { code } = error as Error & { code?: unknown };
+    // A claim's check names the claim (exp, iat, nonce), a cause or two down: never its value.
+    let cause: unknown = error.cause;
+    for (let depth = 0; depth < 3 && typeof cause === 'object' && cause !== null && !('claim' in cause); depth++)
+      cause = (cause as { cause?: unknown }).cause;
+    const named = typeof cause === 'object' && cause !== null ? (cause as { claim?: unknown }).claim : undefined;
+    const claim = typeof named === 'string' ? ` (${named})` : '';
+    return `${typeof code === 'string' ? `${code}: ` : ''}${error.message.slice(0, 200)}${claim}`;
   }
   return 'unknown error';
 }
