@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { deskUsers } from '../helpers/desk';
 import { testRedisUrl } from '../helpers/line';
@@ -13,9 +15,12 @@ import { freePort } from '../helpers/redis-server';
  * private Redis. An allowed account signs in and is named from its claims; another is refused with a clear page; a
  * changed `state`, an expired ID token and a callback played again are refused; a sign-in is renewed with the
  * provider and ends once the provider has removed the account; sign-out offers the provider's own; a sign-in made on
- * one instance holds on the other.
+ * one instance holds on the other. The second instance runs the compiled build (`npm start`'s dist/src/main.js), where
+ * node's own require loads openid-client, an ES module.
  */
 jest.setTimeout(90_000);
+// beforeAll may build the line first.
+const SETUP_MS = 180_000;
 const CHROMIUM = '/usr/bin/chromium';
 const RECHECK_SECONDS = 5;
 
@@ -25,7 +30,17 @@ let b: LineProcess;
 let baseA: string;
 let baseB: string;
 let browser: Browser;
+/** The newest modification time of any file under `dir`. */
+function newest(dir: string): number {
+  return Math.max(...readdirSync(dir, { recursive: true, withFileTypes: true }).map((e) => statSync(join(e.parentPath, e.name)).mtimeMs));
+}
+
 beforeAll(async () => {
+  // The build of this source, for the second instance.
+  if (!existsSync('dist/src/main.js') || statSync('dist/src/main.js').mtimeMs < newest('src')) {
+    const build = spawnSync('npm', ['run', 'build', '--silent'], { encoding: 'utf8', timeout: 120_000 });
+    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+  }
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is needed for this test: apt-get install -y chromium (bash .ci/system-packages.sh does)`);
   const [portA, portB] = [await freePort(), await freePort()];
@@ -48,10 +63,10 @@ beforeAll(async () => {
   };
   [a, b] = await Promise.all([
     startLineProcess({ ...shared, PORT: String(portA), PUBLIC_BASE_URL: baseA }),
-    startLineProcess({ ...shared, PORT: String(portB), PUBLIC_BASE_URL: baseB }),
+    startLineProcess({ ...shared, PORT: String(portB), PUBLIC_BASE_URL: baseB }, { command: [process.execPath, 'dist/src/main.js'] }),
   ]);
   browser = await chromium.launch({ executablePath: CHROMIUM });
-});
+}, SETUP_MS);
 afterAll(async () => {
   await browser?.close();
   await a?.stop();
