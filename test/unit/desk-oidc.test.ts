@@ -4,6 +4,11 @@ import { MemoryDeskStore } from '../../src/backend/memory/desk-store';
 import { parseSession } from '../../src/desk/desk-store';
 import { OidcSignIn, type OidcSettings } from '../../src/desk/sign-in/oidc';
 import { Sealer } from '../../src/desk/sign-in/sealed';
+import { SignIns } from '../../src/desk/sign-in/sign-in';
+import { SignInLimits } from '../../src/desk/sign-in/sign-in-limits';
+import { newToken, tokenId } from '../../src/desk/sign-in/tokens';
+import { memoryBackend } from '../../src/backend/memory';
+import { SIGN_IN_SECRET, WIDE_SLOTS } from '../helpers/desk';
 
 /** The desk's OpenID Connect settings (DESK_OIDC_*), who they let in, and what a provider's sign-in keeps. */
 
@@ -184,5 +189,70 @@ describe('what a provider sign-in keeps', () => {
     expect(sealer.unsign(signed.replace('payload', 'paylOad'))).toBeUndefined();
     expect(sealer.unsign('payload')).toBeUndefined();
     expect(sealer.unsign(undefined)).toBeUndefined();
+  });
+});
+
+describe('a provider sign-in among the desk sign-ins', () => {
+  const settings: OidcSettings = {
+    issuer: ISSUER,
+    clientId: 'portal-line',
+    scopes: 'openid',
+    groupsClaim: 'groups',
+    allowedGroups: ['desk-agents'],
+    allowedDomains: [],
+    clockSkewSeconds: 30,
+    recheckSeconds: 600,
+    redirectUri: 'https://line.example.test/desk/oidc/callback',
+    postLogoutRedirectUri: 'https://line.example.test/desk/sign-in',
+  };
+  /** Sign-ins on one store, with or without the provider; no password account. */
+  function signInsOn(store: MemoryDeskStore, withProvider: boolean): SignIns {
+    const logger = createLogger('silent');
+    return new SignIns({
+      store,
+      users: [],
+      ttlSeconds: 3600,
+      secret: SIGN_IN_SECRET,
+      limits: new SignInLimits(memoryBackend().limiter),
+      slots: WIDE_SLOTS,
+      ...(withProvider && { oidc: new OidcSignIn({ settings, store, secret: SIGN_IN_SECRET, ttlSeconds: 3600, logger }) }),
+    });
+  }
+  /** A provider's sign-in stored as the callback stores one, its re-check `checkIn` ms from now. */
+  async function stored(store: MemoryDeskStore, checkIn: number, refresh?: string): Promise<string> {
+    const token = newToken();
+    const now = Date.now();
+    await store.putSession(
+      tokenId(token),
+      {
+        user: 'Ann Agent',
+        csrf: newToken(),
+        createdAt: now,
+        expiresAt: now + 3_600_000,
+        oidc: { sub: 'ann', checkAt: now + checkIn, ...(refresh && { refresh }) },
+      },
+      3600,
+    );
+    return token;
+  }
+
+  test('holds until its re-check with the provider on, and not at all once the provider is off', async () => {
+    const store = new MemoryDeskStore();
+    const token = await stored(store, 60_000);
+    expect((await signInsOn(store, true).find(token))?.session.user).toBe('Ann Agent');
+    expect(await signInsOn(store, true).holds(tokenId(token))).toBe(true);
+    // The same sign-in on a line whose provider was taken away: no password account behind it, so it is over.
+    expect(await signInsOn(store, false).find(token)).toBeNull();
+  });
+
+  test('at its re-check, one with no refresh token (or one that does not open) ends, and is gone from the store', async () => {
+    const store = new MemoryDeskStore();
+    const plain = await stored(store, -1);
+    const forged = await stored(store, -1, 'not.a.sealed-token');
+    const signIns = signInsOn(store, true);
+    expect(await signIns.find(plain)).toBeNull();
+    expect(await signIns.holds(tokenId(forged))).toBe(false);
+    expect(await store.getSession(tokenId(plain))).toBeNull();
+    expect(await store.getSession(tokenId(forged))).toBeNull();
   });
 });
