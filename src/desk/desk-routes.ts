@@ -199,7 +199,8 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
     }
     const signedOut = req.query['signed-out'];
     const endSession = signedOut === 'provider' ? await deps.oidc?.endSessionUrl() : undefined;
-    showSignIn(res, 200, signedOut === '1' || signedOut === 'provider' ? { notice: 'You are signed out of the desk.', endSession } : {});
+    const notice = signedOut === '1' ? 'You are signed out.' : signedOut === 'provider' ? 'You are signed out of the desk.' : undefined;
+    showSignIn(res, 200, notice === undefined ? {} : { notice, endSession });
   });
 
   if (deps.oidc !== undefined) oidcRoutes(app, { ...deps, oidc: deps.oidc, base, cookieOptions, cookies, showSignIn });
