@@ -245,6 +245,21 @@ test('a sign-in is renewed with the provider, and ends once the provider has rem
   }
 });
 
+test('a sign-in the provider gave no refresh token for ends at its first re-check, and the log says why', async () => {
+  const { context, page } = await fresh();
+  try {
+    await viaProvider(page, baseA, 'brief@example.org');
+    await landed(page, baseA);
+    expect(await page.locator('form.sign-out strong').textContent()).toBe('Brief Agent');
+    expect(a.output()).toContain('"desk":"sign-in-no-refresh"');
+    await new Promise((r) => setTimeout(r, (RECHECK_SECONDS + 1) * 1000));
+    await page.reload();
+    await page.waitForURL(`${baseA}/desk/sign-in`);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a sign-in made on one instance holds on the other; sign-out ends it on both and offers the provider sign-out', async () => {
   const { context, page, problems } = await fresh();
   try {

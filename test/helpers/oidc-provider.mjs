@@ -10,12 +10,13 @@ import Provider from 'oidc-provider';
 const settings = JSON.parse(process.argv[2]);
 const issuer = `http://127.0.0.1:${settings.port}`;
 
-/** The organisation's accounts: three in the desk's group, one outside it. */
+/** The organisation's accounts: four in the desk's group, one outside it. */
 const ACCOUNTS = {
   'alice@example.org': { name: 'Alice Agent', groups: ['desk-agents'] },
   'carol@example.org': { name: 'Carol Leaver', groups: ['desk-agents'] },
   'mallory@elsewhere.test': { name: 'Mallory Outsider', groups: ['sales'] },
   'late@example.org': { name: 'Late Agent', groups: ['desk-agents'] },
+  'brief@example.org': { name: 'Brief Agent', groups: ['desk-agents'] },
 };
 const disabled = new Set();
 
@@ -42,8 +43,9 @@ const provider = new Provider(issuer, {
   scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
   // The scopes' claims in the ID token itself, as Entra ID, Okta and Keycloak put a group claim there.
   conformIdTokenClaims: false,
-  // A refresh token for every sign-in of a client allowed them, as Keycloak gives one (no offline_access needed).
-  issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+  // A refresh token for every sign-in of a client allowed them, as Keycloak gives one (no offline_access needed);
+  // none for brief@example.org, as a provider asked without offline_access gives none.
+  issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.accountId !== 'brief@example.org',
   ttl: {
     IdToken: (ctx) => ((ctx.oidc.account?.accountId ?? ctx.oidc.entities.Account?.accountId) === 'late@example.org' ? 1 : 3600),
   },

@@ -92,6 +92,8 @@ export class OidcSignIn {
   private readonly now: () => number;
   /** Re-checks under way in this process, by sign-in id: one refresh for a page's many requests. */
   private readonly rechecks = new Map<string, Promise<DeskSession | null>>();
+  /** Whether the log has said that the provider gives no refresh token (once a process). */
+  private toldNoRefresh = false;
 
   constructor(private readonly options: OidcOptions) {
     this.cookieSealer = new Sealer(options.secret, 'desk-oidc-pending');
@@ -210,6 +212,13 @@ export class OidcSignIn {
         ...(tokens.refresh_token !== undefined && { refresh: this.tokenSealer.seal(tokens.refresh_token) }),
       },
     };
+    if (tokens.refresh_token === undefined && !this.toldNoRefresh) {
+      this.toldNoRefresh = true;
+      this.options.logger.warn(
+        { desk: 'sign-in-no-refresh' },
+        'desk: the identity provider gave no refresh token, so its sign-ins end at their first re-check (DESK_OIDC_RECHECK_SECONDS); ask for one (offline_access in DESK_OIDC_SCOPES for Entra ID and Okta)',
+      );
+    }
     const token = newToken();
     const id = tokenId(token);
     await this.options.store.putSession(id, session, this.options.ttlSeconds);
