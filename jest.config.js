@@ -5,7 +5,14 @@
  * a setup that several projects name once (so a run of several suites shares one redis-server).
  */
 // swc strips types only; `npm run typecheck` (tsc) is the type check.
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] };
+// openid-client and the libraries under it are ES modules only: node's own require loads them (the line's compiled
+// code), jest's module loader does not, so swc makes CommonJS of them too, as it does of the sources.
+const ESM_ONLY = ['openid-client', 'oauth4webapi', 'jose'];
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
+  [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: ['@swc/jest', { jsc: { target: 'es2022' } }],
+};
+const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
 
 /** The project of test/`folder`; `redis` when its tests use the run's private redis-server (TEST_REDIS_URL). */
 function suite(folder, { redis }) {
@@ -15,6 +22,7 @@ function suite(folder, { redis }) {
     roots: [`<rootDir>/test/${folder}`],
     testMatch: ['**/*.test.ts'],
     transform,
+    transformIgnorePatterns,
     ...(redis && {
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
       globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',

@@ -78,9 +78,10 @@ export function buildApp(deps: AppDeps): Line {
     onProblem: (error) => logger.warn({ error: error.message }, 'announcement: the store does not answer; the last one read stays'),
   });
   void board.start();
-  // The desk page, when DESK_USERS names accounts; otherwise nothing of it exists and /desk is a 404.
+  // The desk page, when DESK_USERS names accounts or an identity provider signs agents in (DESK_OIDC_ISSUER);
+  // otherwise nothing of it exists and /desk is a 404.
   const desk =
-    config.DESK_USERS === undefined || config.DESK_USERS.length === 0
+    (config.DESK_USERS === undefined || config.DESK_USERS.length === 0) && config.DESK_OIDC_ISSUER === undefined
       ? undefined
       : createDesk({
           config,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deskUsers, ianaZone, timeZone, trustProxy } from './desk-config';
+import { deskUsers, ianaZone, oidcDomains, oidcGroups, oidcGroupsClaim, oidcIssuer, oidcScopes, timeZone, trustProxy } from './desk-config';
 import { bsdHours, closedDates, type DeskHours } from './hours';
 import { LineError } from './errors';
 import { formatPath, parseWith } from './validation';
@@ -195,6 +195,33 @@ const schema = z
       .max(7 * 24 * 60 * 60)
       .default(12 * 60 * 60),
     DESK_TIME_ZONE: timeZone,
+    // Sign-in with the organisation's OpenID Connect provider (src/desk/sign-in/oidc.ts); unset: passwords only.
+    DESK_OIDC_ISSUER: optionalString.pipe(oidcIssuer),
+    DESK_OIDC_CLIENT_ID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[\x21-\x7e]{1,256}$/, 'must be the client ID the provider gave the line, without spaces')
+        .optional(),
+    ),
+    DESK_OIDC_CLIENT_SECRET: optionalString,
+    DESK_OIDC_SCOPES: optionalString.pipe(oidcScopes),
+    DESK_OIDC_GROUPS_CLAIM: optionalString.pipe(oidcGroupsClaim),
+    DESK_OIDC_ALLOWED_GROUPS: optionalString.pipe(oidcGroups),
+    DESK_OIDC_ALLOWED_DOMAINS: optionalString.pipe(oidcDomains),
+    // The ID token's times (exp, iat) may be this far off this machine's clock.
+    DESK_OIDC_CLOCK_SKEW_SECONDS: z.coerce
+      .number({ error: 'must be a number of seconds from 0 to 300, such as 30' })
+      .int({ error: 'must be a number of seconds from 0 to 300, such as 30' })
+      .min(0, { error: 'must be a number of seconds from 0 to 300, such as 30' })
+      .max(300, { error: 'must be a number of seconds from 0 to 300, such as 30' })
+      .default(30),
+    // How often a provider's sign-in is checked again with the provider (a refresh), so that a leaver is out soon.
+    DESK_OIDC_RECHECK_SECONDS: z.coerce
+      .number({ error: 'must be a number of seconds from 5 to 86400, such as 600' })
+      .int({ error: 'must be a number of seconds from 5 to 86400, such as 600' })
+      .min(5, { error: 'must be a number of seconds from 5 to 86400, such as 600' })
+      .max(86400, { error: 'must be a number of seconds from 5 to 86400, such as 600' })
+      .default(600),
     DESK_TRUST_PROXY: optionalString.pipe(trustProxy),
     // The desk's announcement (docs/desk.md): one given no end ends this many hours after it starts.
     ANNOUNCEMENT_MAX_HOURS: z.coerce
@@ -257,6 +284,34 @@ const schema = z
         path: ['TWILIO_ACCOUNT_SID'],
         message: 'is required to send text messages (TWILIO_MESSAGING_FROM or TWILIO_MESSAGING_SERVICE_SID is set)',
       });
+    if (env.DESK_OIDC_ISSUER !== undefined) {
+      if (env.DESK_OIDC_CLIENT_ID === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['DESK_OIDC_CLIENT_ID'],
+          message: 'is required with DESK_OIDC_ISSUER: the client ID the provider gave the line when it was registered',
+        });
+      if (env.DESK_OIDC_ALLOWED_GROUPS === undefined && env.DESK_OIDC_ALLOWED_DOMAINS === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['DESK_OIDC_ALLOWED_GROUPS'],
+          message:
+            'or DESK_OIDC_ALLOWED_DOMAINS is required with DESK_OIDC_ISSUER: who may use the desk page (groups, such as desk-agents, or email domains, such as example.org)',
+        });
+    } else {
+      for (const name of [
+        'DESK_OIDC_CLIENT_ID',
+        'DESK_OIDC_CLIENT_SECRET',
+        'DESK_OIDC_ALLOWED_GROUPS',
+        'DESK_OIDC_ALLOWED_DOMAINS',
+      ] as const)
+        if (env[name] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'has no effect without DESK_OIDC_ISSUER (the identity provider to sign in with); set it too, or remove this',
+          });
+    }
     if (env.STORE_TIMEOUT_MS >= env.TURN_TIMEOUT_MS)
       ctx.addIssue({ code: 'custom', path: ['STORE_TIMEOUT_MS'], message: `must be less than TURN_TIMEOUT_MS (${env.TURN_TIMEOUT_MS})` });
     const stores = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const).filter((k) => env[k] !== undefined);

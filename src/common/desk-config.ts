@@ -66,3 +66,63 @@ export const trustProxy = z
   )
   .transform((v): number | string => (/^\d+$/.test(v) ? Number(v) : v))
   .optional();
+
+/** A list separated by commas, each entry trimmed, empty ones dropped. */
+const commaList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== ''),
+);
+
+/**
+ * DESK_OIDC_ISSUER: the identity provider's issuer URL, as its discovery document (/.well-known/openid-configuration)
+ * names it. https, except on this machine's loopback address (a provider run beside the line for development).
+ */
+export const oidcIssuer = z
+  .string()
+  .pipe(
+    z.url({ protocol: /^https?$/, error: "must be the identity provider's issuer URL, such as https://login.example.org/realms/support" }),
+  )
+  // Each check asks only of a URL that parses: a value that is not one has its own message already.
+  .refine((v) => {
+    const u = URL.canParse(v) ? new URL(v) : undefined;
+    return u === undefined || (u.search === '' && u.hash === '' && u.username === '' && u.password === '');
+  }, 'must be the issuer URL alone, with no query, fragment or user name')
+  .refine((v) => {
+    const u = URL.canParse(v) ? new URL(v) : undefined;
+    return u === undefined || u.protocol === 'https:' || /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(u.hostname);
+  }, 'must be an https URL (plain http only for a provider on this machine, such as http://127.0.0.1:8080)')
+  .optional();
+
+/** DESK_OIDC_ALLOWED_GROUPS: the values of the group claim that let an account in. */
+export const oidcGroups = commaList
+  .pipe(
+    z.array(z.string().max(256, 'each group must be at most 256 characters')).min(1, 'must name at least one group, such as desk-agents'),
+  )
+  .optional();
+
+/** DESK_OIDC_ALLOWED_DOMAINS: email domains whose (verified) addresses let an account in, lower case. */
+export const oidcDomains = commaList
+  .transform((list) => list.map((d) => d.toLowerCase().replace(/^@/, '')))
+  .pipe(
+    z
+      .array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'each entry must be an email domain, such as example.org'))
+      .min(1, 'must name at least one email domain, such as example.org'),
+  )
+  .optional();
+
+/** DESK_OIDC_SCOPES: the scopes asked for, separated by spaces; openid always among them. */
+export const oidcScopes = z
+  .string()
+  .default('openid profile email')
+  .transform((v) => v.trim().split(/\s+/))
+  .refine((list) => list.includes('openid'), 'must include openid, such as openid profile email')
+  .refine((list) => list.every((s) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s)), 'must be scope names separated by spaces')
+  .transform((list) => list.join(' '));
+
+/** DESK_OIDC_GROUPS_CLAIM: the ID token's claim that lists an account's groups. */
+export const oidcGroupsClaim = z
+  .string()
+  .default('groups')
+  .pipe(z.string().regex(/^[A-Za-z0-9_:./-]{1,128}$/, 'must be a claim name, such as groups or roles'));

@@ -6,12 +6,13 @@ import type { FlowRegistry } from '../engine/registry';
 import type { SessionStore } from '../store/session-store';
 import type { CallObserver } from '../turn/call-observer';
 import { Desk } from './desk';
-import { DeskMetrics } from './desk-metrics';
+import { DeskMetrics } from './outcomes/desk-metrics';
 import { deskApp } from './desk-routes';
 import type { DeskStore } from './desk-store';
 import { LiveHub } from './live/live-hub';
 import { KnownAddresses, type AddressBook } from './sign-in/known-addresses';
 import { SignIns } from './sign-in/sign-in';
+import { oidcSignIn } from './sign-in/oidc-config';
 import { SignInLimits, type MakeLimiter } from './sign-in/sign-in-limits';
 import type { Callbacks } from '../requests/callbacks/callbacks';
 import type { AnnouncementBoard } from '../announcement/announcement-board';
@@ -47,7 +48,10 @@ export interface DeskOptions {
   announcements?: { store: AnnouncementStore; board: AnnouncementBoard };
 }
 
-/** The desk page, for the accounts DESK_USERS names (app.ts makes it only when there is one). */
+/**
+ * The desk page, for the accounts DESK_USERS names and those the organisation's identity provider lets in
+ * (DESK_OIDC_ISSUER); app.ts makes it only when there is either.
+ */
 export function createDesk(options: DeskOptions): DeskParts {
   const { config, flows, logger } = options;
   const users = config.DESK_USERS ?? [];
@@ -66,7 +70,9 @@ export function createDesk(options: DeskOptions): DeskParts {
   });
   // Sign-in limits and the addresses agents signed in from, shared by every instance on the same backend.
   const limits = new SignInLimits(options.limiter);
+  const oidc = oidcSignIn(config, store, logger);
   const signIns = new SignIns({
+    ...(oidc !== undefined && { oidc }),
     store,
     users,
     ttlSeconds: config.DESK_SIGN_IN_TTL_SECONDS,
@@ -110,6 +116,8 @@ export function createDesk(options: DeskOptions): DeskParts {
     ...(options.callbacks === undefined ? {} : { callbacks: options.callbacks }),
     hub,
     signIns,
+    ...(oidc !== undefined && { oidc }),
+    passwords: users.length > 0,
     flows,
     logger,
     publicBaseUrl: config.PUBLIC_BASE_URL,

@@ -6,8 +6,10 @@ import type { Logger } from '../common/log';
 import type { FlowRegistry } from '../engine/registry';
 import type { Desk } from './desk';
 import type { LiveHub } from './live/live-hub';
-import { deskPage, retentionWords, signInPage, type PageContext } from './views/pages';
+import { deskPage, retentionWords, signInPage, type PageContext, type SignInView } from './views/pages';
 import type { SignedIn, SignIns } from './sign-in/sign-in';
+import type { OidcSignIn } from './sign-in/oidc';
+import { oidcRoutes } from './sign-in/oidc-routes';
 import { RefusalTally } from './sign-in/refusal-tally';
 import { newToken, sameToken } from './sign-in/tokens';
 import type { Callbacks } from '../requests/callbacks/callbacks';
@@ -25,6 +27,10 @@ export interface DeskRoutesDeps {
   callbacks?: Callbacks;
   hub: LiveHub;
   signIns: SignIns;
+  /** Sign-in with the organisation's identity provider, when DESK_OIDC_ISSUER is set. */
+  oidc?: OidcSignIn;
+  /** Whether DESK_USERS names accounts: the password form is shown only then. */
+  passwords: boolean;
   flows: FlowRegistry;
   logger: Logger;
   /** PUBLIC_BASE_URL: its scheme says whether cookies are Secure, its path where the desk is. */
@@ -182,13 +188,13 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
   };
 
   /** The sign-in form, with a fresh token that its cookie must match when the form comes back. */
-  const showSignIn = (res: Response, status: number, view: { name?: string; problem?: string; notice?: string } = {}) => {
+  const showSignIn = (res: Response, status: number, view: Omit<SignInView, 'csrf' | 'passwords' | 'oidc'> = {}) => {
     const csrf = newToken();
-    res.cookie(FORM_COOKIE, csrf, { ...cookieOptions, maxAge: 60 * 60 * 1000 });
+    if (deps.passwords) res.cookie(FORM_COOKIE, csrf, { ...cookieOptions, maxAge: 60 * 60 * 1000 });
     res
       .status(status)
       .type('html')
-      .send(signInPage(ctx, { csrf, ...view }));
+      .send(signInPage(ctx, { csrf, passwords: deps.passwords, oidc: deps.oidc !== undefined, ...view }));
   };
 
   app.get('/sign-in', async (req, res) => {
@@ -196,10 +202,19 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
       res.redirect(303, base);
       return;
     }
-    showSignIn(res, 200, req.query['signed-out'] === '1' ? { notice: 'You are signed out.' } : {});
+    const signedOut = req.query['signed-out'];
+    const endSession = signedOut === 'provider' ? await deps.oidc?.endSessionUrl() : undefined;
+    const notice = signedOut === '1' ? 'You are signed out.' : signedOut === 'provider' ? 'You are signed out of the desk.' : undefined;
+    showSignIn(res, 200, notice === undefined ? {} : { notice, endSession });
   });
 
+  if (deps.oidc !== undefined) oidcRoutes(app, { ...deps, oidc: deps.oidc, base, cookieOptions, cookies, showSignIn });
+
   app.post('/sign-in', sameSite, form, async (req, res) => {
+    if (!deps.passwords) {
+      res.status(404).type('text/plain').send('not found');
+      return;
+    }
     const body = (req.body ?? {}) as Record<string, unknown>;
     const name = typeof body.name === 'string' ? body.name.trim().slice(0, 64) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
@@ -254,7 +269,8 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
     await deps.desk.signedOut(id);
     logger.info({ desk: 'signed-out', user: session.user, address: req.ip }, 'desk sign-out');
     res.clearCookie(SESSION_COOKIE, cookieOptions);
-    res.redirect(303, `${base}/sign-in?signed-out=1`);
+    // A provider's sign-in: the page then offers the provider's own sign-out too.
+    res.redirect(303, `${base}/sign-in?signed-out=${session.oidc === undefined ? '1' : 'provider'}`);
   });
 
   app.post('/search', sameSite, signedIn('page'), form, withToken, (req, res) => {

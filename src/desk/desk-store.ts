@@ -1,3 +1,5 @@
+import { parseOidcHold, type OidcHold } from './sign-in/oidc-hold';
+
 /** A desk agent's sign-in, kept under the hash of its cookie's token (the token itself is stored nowhere). */
 export interface DeskSession {
   user: string;
@@ -8,6 +10,8 @@ export interface DeskSession {
   expiresAt: number;
   /** A keyed digest of the account's password hash when it was made: a changed password ends it. */
   account?: string;
+  /** A sign-in with the organisation's identity provider, instead of a password (src/desk/sign-in/oidc.ts). */
+  oidc?: OidcHold;
 }
 
 /** One thing that happened on a day, recorded atomically (see DayLog.record). */
@@ -143,6 +147,7 @@ export function parseSession(json: string | null | undefined): DeskSession | nul
         createdAt: value.createdAt,
         expiresAt: value.expiresAt,
         ...(typeof value.account === 'string' && { account: value.account }),
+        ...(parseOidcHold(value.oidc) !== undefined && { oidc: parseOidcHold(value.oidc)! }),
       };
   } catch {
     // not JSON: no session

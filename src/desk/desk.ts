@@ -5,11 +5,11 @@ import { referenceFor } from '../engine/step';
 import { isEnded, type CallSummary, type SessionRecord, type SessionStore } from '../store/session-store';
 import { callSid as callSidSchema } from '../telephony/params';
 import type { CallEnd, CallObserver, DialEnd, FollowUp, TransferStart } from '../turn/call-observer';
-import type { DeskMetrics } from './desk-metrics';
+import type { DeskMetrics } from './outcomes/desk-metrics';
 import type { DayLog, LiveChannel, ReferenceIndex } from './desk-store';
 import { dialResultOf, foldDay, type LiveMessage, type TransferCard } from './live/live-messages';
 import { reasonFor } from './transfer-facts';
-import { closedDeskOutcome } from './closed-desk';
+import { closedDeskOutcome } from './outcomes/closed-desk';
 import { dayOf } from './time';
 
 export interface DeskDeps {

@@ -1,6 +1,6 @@
 import { createLogger } from '../../src/common/log';
 import { Desk, DESK_BATCH_MS } from '../../src/desk/desk';
-import { DeskMetrics } from '../../src/desk/desk-metrics';
+import { DeskMetrics } from '../../src/desk/outcomes/desk-metrics';
 import type { DayRecord } from '../../src/desk/desk-store';
 import { MemoryDeskStore } from '../../src/backend/memory/desk-store';
 import { FlowRegistry } from '../../src/engine/registry';

@@ -55,13 +55,31 @@ test('the desk page: its accounts are a secret, its other variables are set, and
     services: Record<string, { environment?: Record<string, string> }>;
   };
   const desk = ENV_NAMES.filter((name) => name.startsWith('DESK_') && name !== 'DESK_SESSION_TTL_SECONDS');
-  expect(desk.sort()).toEqual(['DESK_SIGN_IN_TTL_SECONDS', 'DESK_TIME_ZONE', 'DESK_TRUST_PROXY', 'DESK_USERS']);
+  expect(desk.sort()).toEqual([
+    'DESK_OIDC_ALLOWED_DOMAINS',
+    'DESK_OIDC_ALLOWED_GROUPS',
+    'DESK_OIDC_CLIENT_ID',
+    'DESK_OIDC_CLIENT_SECRET',
+    'DESK_OIDC_CLOCK_SKEW_SECONDS',
+    'DESK_OIDC_GROUPS_CLAIM',
+    'DESK_OIDC_ISSUER',
+    'DESK_OIDC_RECHECK_SECONDS',
+    'DESK_OIDC_SCOPES',
+    'DESK_SIGN_IN_TTL_SECONDS',
+    'DESK_TIME_ZONE',
+    'DESK_TRUST_PROXY',
+    'DESK_USERS',
+  ]);
   const config = byKind('ConfigMap').data as Record<string, string>;
   const secret = byKind('Secret').stringData as Record<string, string>;
-  // DESK_USERS holds password hashes: a Secret, never the ConfigMap; compose takes it from the environment.
-  expect(Object.keys(secret)).toContain('DESK_USERS');
-  expect(Object.keys(config)).not.toContain('DESK_USERS');
-  for (const name of desk.filter((n) => n !== 'DESK_USERS')) expect(Object.keys(config)).toContain(name);
+  // DESK_USERS holds password hashes, DESK_OIDC_CLIENT_SECRET the provider's secret for the line: in the Secret,
+  // never the ConfigMap; compose takes them from the environment.
+  const secrets = ['DESK_USERS', 'DESK_OIDC_CLIENT_SECRET'];
+  for (const name of secrets) {
+    expect(Object.keys(secret)).toContain(name);
+    expect(Object.keys(config)).not.toContain(name);
+  }
+  for (const name of desk.filter((n) => !secrets.includes(n))) expect(Object.keys(config)).toContain(name);
   for (const line of ['line-1', 'line-2']) {
     const environment = compose.services[line]!.environment!;
     for (const name of desk) expect(Object.keys(environment)).toContain(name);

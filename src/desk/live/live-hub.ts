@@ -4,7 +4,7 @@ import { announcement, cardId, dialId, dialLine, transferCardHtml, transferList 
 import { followUpId, followUpItem, followUpsId } from '../views/follow-up-lines';
 import type { FlowRegistry } from '../../engine/registry';
 import type { Desk } from '../desk';
-import type { DeskMetrics } from '../desk-metrics';
+import type { DeskMetrics } from '../outcomes/desk-metrics';
 import type { LiveChannel } from '../desk-store';
 import { parseMessage, type LiveMessage } from './live-messages';
 import { outcomeChart } from '../views/outcome-chart';

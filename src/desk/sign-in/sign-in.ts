@@ -9,6 +9,7 @@ import { parseHash, verifyPassword } from './password';
 import { sharedScryptPool } from './scrypt-pool';
 import { SignInLimits } from './sign-in-limits';
 import { newToken, sameToken, TOKEN_SHAPE, tokenId } from './tokens';
+import type { OidcSignIn } from './oidc';
 
 /**
  * Password checks at once in this process: one for anyone, one more kept for agents: browsers and network addresses
@@ -42,6 +43,8 @@ export interface SignInsOptions {
   knownAddresses?: KnownAddresses;
   slots?: SlotLimits;
   now?: () => number;
+  /** Sign-in with the organisation's identity provider, when it is configured: it re-checks its own sign-ins. */
+  oidc?: OidcSignIn;
   /** The password check (tests count its calls). */
   verify?: (password: string, hash: string) => Promise<boolean>;
 }
@@ -176,24 +179,32 @@ export class SignIns {
     return { ok: true, token, id, session, device: this.deviceFor(name) };
   }
 
-  /** Whether a stored sign-in still holds: not expired, its account still there, with the password it was made with. */
-  private current(session: DeskSession | null): session is DeskSession {
-    if (session === null || session.expiresAt <= this.now()) return false;
+  /**
+   * A stored sign-in while it holds, null otherwise: not expired; a password's with its account still there, with
+   * the password it was made with; a provider's while the provider is configured and, once its re-check is due, the
+   * provider renews it.
+   */
+  private async current(id: string, session: DeskSession | null): Promise<DeskSession | null> {
+    if (session === null || session.expiresAt <= this.now()) return null;
+    if (session.oidc !== undefined) {
+      if (this.options.oidc === undefined) return null;
+      return session.oidc.checkAt > this.now() ? session : this.options.oidc.recheck(id, session);
+    }
     const account = this.accountDigest(session.user);
-    return account !== undefined && session.account !== undefined && sameToken(session.account, account);
+    return account !== undefined && session.account !== undefined && sameToken(session.account, account) ? session : null;
   }
 
   /** The sign-in a cookie's token belongs to, while it holds; null otherwise. */
   async find(token: string | undefined): Promise<SignedIn | null> {
     if (token === undefined || !TOKEN_SHAPE.test(token)) return null;
     const id = tokenId(token);
-    const session = await this.store.getSession(id);
-    return this.current(session) ? { id, session } : null;
+    const session = await this.current(id, await this.store.getSession(id));
+    return session === null ? null : { id, session };
   }
 
   /** Whether a sign-in, by its id, still holds (the live page checks now and then). */
   async holds(id: string): Promise<boolean> {
-    return this.current(await this.store.getSession(id));
+    return (await this.current(id, await this.store.getSession(id))) !== null;
   }
 
   async signOut(id: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { html, type Html } from './html';
 import { labelOf } from '../transfer-facts';
-import { CLOSED_OUTCOMES } from '../closed-desk';
+import { CLOSED_OUTCOMES } from '../outcomes/closed-desk';
 
 /** One bar of the day's picture. */
 export interface Bar {

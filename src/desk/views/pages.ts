@@ -6,7 +6,7 @@ import { callbackList } from './callback-list';
 import type { CallbackRecord } from '../../requests/callbacks/callback-store';
 import { dateTimeOf, longDayOf } from '../time';
 import { labelOf, pathSteps, reasonFor } from '../transfer-facts';
-import { closedDeskOutcome } from '../closed-desk';
+import { closedDeskOutcome } from '../outcomes/closed-desk';
 import { SYSTEM } from '../../engine/compile';
 import type { FlowRegistry } from '../../engine/registry';
 import { announcementSection, type AnnouncementView } from '../announcement/announcement-view';
@@ -34,7 +34,22 @@ export function layout(ctx: PageContext, title: string, body: Html): string {
     </html> `.text;
 }
 
-export function signInPage(ctx: PageContext, form: { csrf: string; name?: string; problem?: string; notice?: string }): string {
+/** What the sign-in page offers and says. */
+export interface SignInView {
+  csrf: string;
+  name?: string;
+  problem?: string;
+  notice?: string;
+  /** The password form (DESK_USERS); shown unless false. */
+  passwords?: boolean;
+  /** The button to sign in with the organisation's identity provider. */
+  oidc?: boolean;
+  /** After signing out of a provider's sign-in: the provider's own sign-out, offered as a link. */
+  endSession?: string;
+}
+
+export function signInPage(ctx: PageContext, form: SignInView): string {
+  const passwords = form.passwords !== false;
   return layout(
     ctx,
     'Sign in · Business Support Desk',
@@ -42,19 +57,41 @@ export function signInPage(ctx: PageContext, form: { csrf: string; name?: string
       <h1>Business Support Desk</h1>
       <p class="lede">Transfers from the Customer Portal login line, as they happen.</p>
       ${form.notice === undefined ? '' : html`<p class="notice" role="status">${form.notice}</p>`}
+      ${
+        form.endSession === undefined
+          ? ''
+          : html`<p class="notice">
+              To sign out of your organisation's account too (on a shared computer),
+              <a id="provider-sign-out" href="${form.endSession}">sign out at your organisation</a>.
+            </p>`
+      }
       ${form.problem === undefined ? '' : html`<p class="problem" role="alert" id="sign-in-problem">${form.problem}</p>`}
-      <form method="post" action="${ctx.base}/sign-in" ${form.problem === undefined ? '' : html`aria-describedby="sign-in-problem"`}>
-        <input type="hidden" name="csrf" value="${form.csrf}" />
-        <p>
-          <label for="name">Name</label>
-          <input id="name" name="name" autocomplete="username" required maxlength="64" value="${form.name ?? ''}" autofocus />
-        </p>
-        <p>
-          <label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024" />
-        </p>
-        <p><button type="submit">Sign in</button></p>
-      </form>
+      ${
+        form.oidc === true
+          ? html`<p><a class="button" id="oidc-sign-in" href="${ctx.base}/oidc/start">Sign in with your organisation's account</a></p>`
+          : ''
+      }
+      ${
+        passwords
+          ? html`${form.oidc === true ? html`<p class="hint">Or with a desk password:</p>` : ''}
+              <form
+                method="post"
+                action="${ctx.base}/sign-in"
+                ${form.problem === undefined ? '' : html`aria-describedby="sign-in-problem"`}
+              >
+                <input type="hidden" name="csrf" value="${form.csrf}" />
+                <p>
+                  <label for="name">Name</label>
+                  <input id="name" name="name" autocomplete="username" required maxlength="64" value="${form.name ?? ''}" autofocus />
+                </p>
+                <p>
+                  <label for="password">Password</label>
+                  <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024" />
+                </p>
+                <p><button type="submit">Sign in</button></p>
+              </form>`
+          : ''
+      }
     </main>`,
   );
 }

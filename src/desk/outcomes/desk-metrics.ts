@@ -1,5 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
-import type { Metrics } from '../common/metrics';
+import type { Metrics } from '../../common/metrics';
 import type { ClosedOutcome } from './closed-desk';
 
 /**

@@ -1,5 +1,5 @@
-import { SYSTEM } from '../engine/compile';
-import type { CallSummary } from '../store/session-store';
+import { SYSTEM } from '../../engine/compile';
+import type { CallSummary } from '../../store/session-store';
 
 /** What a caller who met the closed desk did then: booked a callback, had the desk's details texted, or ended. */
 export type ClosedFollowUp = 'callback' | 'text' | 'ended';
