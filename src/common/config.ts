@@ -188,12 +188,19 @@ const schema = z
       .default(0.5),
     // The desk page (src/desk): unset DESK_USERS leaves it off, and /desk answers 404.
     DESK_USERS: optionalString.pipe(deskUsers),
+    // The longest a desk sign-in lives (a password's, or the identity provider's however often it is renewed): in
+    // hours, or in seconds as the line first took it; 12 hours unless set.
+    DESK_SESSION_HOURS: z.coerce
+      .number({ error: 'must be a number of hours from 0.1 to 168, such as 8' })
+      .min(0.1, { error: 'must be a number of hours from 0.1 to 168, such as 8' })
+      .max(168, { error: 'must be a number of hours from 0.1 to 168, such as 8' })
+      .optional(),
     DESK_SIGN_IN_TTL_SECONDS: z.coerce
       .number()
       .int()
       .min(60)
       .max(7 * 24 * 60 * 60)
-      .default(12 * 60 * 60),
+      .optional(),
     DESK_TIME_ZONE: timeZone,
     // Sign-in with the organisation's OpenID Connect provider (src/desk/sign-in/oidc.ts); unset: passwords only.
     DESK_OIDC_ISSUER: optionalString.pipe(oidcIssuer),
@@ -260,6 +267,12 @@ const schema = z
     TWILIO_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   })
   .superRefine((env, ctx) => {
+    if (env.DESK_SESSION_HOURS !== undefined && env.DESK_SIGN_IN_TTL_SECONDS !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DESK_SESSION_HOURS'],
+        message: 'says the same as DESK_SIGN_IN_TTL_SECONDS, which is set too: keep one of the two',
+      });
     if (env.BSD_HOURS !== undefined && env.BSD_TIMEZONE === undefined)
       ctx.addIssue({
         code: 'custom',
@@ -373,8 +386,10 @@ export type Env = z.infer<typeof schema>;
 /** Every variable the line reads. */
 export const ENV_NAMES: readonly string[] = Object.keys(schema.shape);
 
-export interface Config extends Omit<Env, 'TWILIO_AUTH_TOKEN'> {
+export interface Config extends Omit<Env, 'TWILIO_AUTH_TOKEN' | 'DESK_SIGN_IN_TTL_SECONDS'> {
   TWILIO_AUTH_TOKEN: string;
+  /** The longest a desk sign-in lives, in seconds: DESK_SIGN_IN_TTL_SECONDS, or DESK_SESSION_HOURS, or 12 hours. */
+  DESK_SIGN_IN_TTL_SECONDS: number;
   /** The desk's office hours; undefined: always open. */
   deskHours?: DeskHours;
   /** BSD_HOURS as written, for a text message that gives the hours. */
@@ -414,6 +429,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   return {
     ...env,
     ...hours,
+    DESK_SIGN_IN_TTL_SECONDS:
+      env.DESK_SIGN_IN_TTL_SECONDS ?? (env.DESK_SESSION_HOURS === undefined ? 12 * 60 * 60 : Math.round(env.DESK_SESSION_HOURS * 60 * 60)),
     TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN ?? LOCAL_AUTH_TOKEN,
     usingLocalAuthToken: env.TWILIO_AUTH_TOKEN === undefined,
   };

@@ -80,6 +80,14 @@ describe('DESK_USERS', () => {
     expect(loadConfig({ DESK_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).DESK_TRUST_PROXY).toBe('loopback, 10.0.0.0/8');
     expect(() => loadConfig({ DESK_TIME_ZONE: 'Mars/Olympus_Mons' })).toThrow(/DESK_TIME_ZONE: must be an IANA time zone/);
     expect(() => loadConfig({ DESK_SIGN_IN_TTL_SECONDS: '5' })).toThrow(/DESK_SIGN_IN_TTL_SECONDS/);
+    expect(loadConfig({ DESK_SESSION_HOURS: '8' })).toMatchObject({ DESK_SIGN_IN_TTL_SECONDS: 8 * 3600 });
+    expect(loadConfig({ DESK_SESSION_HOURS: '0.5' })).toMatchObject({ DESK_SIGN_IN_TTL_SECONDS: 1800 });
+    expect(loadConfig({ DESK_SIGN_IN_TTL_SECONDS: '3600' })).toMatchObject({ DESK_SIGN_IN_TTL_SECONDS: 3600 });
+    expect(() => loadConfig({ DESK_SESSION_HOURS: 'a shift' })).toThrow(/DESK_SESSION_HOURS: must be a number of hours from 0.1 to 168/);
+    expect(() => loadConfig({ DESK_SESSION_HOURS: '200' })).toThrow(/DESK_SESSION_HOURS/);
+    expect(() => loadConfig({ DESK_SESSION_HOURS: '8', DESK_SIGN_IN_TTL_SECONDS: '3600' })).toThrow(
+      /DESK_SESSION_HOURS: says the same as DESK_SIGN_IN_TTL_SECONDS/,
+    );
   });
 });
 
