@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { parseAnnouncement, type Announcement } from '../../announcement/announcement';
+import { subscribeTo } from './channel';
 import type { AnnouncementListener, AnnouncementStore } from '../../announcement/announcement-store';
 
 type Client = Redis | Cluster;
@@ -59,27 +60,23 @@ export class RedisAnnouncementStore implements AnnouncementStore {
   }
 
   private listen(): void {
-    // A subscribed connection takes no other command; it may queue its SUBSCRIBE while it connects, and ioredis
-    // subscribes again after each reconnection.
-    const subscriber = this.redis.isCluster
-      ? (this.redis as Cluster).duplicate(undefined, { enableOfflineQueue: true })
-      : (this.redis as Redis).duplicate({ enableOfflineQueue: true });
-    this.subscriber = subscriber;
-    let connected = false;
-    subscriber.on('ready', () => {
-      // Back after a break: a change published meanwhile never arrived.
-      if (connected) for (const l of this.listeners) l.resync();
-      connected = true;
-    });
-    subscriber.on('error', (error: Error) => this.onProblem(error));
-    subscriber.on('message', (channel: string, message: string) => {
-      if (channel !== this.channel) return;
-      const announcement = message === '' ? null : parseAnnouncement(message);
-      // A message that is not an announcement (another version's, say): read the key instead.
-      if (message !== '' && announcement === null) for (const l of this.listeners) l.resync();
-      else for (const l of this.listeners) l.changed(announcement);
-    });
-    subscriber.subscribe(this.channel).catch((error: Error) => this.onProblem(error));
+    this.subscriber = subscribeTo(
+      this.redis,
+      this.channel,
+      {
+        message: (message) => {
+          const announcement = message === '' ? null : parseAnnouncement(message);
+          // A message that is not an announcement (another version's, say): read the key instead.
+          if (message !== '' && announcement === null) for (const l of this.listeners) l.resync();
+          else for (const l of this.listeners) l.changed(announcement);
+        },
+        // Back after a break: a change published meanwhile never arrived.
+        resync: () => {
+          for (const l of this.listeners) l.resync();
+        },
+      },
+      (error) => this.onProblem(error),
+    );
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ import {
   type DeskSession,
   type DeskStore,
 } from '../../desk/desk-store';
+import { subscribeTo } from './channel';
 import { defineScripts } from './scripts';
 
 type Client = Redis | Cluster;
@@ -139,33 +140,23 @@ export class RedisDeskStore implements DeskStore {
   }
 
   private listen(): void {
-    // A connection of its own (a subscribed connection takes no other command). Unlike the call store's, it may
-    // queue its SUBSCRIBE while it connects, and ioredis subscribes again after each reconnection.
-    const subscriber = this.redis.isCluster
-      ? (this.redis as Cluster).duplicate(undefined, { enableOfflineQueue: true })
-      : (this.redis as Redis).duplicate({ enableOfflineQueue: true });
-    this.subscriber = subscriber;
-    let connected = false;
-    let up: boolean | undefined;
-    const connection = (now: boolean) => {
-      if (now === up) return;
-      up = now;
-      for (const l of this.listeners) l.connection?.(now);
-    };
-    subscriber.on('ready', () => {
-      // Back after a break: what was published meanwhile never arrived.
-      if (connected) for (const l of this.listeners) l.resync();
-      connected = true;
-    });
-    // Listening once subscribed (after each reconnection ioredis subscribes again, then emits this).
-    subscriber.on('ready', () => connection(true));
-    subscriber.on('close', () => connection(false));
-    subscriber.on('end', () => connection(false));
-    subscriber.on('error', (error: Error) => this.onProblem(error));
-    subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.channel) for (const l of this.listeners) l.message(message);
-    });
-    subscriber.subscribe(this.channel).catch((error: Error) => this.onProblem(error));
+    this.subscriber = subscribeTo(
+      this.redis,
+      this.channel,
+      {
+        message: (message) => {
+          for (const l of this.listeners) l.message(message);
+        },
+        // Back after a break: what was published meanwhile never arrived.
+        resync: () => {
+          for (const l of this.listeners) l.resync();
+        },
+        connection: (up) => {
+          for (const l of this.listeners) l.connection?.(up);
+        },
+      },
+      (error) => this.onProblem(error),
+    );
   }
 
   async close(): Promise<void> {
