@@ -1,5 +1,6 @@
 import { compileFlow, type CompiledFlow } from '../../src/engine/compile';
 import { loadFlows } from '../../src/flows/load';
+import type { RenderOptions } from '../../src/telephony/twiml';
 
 /** The real portal-login flow, compiled. */
 export function portalLogin(): CompiledFlow {
@@ -7,3 +8,13 @@ export function portalLogin(): CompiledFlow {
 }
 
 export const SPEAKING = { bsdNumber: '+18006052965' };
+
+/** How the TwiML tests render: a voice, the desk's number and the waits, with a test base URL. */
+export const RENDER_OPTIONS: RenderOptions = {
+  baseUrl: 'https://line.example.test',
+  voice: { language: 'en-US', voice: 'Polly.Joanna' },
+  bsdNumber: '+18006052965',
+  gatherTimeoutSeconds: 7,
+  stepsTimeoutSeconds: 30,
+  dialTimeoutSeconds: 30,
+};

@@ -3,6 +3,7 @@ import { announcementTwiml } from '../../src/telephony/twiml';
 import { fillWording, lengthProblem, NO_WORDINGS, spokenTime, wordsProblem } from '../../src/announcement/announcement';
 import { draftOf, type AnnouncementForm } from '../../src/desk/announcement/announcement-form';
 import { portalLogin } from '../helpers/flows';
+import { RENDER_OPTIONS } from '../helpers/flows';
 
 const FLOW = portalLogin().flow.announcements!;
 
@@ -102,14 +103,7 @@ describe('a draft from the form', () => {
 });
 
 describe('the TwiML that says it', () => {
-  const options = {
-    baseUrl: 'https://line.example.test',
-    voice: { language: 'en-US', voice: 'Polly.Joanna' },
-    bsdNumber: '+18006052965',
-    gatherTimeoutSeconds: 7,
-    stepsTimeoutSeconds: 30,
-    dialTimeoutSeconds: 30,
-  };
+  const options = RENDER_OPTIONS;
 
   test('the greeting and the words in one key-stoppable Gather, then on to the action either way; XML-safe', () => {
     const action = 'https://line.example.test/voice/announced?t=1&then=menu';

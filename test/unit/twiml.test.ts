@@ -2,15 +2,9 @@ import { XMLValidator } from 'fast-xml-parser';
 import { readTwiml } from '../../src/simulator/twiml-reader';
 import { lastResortTwiml, PromptRenderer, renderPrompt, whisperTwiml, type RenderOptions } from '../../src/telephony/twiml';
 import type { Prompt } from '../../src/engine/prompt';
+import { RENDER_OPTIONS } from '../helpers/flows';
 
-const options: RenderOptions = {
-  baseUrl: 'https://line.example.test',
-  voice: { language: 'en-US', voice: 'Polly.Joanna' },
-  bsdNumber: '+18006052965',
-  gatherTimeoutSeconds: 7,
-  stepsTimeoutSeconds: 30,
-  dialTimeoutSeconds: 30,
-};
+const options: RenderOptions = RENDER_OPTIONS;
 const urls = { input: 'https://line.example.test/voice/input?t=3', dial: 'https://line.example.test/voice/dial?t=3' };
 
 test('a question is a one-key Gather that reports no input too, then a Redirect to the same action', () => {
