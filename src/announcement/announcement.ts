@@ -27,7 +27,7 @@ export const announcement = z.object({
   endGiven: z.boolean(),
   then: z.enum(THEN),
   /** The agent who turned it on, and when (epoch ms). */
-  by: z.string().min(1).max(64),
+  by: z.string().min(1).max(330),
   at: z.number().int(),
   /** The flow's wording it was made from, null for words the desk wrote. */
   wording: z.string().max(64).nullable(),

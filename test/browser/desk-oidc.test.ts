@@ -129,7 +129,7 @@ test('an account in an allowed group signs in and is named from its claims; noth
     await landed(page, baseA);
     expect(page.url()).toBe(`${baseA}/desk`);
     await page.getByText('Signed in as').waitFor();
-    expect(await page.locator('form.sign-out strong').textContent()).toBe('Alice Agent');
+    expect(await page.locator('form.sign-out strong').textContent()).toBe('Alice Agent <alice@example.org>');
     const cookies = await context.cookies(`${baseA}/desk`);
     const session = cookies.find((c) => c.name === 'desk_session')!;
     expect(session.httpOnly).toBe(true);
@@ -269,7 +269,7 @@ test('a sign-in made on one instance holds on the other; sign-out ends it on bot
     // The other instance (the same host, another port: the browser sends it the same cookie) knows the sign-in.
     await page.goto(`${baseB}/desk`);
     expect(page.url()).toBe(`${baseB}/desk`);
-    expect(await page.locator('form.sign-out strong').textContent()).toBe('Alice Agent');
+    expect(await page.locator('form.sign-out strong').textContent()).toBe('Alice Agent <alice@example.org>');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${baseB}/desk/sign-in?signed-out=provider`);

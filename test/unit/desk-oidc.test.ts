@@ -123,10 +123,10 @@ describe('who the provider lets in', () => {
     });
 
   test('an allowed group, as a list or one value, in the claim the settings name', () => {
-    expect(oidc().admit({ sub: '1', name: 'Ann Agent', groups: ['sales', 'desk-agents'] })).toEqual({ ok: true, name: 'Ann Agent' });
+    expect(oidc().admit({ sub: '1', name: 'Ann Agent', groups: ['sales', 'desk-agents'] })).toEqual({ ok: true, name: 'Ann Agent <1>' });
     expect(oidc({ groupsClaim: 'roles' }).admit({ sub: '1', roles: 'desk-agents', email: 'ann@elsewhere.test' })).toEqual({
       ok: true,
-      name: 'ann@elsewhere.test',
+      name: 'ann@elsewhere.test <1>',
     });
     expect(oidc({ groupsClaim: 'roles' }).admit({ sub: '1', groups: ['desk-agents'], email: 'ann@elsewhere.test' })).toEqual({
       ok: false,
@@ -134,12 +134,28 @@ describe('who the provider lets in', () => {
     });
   });
 
-  test('an email at an allowed domain, in any case, unless the token says it is not verified', () => {
-    expect(oidc().admit({ sub: '2', email: 'Bob@EXAMPLE.org', preferred_username: 'bob' })).toEqual({ ok: true, name: 'bob' });
+  test('an email at an allowed domain, in any case, only when the token says it is verified', () => {
+    expect(oidc().admit({ sub: '2', email: 'Bob@EXAMPLE.org', email_verified: true, preferred_username: 'bob' })).toEqual({
+      ok: true,
+      name: 'bob <bob@example.org>',
+    });
     expect(oidc().admit({ sub: '2', email: 'bob@example.org', email_verified: false })).toEqual({ ok: false, who: 'bob@example.org' });
+    // Without the claim (Entra ID never sends it, and its email claim is not checked by it), the domain does not count.
+    expect(oidc().admit({ sub: '2', email: 'bob@example.org' })).toEqual({ ok: false, who: 'bob@example.org' });
     // A subdomain is another domain.
-    expect(oidc().admit({ sub: '2', email: 'bob@mail.example.org' }).ok).toBe(false);
-    expect(oidc().admit({ sub: '2', email: 'bob@example.org.evil.test' }).ok).toBe(false);
+    expect(oidc().admit({ sub: '2', email: 'bob@mail.example.org', email_verified: true }).ok).toBe(false);
+    expect(oidc().admit({ sub: '2', email: 'bob@example.org.evil.test', email_verified: true }).ok).toBe(false);
+  });
+
+  test('an agent is named by what only the account has: a display name cannot make one agent pass for another', () => {
+    const sam = oidc().admit({ sub: 's-1', name: 'Sam', email: 'sam@example.org', email_verified: true });
+    const renamed = oidc().admit({ sub: 'm-2', name: 'Sam <sam@example.org>', email: 'mallory@example.org', email_verified: true });
+    expect(sam).toEqual({ ok: true, name: 'Sam <sam@example.org>' });
+    expect(renamed).toEqual({ ok: true, name: 'Sam sam@example.org <mallory@example.org>' });
+    // Two people of one name are two agents.
+    expect(oidc().admit({ sub: 'a', name: 'Sam', groups: ['desk-agents'] })).not.toEqual(
+      oidc().admit({ sub: 'b', name: 'Sam', groups: ['desk-agents'] }),
+    );
   });
 
   test('anyone else is refused, named by email or name; a name with nothing else is the subject', () => {

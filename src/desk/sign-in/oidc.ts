@@ -227,22 +227,28 @@ export class OidcSignIn {
 
   /**
    * Whether the claims name an account the desk lets in: one of the allowed groups in the group claim, or an email
-   * address (not said to be unverified) at an allowed domain. The name shown is the account's name, or its email.
+   * address the token says is verified (`email_verified: true`) at an allowed domain. The agent is named by what
+   * only that account has, its verified email or else its subject, after its display name: "Ann Agent <ann@example.org>".
+   * A display name is the account's to change, and two people may share one: it never names an agent alone, so that
+   * no one can take another's callbacks or sign their changes by renaming themselves.
    */
   admit(claims: Claims): { ok: true; name: string } | { ok: false; who: string } {
     const { groupsClaim, allowedGroups, allowedDomains } = this.options.settings;
     const email = typeof claims.email === 'string' ? claims.email : undefined;
+    const verified = email !== undefined && claims.email_verified === true ? email.toLowerCase() : undefined;
     const raw = claims[groupsClaim];
     const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : typeof raw === 'string' ? [raw] : [];
-    const domain =
-      email !== undefined && claims.email_verified !== false ? email.slice(email.lastIndexOf('@') + 1).toLowerCase() : undefined;
-    const shown = [claims.name, claims.preferred_username, email, claims.sub].find(
-      (v): v is string => typeof v === 'string' && v.trim() !== '',
-    );
-    const name = (shown ?? 'agent').trim().slice(0, 64);
+    const domain = verified?.slice(verified.lastIndexOf('@') + 1);
+    const id = (verified ?? String(claims.sub)).slice(0, 254);
+    const shown = [claims.name, claims.preferred_username, email]
+      .find((v): v is string => typeof v === 'string' && v.trim() !== '')
+      ?.replace(/[<>]/g, '')
+      .trim()
+      .slice(0, 64);
+    const name = shown === undefined || shown === '' || shown.toLowerCase() === id.toLowerCase() ? id : `${shown} <${id}>`;
     if (groups.some((g) => allowedGroups.includes(g)) || (domain !== undefined && allowedDomains.includes(domain)))
       return { ok: true, name };
-    return { ok: false, who: (email ?? name).slice(0, 128) };
+    return { ok: false, who: (email ?? shown ?? id).slice(0, 128) };
   }
 
   /**
