@@ -93,6 +93,21 @@ describe('a draft from the form', () => {
       expect(drafted.draft.text).toContain('by 11:30 a.m.');
     }
     expect(draftOf(form({ wording: 'nope' }), ctx)).toMatchObject({ ok: false, problem: expect.stringContaining('"nope"') });
+    // Names every object has are no saved wordings.
+    for (const wording of ['constructor', 'toString', '__proto__'])
+      expect(draftOf(form({ wording }), ctx)).toMatchObject({ ok: false, problem: expect.stringContaining(`"${wording}"`) });
+  });
+
+  test('a start that has passed: a minute behind is now, half a day behind is the next day, otherwise refused', () => {
+    expect(draftOf(form({ starts: '10:00' }), ctx)).toMatchObject({ ok: true, draft: { startsAt: now } });
+    expect(draftOf(form({ starts: '09:30' }), ctx)).toMatchObject({ ok: false, problem: expect.stringContaining('start time has passed') });
+    // 00:30 typed at 23:00 is tonight's, and its longest end is twelve hours after it.
+    const late = { ...ctx, now: Date.parse('2026-12-08T04:00:00Z') };
+    const tonight = draftOf(form({ starts: '00:30' }), late);
+    expect(tonight).toMatchObject({
+      ok: true,
+      draft: { startsAt: Date.parse('2026-12-08T05:30:00Z'), endsAt: Date.parse('2026-12-08T17:30:00Z') },
+    });
   });
 
   test("every saved wording of the flow can be said with the longest times, within the flow's seconds", () => {

@@ -52,7 +52,13 @@ function at(day: DateTime, time: string): DateTime {
 /** The words and times a form stands for, or why it cannot be turned on, in words for the agent. */
 export function draftOf(form: AnnouncementForm, ctx: DraftContext): { ok: true; draft: Draft } | { ok: false; problem: string } {
   const now = DateTime.fromMillis(ctx.now, { zone: ctx.timeZone });
-  const starts = form.starts === '' ? now : at(now, form.starts);
+  let starts = form.starts === '' ? now : at(now, form.starts);
+  // A start half a day behind is the next day's ("00:30" typed at 23:00); one a minute behind is now; any other start
+  // that has passed is refused, rather than guessed.
+  if (starts < now.minus({ hours: 12 })) starts = starts.plus({ days: 1 });
+  else if (starts < now.minus({ minutes: 1 }))
+    return { ok: false, problem: 'The start time has passed: leave it empty to start now, or give a later time.' };
+  else if (starts < now) starts = now;
   let ends = form.ends === '' ? null : at(now, form.ends);
   // An end at or before the start is the next day's ("22:00 to 02:00").
   if (ends !== null && ends <= starts) ends = ends.plus({ days: 1 });
@@ -68,7 +74,7 @@ export function draftOf(form: AnnouncementForm, ctx: DraftContext): { ok: true; 
   if (form.wording === 'own') {
     text = tidyWords(form.text);
   } else {
-    const chosen = ctx.flow.wordings[form.wording];
+    const chosen = Object.hasOwn(ctx.flow.wordings, form.wording) ? ctx.flow.wordings[form.wording] : undefined;
     if (chosen === undefined) return { ok: false, problem: `There is no saved wording "${form.wording}".` };
     wording = form.wording;
     text = fillWording(ctx.flow, chosen.say, {
