@@ -43,13 +43,32 @@ describe.each<StoreKind>(['redis', 'memory'])('the announcement forms on the %s 
     const page = (await agent.get('/desk')).text;
     expect(page).toMatch(/<strong>On<\/strong>, turned on at \d\d:\d\d by\s+<strong>alice<\/strong>/);
     expect(page).toMatch(/alice<\/strong> turned it\s+on, until turned off/);
-    const off = await agent.post('/desk/announcement/off', { csrf });
+    const id = /name="id" value="([^"]+)"/.exec(page)![1]!;
+    const off = await agent.post('/desk/announcement/off', { csrf, id });
     expect(off.status).toBe(303);
     expect(line.line.announcements.current()).toBeNull();
     expect(heard(await line.call('hangup'))).not.toContain(OWN);
     const after = (await agent.get('/desk')).text;
     expect(after).toContain('Off: callers go straight to the menu.');
     expect(after).toMatch(/<strong>alice<\/strong> turned it off/);
+  });
+
+  test('turning off takes off only the announcement the agent saw: one put on since by another stays on, with a 409 that says so', async () => {
+    const csrf = await agent.csrf();
+    expect((await agent.post('/desk/announcement/on', { csrf, ...form({ text: OWN }) })).status).toBe(303);
+    const seen = /name="id" value="([^"]+)"/.exec((await agent.get('/desk')).text)![1]!;
+    const bob = new DeskAgent(line.app);
+    await bob.signIn('bob');
+    const newer = 'We know that the portal is slow to log in. We are working on it.';
+    expect((await bob.post('/desk/announcement/on', { csrf: await bob.csrf(), ...form({ text: newer }) })).status).toBe(303);
+    const stale = await agent.post('/desk/announcement/off', { csrf, id: seen });
+    expect(stale.status).toBe(409);
+    expect(stale.text).toContain('changed since your page was loaded');
+    expect(line.line.announcements.playing()?.text).toBe(newer);
+    expect((await agent.post('/desk/announcement/off', { csrf })).status).toBe(400);
+    const current = /name="id" value="([^"]+)"/.exec((await agent.get('/desk')).text)![1]!;
+    expect((await agent.post('/desk/announcement/off', { csrf, id: current })).status).toBe(303);
+    expect(line.line.announcements.current()).toBeNull();
   });
 
   test('a saved wording, with the time it began and its end filled in', async () => {
@@ -95,7 +114,7 @@ describe.each<StoreKind>(['redis', 'memory'])('the announcement forms on the %s 
     const res = await stranger.post('/desk/announcement/on', { csrf, ...form({ text: OWN }) });
     expect(res.status).toBe(303);
     expect(res.headers.location).toMatch(/\/desk\/sign-in$/);
-    expect((await stranger.post('/desk/announcement/off', { csrf })).status).toBe(303);
+    expect((await stranger.post('/desk/announcement/off', { csrf, id: 'any' })).status).toBe(303);
     expect(line.line.announcements.current()).toBeNull();
   });
 });

@@ -73,9 +73,13 @@ export class AnnouncementDesk {
     return announcement;
   }
 
-  /** Turns it off; false when none was on (or to come). */
-  async turnOff(user: string): Promise<boolean> {
-    const was = this.deps.board.current() ?? (await this.deps.store.read());
+  /**
+   * Turns off the announcement `id` (the one the agent saw); 'changed' when another is on (or to come) in its place,
+   * which stays; false when none was on.
+   */
+  async turnOff(user: string, id: string): Promise<boolean | 'changed'> {
+    const was = await this.deps.store.read();
+    if (was !== null && was.id !== id) return 'changed';
     await this.deps.store.clear();
     this.deps.board.changedHere(null);
     if (was === null) return false;

@@ -8,6 +8,10 @@ import { layout, type PageContext } from '../views/pages';
 import type { AnnouncementDesk } from './announcement-desk';
 import { announcementForm, draftOf, type AnnouncementForm, type DraftContext } from './announcement-form';
 import { announcementFormHtml, previewHtml } from './announcement-view';
+import { z } from 'zod';
+
+/** The turn-off button's form: which announcement the agent saw on. */
+const offForm = z.object({ id: z.string().min(1).max(64) });
 
 export interface AnnouncementRoutesDeps {
   announcements: AnnouncementDesk;
@@ -111,7 +115,31 @@ export function announcementRoutes(app: express.Express, deps: AnnouncementRoute
 
   app.post('/announcement/off', ...chain, async (req, res) => {
     const { session } = (req as SignedInRequest).signedIn;
-    await deps.announcements.turnOff(session.user);
+    const parsed = parseWith(offForm, req.body ?? {});
+    if (!parsed.ok) {
+      page(
+        res,
+        400,
+        session.csrf,
+        session.user,
+        html`<p class="problem" role="alert">This form is not right: ${describeIssues(parsed.issues)}.</p>`,
+      );
+      return;
+    }
+    // Only the announcement the agent saw: one another agent has put on since is not taken off unseen.
+    if ((await deps.announcements.turnOff(session.user, parsed.value.id)) === 'changed') {
+      page(
+        res,
+        409,
+        session.csrf,
+        session.user,
+        html`<p class="problem" role="alert">
+            The announcement was changed since your page was loaded, and is still on. Look at the one on now before you turn it off.
+          </p>
+          <p><a href="${ctx.base}#announcement">Back to the desk</a></p>`,
+      );
+      return;
+    }
     res.redirect(303, `${ctx.base}#announcement`);
   });
 }

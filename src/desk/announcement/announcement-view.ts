@@ -29,6 +29,7 @@ function currentBlock(a: Announcement, view: AnnouncementView, zone: string, bas
     <blockquote id="announcement-words">${a.text}</blockquote>
     <form method="post" action="${base}/announcement/off">
       <input type="hidden" name="csrf" value="${csrf}" />
+      <input type="hidden" name="id" value="${a.id}" />
       <button type="submit" class="danger">Turn off</button>
     </form>
   </div>`;
