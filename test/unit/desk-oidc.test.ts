@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/common/config';
 import { createLogger } from '../../src/common/log';
 import { MemoryDeskStore } from '../../src/backend/memory/desk-store';
@@ -259,6 +261,50 @@ describe('a provider sign-in among the desk sign-ins', () => {
     expect(await signInsOn(store, true).holds(tokenId(token))).toBe(true);
     // The same sign-in on a line whose provider was taken away: no password account behind it, so it is over.
     expect(await signInsOn(store, false).find(token)).toBeNull();
+  });
+
+  test('a provider that does not answer is tried once, then left alone for 30 s: the sign-in holds, within its grace', async () => {
+    // A provider on this machine that answers every request 503 (its discovery included), counting them.
+    let requests = 0;
+    const down = http.createServer((_req, res) => {
+      requests++;
+      res.writeHead(503).end();
+    });
+    await new Promise<void>((r) => down.listen(0, '127.0.0.1', r));
+    try {
+      const issuer = `http://127.0.0.1:${(down.address() as AddressInfo).port}`;
+      const store = new MemoryDeskStore();
+      let now = Date.now();
+      const oidc = new OidcSignIn({
+        settings: { ...settings, issuer },
+        store,
+        secret: SIGN_IN_SECRET,
+        ttlSeconds: 3600,
+        logger: createLogger('silent'),
+        now: () => now,
+      });
+      const signIns = new SignIns({
+        store,
+        users: [],
+        ttlSeconds: 3600,
+        secret: SIGN_IN_SECRET,
+        limits: new SignInLimits(memoryBackend().limiter),
+        slots: WIDE_SLOTS,
+        oidc,
+        now: () => now,
+      });
+      const token = await stored(store, -1, new Sealer(SIGN_IN_SECRET, 'desk-oidc-refresh').seal('a-refresh-token'));
+      expect(await signIns.holds(tokenId(token))).toBe(true);
+      const tried = requests;
+      expect(tried).toBeGreaterThan(0);
+      for (let i = 0; i < 5; i++) expect(await signIns.holds(tokenId(token))).toBe(true);
+      expect(requests).toBe(tried);
+      now += 31_000;
+      expect(await signIns.holds(tokenId(token))).toBe(true);
+      expect(requests).toBeGreaterThan(tried);
+    } finally {
+      await new Promise((r) => down.close(r));
+    }
   });
 
   test('at its re-check, one with no refresh token (or one that does not open) ends, and is gone from the store', async () => {

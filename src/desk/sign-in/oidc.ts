@@ -74,6 +74,9 @@ function reasonOf(error: unknown): string {
 }
 
 /** Whether an error is the provider answering no (the grant is gone, the account too), not a fault on the way. */
+/** How long a provider that did not answer a re-check is left alone before the next try. */
+const UNREACHABLE_RETRY_MS = 30_000;
+
 function providerSaidNo(error: unknown): boolean {
   return error instanceof client.ResponseBodyError && error.status >= 400 && error.status < 500;
 }
@@ -94,6 +97,8 @@ export class OidcSignIn {
   private readonly rechecks = new Map<string, Promise<DeskSession | null>>();
   /** Whether the log has said that the provider gives no refresh token (once a process). */
   private toldNoRefresh = false;
+  /** Until when this process takes the provider as unreachable: re-checks due meanwhile wait, without a try each. */
+  private unreachableUntil = 0;
 
   constructor(private readonly options: OidcOptions) {
     this.cookieSealer = new Sealer(options.secret, 'desk-oidc-pending');
@@ -257,6 +262,10 @@ export class OidcSignIn {
    * refresh token, or when it cannot be reached for a whole re-check interval past the due time.
    */
   recheck(id: string, session: DeskSession): Promise<DeskSession | null> {
+    // The provider did not answer a moment ago: within its grace the sign-in holds without a try (and a wait) per request.
+    const now = this.now();
+    if (now < this.unreachableUntil && now < session.oidc!.checkAt + this.options.settings.recheckSeconds * 1000)
+      return Promise.resolve(session);
     let running = this.rechecks.get(id);
     if (running === undefined) {
       running = this.renew(id, session).finally(() => this.rechecks.delete(id));
@@ -307,7 +316,8 @@ export class OidcSignIn {
         { desk: 'sign-in-recheck', user: session.user, error: reasonOf(error) },
         'desk: the identity provider could not be reached',
       );
-      // The provider not answering is not a refusal, for one re-check interval.
+      // The provider not answering is not a refusal, for one re-check interval; it is tried again in 30 s.
+      this.unreachableUntil = this.now() + UNREACHABLE_RETRY_MS;
       return now < oidc.checkAt + settings.recheckSeconds * 1000 ? session : end('provider unreachable');
     }
   }
