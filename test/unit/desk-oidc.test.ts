@@ -223,8 +223,13 @@ describe('a provider sign-in among the desk sign-ins', () => {
     redirectUri: 'https://line.example.test/desk/oidc/callback',
     postLogoutRedirectUri: 'https://line.example.test/desk/sign-in',
   };
-  /** Sign-ins on one store, with or without the provider; no password account. */
-  function signInsOn(store: MemoryDeskStore, withProvider: boolean): SignIns {
+  /** Sign-ins on one store, with or without the provider (its settings changed by `over`); no password account. */
+  function signInsOn(
+    store: MemoryDeskStore,
+    withProvider: boolean,
+    over: Partial<OidcSettings> = {},
+    now: () => number = Date.now,
+  ): SignIns {
     const logger = createLogger('silent');
     return new SignIns({
       store,
@@ -233,7 +238,10 @@ describe('a provider sign-in among the desk sign-ins', () => {
       secret: SIGN_IN_SECRET,
       limits: new SignInLimits(memoryBackend().limiter),
       slots: WIDE_SLOTS,
-      ...(withProvider && { oidc: new OidcSignIn({ settings, store, secret: SIGN_IN_SECRET, ttlSeconds: 3600, logger }) }),
+      now,
+      ...(withProvider && {
+        oidc: new OidcSignIn({ settings: { ...settings, ...over }, store, secret: SIGN_IN_SECRET, ttlSeconds: 3600, logger, now }),
+      }),
     });
   }
   /** A provider's sign-in stored as the callback stores one, its re-check `checkIn` ms from now. */
@@ -275,24 +283,7 @@ describe('a provider sign-in among the desk sign-ins', () => {
       const issuer = `http://127.0.0.1:${(down.address() as AddressInfo).port}`;
       const store = new MemoryDeskStore();
       let now = Date.now();
-      const oidc = new OidcSignIn({
-        settings: { ...settings, issuer },
-        store,
-        secret: SIGN_IN_SECRET,
-        ttlSeconds: 3600,
-        logger: createLogger('silent'),
-        now: () => now,
-      });
-      const signIns = new SignIns({
-        store,
-        users: [],
-        ttlSeconds: 3600,
-        secret: SIGN_IN_SECRET,
-        limits: new SignInLimits(memoryBackend().limiter),
-        slots: WIDE_SLOTS,
-        oidc,
-        now: () => now,
-      });
+      const signIns = signInsOn(store, true, { issuer }, () => now);
       const token = await stored(store, -1, new Sealer(SIGN_IN_SECRET, 'desk-oidc-refresh').seal('a-refresh-token'));
       expect(await signIns.holds(tokenId(token))).toBe(true);
       const tried = requests;
