@@ -3,10 +3,9 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { getExpectedTwilioSignature } from 'twilio';
 import { DESK_PASSWORD, deskUsers } from '../helpers/desk';
-import { AUTH_TOKEN, testRedisUrl } from '../helpers/line';
-import { startLineProcess, type LineProcess } from '../helpers/processes';
+import { testRedisUrl } from '../helpers/line';
+import { postWebhook, startLineProcess, type LineProcess } from '../helpers/processes';
 import { freePort } from '../helpers/redis-server';
 
 /**
@@ -51,14 +50,7 @@ async function firstTwiml(line: LineProcess): Promise<string> {
     CallSid: `CA${Date.now().toString(16).padStart(16, '0')}${(calls++).toString(16).padStart(16, '0')}`,
     From: '+15555550123',
   };
-  const res = await fetch(`${base}/voice`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'X-Twilio-Signature': getExpectedTwilioSignature(AUTH_TOKEN, `${base}/voice`, body),
-    },
-    body: new URLSearchParams(body).toString(),
-  });
+  const res = await postWebhook(line, base, '/voice', body);
   return res.text();
 }
 

@@ -1,8 +1,6 @@
 import { Redis } from 'ioredis';
-import { getExpectedTwilioSignature } from 'twilio';
 import { localAnnouncement } from '../../src/announcement/announcement';
-import { AUTH_TOKEN } from '../helpers/line';
-import { startLineProcess, type LineProcess } from '../helpers/processes';
+import { postWebhook, startLineProcess, type LineProcess } from '../helpers/processes';
 import { startRedis, type RedisProcess } from '../helpers/redis-server';
 
 /**
@@ -36,14 +34,7 @@ let n = 0;
 /** The TwiML a new call to `line` starts with. */
 async function firstTwiml(line: LineProcess): Promise<string> {
   const params = { CallSid: `CA${Date.now().toString(16).padStart(16, '0')}${(n++).toString(16).padStart(16, '0')}`, From: '+15555550142' };
-  const res = await fetch(`http://127.0.0.1:${line.port}/voice`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'X-Twilio-Signature': getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}/voice`, params),
-    },
-    body: new URLSearchParams(params).toString(),
-  });
+  const res = await postWebhook(line, PUBLIC, '/voice', params);
   expect(res.status).toBe(200);
   return res.text();
 }

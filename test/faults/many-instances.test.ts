@@ -1,8 +1,7 @@
 import { fetchTransport, formatTranscript, parseSteps, placeCall, scripted, simulatedCallSid } from '../../src/simulator/caller';
-import { AUTH_TOKEN, startLineProcess, type LineProcess } from '../helpers/processes';
+import { AUTH_TOKEN, postWebhook, startLineProcess, type LineProcess } from '../helpers/processes';
 import { startRedis, type RedisProcess } from '../helpers/redis-server';
 import { Redis } from 'ioredis';
-import { getExpectedTwilioSignature } from 'twilio';
 import { localAnnouncement } from '../../src/announcement/announcement';
 import { RedisAnnouncementStore } from '../../src/backend/redis/announcement-store';
 import { announcementOf, asDocumented, documentedCall, documentedCallFiles, TRANSCRIPT_WIDTH } from '../helpers/transcripts';
@@ -32,14 +31,7 @@ async function eachHears(words: string | undefined): Promise<void> {
     const heard = await Promise.all(
       lines.map(async (line) => {
         const params = { CallSid: simulatedCallSid(`probe-${Date.now()}-${n}-${line.port}`) };
-        const res = await fetch(`http://127.0.0.1:${line.port}/voice`, {
-          method: 'POST',
-          headers: {
-            'Content-Type': 'application/x-www-form-urlencoded',
-            'X-Twilio-Signature': getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}/voice`, params),
-          },
-          body: new URLSearchParams(params).toString(),
-        });
+        const res = await postWebhook(line, PUBLIC, '/voice', params);
         return (await res.text()).includes('/voice/announced');
       }),
     );

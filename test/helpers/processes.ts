@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { signWebhook } from '../../src/telephony/signature';
 import { freePort } from './redis-server';
 
 /** The Twilio auth token of the lines the tests start, in their own process or in the test's. */
@@ -83,4 +84,13 @@ export async function startLineProcess(env: Record<string, string>, options: Lin
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
+}
+
+/**
+ * A webhook to a line process, signed as Twilio signs it over the line's public URL (`publicBaseUrl`, its
+ * PUBLIC_BASE_URL) and sent to the process's own port.
+ */
+export function postWebhook(line: LineProcess, publicBaseUrl: string, path: string, params: Record<string, string>): Promise<Response> {
+  const { headers, body } = signWebhook(AUTH_TOKEN, `${publicBaseUrl}${path}`, params);
+  return fetch(`http://127.0.0.1:${line.port}${path}`, { method: 'POST', headers, body });
 }
