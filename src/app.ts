@@ -17,6 +17,8 @@ import { lastResortTwiml, type RenderOptions } from './telephony/twiml';
 import { createRequests } from './requests/create-requests';
 import { messageRoutes } from './http/message-routes';
 import { AnnouncementBoard } from './announcement/announcement-board';
+import { InsightsRecorder } from './insights/insights-recorder';
+import { dayOf } from './desk/time';
 
 export interface AppDeps {
   config: Config;
@@ -46,6 +48,9 @@ export interface Line {
    */
   close(): Promise<void>;
 }
+
+/** How often each instance writes the insights it counted: one round trip a second, whatever the calls. */
+const INSIGHTS_FLUSH_MS = 1000;
 
 /** The line on a backend, without listening: main.ts listens, `npm run call` and the tests drive it directly. */
 export function buildApp(deps: AppDeps): Line {
@@ -78,6 +83,18 @@ export function buildApp(deps: AppDeps): Line {
     onProblem: (error) => logger.warn({ error: error.message }, 'announcement: the store does not answer; the last one read stays'),
   });
   void board.start();
+  // The flow's insights, counted by each turn in this instance's memory and written once a second.
+  const insights =
+    config.INSIGHTS_RETENTION_DAYS === 0
+      ? undefined
+      : new InsightsRecorder({
+          store: backend.insights,
+          retentionDays: config.INSIGHTS_RETENTION_DAYS,
+          today: () => dayOf(deps.now?.() ?? new Date(), config.DESK_TIME_ZONE),
+          flushMs: INSIGHTS_FLUSH_MS,
+          onFailure: (error) => metrics.storeFailed('insights', error),
+          onProblem: (error) => logger.warn({ error: error.message }, 'insights: the store does not take the counts; they wait here for the next write'),
+        }).start();
   // The desk page, when DESK_USERS names accounts or an identity provider signs agents in (DESK_OIDC_ISSUER);
   // otherwise nothing of it exists and /desk is a 404.
   const desk =
@@ -94,6 +111,7 @@ export function buildApp(deps: AppDeps): Line {
           metrics,
           callbacks: requests.callbacks,
           announcements: { store: backend.announcements, board },
+          ...(insights && { insights }),
           ...(deps.accepting && { accepting: deps.accepting }),
         });
   // What callers then asked for (callbacks, texts and how they went) goes on their transfer cards.
@@ -115,6 +133,7 @@ export function buildApp(deps: AppDeps): Line {
     requests: requests.requests,
     ...(deps.now && { now: deps.now }),
     announcement: () => board.playing(),
+    ...(insights && { insights }),
   });
 
   const app = express();
@@ -216,6 +235,7 @@ export function buildApp(deps: AppDeps): Line {
     announcements: board,
     close: async () => {
       board.stop();
+      await insights?.close();
       await requests.close().catch(() => undefined);
       // The desk's last events are written while the backend is still open.
       await desk?.settle();

@@ -5,6 +5,7 @@ import type { DeskStore } from '../desk/desk-store';
 import type { AddressBook } from '../desk/sign-in/known-addresses';
 import type { MakeLimiter } from '../desk/sign-in/sign-in-limits';
 import type { SessionStore } from '../store/session-store';
+import type { InsightsStore } from '../insights/insights-store';
 
 /**
  * Everything the line keeps, on one Redis (one server, Sentinel or Cluster) or in this process's memory: the one
@@ -18,6 +19,8 @@ export interface Backend {
   readonly calls: SessionStore;
   /** The desk's announcement, which every instance speaks. */
   readonly announcements: AnnouncementStore;
+  /** The flow's insights: counts per node and day (src/insights/). */
+  readonly insights: InsightsStore;
   /** The callbacks callers asked for. */
   readonly callbacks: CallbackStore;
   /** The desk page's sign-ins, day and live updates; made on first use (a line without the desk page has none). */

@@ -240,6 +240,13 @@ const schema = z
     BSD_HOURS: optionalString.pipe(bsdHours.optional()),
     BSD_TIMEZONE: optionalString.pipe(ianaZone.optional()),
     BSD_CLOSED_DATES: optionalString.pipe(closedDates.optional()),
+    // The flow's insights (docs/insights.md): each day's counts are kept this many days; 0 counts nothing.
+    INSIGHTS_RETENTION_DAYS: z.coerce
+      .number({ error: 'must be a number of days from 0 to 400, such as 90' })
+      .int({ error: 'must be a number of days from 0 to 400, such as 90' })
+      .min(0, { error: 'must be a number of days from 0 to 400, such as 90' })
+      .max(400, { error: 'must be a number of days from 0 to 400, such as 90' })
+      .default(90),
     // Callbacks the caller asked for are kept this long, then expire (counted on /metrics).
     CALLBACK_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
     // Callbacks go only to landlines and mobiles in these regions, at most this many an hour for the whole line.

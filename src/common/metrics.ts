@@ -9,8 +9,8 @@ export type CounterName =
   | 'portal_line_announcement_hung_up_total';
 
 /** The call store's operations: a turn's load, save and restore, the end of a call, and the readiness probe. */
-export type StoreOperation = 'load' | 'save' | 'restore' | 'end' | 'ping';
-const STORE_OPERATIONS: readonly StoreOperation[] = ['load', 'save', 'restore', 'end', 'ping'];
+export type StoreOperation = 'load' | 'save' | 'restore' | 'end' | 'ping' | 'insights';
+const STORE_OPERATIONS: readonly StoreOperation[] = ['load', 'save', 'restore', 'end', 'ping', 'insights'];
 
 /**
  * How a store operation failed: `refused` when Redis answered but takes no writes (READONLY: a replica;
@@ -103,7 +103,7 @@ export class Metrics {
     for (const status of DIAL_STATUSES) this.dials.inc({ status }, 0);
     this.storeFailures = new Counter({
       name: 'portal_line_store_failures_total',
-      help: 'Call store operations that failed, by operation (load, save, restore, end, ping: the readiness probe) and kind: refused (Redis READONLY, OOM or MISCONF: it takes no writes), timeout, unreachable.',
+      help: 'Call store operations that failed, by operation (load, save, restore, end, ping: the readiness probe, insights: the counts of the flow insights, written once a second) and kind: refused (Redis READONLY, OOM or MISCONF: it takes no writes), timeout, unreachable.',
       labelNames: ['operation', 'kind'],
       registers,
     });

@@ -19,6 +19,7 @@ import type { AnnouncementBoard } from '../announcement/announcement-board';
 import type { AnnouncementStore } from '../announcement/announcement-store';
 import { NO_WORDINGS } from '../announcement/announcement';
 import { AnnouncementDesk } from './announcement/announcement-desk';
+import type { InsightsRecorder } from '../insights/insights-recorder';
 
 export interface DeskParts {
   /** The express app to mount at /desk. */
@@ -46,6 +47,8 @@ export interface DeskOptions {
   callbacks?: Callbacks;
   /** The announcement every instance speaks, and this instance's copy of it. */
   announcements?: { store: AnnouncementStore; board: AnnouncementBoard };
+  /** The flow's insights as this instance reads them (its own counts not yet written included); none when off. */
+  insights?: Pick<InsightsRecorder, 'read'>;
 }
 
 /**

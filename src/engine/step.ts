@@ -29,6 +29,8 @@ export interface Turn {
   done: boolean;
   /** How the caller answered and what it matched, for the log line; set when a caller's answer was stepped. */
   heard?: Heard;
+  /** The caller's answer as the machine took it (a spoken choice as its key); set with `heard`. */
+  stepped?: CallEvent;
 }
 
 /** A six-digit reference derived from the CallSid, so that every instance, and the fallback URL, agree on it. */
@@ -120,7 +122,7 @@ export function advance(compiled: CompiledFlow, saved: SavedCall, event: CallEve
   if (unfitCallbackNumber(String(next.value), next.context, speaking))
     next = pureTransition(compiled.machine, next, { type: 'NUMBER_UNFIT' });
   const turn = toTurn(compiled, next, speaking);
-  return event.type === 'KEY' || event.type === 'SPEECH' ? { ...turn, heard: heard.heard } : turn;
+  return event.type === 'KEY' || event.type === 'SPEECH' ? { ...turn, heard: heard.heard, stepped: heard.event } : turn;
 }
 
 function unfitCallbackNumber(state: string, context: CallContext, speaking: SpeakingContext): boolean {

@@ -28,6 +28,8 @@ import { flowTransfer, rescueTransfer, type TransferFacts } from './call-observe
 import { decide, type Decision } from './decide';
 import { RecentCalls } from './recent-calls';
 import type { Rescue } from './rescue';
+import type { InsightsRecorder } from '../insights/insights-recorder';
+import { answerOf, endFields, startFields, turnFields } from '../insights/insight-fields';
 
 export interface TurnDeps {
   store: SessionStore;
@@ -62,6 +64,8 @@ export interface TurnDeps {
    * from the store (src/announcement/announcement-board.ts).
    */
   announcement?: () => { text: string; then: 'menu' | 'desk' } | null;
+  /** Counts the flow's insights: each turn once its state is saved, each call's end (src/insights/). */
+  insights?: Pick<InsightsRecorder, 'count'>;
 }
 
 /** How a webhook turn ended, for the log line. */
@@ -237,46 +241,38 @@ export class CallTurns {
           saves++;
           const announcement = this.deps.announcement?.() ?? null;
           const first = startCall(this.deps.flows.entry, callSid, this.speaking, announcement !== null);
-          if (await this.save(callSid, this.deps.flows.entry, first, 0))
+          if (await this.save(callSid, this.deps.flows.entry, first, 0)) {
+            this.deps.insights?.count(this.deps.flows.entry.flow.id, startFields(this.deps.flows.entry, first.call.value));
             return announcement === null ? this.render(first, 1, 'started') : this.announce(first, announcement);
+          }
           break;
         }
         case 'advance': {
           saves++;
           const compiled = this.flowOf(decision.from);
-          const speaking = this.speakingFor(caller, called);
-          const next = await this.settled(
-            callSid,
-            compiled,
-            advance(compiled, decision.from.record, event!, speaking),
-            caller,
-            called,
-            asked,
-          );
-          if (await this.save(callSid, compiled, next, decision.from.version))
+          const stepped = advance(compiled, decision.from.record, event!, this.speakingFor(caller, called));
+          const next = await this.settled(callSid, compiled, stepped, caller, called, asked);
+          if (await this.save(callSid, compiled, next, decision.from.version)) {
+            this.countTurn(compiled, decision.from, event!, stepped, next);
             return this.render(next, decision.from.version + 1, 'advanced', compiled);
+          }
           break;
         }
         case 'restore': {
           saves++;
           const { from } = decision;
           const compiled = this.flowOf(from);
-          const next = decision.step
-            ? await this.settled(
-                callSid,
-                compiled,
-                advance(compiled, from.record, event!, this.speakingFor(caller, called)),
-                caller,
-                called,
-                asked,
-              )
-            : replay(compiled, from.record, this.speaking);
+          const stepped = decision.step ? advance(compiled, from.record, event!, this.speakingFor(caller, called)) : undefined;
+          const next =
+            stepped === undefined ? replay(compiled, from.record, this.speaking) : await this.settled(callSid, compiled, stepped, caller, called, asked);
           const version = Math.max(from.version, decision.over) + 1;
-          if (await this.restore(callSid, compiled, next, version))
+          if (await this.restore(callSid, compiled, next, version)) {
+            if (stepped !== undefined) this.countTurn(compiled, from, event!, stepped, next);
             return {
               ...this.render(next, version, 'restored', decision.step ? compiled : undefined),
               extra: { restoredFrom: from.version, storeHad: decision.over },
             };
+          }
           break;
         }
         case 'replay': {
@@ -298,6 +294,11 @@ export class CallTurns {
       // A compare-and-set was lost (another instance moved the call on, or it ended): read it and decide again.
       stored = await this.load(callSid);
     }
+  }
+
+  /** Counts a turn saved: where the caller was, what they did, where it took them. */
+  private countTurn(compiled: CompiledFlow, from: StoredSession, event: CallEvent, stepped: Turn, next: Turn): void {
+    this.deps.insights?.count(compiled.flow.id, turnFields(compiled, from.record.call, next.call, answerOf(event, stepped)));
   }
 
   /** A new call's first turn while the desk has an announcement on: the greeting, then the announcement, once. */
@@ -462,7 +463,7 @@ export class CallTurns {
       const summary = summaryOf(callSid, known, callStatus, durationSeconds, this.deps.flows.get(known.record.flowId)?.flow);
       this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
       const result = await this.ending(store.endAt(callSid, known.version, summary, this.retention));
-      if (result.ended && !result.already) this.countAnnounced(known);
+      if (result.ended && !result.already) this.countEnded(known);
       if (result.ended) return result.already ? { outcome: 'already-ended', summary: null } : { outcome: 'ended', summary };
       known = result.current;
     }
@@ -471,8 +472,15 @@ export class CallTurns {
       known === null ? null : summaryOf(callSid, known, callStatus, durationSeconds, this.deps.flows.get(known.record.flowId)?.flow);
     this.deps.metrics.count('portal_line_store_round_trips_total', { operation: 'end' });
     await this.ending(store.end(callSid, summary, this.retention));
-    if (known !== null) this.countAnnounced(known);
+    if (known !== null) this.countEnded(known);
     return { outcome: summary === null ? 'ended-unknown' : 'ended', summary };
+  }
+
+  /** A call's end, for the insights and the announcement. */
+  private countEnded(known: StoredSession): void {
+    const { value, context } = known.record.call;
+    this.deps.insights?.count(known.record.flowId, endFields(this.deps.flows.get(known.record.flowId)?.flow, value, context));
+    this.countAnnounced(known);
   }
 
   /** A call that began with the announcement and ended where it began, nothing pressed: the announcement saved it. */

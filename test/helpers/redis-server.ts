@@ -4,8 +4,24 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A free TCP port on 127.0.0.1, as the kernel hands it out. */
+/** The ports this process has handed out: the kernel can give the same free port to two asks in a row. */
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on 127.0.0.1, as the kernel hands it out, never one this process handed out before (a line's PORT
+ * and METRICS_PORT, asked for one after the other, once came out equal).
+ */
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await kernelFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function kernelFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

@@ -78,7 +78,7 @@ test('the turn reads as the house style draws it: http -> turn -> telephony -> e
     'src/engine': /^src\/(flows|common)$/,
     'src/telephony': /^src\/(engine|flows|common)$/,
     'src/store': /^src\/(engine|common)$/,
-    'src/turn': /^src\/(telephony|engine|flows|store|common)$/,
+    'src/turn': /^src\/(telephony|engine|flows|store|common|insights)$/,
     'src/http': /^src\/(turn|telephony|engine|flows|store|common)$/,
     // The listening-time report drives the engine and reads the TwiML it would send; besides cli/, only the
     // announcement imports it, to time its words as the report does.
@@ -86,11 +86,13 @@ test('the turn reads as the house style draws it: http -> turn -> telephony -> e
     // What callers ask the desk to do later (callbacks, text messages): the turn calls it through its own interface.
     'src/requests': /^src\/(turn|telephony|engine|flows|common)$/,
     // The desk page sits beside the webhooks: it reads what they hand it, and nothing below it knows it exists.
-    'src/desk': /^src\/(turn|telephony|engine|flows|store|common|requests|announcement)$/,
+    'src/desk': /^src\/(turn|telephony|engine|flows|store|common|requests|announcement|insights)$/,
     // The one backend (Redis or memory) implements what each part says it needs to keep.
-    'src/backend': /^src\/(store|desk|requests|announcement|common)$/,
+    'src/backend': /^src\/(store|desk|requests|announcement|insights|common)$/,
     // The desk's announcement: what it is, its store's port, and each instance's copy; the turn never imports it.
     'src/announcement': /^src\/(timing|flows|common)$/,
+    // The flow's insights: what a turn counts, its store's port, each instance's counts and the report made of them.
+    'src/insights': /^src\/(engine|flows|common)$/,
   };
   for (const [file, { local }] of imports) {
     const rule = allowed[folderOf(file)];

@@ -365,8 +365,9 @@ describe('the desk', () => {
 
 test('replay says the current prompt again without changing the call', () => {
   // What the caller answered is the stepped turn's alone: a replay heard nothing.
-  const { heard, ...turn } = last(key('1'));
+  const { heard, stepped, ...turn } = last(key('1'));
   expect(heard).toEqual({ mode: 'key', option: '1' });
+  expect(stepped).toEqual({ type: 'KEY', key: '1' });
   expect(replay(flow, saved(turn), SPEAKING)).toEqual(turn);
 });
 

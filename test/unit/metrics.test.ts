@@ -77,7 +77,7 @@ test('what the alerts read is on /metrics from the start, at zero: fallback, ref
       expect(sample(text, `portal_line_webhooks_refused_total{status="${status}"}`)).toBe(0);
     for (const status of ['completed', 'answered', 'busy', 'no-answer', 'failed', 'canceled'])
       expect(sample(text, `portal_line_desk_dials_total{status="${status}"}`)).toBe(0);
-    for (const operation of ['load', 'save', 'restore', 'end', 'ping'])
+    for (const operation of ['load', 'save', 'restore', 'end', 'ping', 'insights'])
       for (const kind of ['refused', 'timeout', 'unreachable'])
         expect(sample(text, `portal_line_store_failures_total{operation="${operation}",kind="${kind}"}`)).toBe(0);
     expect(sample(text, 'portal_line_ready')).toBe(1);

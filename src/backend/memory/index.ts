@@ -10,6 +10,7 @@ import { MemoryMessageCalls } from './message-calls';
 import { MemoryMessageLimits, MemoryMessageQueue } from './message-queue';
 import { MemoryStore } from './session-store';
 import { MemoryTextCaps } from './text-caps';
+import { MemoryInsightsStore } from './insights-store';
 import { BACKOFF_MS } from '../../requests/texts/message-queue';
 
 /** The known addresses in this process's memory: digest -> until. */
@@ -42,6 +43,7 @@ export function memoryBackend(options: { now?: () => number } = {}): Backend {
     name: 'memory',
     calls,
     announcements,
+    insights: new MemoryInsightsStore(now),
     callbacks: new MemoryCallbackStore(now),
     desk: () => (desk ??= new MemoryDeskStore(now)),
     texts: () =>

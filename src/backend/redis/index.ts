@@ -11,6 +11,7 @@ import { RedisMessageCalls } from './message-calls';
 import { BullMessageQueue, RedisMessageLimits } from './message-queue';
 import { RedisStore } from './session-store';
 import { RedisTextCaps } from './text-caps';
+import { RedisInsightsStore } from './insights-store';
 
 type Client = Redis | Cluster;
 
@@ -60,6 +61,7 @@ export function redisBackend(options: RedisBackendOptions): Backend {
     name: options.name ?? 'redis',
     calls,
     announcements,
+    insights: new RedisInsightsStore(client, prefix),
     callbacks: new RedisCallbackStore(client, prefix),
     desk: () => (desk ??= new RedisDeskStore(client, prefix, options.onDeskProblem)),
     texts: () =>
