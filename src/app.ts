@@ -42,6 +42,8 @@ export interface Line {
   callbacks: Callbacks;
   /** This instance's copy of the desk's announcement. */
   announcements: AnnouncementBoard;
+  /** This instance's counts of the flow's insights; undefined when INSIGHTS_RETENTION_DAYS=0. */
+  insights: InsightsRecorder | undefined;
   /**
    * Stops the callbacks' timer and the message worker (unsent messages stay queued) and writes the desk's last
    * events: after the server stops, before the backend closes. The backend belongs to whoever made it.
@@ -233,6 +235,7 @@ export function buildApp(deps: AppDeps): Line {
     metrics: metricsApp(metrics, config.METRICS_TOKEN),
     callbacks: requests.callbacks,
     announcements: board,
+    insights,
     close: async () => {
       board.stop();
       await insights?.close();

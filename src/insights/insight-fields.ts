@@ -26,7 +26,8 @@ import { edgesOf } from '../flows/graph';
  */
 
 /** A field's own grammar: what the stores accept, so that nothing else is ever kept under the insights' keys. */
-export const FIELD = /^(calls|version\|[\w.-]{1,64}|(reached|wrong|notUnderstood|silence|toDesk|solved|hungUp)\|[\w-]{1,64}|choice\|[\w-]{1,64}\|([0-9*#]|number)\|(key|voice)|deskAsked\|[\w-]{1,64}\|(key|voice)|ended\|(solved|desk|hungUp))$/;
+export const FIELD =
+  /^(calls|version\|[\w.-]{1,64}|(reached|wrong|notUnderstood|silence|toDesk|solved|hungUp)\|[\w-]{1,64}|choice\|[\w-]{1,64}\|([0-9*#]|number)\|(key|voice)|deskAsked\|[\w-]{1,64}\|(key|voice)|ended\|(solved|desk|hungUp))$/;
 
 /** How a call ended, for containment. */
 export type Ending = 'solved' | 'desk' | 'hungUp';

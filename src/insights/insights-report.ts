@@ -121,7 +121,13 @@ function rowOf(flow: FlowFile, id: string, counts: DayCounts): NodeRow {
   const listed = new Set<string>();
   const choice = (key: string, label: string, to?: string) => {
     listed.add(key);
-    choices.push({ key, label, ...(to !== undefined && { to }), byKey: n(`choice|${id}|${key}|key`), byVoice: n(`choice|${id}|${key}|voice`) });
+    choices.push({
+      key,
+      label,
+      ...(to !== undefined && { to }),
+      byKey: n(`choice|${id}|${key}|key`),
+      byVoice: n(`choice|${id}|${key}|voice`),
+    });
   };
   if (node !== undefined) {
     for (const edge of edgesOf(node)) choice(edge.key, edge.label, edge.to);

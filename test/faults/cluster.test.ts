@@ -138,3 +138,17 @@ test('sign-in limits on the cluster: counted atomically, one key per limit, each
     client.disconnect();
   }
 });
+
+test("the flow's insights are written on the cluster in one transaction, and read back", async () => {
+  const day = new Date().toISOString().slice(0, 10);
+  const before = (await backend.insights.read('portal-login', [day]))[day]!;
+  for (const keys of ['2,1', 'say:password,1', '0,answer']) expect((await line.call(keys)).errors).toEqual([]);
+  // What the line counted is one MULTI on the {insights} slot.
+  await line.line.insights!.flush();
+  const after = (await backend.insights.read('portal-login', [day]))[day]!;
+  const added = (field: string) => (after[field] ?? 0) - (before[field] ?? 0);
+  expect([added('calls'), added('choice|main-menu|2|key'), added('choice|main-menu|2|voice'), added('deskAsked|main-menu|key')]).toEqual([
+    3, 1, 1, 1,
+  ]);
+  expect(await line.metrics()).not.toMatch(/portal_line_store_failures_total\{operation="insights",kind="\w+"\} [1-9]/);
+});
