@@ -13,7 +13,7 @@ import { hashPassword } from '../src/desk/sign-in/password';
 import { percentile, Recorder, simulatedCall, WebhookClient } from './driver';
 import { processUsage } from './process-usage';
 
-const USAGE = `Usage: npm run bench -- [--duration S] [--rounds N] [--concurrency N] [--calls-in-memory N] [--desk-pages N] [--sign-in-flood N] [--keys-only] [--short] [--out DIR]
+const USAGE = `Usage: npm run bench -- [--duration S] [--rounds N] [--concurrency N] [--calls-in-memory N] [--desk-pages N] [--sign-in-flood N] [--keys-only] [--insights-off] [--short] [--out DIR]
 
 Starts the line (node dist/src/main.js) on a private redis-server and drives whole simulated calls through it:
   closed loop  N concurrent callers, each placing calls back to back: the maximum rate
@@ -30,6 +30,8 @@ Starts the line (node dist/src/main.js) on a private redis-server and drives who
 --desk-pages N  the line runs with its desk page, and N pages stay connected to it for live transfers through the
                closed and open loops (default 0: no desk page)
 --keys-only        the line with SPEECH_INPUT=off: no hints and no spoken answers, as before the classifier
+--insights-off     the line with INSIGHTS_RETENTION_DAYS=0: no flow insights counted, for comparison (default: on,
+               as shipped)
 --sign-in-flood N  after the open loop, the same open loop again while N wrong sign-ins a second reach /desk from
                400 addresses (X-Forwarded-For, DESK_TRUST_PROXY=loopback; the account hashed at the shipped cost),
                and an agent signs in every 2 s from a browser she used before, from a new one on the
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     'desk-pages': { type: 'string', default: '0' },
     'sign-in-flood': { type: 'string', default: '0' },
     'keys-only': { type: 'boolean', default: false },
+    'insights-off': { type: 'boolean', default: false },
     short: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results' },
     help: { type: 'boolean', short: 'h' },
@@ -352,6 +355,8 @@ async function main(): Promise<void> {
         LOG_LEVEL: 'info',
         // Keys only: the line as before spoken answers (no hints, no speech turns), for comparison.
         ...(values['keys-only'] ? { SPEECH_INPUT: 'off' } : {}),
+        // The flow's insights are on as shipped (each instance writes its counts once a second); off, for comparison.
+        ...(values['insights-off'] ? { INSIGHTS_RETENTION_DAYS: '0' } : {}),
         ...(deskPages > 0 || signInFlood > 0 ? { DESK_USERS: await benchDeskUsers() } : {}),
         // A flood of sign-ins is checked against the shipped cost (scrypt N=2^15, r=8, p=3), from many addresses.
         ...(signInFlood > 0 ? { DESK_USERS: `bench:${await hashPassword(PASSWORD)}`, DESK_TRUST_PROXY: 'loopback' } : {}),
@@ -472,7 +477,8 @@ async function main(): Promise<void> {
     redis: spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim().split(' ')[2] ?? 'unknown',
     platform: `${os.type()} ${os.release()}`,
   };
-  const report = { date: new Date().toISOString(), short, durationSeconds: duration, rounds, machine, ...results };
+  const line = { insights: !values['insights-off'], speech: !values['keys-only'] };
+  const report = { date: new Date().toISOString(), short, durationSeconds: duration, rounds, machine, line, ...results };
   mkdirSync(values.out!, { recursive: true });
   const name = short ? 'short' : 'latest';
   writeFileSync(join(values.out!, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
@@ -527,7 +533,7 @@ function table(report: Record<string, unknown>): string {
   const row = (name: string, r: PhaseResult) =>
     `| ${name} | ${r.webhooksPerSecond} | ${r.callsPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${r.serverCpuPercent} | ${r.serverCpuMicrosPerWebhook} | ${r.serverRssMb} | ${r.errors} |`;
   return [
-    `Benchmark of ${report.date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB, Node ${machine.node}, Redis ${machine.redis}${report.short ? ' (short run: not for targets)' : ''}; ${report.durationSeconds} s per phase, the closed loop and the ceilings alternating in ${report.rounds} rounds after ${(report.warmUp as { secondsEach: number }).secondsEach} s of warm-up each.`,
+    `Benchmark of ${report.date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB, Node ${machine.node}, Redis ${machine.redis}${report.short ? ' (short run: not for targets)' : ''}; ${report.durationSeconds} s per phase, the closed loop and the ceilings alternating in ${report.rounds} rounds after ${(report.warmUp as { secondsEach: number }).secondsEach} s of warm-up each. The line: flow insights ${(report.line as { insights: boolean }).insights ? 'on' : 'off'}, spoken answers ${(report.line as { speech: boolean }).speech ? 'on' : 'off'}.`,
     '',
     '| phase | webhooks/s | calls/s | p50 ms | p95 ms | p99 ms | max ms | server CPU % | server CPU µs/webhook | server RSS MB | errors |',
     '|---|---|---|---|---|---|---|---|---|---|---|',

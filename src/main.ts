@@ -6,10 +6,9 @@ import { buildApp } from './app';
 import { loadConfig } from './common/config';
 import { LineError } from './common/errors';
 import { FlowRegistry } from './engine/registry';
-import { withDeadline } from './common/deadline';
 import { createLineServer } from './http/server';
 import { createLogger, type Logger } from './common/log';
-import { createBackend } from './backend/connect';
+import { createBackend, untilAnswers } from './backend/connect';
 import type { Backend } from './backend/backend';
 
 /** Composition root: configuration, flows, backend, app; then listen, and shut down cleanly on SIGTERM/SIGINT. */
@@ -150,19 +149,8 @@ const STORE_WAIT_MS = 5_000;
  * and every caller is still answered (transferred to the desk) meanwhile.
  */
 async function backendAnswers(backend: Backend, ms: number, logger: Logger): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      await withDeadline(backend.ping(), Math.max(1, deadline - Date.now()), 'store ping');
-      return;
-    } catch (error) {
-      if (Date.now() >= deadline) {
-        logger.warn({ error: (error as Error).message, waitedMs: ms }, 'the store does not answer yet: listening anyway');
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const problem = await untilAnswers(backend, ms);
+  if (problem !== undefined) logger.warn({ error: problem.message, waitedMs: ms }, 'the store does not answer yet: listening anyway');
 }
 
 void main();

@@ -1,6 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../common/log';
 import type { Backend } from './backend';
+import { withDeadline } from '../common/deadline';
 import { memoryBackend } from './memory';
 import { redisBackend } from './redis';
 
@@ -116,4 +117,21 @@ export function createBackend(config: StoreConfig, logger: Logger): Backend {
       deskHealthy = false;
     },
   });
+}
+
+/**
+ * Waits until `backend` answers and takes writes, for at most `ms`; resolves with the last problem when it does not
+ * by then (a backend made from the configuration sends nothing before its connection is up).
+ */
+export async function untilAnswers(backend: Backend, ms: number): Promise<Error | undefined> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      await withDeadline(backend.ping(), Math.max(1, deadline - Date.now()), 'store ping');
+      return undefined;
+    } catch (error) {
+      if (Date.now() >= deadline) return error as Error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }

@@ -130,7 +130,9 @@ function rowOf(flow: FlowFile, id: string, counts: DayCounts): NodeRow {
     });
   };
   if (node !== undefined) {
-    for (const edge of edgesOf(node)) choice(edge.key, edge.label, edge.to);
+    // A menu's options by the label the caller hears ("Password"), other nodes' by their answer ("yes", "solved").
+    const labels = node.type === 'menu' ? new Map<string, string>(node.options.map((o) => [o.key, o.label])) : undefined;
+    for (const edge of edgesOf(node)) choice(edge.key, labels?.get(edge.key) ?? edge.label, edge.to);
     if (node.type === 'instructions') {
       choice('2', 'hear the steps again', id);
       choice('8', 'the steps by text message');

@@ -264,7 +264,9 @@ export class CallTurns {
           const compiled = this.flowOf(from);
           const stepped = decision.step ? advance(compiled, from.record, event!, this.speakingFor(caller, called)) : undefined;
           const next =
-            stepped === undefined ? replay(compiled, from.record, this.speaking) : await this.settled(callSid, compiled, stepped, caller, called, asked);
+            stepped === undefined
+              ? replay(compiled, from.record, this.speaking)
+              : await this.settled(callSid, compiled, stepped, caller, called, asked);
           const version = Math.max(from.version, decision.over) + 1;
           if (await this.restore(callSid, compiled, next, version)) {
             if (stepped !== undefined) this.countTurn(compiled, from, event!, stepped, next);

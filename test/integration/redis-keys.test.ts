@@ -89,12 +89,15 @@ test('every key under the prefix expires or is bounded, and none holds the numbe
   await line.post('/messages/status', { MessageSid: `SM${'1'.repeat(32)}`, MessageStatus: 'undelivered', ErrorCode: '30003' }).expect(204);
   // The desk's events are written in batches.
   await new Promise((r) => setTimeout(r, 300));
+  // The flow's insights of these calls, written as each second's are.
+  await line.line.insights!.flush();
 
   const redis = line.redis!;
   // The keys without a time to live, and how each is bounded (docs/operations.md: "What the line keeps in Redis").
   const BOUNDED = boundedKeys(redis);
   const keys = await redis.keys(`${line.prefix}:*`);
   expect(keys.some((k) => k.includes(':{sms}:text-messages:'))).toBe(true);
+  expect(keys.some((k) => k.includes(':{insights}:portal-login:'))).toBe(true);
   const unbounded: string[] = [];
   const holdingNumber: string[] = [];
   for (const key of keys) {
