@@ -91,6 +91,17 @@ describe.each(['memory', 'redis'] as const)('on %s', (kind) => {
   });
 });
 
+test('a spoken answer heard unsure counts as said once it is confirmed, and not at all when refused', async () => {
+  const line = await open('memory');
+  // "Did you say password?" Yes (1): a choice by voice. No (2): the question again, nothing chosen.
+  expect((await line.call('say:password@0.3,1,1')).errors).toEqual([]);
+  expect((await line.call('say:password@0.3,2,4,hangup')).errors).toEqual([]);
+  const menu = row((await report(line)).nodes, 'main-menu');
+  expect(choice(menu, '2')).toMatchObject({ byKey: 0, byVoice: 1 });
+  expect(choice(menu, '4')).toMatchObject({ byKey: 1, byVoice: 0 });
+  expect(menu.wrong + menu.notUnderstood).toBe(0);
+});
+
 test('a keyed callback number is counted as a phone number at its step, never its digits; the desk is counted where it was asked for', async () => {
   const line = await open('redis');
   expect((await line.call('0,busy,3,2,6135550123,1')).errors).toEqual([]);
