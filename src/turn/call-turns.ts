@@ -101,6 +101,8 @@ export interface TurnResult {
 interface TurnRequests {
   answered: boolean;
   performed: CallerRequest[];
+  /** The event is the line's own, not the caller's answer (after the announcement, straight to the desk). */
+  byLine?: boolean;
 }
 
 /** How often a turn retries after losing a compare-and-set race before answering with what won it. */
@@ -181,8 +183,15 @@ export class CallTurns {
   }
 
   /** The incoming-call webhook (`event` null) or a later turn with its event and `t`; always answers. */
-  async handle(callSid: string, event: CallEvent | null, t: number | null, from?: string, to?: string): Promise<TurnResult> {
-    const asked: TurnRequests = { answered: false, performed: [] };
+  async handle(
+    callSid: string,
+    event: CallEvent | null,
+    t: number | null,
+    from?: string,
+    to?: string,
+    byLine = false,
+  ): Promise<TurnResult> {
+    const asked: TurnRequests = { answered: false, performed: [], byLine };
     const result = await this.answer(callSid, event, t, from, to, asked);
     asked.answered = true;
     // The caller hears what the answer says: a callback it does not say is booked must not stay on the desk's list
@@ -253,7 +262,7 @@ export class CallTurns {
           const stepped = advance(compiled, decision.from.record, event!, this.speakingFor(caller, called));
           const next = await this.settled(callSid, compiled, stepped, caller, called, asked);
           if (await this.save(callSid, compiled, next, decision.from.version)) {
-            this.countTurn(compiled, decision.from, event!, stepped, next);
+            this.countTurn(compiled, decision.from, asked.byLine === true ? null : event!, stepped, next);
             return this.render(next, decision.from.version + 1, 'advanced', compiled);
           }
           break;
@@ -269,7 +278,7 @@ export class CallTurns {
               : await this.settled(callSid, compiled, stepped, caller, called, asked);
           const version = Math.max(from.version, decision.over) + 1;
           if (await this.restore(callSid, compiled, next, version)) {
-            if (stepped !== undefined) this.countTurn(compiled, from, event!, stepped, next);
+            if (stepped !== undefined) this.countTurn(compiled, from, asked.byLine === true ? null : event!, stepped, next);
             return {
               ...this.render(next, version, 'restored', decision.step ? compiled : undefined),
               extra: { restoredFrom: from.version, storeHad: decision.over },
@@ -298,9 +307,10 @@ export class CallTurns {
     }
   }
 
-  /** Counts a turn saved: where the caller was, what they did, where it took them. */
-  private countTurn(compiled: CompiledFlow, from: StoredSession, event: CallEvent, stepped: Turn, next: Turn): void {
-    this.deps.insights?.count(compiled.flow.id, turnFields(compiled, from.record.call, next.call, answerOf(event, stepped)));
+  /** Counts a turn saved: where the caller was, what they did (`event` null: nothing, the line moved on), where it led. */
+  private countTurn(compiled: CompiledFlow, from: StoredSession, event: CallEvent | null, stepped: Turn, next: Turn): void {
+    const answer = event === null ? undefined : answerOf(event, stepped);
+    this.deps.insights?.count(compiled.flow.id, turnFields(compiled, from.record.call, next.call, answer));
   }
 
   /** A new call's first turn while the desk has an announcement on: the greeting, then the announcement, once. */
@@ -322,7 +332,7 @@ export class CallTurns {
    * prompt as it is now.
    */
   async afterAnnouncement(callSid: string, t: number, then: 'menu' | 'desk', from?: string, to?: string): Promise<TurnResult> {
-    if (then === 'desk') return this.handle(callSid, { type: 'KEY', key: GLOBAL_KEYS.bsd }, t, from, to);
+    if (then === 'desk') return this.handle(callSid, { type: 'KEY', key: GLOBAL_KEYS.bsd }, t, from, to, true);
     try {
       return await withDeadline(this.menuAfterAnnouncement(callSid, t), this.deps.turnTimeoutMs, 'the turn');
     } catch (error) {

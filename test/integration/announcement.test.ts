@@ -85,6 +85,11 @@ describe.each<StoreKind>(['redis', 'memory'])('the announcement on the %s store'
     expect(said).toContain("I'll connect you to the Business Support Desk.");
     expect(said).not.toContain('Which login problem?');
     expect(heard(result, 'agent hears')).toContain('The caller asked for the desk.');
+    // The line sent the caller on, not the caller: the insights count the way to the desk, not an ask for it.
+    const day = new Date().toISOString().slice(0, 10);
+    const counts = (await line.line.insights!.read('portal-login', [day]))[day]!;
+    expect(counts).toMatchObject({ 'toDesk|main-menu': 1 });
+    expect(counts['deskAsked|main-menu|key']).toBeUndefined();
   });
 
   test('then: the desk, when the desk is closed, gives its closed-desk choices', async () => {
