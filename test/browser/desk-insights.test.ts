@@ -153,6 +153,8 @@ test("after a set of calls, today's figures on the page equal the calls made, by
     expect((await page.locator('#summary tr[data-measure="calls"] td[data-field="change"]').textContent())!.trim()).toBe('+7');
     expect(await figure(page, 'main-menu', 'choice-2', 'vsCalls')).toBe('0');
     expect(await figure(page, 'main-menu', 'choice-2')).toBe('5');
+    expect(await drawing.locator('[data-node="main-menu"] .node-reached').textContent()).toBe('reached 7 · left 29%');
+    expect(await drawing.locator('[data-node="main-menu"] .node-figures').textContent()).toBe('before: reached 0');
     expect(await page.locator('svg.containment').count()).toBe(2);
     expect(await page.locator('#vs-days-days tbody tr').count()).toBe(1);
 

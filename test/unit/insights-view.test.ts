@@ -200,6 +200,8 @@ describe('the drawing and the tables', () => {
     expect(menu).toMatch(
       /data-measure="choice-2"[\s\S]*?data-field="calls">5<[\s\S]*?data-field="share">50%<[\s\S]*?data-field="vsCalls">1<[\s\S]*?data-field="vsShare">25%<[\s\S]*?data-field="change">\+25 pts</,
     );
+    // The drawing says what each node was in the period compared with.
+    expect(text).toMatch(/data-node="main-menu"[\s\S]*?<text class="node-figures"[^>]*>before: reached 4 · left 0%<\/text>/);
     expect(pointsChange(1, 4, 1, 2)).toBe('−25 pts');
     expect(pointsChange(1, 0, 1, 2)).toBe('–');
   });

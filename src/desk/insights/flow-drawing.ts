@@ -115,10 +115,12 @@ interface Placed {
 /**
  * The flow as an inline SVG with the period's counts on it, laid out by dagre from the flow file itself: every node
  * of the file is drawn (a new one appears by itself), each with its calls reached and coloured by where callers left
- * it, and each of its choices an arrow with the times it was taken. The node table below is its accessible form.
+ * it, and each of its choices an arrow with the times it was taken. With a period compared, each box says what it
+ * was then. The node table below is its accessible form.
  */
-export function flowDrawing(flow: FlowFile, report: InsightsReport): Html {
+export function flowDrawing(flow: FlowFile, report: InsightsReport, compared?: InsightsReport): Html {
   const rows = new Map(report.nodes.map((row) => [row.node, row]));
+  const before = new Map((compared?.nodes ?? []).map((row) => [row.node, row]));
   const g = new Graph({ multigraph: true });
   g.setGraph({ rankdir: 'TB', nodesep: 14, ranksep: 34, edgesep: 8, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -171,10 +173,13 @@ export function flowDrawing(flow: FlowFile, report: InsightsReport): Html {
     // Where a path finishes, nothing is left: only its calls reached.
     const share = row === undefined || row.kind === 'transfer' || row.kind === 'end' ? null : leaveShare(row, flow);
     const leaving = row === undefined ? 0 : leftAt(row, flow);
+    const then = before.get(id);
     const figures =
-      row === undefined || row.kind === 'transfer' || row.kind === 'end'
-        ? ''
-        : `desk ${row.toDesk} · hung up ${row.hungUp}${row.solved > 0 ? ` · solved ${row.solved}` : ''}`;
+      compared !== undefined
+        ? `before: reached ${then?.reached ?? 0}${then === undefined || share === null || then.reached === 0 ? '' : ` · left ${percent(leftAt(then, flow), then.reached)}`}`
+        : row === undefined || row.kind === 'transfer' || row.kind === 'end'
+          ? ''
+          : `desk ${row.toDesk} · hung up ${row.hungUp}${row.solved > 0 ? ` · solved ${row.solved}` : ''}`;
     const ids2 = idLines(id);
     const described = `${id}: ${title} Reached by ${reached}${share === null ? '' : `; ${percent(leaving, reached)} left the line here`} (${TONE_WORDS[tone]}).`;
     return html`<g class="node tone-${tone}" data-node="${id}">

@@ -328,7 +328,7 @@ export function insightsPage(ctx: PageContext, view: InsightsView): string {
         <section class="panel" id="flow" aria-labelledby="flow-heading">
           <h2 id="flow-heading">The flow <span class="sub">${view.flow.title}, ${ask.period.name.toLowerCase()}</span></h2>
           ${flowLegend()}
-          <div class="drawing-scroll">${flowDrawing(view.flow, report)}</div>
+          <div class="drawing-scroll">${flowDrawing(view.flow, report, compared)}</div>
           <p class="hint">
             Arrows are the flow's choices with the times each was taken (key and voice); the line's own keys (0, star, 9) are in the tables
             below. Left: the share of the calls that reached a node and hung up there, or went to the desk from there by asking for it or
@@ -338,8 +338,8 @@ export function insightsPage(ctx: PageContext, view: InsightsView): string {
         <section class="panel" id="nodes" aria-labelledby="nodes-heading">
           <h2 id="nodes-heading">Each node <span class="sub">in the order callers meet them, then the line's own steps</span></h2>
           <p class="hint">
-            A call is counted once at each node it reached, but each time it made a choice there: a caller who came back may make a share
-            over 100%.
+            "Of reached" is of the calls that reached the node (for Reached itself, of all the period's calls). A call is counted once at
+            each node it reached, but each time it made a choice there: a caller who came back may make a share over 100%.
           </p>
           <div class="node-cards${compared === undefined ? '' : ' comparing'}">
             ${rows.map((r) => nodeTable(view, r, vsRows.get(r.node)))}
