@@ -206,6 +206,19 @@ describe('the drawing and the tables', () => {
     expect(pointsChange(1, 0, 1, 2)).toBe('–');
   });
 
+  test("the line's own steps that had calls follow the flow's nodes, a keyed number shown as such", () => {
+    const text = page(portalLogin().flow, {
+      [TODAY]: { calls: 1, 'reached|_callback_keyed': 1, 'choice|_callback_keyed|number|key': 1, 'reached|_dial_failed': 0 },
+    });
+    const last = text.lastIndexOf('id="node-black-screen-ticket"');
+    const keyed = text.indexOf('id="node-_callback_keyed"');
+    expect(keyed).toBeGreaterThan(last);
+    expect(text).not.toContain('id="node-_dial_failed"');
+    expect(text.slice(keyed)).toMatch(
+      /data-measure="choice-number"\s*>\s*<th scope="row"><span class="key">0–9<\/span> a phone number<\/th>/,
+    );
+  });
+
   test('the days where the flow version changed are marked on the chart and in its table', () => {
     const day = (d: string, versions: string[]) => ({
       day: d,

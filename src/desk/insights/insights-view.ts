@@ -115,6 +115,9 @@ function summary(view: InsightsView): Html {
     ${report.totals.calls === 0 ? html`<p class="notice-none">No calls were counted in this period.</p>` : ''}
     <div class="table-scroll">
       <table class="summary">
+        <caption class="visually-hidden">
+          Calls and how they ended
+        </caption>
         <thead>
           <tr>
             <th scope="col"></th>
@@ -173,7 +176,7 @@ function measuresOf(row: NodeRow, vs: NodeRow | undefined): Measure[] {
   const choiceOf = (r: NodeRow | undefined, key: string) => r?.choices.find((c) => c.key === key);
   const choices: Measure[] = [...keys].map(([key, { label }]) => ({
     id: `choice-${key}`,
-    label: html`<span class="key">${key === 'number' ? '#' : key}</span> ${label}`,
+    label: html`<span class="key">${key === 'number' ? '0–9' : key}</span> ${label}`,
     byKey: choiceOf(row, key)?.byKey ?? 0,
     byVoice: choiceOf(row, key)?.byVoice ?? 0,
     calls: (r) => (choiceOf(r, key)?.byKey ?? 0) + (choiceOf(r, key)?.byVoice ?? 0),
@@ -241,6 +244,9 @@ function nodeTable(view: InsightsView, row: NodeRow, vs: NodeRow | undefined): H
     <p class="node-title">${row.title}</p>
     <div class="table-scroll">
       <table class="node-table">
+        <caption class="visually-hidden">
+          What callers did at ${row.node}
+        </caption>
         <thead>
           <tr>
             <th scope="col">What callers did</th>
