@@ -130,6 +130,11 @@ export function createDesk(options: DeskOptions): DeskParts {
     locked: (by) => metrics.signInLocked(by),
     summaryTtlSeconds: config.SUMMARY_TTL_SECONDS,
     ...(config.DESK_TRUST_PROXY === undefined ? {} : { trustProxy: config.DESK_TRUST_PROXY }),
+    insights: {
+      ...(options.insights && { insights: options.insights }),
+      retentionDays: config.INSIGHTS_RETENTION_DAYS,
+      flow: () => flows.entry.flow,
+    },
   });
   return { app, observer: desk, hub, settle: () => desk.settle() };
 }

@@ -15,6 +15,7 @@ import { newToken, sameToken } from './sign-in/tokens';
 import type { Callbacks } from '../requests/callbacks/callbacks';
 import { parseWith } from '../common/validation';
 import { announcementRoutes, type AnnouncementRoutesDeps } from './announcement/announcement-routes';
+import { insightsRoutes, type InsightsRoutesDeps } from './insights/insights-routes';
 
 /** A form that works a callback: which one, and for closing it, how it went. */
 const callbackForm = z.object({
@@ -46,6 +47,8 @@ export interface DeskRoutesDeps {
   announcements?: Pick<AnnouncementRoutesDeps, 'announcements' | 'draftContext'>;
   /** Told of each sign-in refused by the limits on failed sign-ins, by which (a metric). */
   locked?: (by: 'name-and-address' | 'address') => void;
+  /** The flow insights page: the counts (none when off), the retention and the flow they are of. */
+  insights?: Pick<InsightsRoutesDeps, 'insights' | 'retentionDays' | 'flow'>;
 }
 
 const SESSION_COOKIE = 'desk_session';
@@ -291,6 +294,7 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
     const said = deps.announcements;
     const announcement = said && { current: said.announcements.current(), changes: changes ?? [], ...said.draftContext() };
     const view = {
+      insights: deps.insights?.insights !== undefined,
       user: session.user,
       csrf: session.csrf,
       day,
@@ -338,6 +342,9 @@ export function deskApp(deps: DeskRoutesDeps): express.Express {
 
   if (deps.announcements !== undefined)
     announcementRoutes(app, { ...deps.announcements, ctx, logger, guards: { sameSite, signedIn: signedIn('page'), form, withToken } });
+
+  if (deps.insights !== undefined)
+    insightsRoutes(app, { ...deps.insights, ctx, today: () => deps.desk.today(), signedIn: signedIn('page') });
 
   app.get('/api/callbacks', signedIn('data'), async (_req, res) => {
     res.json({ callbacks: deps.callbacks === undefined ? [] : await deps.callbacks.open() });

@@ -97,6 +97,8 @@ export function signInPage(ctx: PageContext, form: SignInView): string {
 }
 
 export interface DeskView {
+  /** Whether the line counts the flow's insights: the header links to their page. */
+  insights?: boolean;
   user: string;
   csrf: string;
   day: Day;
@@ -127,6 +129,14 @@ export function deskPage(ctx: PageContext, view: DeskView, flows: FlowRegistry):
     html`<a class="skip" href="#transfers">Skip to the live transfers</a>
       <header class="top">
         <h1>Business Support Desk <span class="sub">Customer Portal login line</span></h1>
+        ${
+          view.insights === true
+            ? html`<nav class="desk-nav" aria-label="Desk pages">
+                <a href="${ctx.base}" aria-current="page">Live transfers</a>
+                <a href="${ctx.base}/insights" id="insights-link">Flow insights</a>
+              </nav>`
+            : ''
+        }
         <form class="sign-out" method="post" action="${ctx.base}/sign-out">
           <input type="hidden" name="csrf" value="${view.csrf}" />
           <span>Signed in as <strong>${view.user}</strong></span>
