@@ -15,7 +15,7 @@ import { edgesOf } from '../flows/graph';
  *   choice|<node>|<key>|key       a choice taken at the node by its key ("number" for a keyed phone number)
  *   choice|<node>|<key>|voice     the same choice, said
  *   wrong|<node>                  a key that is no choice there
- *   notUnderstood|<node>          a spoken answer that named no choice
+ *   notUnderstood|<node>          a spoken answer that named no choice, or was misheard ("no" to "Did you say…?")
  *   silence|<node>                no answer (a reprompt, or a wait at steps)
  *   deskAsked|<node>|key|voice    the caller asked for the desk there: 0, or said so
  *   toDesk|<node>                 the call went on from there to a transfer (asked, chosen, or after failures)
@@ -52,7 +52,7 @@ function offers(flow: FlowFile, node: string, key: string): boolean {
 /** Where a call is, before and after a turn: its state and context. */
 export interface Place {
   value: string;
-  context: Pick<CallContext, 'path' | 'notice'>;
+  context: Pick<CallContext, 'path' | 'notice' | 'transfer'>;
 }
 
 /** What the caller did at a turn: their event as the machine took it (a spoken choice as its key), and how. */
@@ -77,7 +77,8 @@ export function turnFields(compiled: CompiledFlow, from: Place, to: Place, answe
   if (answer !== undefined) {
     const { stepped, heard } = answer;
     if (stepped.type === 'SILENCE') fields.push(`silence|${at}`);
-    else if (heard.match === 'unknown') fields.push(`notUnderstood|${at}`);
+    // Named nothing, or misheard: the caller said no to "Did you say password?".
+    else if (heard.match === 'unknown' || heard.match === 'refused') fields.push(`notUnderstood|${at}`);
     else if (stepped.type === 'KEY') {
       // Said: a choice heard in speech, or confirmed after it was heard ("Did you say password?" "Yes").
       const how = stepped.said !== undefined || heard.mode === 'speech' ? 'voice' : 'key';
@@ -88,16 +89,30 @@ export function turnFields(compiled: CompiledFlow, from: Place, to: Place, answe
     }
   }
   if (to.value !== at) {
-    if (!from.context.path.some((step) => step.startsWith(`${to.value}:`))) fields.push(`reached|${to.value}`);
+    const firstTime = (node: string) => !from.context.path.some((step) => step.startsWith(`${node}:`));
+    // Outside the desk's hours a transfer turns into the closed desk's choices in the same turn: it was reached too.
+    const passed =
+      to.value === SYSTEM.deskClosed && to.context.transfer !== null && at !== to.context.transfer ? to.context.transfer : undefined;
+    if (passed !== undefined && firstTime(passed)) fields.push(`reached|${passed}`);
+    if (firstTime(to.value)) fields.push(`reached|${to.value}`);
     if (compiled.flow.nodes[to.value]?.type === 'end') fields.push(`solved|${at}`);
     if (isDesk(compiled, to.value) && !isDesk(compiled, at)) fields.push(`toDesk|${at}`);
   }
   return fields;
 }
 
-/** A state where the caller is with the desk, on the way to it, or at its closed choices. */
+/**
+ * A state where the caller is with the desk, on the way to it, at its closed choices, or told it did not answer: a
+ * redial from there is not another way to the desk.
+ */
 function isDesk(compiled: CompiledFlow, state: string): boolean {
-  return compiled.transferStates.has(state) || state === SYSTEM.deskClosed || state === SYSTEM.redial;
+  return (
+    compiled.transferStates.has(state) ||
+    state === SYSTEM.deskClosed ||
+    state === SYSTEM.redial ||
+    state === SYSTEM.dialFailed ||
+    state === SYSTEM.deskUnavailable
+  );
 }
 
 /** How a call that ended at `value` ended. */

@@ -2,6 +2,7 @@ import { insightsReport, type NodeRow } from '../../src/insights/insights-report
 import { dayOf } from '../../src/desk/time';
 import { FlowRegistry } from '../../src/engine/registry';
 import { startLine, type StoreKind, type TestLine } from '../helpers/line';
+import { CLOSED_DESK } from '../../src/simulator/demo-settings';
 
 /**
  * The flow's insights count what callers did, by key and by voice, exactly: after a set of calls, each node's counts
@@ -91,15 +92,16 @@ describe.each(['memory', 'redis'] as const)('on %s', (kind) => {
   });
 });
 
-test('a spoken answer heard unsure counts as said once it is confirmed, and not at all when refused', async () => {
+test('a spoken answer heard unsure counts as said once it is confirmed, and as misheard (not understood) when refused', async () => {
   const line = await open('memory');
-  // "Did you say password?" Yes (1): a choice by voice. No (2): the question again, nothing chosen.
+  // "Did you say password?" Yes (1): a choice by voice. No (2): misheard, and the question again.
   expect((await line.call('say:password@0.3,1,1')).errors).toEqual([]);
   expect((await line.call('say:password@0.3,2,4,hangup')).errors).toEqual([]);
   const menu = row((await report(line)).nodes, 'main-menu');
   expect(choice(menu, '2')).toMatchObject({ byKey: 0, byVoice: 1 });
   expect(choice(menu, '4')).toMatchObject({ byKey: 1, byVoice: 0 });
-  expect(menu.wrong + menu.notUnderstood).toBe(0);
+  expect(menu.notUnderstood).toBe(1);
+  expect(menu.wrong).toBe(0);
 });
 
 test('a keyed callback number is counted as a phone number at its step, never its digits; the desk is counted where it was asked for', async () => {
@@ -117,6 +119,26 @@ test('a keyed callback number is counted as a phone number at its step, never it
   const { nodes } = await report(line);
   expect(choice(row(nodes, '_callback_keyed'), 'number')).toMatchObject({ label: 'a phone number', byKey: 1 });
   expect(row(nodes, '_dial_failed').title).toBe('The desk did not answer: try again?');
+});
+
+test('the desk closed: the transfer a choice led to is reached on the way to the closed choices', async () => {
+  const line = await startLine('memory', CLOSED_DESK.env, undefined, { now: () => CLOSED_DESK.now });
+  lines.push(line);
+  expect((await line.call('1,1,2')).errors).toEqual([]);
+  const day = dayOf(CLOSED_DESK.now, 'UTC');
+  const { nodes, totals } = insightsReport(flow, [day], await line.line.insights!.read(flow.id, [day]));
+  expect(row(nodes, 'username-ticket').reached).toBe(1);
+  expect(row(nodes, '_desk_closed').reached).toBe(1);
+  expect(row(nodes, 'username').toDesk).toBe(1);
+  expect(totals).toMatchObject({ calls: 1, desk: 1 });
+});
+
+test('a redial after the desk did not answer is not another way to the desk', async () => {
+  const line = await open('memory');
+  expect((await line.call('0,busy,1,answer')).errors).toEqual([]);
+  const { nodes } = await report(line);
+  expect(nodes.reduce((sum, r) => sum + r.toDesk, 0)).toBe(1);
+  expect(choice(row(nodes, '_dial_failed'), '1').byKey).toBe(1);
 });
 
 test('with INSIGHTS_RETENTION_DAYS=0 nothing is counted', async () => {
