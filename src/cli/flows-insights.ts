@@ -3,9 +3,10 @@ import { loadConfig, type Config } from '../common/config';
 import { createLogger } from '../common/log';
 import { LineError } from '../common/errors';
 import { FlowRegistry } from '../engine/registry';
-import { createBackend, untilAnswers } from '../backend/connect';
+import { createBackend } from '../backend/connect';
+import type { FlowFile } from '../flows/schema';
 import { dayOf } from '../desk/time';
-import { daysEnding, insightsReport, percent, type InsightsReport, type NodeRow } from '../insights/insights-report';
+import { daysEnding, insightsReport, leftAt, percent, type InsightsReport, type NodeRow } from '../insights/insights-report';
 import { parseOptions } from './args';
 
 const USAGE = `Usage: npm run flows:insights [-- [--since PERIOD | --from DAY [--to DAY]] [--flow ID] [--json]]
@@ -54,12 +55,12 @@ export function periodDays(options: { since?: string; from?: string; to?: string
 const cell = (n: number) => String(n);
 
 /** One node's line of the table: its figures, and its choices beneath it. */
-function nodeLines(row: NodeRow): string[] {
+function nodeLines(row: NodeRow, flow: FlowFile): string[] {
   const asked = row.deskAsked.byKey + row.deskAsked.byVoice;
   const figures = [row.reached, row.notUnderstood, row.wrong, row.silences, asked, row.toDesk, row.hungUp, row.solved].map((n) =>
     cell(n).padStart(8),
   );
-  const lines = [`${row.node.padEnd(30)}${figures.join('')}   ${percent(row.toDesk + row.hungUp, row.reached).padStart(4)} left here`];
+  const lines = [`${row.node.padEnd(30)}${figures.join('')}   ${percent(leftAt(row, flow), row.reached).padStart(4)} left here`];
   for (const c of row.choices) {
     if (c.byKey + c.byVoice === 0) continue;
     const share = percent(c.byKey + c.byVoice, row.reached);
@@ -71,16 +72,17 @@ function nodeLines(row: NodeRow): string[] {
 }
 
 /** The report as the command prints it. */
-export function formatReport(report: InsightsReport): string {
+export function formatReport(report: InsightsReport, flow: FlowFile): string {
   const { totals } = report;
   const head = ['reached', 'not und', 'wrong', 'silent', 'asked', 'to desk', 'hung up', 'solved'].map((h) => h.padStart(8)).join('');
   const out = [
     `Flow ${report.flowId}, ${report.from === report.to ? report.from : `${report.from} to ${report.to}`}: ${totals.calls} call${totals.calls === 1 ? '' : 's'}; ` +
       `${totals.solved} solved by self-service (${percent(totals.solved, totals.calls)}), ${totals.desk} ended at the desk (${percent(totals.desk, totals.calls)}), ` +
-      `${totals.hungUp} hung up mid-way (${percent(totals.hungUp, totals.calls)})`,
+      `${totals.hungUp} hung up mid-way (${percent(totals.hungUp, totals.calls)})` +
+      (totals.rescued === 0 ? '' : `; ${totals.rescued} sent to the desk by a fault of the line`),
     '',
     `${'node'.padEnd(30)}${head}`,
-    ...report.nodes.flatMap(nodeLines),
+    ...report.nodes.flatMap((row) => nodeLines(row, flow)),
     '',
     `${'day'.padEnd(12)}${['calls', 'solved', 'desk', 'hung up'].map((h) => h.padStart(8)).join('')}   flow versions`,
     ...report.days.map(
@@ -91,6 +93,22 @@ export function formatReport(report: InsightsReport): string {
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * What `read` gives once the store answers: a backend made from the configuration sends nothing before its connection
+ * is up. Only reads: a read-only replica or user is enough for this command.
+ */
+async function readWhenUp<T>(read: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + STORE_WAIT_MS;
+  for (;;) {
+    try {
+      return await read();
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 export interface Output {
   out: (text: string) => void;
   err: (text: string) => void;
@@ -99,7 +117,7 @@ export interface Output {
 const STD: Output = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
 export async function main(argv = process.argv.slice(2), environment: NodeJS.ProcessEnv = process.env, io: Output = STD): Promise<number> {
-  const { values } = parseOptions(
+  const { values, positionals } = parseOptions(
     { since: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, flow: { type: 'string' }, json: { type: 'boolean' } },
     USAGE,
     argv,
@@ -107,6 +125,10 @@ export async function main(argv = process.argv.slice(2), environment: NodeJS.Pro
   if (values.help) {
     io.out(`${USAGE}\n`);
     return 0;
+  }
+  if (positionals.length > 0) {
+    io.err(`unexpected argument '${positionals[0]}' (a period is given with --since, such as --since 30d)\n\n${USAGE}\n`);
+    return 2;
   }
   let config: Config;
   try {
@@ -140,10 +162,8 @@ export async function main(argv = process.argv.slice(2), environment: NodeJS.Pro
   const flow = flows.entry.flow;
   const backend = createBackend(config, createLogger('silent'));
   try {
-    const problem = await untilAnswers(backend, STORE_WAIT_MS);
-    if (problem !== undefined) throw problem;
-    const report = insightsReport(flow, days, await backend.insights.read(flow.id, days));
-    io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    const report = insightsReport(flow, days, await readWhenUp(() => backend.insights.read(flow.id, days)));
+    io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, flow));
     return 0;
   } catch (error) {
     io.err(`cannot read the insights from ${backend.name}: ${(error as Error).message}\n`);
@@ -156,11 +176,12 @@ export async function main(argv = process.argv.slice(2), environment: NodeJS.Pro
 if (require.main === module) {
   // A .env file in the working directory, as `npm start` reads it; variables already set in the environment win.
   if (existsSync('.env')) process.loadEnvFile('.env');
+  // The exit code is set, not exited with: a report piped to another program is written out in full first.
   main().then(
-    (code) => process.exit(code),
+    (code) => (process.exitCode = code),
     (error: unknown) => {
       process.stderr.write(`${String(error)}\n`);
-      process.exit(1);
+      process.exitCode = 1;
     },
   );
 }

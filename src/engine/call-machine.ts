@@ -94,6 +94,11 @@ export const callContext = z.object({
    */
   path: z.array(z.string()).default([]),
   /**
+   * Every node the call has left, once each and never cut short (at most the flow's nodes): whether the call reaches a
+   * node for the first time, for the flow's insights, also in a call longer than its `path`. Absent in older calls.
+   */
+  nodesLeft: z.array(z.string()).catch([]),
+  /**
    * A spoken answer the line is asking the caller to confirm ("Did you say password?"): the key it stands for and
    * how sure the recogniser was. Never what the caller said: that is neither logged nor stored.
    */
@@ -136,6 +141,7 @@ export const startingContext = (reference: string): CallContext => ({
   answered: null,
   deskTries: 0,
   path: [],
+  nodesLeft: [],
   confirming: null,
   callbackNumber: null,
   pending: null,
@@ -231,6 +237,8 @@ export const callMachineSetup = setup({
     /** The call leaves `node` (for another, or to hear it again): a step of its path. */
     left: assign({
       path: ({ context, event }, params: { node: string }) => [...context.path, `${params.node}:${howLeft(event)}`].slice(-MAX_PATH),
+      nodesLeft: ({ context }, params: { node: string }) =>
+        context.nodesLeft.includes(params.node) ? context.nodesLeft : [...context.nodesLeft, params.node],
     }),
     /** Ask the caller to confirm a spoken answer; the question's failure count stays as it is. */
     askConfirm: assign({

@@ -29,7 +29,7 @@ export interface Turn {
   done: boolean;
   /** How the caller answered and what it matched, for the log line; set when a caller's answer was stepped. */
   heard?: Heard;
-  /** The caller's answer as the machine took it (a spoken choice as its key); set with `heard`. */
+  /** The event as the machine took it (a spoken choice as its key); unset when the turn only said its prompt again. */
   stepped?: CallEvent;
 }
 
@@ -87,7 +87,14 @@ function restore(compiled: CompiledFlow, saved: SavedCall) {
   const [fresh] = initialTransition(compiled.machine, { reference: call.context.reference });
   return compiled.machine.resolveState({
     value: fresh.value,
-    context: { ...fresh.context, history: call.context.history, path: call.context.path, notice: 'flowChanged', flowRestarted: true },
+    context: {
+      ...fresh.context,
+      history: call.context.history,
+      path: call.context.path,
+      nodesLeft: call.context.nodesLeft,
+      notice: 'flowChanged',
+      flowRestarted: true,
+    },
   });
 }
 
@@ -122,7 +129,9 @@ export function advance(compiled: CompiledFlow, saved: SavedCall, event: CallEve
   if (unfitCallbackNumber(String(next.value), next.context, speaking))
     next = pureTransition(compiled.machine, next, { type: 'NUMBER_UNFIT' });
   const turn = toTurn(compiled, next, speaking);
-  return event.type === 'KEY' || event.type === 'SPEECH' ? { ...turn, heard: heard.heard, stepped: heard.event } : turn;
+  return event.type === 'KEY' || event.type === 'SPEECH'
+    ? { ...turn, heard: heard.heard, stepped: heard.event }
+    : { ...turn, stepped: heard.event };
 }
 
 function unfitCallbackNumber(state: string, context: CallContext, speaking: SpeakingContext): boolean {

@@ -8,8 +8,9 @@ const text = z
   .trim()
   .min(1, 'must not be empty')
   .transform((s) => s.replace(/\s+/g, ' '));
-const NODE_ID = /^[a-z0-9][a-z0-9-]*$/;
-const NODE_ID_RULE = 'must be lower-case letters, digits and dashes, such as "mfa-reset"';
+// At most 64 characters: a node's id names its counts in the flow's insights (src/insights/insight-fields.ts).
+const NODE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const NODE_ID_RULE = 'must be lower-case letters, digits and dashes, at most 64, such as "mfa-reset"';
 const nodeId = z.string().regex(NODE_ID, NODE_ID_RULE);
 /** A branch a key leads to; a missing one is named by its key, which is what the person editing needs to know. */
 const branch = (what: string) =>

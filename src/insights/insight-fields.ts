@@ -21,13 +21,15 @@ import { edgesOf } from '../flows/graph';
  *   toDesk|<node>                 the call went on from there to a transfer (asked, chosen, or after failures)
  *   solved|<node>                 the caller said it was solved there
  *   hungUp|<node>                 the call ended there, neither solved nor with the desk
+ *   rescued                       a fault of the line (a store not answering, a call's state lost) sent a caller
+ *                                 to the desk, with nothing of the flow to go on
  *   ended|solved|desk|hungUp      how calls ended: solved by self-service, ended at the desk (or its closed
  *                                 choices), hung up mid-way
  */
 
 /** A field's own grammar: what the stores accept, so that nothing else is ever kept under the insights' keys. */
 export const FIELD =
-  /^(calls|version\|[\w.-]{1,64}|(reached|wrong|notUnderstood|silence|toDesk|solved|hungUp)\|[\w-]{1,64}|choice\|[\w-]{1,64}\|([0-9*#]|number)\|(key|voice)|deskAsked\|[\w-]{1,64}\|(key|voice)|ended\|(solved|desk|hungUp))$/;
+  /^(calls|rescued|version\|[\w.-]{1,64}|(reached|wrong|notUnderstood|silence|toDesk|solved|hungUp)\|[\w-]{1,64}|choice\|[\w-]{1,64}\|([0-9*#]|number)\|(key|voice)|deskAsked\|[\w-]{1,64}\|(key|voice)|ended\|(solved|desk|hungUp))$/;
 
 /** How a call ended, for containment. */
 export type Ending = 'solved' | 'desk' | 'hungUp';
@@ -52,7 +54,7 @@ function offers(flow: FlowFile, node: string, key: string): boolean {
 /** Where a call is, before and after a turn: its state and context. */
 export interface Place {
   value: string;
-  context: Pick<CallContext, 'path' | 'notice' | 'transfer'>;
+  context: Pick<CallContext, 'path' | 'nodesLeft' | 'notice' | 'transfer'>;
 }
 
 /** What the caller did at a turn: their event as the machine took it (a spoken choice as its key), and how. */
@@ -63,7 +65,9 @@ export interface Answer {
 
 /** The caller's answer in a turn stepped on `event`: undefined for what is not the caller's (a dial's end). */
 export function answerOf(event: CallEvent, turn: { stepped?: CallEvent; heard?: Heard }): Answer | undefined {
-  if (turn.stepped !== undefined && turn.heard !== undefined) return { stepped: turn.stepped, heard: turn.heard };
+  // Not stepped: the flow changed under the call, which hears its main menu again; nothing was answered.
+  if (turn.stepped === undefined) return undefined;
+  if (turn.heard !== undefined) return { stepped: turn.stepped, heard: turn.heard };
   return event.type === 'SILENCE' ? { stepped: event, heard: { mode: 'none', option: null } } : undefined;
 }
 
@@ -89,7 +93,9 @@ export function turnFields(compiled: CompiledFlow, from: Place, to: Place, answe
     }
   }
   if (to.value !== at) {
-    const firstTime = (node: string) => !from.context.path.some((step) => step.startsWith(`${node}:`));
+    // Its path is cut to the last steps; `nodesLeft` is not (a call saved before it existed has only its path).
+    const firstTime = (node: string) =>
+      !from.context.nodesLeft.includes(node) && !from.context.path.some((step) => step.startsWith(`${node}:`));
     // Outside the desk's hours a transfer turns into the closed desk's choices in the same turn: it was reached too.
     const passed =
       to.value === SYSTEM.deskClosed && to.context.transfer !== null && at !== to.context.transfer ? to.context.transfer : undefined;

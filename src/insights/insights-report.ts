@@ -43,6 +43,8 @@ export interface DayRow {
   solved: number;
   desk: number;
   hungUp: number;
+  /** Callers a fault of the line sent to the desk (see insight-fields.ts: rescued). */
+  rescued: number;
   /** The flow versions calls began on that day, most calls first. */
   versions: { version: string; calls: number }[];
 }
@@ -56,7 +58,7 @@ export interface InsightsReport {
   days: DayRow[];
   /** The flow's nodes in the order a caller meets them, then the line's own steps that were reached. */
   nodes: NodeRow[];
-  totals: { calls: number; solved: number; desk: number; hungUp: number };
+  totals: { calls: number; solved: number; desk: number; hungUp: number; rescued: number };
 }
 
 /** The line's own steps, as the table names them. */
@@ -190,6 +192,7 @@ export function insightsReport(flow: FlowFile, days: string[], counts: Record<st
       solved: c['ended|solved'] ?? 0,
       desk: c['ended|desk'] ?? 0,
       hungUp: c['ended|hungUp'] ?? 0,
+      rescued: c.rescued ?? 0,
       versions,
     };
   });
@@ -200,7 +203,13 @@ export function insightsReport(flow: FlowFile, days: string[], counts: Record<st
     to: days.at(-1) ?? '',
     days: dayRows,
     nodes: [...flowNodes, ...lineSteps],
-    totals: { calls: sum((d) => d.calls), solved: sum((d) => d.solved), desk: sum((d) => d.desk), hungUp: sum((d) => d.hungUp) },
+    totals: {
+      calls: sum((d) => d.calls),
+      solved: sum((d) => d.solved),
+      desk: sum((d) => d.desk),
+      hungUp: sum((d) => d.hungUp),
+      rescued: sum((d) => d.rescued),
+    },
   };
 }
 
@@ -208,6 +217,23 @@ export function insightsReport(flow: FlowFile, days: string[], counts: Record<st
 export function daysEnding(last: string, length: number): string[] {
   const end = Date.parse(`${last}T12:00:00Z`);
   return Array.from({ length }, (_, i) => new Date(end - (length - 1 - i) * 86_400_000).toISOString().slice(0, 10));
+}
+
+/**
+ * The calls that left the line at a node: hung up there, or went on to the desk by asking for it (0, or said) or
+ * after failed answers. A choice of the flow's own that leads to a transfer (a "yes" that means the desk must log a
+ * ticket) is the flow working as written, not a caller lost.
+ */
+export function leftAt(row: NodeRow, flow: FlowFile): number {
+  const chosen = row.choices
+    .filter((c) => c.to !== undefined && flow.nodes[c.to]?.type === 'transfer')
+    .reduce((sum, c) => sum + c.byKey + c.byVoice, 0);
+  return row.hungUp + Math.max(0, row.toDesk - chosen);
+}
+
+/** The share of a node's reached calls that left the line there; null when no call reached it. */
+export function leaveShare(row: NodeRow, flow: FlowFile): number | null {
+  return row.reached === 0 ? null : leftAt(row, flow) / row.reached;
 }
 
 /** A share as a whole percentage, "–" when there is nothing to share. */

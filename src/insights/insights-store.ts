@@ -4,7 +4,7 @@ import { FIELD } from './insight-fields';
 /** One day's counts of one flow: field -> count (see insight-fields.ts for the fields). */
 export type DayCounts = Record<string, number>;
 
-/** Counts to add: for each day and flow, field -> how many. */
+/** Counts to add for one day and flow: field -> how many. */
 export interface InsightsBatch {
   day: string;
   flowId: string;
@@ -12,16 +12,30 @@ export interface InsightsBatch {
 }
 
 /**
+ * One write of an instance: its batches, numbered. Written again after a failure with the same number, it is added
+ * at most once (its first try may have reached the store though its answer did not).
+ */
+export interface InsightsWrite {
+  /** The instance: a random id of the process. */
+  instance: string;
+  /** Grows with each write of the instance. */
+  seq: number;
+  batches: InsightsBatch[];
+}
+
+/**
  * Where the flow's insights are kept: counts per flow and day, each day kept for the retention and then dropped.
  *
  * Contract, checked by test/store/insights-store.test.ts on Redis and in memory:
- * - `add` adds every batch's counts to its day's, in one round trip whatever their number; a day's counts expire
- *   `retentionDays` after that day (a later add does not lengthen it beyond that).
+ * - `add` adds every batch's counts to its day's, in one round trip whatever their number, unless the store has added
+ *   this write (by its instance and number) or a later one of the instance before: then it changes nothing. A day's
+ *   counts expire `retentionDays` after that day (a later add does not lengthen it beyond that). It resolves with
+ *   the number of fields the store could not add (a value there that is not a count): the others are added.
  * - `read` returns, for each day asked, the counts kept (an empty record for a day with none or gone). A stored field
  *   outside the insights' grammar, or a count that is not a whole number, is left out, never thrown.
  */
 export interface InsightsStore {
-  add(batches: InsightsBatch[], retentionDays: number): Promise<void>;
+  add(write: InsightsWrite, retentionDays: number): Promise<{ failedFields: number }>;
   read(flowId: string, days: string[]): Promise<Record<string, DayCounts>>;
 }
 
@@ -34,6 +48,9 @@ export function parseDayCounts(stored: Record<string, unknown>): DayCounts {
   }
   return counts;
 }
+
+/** How long a store remembers the last write it added of each instance: far beyond any retry. */
+export const APPLIED_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** When a day's counts are dropped: `retentionDays` after the end of `day` (UTC midnight of the day after, plus that). */
 export function dropsAt(day: string, retentionDays: number): number {

@@ -194,6 +194,7 @@ export class CallTurns {
     const asked: TurnRequests = { answered: false, performed: [], byLine };
     const result = await this.answer(callSid, event, t, from, to, asked);
     asked.answered = true;
+    this.countRescue(result);
     // The caller hears what the answer says: a callback it does not say is booked must not stay on the desk's list
     // (its write may land after the turn gave up on it, or its answer may have been lost). Another turn for the same
     // call that did say so keeps it (callback-store.ts).
@@ -309,8 +310,12 @@ export class CallTurns {
 
   /** Counts a turn saved: where the caller was, what they did (`event` null: nothing, the line moved on), where it led. */
   private countTurn(compiled: CompiledFlow, from: StoredSession, event: CallEvent | null, stepped: Turn, next: Turn): void {
-    const answer = event === null ? undefined : answerOf(event, stepped);
-    this.deps.insights?.count(compiled.flow.id, turnFields(compiled, from.record.call, next.call, answer));
+    try {
+      const answer = event === null ? undefined : answerOf(event, stepped);
+      this.deps.insights?.count(compiled.flow.id, turnFields(compiled, from.record.call, next.call, answer));
+    } catch {
+      // Counting never costs the caller the turn that was saved.
+    }
   }
 
   /** A new call's first turn while the desk has an announcement on: the greeting, then the announcement, once. */
@@ -333,13 +338,22 @@ export class CallTurns {
    */
   async afterAnnouncement(callSid: string, t: number, then: 'menu' | 'desk', from?: string, to?: string): Promise<TurnResult> {
     if (then === 'desk') return this.handle(callSid, { type: 'KEY', key: GLOBAL_KEYS.bsd }, t, from, to, true);
+    let result: TurnResult;
     try {
-      return await withDeadline(this.menuAfterAnnouncement(callSid, t), this.deps.turnTimeoutMs, 'the turn');
+      result = await withDeadline(this.menuAfterAnnouncement(callSid, t), this.deps.turnTimeoutMs, 'the turn');
     } catch (error) {
       const transfer = rescueTransfer('stateLost', null);
       const extra = { error: (error as Error).message };
-      return { twiml: this.deps.rescue.transfer(callSid, 'stateLost'), node: '(none)', outcome: 'fault-rescued', extra, transfer };
+      result = { twiml: this.deps.rescue.transfer(callSid, 'stateLost'), node: '(none)', outcome: 'fault-rescued', extra, transfer };
     }
+    this.countRescue(result);
+    return result;
+  }
+
+  /** A caller a fault of the line sent to the desk (not a redial they asked for), for the insights of the entry flow. */
+  private countRescue(result: TurnResult): void {
+    const cause = result.transfer?.cause;
+    if (cause?.kind === 'rescue' && cause.redial !== true) this.deps.insights?.count(this.deps.flows.entry.flow.id, ['rescued']);
   }
 
   private async menuAfterAnnouncement(callSid: string, t: number): Promise<TurnResult> {

@@ -58,7 +58,7 @@ describe.each(['memory', 'redis'] as const)('on %s', (kind) => {
     expect(password.solved).toBe(2);
     expect(password.hungUp).toBe(2);
     expect(row(nodes, 'goodbye').reached).toBe(2);
-    expect(totals).toEqual({ calls: 6, solved: 2, desk: 1, hungUp: 3 });
+    expect(totals).toEqual({ calls: 6, solved: 2, desk: 1, hungUp: 3, rescued: 0 });
     expect(days[0]!.versions).toEqual([{ version: expect.stringMatching(/^[0-9a-f]+$/), calls: 6 }]);
   });
 
@@ -88,7 +88,7 @@ describe.each(['memory', 'redis'] as const)('on %s', (kind) => {
     expect(choice(row(nodes, 'main-menu'), '3').byKey).toBe(1);
     expect(row(nodes, 'mfa-uninstalled-app').reached).toBe(1);
     expect(choice(row(nodes, 'password'), '1').byKey).toBe(1);
-    expect(totals).toEqual({ calls: 2, solved: 1, desk: 0, hungUp: 0 });
+    expect(totals).toEqual({ calls: 2, solved: 1, desk: 0, hungUp: 0, rescued: 0 });
   });
 });
 
@@ -139,6 +139,31 @@ test('a redial after the desk did not answer is not another way to the desk', as
   const { nodes } = await report(line);
   expect(nodes.reduce((sum, r) => sum + r.toDesk, 0)).toBe(1);
   expect(choice(row(nodes, '_dial_failed'), '1').byKey).toBe(1);
+});
+
+test('a node is reached once per call, also in a call far longer than the path it keeps', async () => {
+  const line = await open('memory');
+  // The steps heard again 25 times (more than the 24 steps a call's path keeps), then back to the main menu.
+  expect((await line.call(['2', ...Array<string>(25).fill('2'), '9', 'hangup'].join(','))).errors).toEqual([]);
+  const { nodes } = await report(line);
+  expect(row(nodes, 'main-menu').reached).toBe(1);
+  expect(row(nodes, 'password').reached).toBe(1);
+  expect(choice(row(nodes, 'password'), '2').byKey).toBe(25);
+});
+
+test('a caller sent to the desk by a fault of the line (the call state lost) is counted as such, not as a choice', async () => {
+  const line = await open('redis');
+  const sid = `CA${'ef'.repeat(16)}`;
+  const first = (await line.post('/voice', { CallSid: sid, From: '+12045550123' }).expect(200)).text;
+  await line.redis!.del(`${line.prefix}:{${sid}}:session`);
+  const t = Number(/\?t=(\d+)/.exec(first)![1]);
+  // Another instance, which has no copy of the call to put back: the caller goes to the desk.
+  const other = await open('redis', {}, line);
+  expect((await other.post(`/voice/input?t=${t}`, { CallSid: sid, Digits: '2' }).expect(200)).text).toContain('<Dial');
+  await other.line.insights!.flush();
+  const { totals, nodes } = await report(line);
+  expect(totals).toMatchObject({ calls: 1, rescued: 1 });
+  expect(choice(row(nodes, 'main-menu'), '2').byKey).toBe(0);
 });
 
 test('with INSIGHTS_RETENTION_DAYS=0 nothing is counted', async () => {

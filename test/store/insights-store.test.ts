@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { InsightsStore } from '../../src/insights/insights-store';
+import type { InsightsBatch, InsightsStore, InsightsWrite } from '../../src/insights/insights-store';
 import { MemoryInsightsStore } from '../../src/backend/memory/insights-store';
 import { RedisInsightsStore } from '../../src/backend/redis/insights-store';
 import { InsightsRecorder } from '../../src/insights/insights-recorder';
@@ -9,11 +9,14 @@ import { testRedisUrl } from '../helpers/line';
 /** One contract for the insights stores (src/insights/insights-store.ts), on memory and on the private test Redis. */
 
 const DAY = '2026-12-01';
-const batch = (day: string, counts: Record<string, number>, flowId = 'portal-login') => ({
+const batch = (day: string, counts: Record<string, number>, flowId = 'portal-login'): InsightsBatch => ({
   day,
   flowId,
   counts: new Map(Object.entries(counts)),
 });
+let seq = 0;
+/** A write of one instance, numbered as the recorder numbers them. */
+const write = (...batches: InsightsBatch[]): InsightsWrite => ({ instance: 'instance-a', seq: seq++, batches });
 
 describe.each(['memory', 'redis'] as const)('on %s', (kind) => {
   let store: InsightsStore;
@@ -37,8 +40,8 @@ describe.each(['memory', 'redis'] as const)('on %s', (kind) => {
   });
 
   test('adds each batch to its day and flow, and reads the days asked for', async () => {
-    await store.add([batch(DAY, { calls: 2, 'reached|main-menu': 2 }), batch('2026-12-02', { calls: 1 })], 90);
-    await store.add([batch(DAY, { calls: 1, 'choice|main-menu|2|voice': 1 }), batch(DAY, { calls: 5 }, 'other-flow')], 90);
+    await store.add(write(batch(DAY, { calls: 2, 'reached|main-menu': 2 }), batch('2026-12-02', { calls: 1 })), 90);
+    await store.add(write(batch(DAY, { calls: 1, 'choice|main-menu|2|voice': 1 }), batch(DAY, { calls: 5 }, 'other-flow')), 90);
     expect(await store.read('portal-login', [DAY, '2026-12-02', '2026-12-03'])).toEqual({
       [DAY]: { calls: 3, 'reached|main-menu': 2, 'choice|main-menu|2|voice': 1 },
       '2026-12-02': { calls: 1 },
@@ -47,24 +50,38 @@ describe.each(['memory', 'redis'] as const)('on %s', (kind) => {
     expect(await store.read('other-flow', [DAY])).toEqual({ [DAY]: { calls: 5 } });
   });
 
+  test('a write sent again (its answer lost) is added once; an older one of the instance is not added at all', async () => {
+    const first = write(batch(DAY, { calls: 1 }));
+    const second = write(batch(DAY, { calls: 2 }));
+    expect(await store.add(first, 90)).toEqual({ failedFields: 0 });
+    expect(await store.add(first, 90)).toEqual({ failedFields: 0 });
+    await store.add(second, 90);
+    await store.add(first, 90);
+    // Another instance numbers its own writes.
+    await store.add({ instance: 'instance-b', seq: 0, batches: [batch(DAY, { calls: 4 })] }, 90);
+    expect(await store.read('portal-login', [DAY])).toEqual({ [DAY]: { calls: 7 } });
+  });
+
   test('a day is dropped INSIGHTS_RETENTION_DAYS after it ends', async () => {
     if (redis !== undefined) {
       // Redis drops it at the end of the day plus two days (a day already past that is not kept at all).
       const today = new Date().toISOString().slice(0, 10);
-      await store.add([batch(today, { calls: 1 }), batch('2020-01-01', { calls: 1 })], 2);
+      await store.add(write(batch(today, { calls: 1 }), batch('2020-01-01', { calls: 1 })), 2);
       const at = await redis.pexpiretime(`${prefix}:{insights}:portal-login:${today}`);
       expect(at).toBe(Date.parse(`${today}T00:00:00Z`) + 3 * 86_400_000);
       expect(await redis.exists(`${prefix}:{insights}:portal-login:2020-01-01`)).toBe(0);
+      // What remembers each instance's last write expires too.
+      expect(await redis.pttl(`${prefix}:{insights}:applied`)).toBeGreaterThan(0);
       return;
     }
-    await store.add([batch(DAY, { calls: 1 })], 2);
+    await store.add(write(batch(DAY, { calls: 1 })), 2);
     clock = Date.parse('2026-12-03T23:59:00Z');
     expect((await store.read('portal-login', [DAY]))[DAY]).toEqual({ calls: 1 });
     clock = Date.parse('2026-12-04T00:00:00Z');
     expect((await store.read('portal-login', [DAY]))[DAY]).toEqual({});
   });
 
-  test('what is stored outside the grammar of the counts is left out when read, never thrown', async () => {
+  test('what is stored outside the grammar of the counts is left out when read, never thrown; a field that is not a count is not added, the others are', async () => {
     if (redis === undefined) return; // only Redis can hold what another writer put there
     await redis.hset(`${prefix}:{insights}:portal-login:${DAY}`, {
       calls: '4',
@@ -73,17 +90,26 @@ describe.each(['memory', 'redis'] as const)('on %s', (kind) => {
       'wrong|main-menu': '-2',
     });
     expect(await store.read('portal-login', [DAY])).toEqual({ [DAY]: { calls: 4 } });
+    const added = write(batch(DAY, { calls: 1, 'silence|x': 1, 'wrong|main-menu': 1 }));
+    expect(await store.add(added, 90)).toEqual({ failedFields: 1 });
+    // Sent again (as after a lost answer): nothing more is added.
+    await store.add(added, 90);
+    expect(await store.read('portal-login', [DAY])).toEqual({ [DAY]: { calls: 5 } });
+    expect(await redis.hget(`${prefix}:{insights}:portal-login:${DAY}`, 'wrong|main-menu')).toBe('-1');
   });
 });
 
 describe('each instance counts in memory and writes once an interval', () => {
   class Counting extends MemoryInsightsStore {
     adds = 0;
-    fail = false;
-    override add(...args: Parameters<MemoryInsightsStore['add']>) {
+    fail: 'no' | 'before' | 'after' = 'no';
+    override async add(...args: Parameters<MemoryInsightsStore['add']>) {
       this.adds++;
-      if (this.fail) return Promise.reject(new Error('READONLY You cannot write against a read only replica.'));
-      return super.add(...args);
+      if (this.fail === 'before') throw new Error('READONLY You cannot write against a read only replica.');
+      const added = await super.add(...args);
+      // Added, but its answer never came back: the command timed out.
+      if (this.fail === 'after') throw new Error('Command timed out');
+      return added;
     }
   }
   const recorder = (store: InsightsStore, events: string[] = []) =>
@@ -105,26 +131,49 @@ describe('each instance counts in memory and writes once an interval', () => {
     expect(await store.read('portal-login', [DAY])).toEqual({ [DAY]: { 'reached|main-menu': 1000 } });
   });
 
-  test('counts the store did not take wait for the next write; the problem is told once, each failure counted', async () => {
+  test('a write the store did not take is tried again as it was while new counts wait; the problem is told once', async () => {
     const store = new Counting();
     const events: string[] = [];
     const counts = recorder(store, events);
-    store.fail = true;
+    store.fail = 'before';
     counts.count('portal-login', ['calls']);
     await counts.flush();
     counts.count('portal-login', ['calls']);
     await counts.flush();
     expect(events).toEqual(['failure', 'problem', 'failure']);
     // Read from this instance meanwhile: its own counts are there (the store still refuses them).
-    store.fail = false;
+    store.fail = 'no';
     expect(await counts.read('portal-login', [DAY])).toEqual({ [DAY]: { calls: 2 } });
     await counts.flush();
     expect(await store.read('portal-login', [DAY])).toEqual({ [DAY]: { calls: 2 } });
     // A new problem after a recovery is told again.
-    store.fail = true;
+    store.fail = 'before';
     counts.count('portal-login', ['calls']);
     await counts.flush();
     expect(events).toEqual(['failure', 'problem', 'failure', 'failure', 'problem']);
+  });
+
+  test('a write whose answer was lost (added, then timed out) is not added twice when tried again', async () => {
+    const store = new Counting();
+    const counts = recorder(store);
+    store.fail = 'after';
+    counts.count('portal-login', ['calls']);
+    await counts.flush();
+    store.fail = 'no';
+    counts.count('portal-login', ['reached|main-menu']);
+    await counts.flush();
+    await counts.flush();
+    expect(await store.read('portal-login', [DAY])).toEqual({ [DAY]: { calls: 1, 'reached|main-menu': 1 } });
+  });
+
+  test('a field outside the grammar is never kept', async () => {
+    const store = new Counting();
+    const events: string[] = [];
+    const counts = recorder(store, events);
+    counts.count('portal-login', ['calls', 'choice|main-menu|6135550123|key']);
+    await counts.flush();
+    expect(await store.read('portal-login', [DAY])).toEqual({ [DAY]: { calls: 1 } });
+    expect(events).toEqual(['problem']);
   });
 
   test('read gives what the store keeps and what this instance has not written yet, each counted once', async () => {
@@ -138,11 +187,17 @@ describe('each instance counts in memory and writes once an interval', () => {
     expect(await counts.read('portal-login', [DAY])).toEqual({ [DAY]: { calls: 2, 'reached|main-menu': 1 } });
   });
 
-  test('close writes what is left', async () => {
+  test('close writes what is left, and says what it could not', async () => {
     const store = new Counting();
     const counts = recorder(store).start();
     counts.count('portal-login', ['calls']);
     await counts.close();
     expect(await store.read('portal-login', [DAY])).toEqual({ [DAY]: { calls: 1 } });
+    const events: string[] = [];
+    const stuck = recorder(store, events).start();
+    store.fail = 'before';
+    stuck.count('portal-login', ['calls']);
+    await stuck.close();
+    expect(events).toEqual(['failure', 'problem', 'failure', 'problem']);
   });
 });

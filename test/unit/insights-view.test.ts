@@ -1,7 +1,8 @@
 import type { FlowFile } from '../../src/flows/schema';
 import { insightsReport, type NodeRow } from '../../src/insights/insights-report';
 import { containmentChart, versionChanges } from '../../src/desk/insights/containment-chart';
-import { flowDrawing, leaveShare, toneOf } from '../../src/desk/insights/flow-drawing';
+import { flowDrawing, toneOf } from '../../src/desk/insights/flow-drawing';
+import { leaveShare } from '../../src/insights/insights-report';
 import { askOf } from '../../src/desk/insights/insights-query';
 import { insightsPage, pointsChange } from '../../src/desk/insights/insights-view';
 import { DeskAgent, deskUsers } from '../helpers/desk';
@@ -226,6 +227,7 @@ describe('the drawing and the tables', () => {
       solved: 1,
       desk: 0,
       hungUp: 0,
+      rescued: 0,
       versions: versions.map((version) => ({ version, calls: 1 })),
     });
     const days = [

@@ -1,40 +1,52 @@
 import type { Cluster, Redis } from 'ioredis';
-import { dropsAt, parseDayCounts, type DayCounts, type InsightsBatch, type InsightsStore } from '../../insights/insights-store';
+import {
+  APPLIED_TTL_MS,
+  dropsAt,
+  parseDayCounts,
+  type DayCounts,
+  type InsightsStore,
+  type InsightsWrite,
+} from '../../insights/insights-store';
+import { defineScripts } from './scripts';
 
 type Client = Redis | Cluster;
 
 /**
- * The flow's insights on Redis: one hash per flow and day, `<prefix>:{insights}:<flow>:<day>`, field -> count. Every
- * day's hash shares the hash tag {insights}, so one MULTI adds a whole batch on Cluster too, in one round trip.
+ * The flow's insights on Redis: one hash per flow and day, `<prefix>:{insights}:<flow>:<day>`, field -> count, and
+ * `<prefix>:{insights}:applied`, the last write added of each instance. Every key shares the hash tag {insights}, so
+ * one script adds a whole write on Cluster too, in one round trip, once (lua/add-insights.lua).
  */
 export class RedisInsightsStore implements InsightsStore {
+  private readonly redis: Client;
+
   constructor(
-    private readonly client: Client,
+    client: Client,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.redis = defineScripts(client);
+  }
 
   private key(flowId: string, day: string): string {
     return `${this.prefix}:{insights}:${flowId}:${day}`;
   }
 
-  async add(batches: InsightsBatch[], retentionDays: number): Promise<void> {
-    if (batches.length === 0) return;
-    const multi = this.client.multi();
-    for (const { day, flowId, counts } of batches) {
-      const key = this.key(flowId, day);
-      for (const [field, n] of counts) multi.hincrby(key, field, n);
-      multi.pexpireat(key, dropsAt(day, retentionDays));
+  async add(write: InsightsWrite, retentionDays: number): Promise<{ failedFields: number }> {
+    if (write.batches.length === 0) return { failedFields: 0 };
+    const keys = [`${this.prefix}:{insights}:applied`];
+    const args: (string | number)[] = [write.instance, write.seq, APPLIED_TTL_MS];
+    for (const { day, flowId, counts } of write.batches) {
+      keys.push(this.key(flowId, day));
+      args.push(dropsAt(day, retentionDays), counts.size);
+      for (const [field, n] of counts) args.push(field, n);
     }
-    const results = await multi.exec();
-    const failed = results?.find(([error]) => error !== null)?.[0];
-    if (results === null) throw new Error('the insights were not written: the transaction was aborted');
-    if (failed) throw failed;
+    const [, failedFields] = await this.redis.addInsights(keys.length, ...keys, ...args);
+    return { failedFields };
   }
 
   async read(flowId: string, days: string[]): Promise<Record<string, DayCounts>> {
     const result: Record<string, DayCounts> = {};
     if (days.length === 0) return result;
-    const pipeline = this.client.pipeline();
+    const pipeline = this.redis.pipeline();
     for (const day of days) pipeline.hgetall(this.key(flowId, day));
     const replies = (await pipeline.exec()) ?? [];
     days.forEach((day, i) => {

@@ -32,6 +32,8 @@ export const SCRIPTS = {
   giveBackMessage: 1,
   takeTextCaps: 'given',
   giveBackTextCaps: 'given',
+  // The flow's insights (insights-store.ts).
+  addInsights: 'given',
 } as const satisfies Record<string, number | 'given'>;
 
 export type ScriptName = keyof typeof SCRIPTS;
@@ -124,6 +126,9 @@ declare module 'ioredis' {
     deskRecordCall(key: string, event: string, keep: number, ttl: number): Result<1, Context>;
     /** lua/desk-keep-call.lua */
     deskKeepCall(key: string, ttl: number): Result<1, Context>;
+
+    /** lua/add-insights.lua: [1, fields that failed] when added, [0, 0] when added before. */
+    addInsights(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<[0 | 1, number], Context>;
 
     /** lua/ask-callback.lua */
     askCallback(

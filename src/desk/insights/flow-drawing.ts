@@ -1,7 +1,7 @@
 import { Graph, layout } from '@dagrejs/dagre';
 import { edgesOf } from '../../flows/graph';
 import type { FlowFile } from '../../flows/schema';
-import { nodeOrder, percent, type InsightsReport, type NodeRow } from '../../insights/insights-report';
+import { leaveShare, leftAt, nodeOrder, percent, type InsightsReport, type NodeRow } from '../../insights/insights-report';
 import { html, type Html } from '../views/html';
 
 /**
@@ -14,23 +14,6 @@ export type Tone = 'kept' | 'some-lost' | 'lost' | 'none' | 'desk' | 'end';
 /** From this share of reached calls leaving at a node, it is amber; from the second, red. */
 export const LEAVE_AMBER = 0.25;
 export const LEAVE_RED = 0.5;
-
-/**
- * The calls that left the line at a node: hung up there, or went on to the desk by asking for it (0, or said) or
- * after failed answers. A choice of the flow's own that leads to a transfer (a "yes" that means the desk must log a
- * ticket) is the flow working as written, not a caller lost.
- */
-export function leftAt(row: NodeRow, flow: FlowFile): number {
-  const chosen = row.choices
-    .filter((c) => c.to !== undefined && flow.nodes[c.to]?.type === 'transfer')
-    .reduce((sum, c) => sum + c.byKey + c.byVoice, 0);
-  return row.hungUp + Math.max(0, row.toDesk - chosen);
-}
-
-/** The share of a node's reached calls that left the line there; null when no call reached it. */
-export function leaveShare(row: NodeRow, flow: FlowFile): number | null {
-  return row.reached === 0 ? null : leftAt(row, flow) / row.reached;
-}
 
 export function toneOf(row: NodeRow, flow: FlowFile): Tone {
   if (row.kind === 'transfer') return 'desk';

@@ -97,14 +97,17 @@ const periodWords = (p: Period) => (p.from === p.to ? longDayOf(p.from) : `${lon
 /** The calls of each period and how they ended, side by side. */
 function summary(view: InsightsView): Html {
   const { report, compared, ask } = view;
-  const rows: { key: 'calls' | 'solved' | 'desk' | 'hungUp'; label: string }[] = [
+  const rows: { key: 'calls' | 'solved' | 'desk' | 'hungUp' | 'rescued'; label: string }[] = [
     { key: 'calls', label: 'Calls' },
     { key: 'solved', label: 'Solved by self-service' },
     { key: 'desk', label: 'Ended at the desk' },
     { key: 'hungUp', label: 'Hung up mid-way' },
+    // Not an ending: callers a fault of the line sent to the desk, whose state may be lost (then their end is not counted).
+    { key: 'rescued', label: 'Sent to the desk by a fault of the line' },
   ];
   const ended = (r: InsightsReport) => r.totals.solved + r.totals.desk + r.totals.hungUp;
-  const share = (r: InsightsReport, key: (typeof rows)[number]['key']) => (key === 'calls' ? '' : percent(r.totals[key], ended(r)));
+  const share = (r: InsightsReport, key: (typeof rows)[number]['key']) =>
+    key === 'calls' || key === 'rescued' ? '' : percent(r.totals[key], ended(r));
   return html`<section class="panel" id="summary" aria-labelledby="summary-heading">
     <h2 id="summary-heading">${ask.period.name} <span class="sub">${periodWords(ask.period)}</span></h2>
     ${
@@ -144,8 +147,8 @@ function summary(view: InsightsView): Html {
                         <td data-field="vsShare">${share(compared, r.key)}</td>
                         <td data-field="change">
                           ${
-                            r.key === 'calls'
-                              ? signed(report.totals.calls - compared.totals.calls)
+                            r.key === 'calls' || r.key === 'rescued'
+                              ? signed(report.totals[r.key] - compared.totals[r.key])
                               : pointsChange(report.totals[r.key], ended(report), compared.totals[r.key], ended(compared))
                           }
                         </td>`
