@@ -83,8 +83,8 @@ interface Attempt {
   way: string;
 }
 
-/** A call's context without the record of its past: the steps of its path name the keys that led there. */
-const ahead = (turn: Turn) => ({ ...turn.call.context, path: null });
+/** A call's context without the record of its past (its path, the nodes it left): the steps of its path name the keys that led there. */
+const ahead = (turn: Turn) => ({ ...turn.call.context, path: null, nodesLeft: null });
 const identity = (turn: Turn) => JSON.stringify([turn.call.value, { ...ahead(turn), history: null }]);
 
 function event(move: Move): CallEvent {
