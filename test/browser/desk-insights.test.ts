@@ -1,16 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { dayOf } from '../../src/desk/time';
 import { fetchTransport, parseSteps, placeCall, scripted, type CallResult } from '../../src/simulator/caller';
 import { nodeOrder } from '../../src/insights/insights-report';
-import { DESK_PASSWORD, deskUsers } from '../helpers/desk';
+import { DESK_PASSWORD } from '../helpers/desk';
 import { portalLogin } from '../helpers/flows';
-import { AUTH_TOKEN, testRedisUrl } from '../helpers/line';
-import { startLineProcess, type LineProcess } from '../helpers/processes';
-import { freePort } from '../helpers/redis-server';
+import { AUTH_TOKEN } from '../helpers/line';
+import { type LineProcess } from '../helpers/processes';
+import { launchChromium, startDeskLine } from '../helpers/browser';
 
 /**
  * The flow insights page end to end, in Debian's chromium driven by playwright-core: calls placed by the simulator
@@ -19,26 +17,14 @@ import { freePort } from '../helpers/redis-server';
  * UPDATE_DESK_SCREENSHOT=1 writes docs/desk-insights.png after a few dozen calls across the flow.
  */
 jest.setTimeout(120_000);
-const CHROMIUM = '/usr/bin/chromium';
 const ZONE = 'America/Toronto';
 
 let line: LineProcess;
 let base: string;
 let browser: Browser;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is needed for this test: apt-get install -y chromium (bash .ci/system-packages.sh does)`);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  line = await startLineProcess({
-    PORT: String(port),
-    PUBLIC_BASE_URL: base,
-    REDIS_URL: testRedisUrl(),
-    REDIS_KEY_PREFIX: `browser-${randomBytes(4).toString('hex')}`,
-    DESK_USERS: await deskUsers(),
-    DESK_TIME_ZONE: ZONE,
-  });
-  browser = await chromium.launch({ executablePath: CHROMIUM });
+  ({ line, base } = await startDeskLine({ DESK_TIME_ZONE: ZONE }));
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

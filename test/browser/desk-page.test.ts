@@ -1,15 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { getExpectedTwilioSignature } from 'twilio';
 import { forReading } from '../../src/desk/views/cards';
 import { referenceFor } from '../../src/engine/step';
 import { DESK_PASSWORD, deskUsers } from '../helpers/desk';
 import { portalLogin } from '../helpers/flows';
-import { AUTH_TOKEN, testRedisUrl } from '../helpers/line';
+import { AUTH_TOKEN } from '../helpers/line';
 import { startLineProcess, type LineProcess } from '../helpers/processes';
+import { launchChromium, startDeskLine } from '../helpers/browser';
 import { freePort, startRedis, type RedisProcess } from '../helpers/redis-server';
 
 /**
@@ -19,29 +18,19 @@ import { freePort, startRedis, type RedisProcess } from '../helpers/redis-server
  * UPDATE_DESK_SCREENSHOT=1 writes docs/desk.png; DESK_NOT_LIVE_SCREENSHOT=<file> a picture of the page not live.
  */
 jest.setTimeout(60_000);
-const CHROMIUM = '/usr/bin/chromium';
 
 let line: LineProcess;
 let base: string;
 let browser: Browser;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is needed for this test: apt-get install -y chromium (bash .ci/system-packages.sh does)`);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  line = await startLineProcess({
-    PORT: String(port),
-    PUBLIC_BASE_URL: base,
-    REDIS_URL: testRedisUrl(),
-    REDIS_KEY_PREFIX: `browser-${randomBytes(4).toString('hex')}`,
-    DESK_USERS: await deskUsers(),
+  ({ line, base } = await startDeskLine({
     DESK_TIME_ZONE: 'America/Toronto',
     // Texts offered, sent to a port where nothing listens: they stay queued, tried again later.
     TWILIO_ACCOUNT_SID: `AC${'5'.repeat(32)}`,
     TWILIO_MESSAGING_FROM: '+15555550100',
     TWILIO_API_URL: 'http://127.0.0.1:9',
-  });
-  browser = await chromium.launch({ executablePath: CHROMIUM });
+  }));
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -69,22 +69,13 @@ function periodPicker(ctx: PageContext, query: InsightsQuery, named: PeriodName 
     <form class="range-form" method="get" action="${ctx.base}/insights">
       <fieldset>
         <legend>Or choose the days</legend>
-        <p>
-          <label for="from">From</label>
-          <input type="date" id="from" name="from" min="${oldest}" max="${today}" value="${query.from ?? ''}" />
-        </p>
-        <p>
-          <label for="to">To</label>
-          <input type="date" id="to" name="to" min="${oldest}" max="${today}" value="${query.to ?? ''}" />
-        </p>
-        <p>
-          <label for="vsFrom">Compared with: from</label>
-          <input type="date" id="vsFrom" name="vsFrom" min="${oldest}" max="${today}" value="${query.vsFrom ?? ''}" />
-        </p>
-        <p>
-          <label for="vsTo">to</label>
-          <input type="date" id="vsTo" name="vsTo" min="${oldest}" max="${today}" value="${query.vsTo ?? ''}" />
-        </p>
+        ${DAY_FIELDS.map(
+          ([name, label]) =>
+            html`<p>
+              <label for="${name}">${label}</label>
+              <input type="date" id="${name}" name="${name}" min="${oldest}" max="${today}" value="${query[name] ?? ''}" />
+            </p>`,
+        )}
         <p><button type="submit">Show</button></p>
       </fieldset>
       <p class="hint">Days are the desk's days; counts are kept ${retentionDays} days (from ${oldest}).</p>
@@ -93,6 +84,14 @@ function periodPicker(ctx: PageContext, query: InsightsQuery, named: PeriodName 
 }
 
 const periodWords = (p: Period) => (p.from === p.to ? longDayOf(p.from) : `${longDayOf(p.from)} to ${longDayOf(p.to)}`);
+
+/** The form's days: the period's first and last, and those of the period compared with it. */
+const DAY_FIELDS = [
+  ['from', 'From'],
+  ['to', 'To'],
+  ['vsFrom', 'Compared with: from'],
+  ['vsTo', 'to'],
+] as const;
 
 /** The calls of each period and how they ended, side by side. */
 function summary(view: InsightsView): Html {
