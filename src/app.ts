@@ -95,8 +95,7 @@ export function buildApp(deps: AppDeps): Line {
           today: () => dayOf(deps.now?.() ?? new Date(), config.DESK_TIME_ZONE),
           flushMs: INSIGHTS_FLUSH_MS,
           onFailure: (error) => metrics.storeFailed('insights', error),
-          onProblem: (error) =>
-            logger.warn({ error: error.message }, 'insights: the store does not take the counts; they wait here for the next write'),
+          onProblem: (error) => logger.warn({ error: error.message }, 'insights: a problem with the counts'),
         }).start();
   // The desk page, when DESK_USERS names accounts or an identity provider signs agents in (DESK_OIDC_ISSUER);
   // otherwise nothing of it exists and /desk is a 404.

@@ -103,7 +103,7 @@ async function readWhenUp<T>(read: () => Promise<T>): Promise<T> {
     try {
       return await read();
     } catch (error) {
-      if (Date.now() >= deadline) throw error;
+      if (Date.now() >= deadline) throw new Error(`no answer within ${STORE_WAIT_MS / 1000} s (${(error as Error).message})`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -44,6 +44,7 @@ export class InsightsRecorder {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private failing = false;
+  private toldOutsideGrammar = false;
 
   constructor(private readonly options: RecorderOptions) {}
 
@@ -61,13 +62,23 @@ export class InsightsRecorder {
       const key = `${day} ${flowId}`;
       let batch = this.waiting.get(key);
       if (batch === undefined) {
-        if (this.waiting.size >= MAX_WAITING_DAYS) this.waiting.delete(this.waiting.keys().next().value!);
+        if (this.waiting.size >= MAX_WAITING_DAYS) {
+          const oldest = this.waiting.keys().next().value!;
+          this.options.onProblem?.(
+            new Error(`the counts of ${oldest} were dropped: ${MAX_WAITING_DAYS} days and flows waited for the store`),
+          );
+          this.waiting.delete(oldest);
+        }
         this.waiting.set(key, (batch = { day, flowId, counts: new Map() }));
       }
       for (const field of fields) {
         // Only what the grammar allows is ever kept: nothing that could carry what a caller keyed or said.
         if (FIELD.test(field)) batch.counts.set(field, (batch.counts.get(field) ?? 0) + 1);
-        else this.options.onProblem?.(new Error(`a count outside the insights' fields was not kept (${field.length} characters)`));
+        else if (!this.toldOutsideGrammar) {
+          // Told once: it comes from the flow (a node id the grammar does not take), so it would come at every turn.
+          this.toldOutsideGrammar = true;
+          this.options.onProblem?.(new Error(`a count outside the insights' fields was not kept (${field.length} characters)`));
+        }
       }
     } catch (error) {
       this.options.onProblem?.(error as Error);
@@ -94,7 +105,10 @@ export class InsightsRecorder {
         this.options.onProblem?.(new Error(`the store did not add ${failedFields} of the counts: what it holds there is not a count`));
     } catch (error) {
       this.options.onFailure?.(error as Error);
-      if (!this.failing) this.options.onProblem?.(error as Error);
+      if (!this.failing)
+        this.options.onProblem?.(
+          new Error(`the store does not take the counts; they wait here for the next write (${(error as Error).message})`),
+        );
       this.failing = true;
     }
   }
@@ -105,7 +119,15 @@ export class InsightsRecorder {
    * what is counted meanwhile, or waits while the store does not take it, is added to what the store gives.
    */
   read(flowId: string, days: string[]): Promise<Record<string, DayCounts>> {
-    const read = this.writing.then(() => this.write()).then(() => this.options.store.read(flowId, days));
+    const read = this.writing
+      .then(() => this.write())
+      .then(async () => {
+        const kept = await this.options.store.read(flowId, days);
+        // A write whose answer was lost may have been added all the same: then it is not added to what the store gives.
+        if (this.pending !== undefined && (await this.options.store.lastApplied(this.instance)) >= this.pending.seq)
+          this.pending = undefined;
+        return kept;
+      });
     this.writing = read.then(
       () => undefined,
       () => undefined,

@@ -31,11 +31,14 @@ export interface InsightsWrite {
  *   this write (by its instance and number) or a later one of the instance before: then it changes nothing. A day's
  *   counts expire `retentionDays` after that day (a later add does not lengthen it beyond that). It resolves with
  *   the number of fields the store could not add (a value there that is not a count): the others are added.
+ * - `lastApplied` gives the number of an instance's last write added, for `APPLIED_TTL_MS` after it.
  * - `read` returns, for each day asked, the counts kept (an empty record for a day with none or gone). A stored field
  *   outside the insights' grammar, or a count that is not a whole number, is left out, never thrown.
  */
 export interface InsightsStore {
   add(write: InsightsWrite, retentionDays: number): Promise<{ failedFields: number }>;
+  /** The number of the last write of `instance` the store added; -1 when none (or it is forgotten). */
+  lastApplied(instance: string): Promise<number>;
   read(flowId: string, days: string[]): Promise<Record<string, DayCounts>>;
 }
 

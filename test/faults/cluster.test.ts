@@ -139,11 +139,13 @@ test('sign-in limits on the cluster: counted atomically, one key per limit, each
   }
 });
 
-test("the flow's insights are written on the cluster in one transaction, and read back", async () => {
+test("the flow's insights are written on the cluster by one script, and read back", async () => {
   const day = new Date().toISOString().slice(0, 10);
+  // What the tests above counted is written first, so that only these calls are between the two reads.
+  await line.line.insights!.flush();
   const before = (await backend.insights.read('portal-login', [day]))[day]!;
   for (const keys of ['2,1', 'say:password,1', '0,answer']) expect((await line.call(keys)).errors).toEqual([]);
-  // What the line counted is one MULTI on the {insights} slot.
+  // What the line counted is one script on the {insights} slot.
   await line.line.insights!.flush();
   const after = (await backend.insights.read('portal-login', [day]))[day]!;
   const added = (field: string) => (after[field] ?? 0) - (before[field] ?? 0);

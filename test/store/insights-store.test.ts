@@ -60,6 +60,8 @@ describe.each(['memory', 'redis'] as const)('on %s', (kind) => {
     // Another instance numbers its own writes.
     await store.add({ instance: 'instance-b', seq: 0, batches: [batch(DAY, { calls: 4 })] }, 90);
     expect(await store.read('portal-login', [DAY])).toEqual({ [DAY]: { calls: 7 } });
+    expect(await store.lastApplied('instance-a')).toBe(second.seq);
+    expect(await store.lastApplied('instance-c')).toBe(-1);
   });
 
   test('a day is dropped INSIGHTS_RETENTION_DAYS after it ends', async () => {
@@ -71,7 +73,7 @@ describe.each(['memory', 'redis'] as const)('on %s', (kind) => {
       expect(at).toBe(Date.parse(`${today}T00:00:00Z`) + 3 * 86_400_000);
       expect(await redis.exists(`${prefix}:{insights}:portal-login:2020-01-01`)).toBe(0);
       // What remembers each instance's last write expires too.
-      expect(await redis.pttl(`${prefix}:{insights}:applied`)).toBeGreaterThan(0);
+      expect(await redis.pttl(`${prefix}:{insights}:applied:instance-a`)).toBeGreaterThan(0);
       return;
     }
     await store.add(write(batch(DAY, { calls: 1 })), 2);
@@ -96,6 +98,10 @@ describe.each(['memory', 'redis'] as const)('on %s', (kind) => {
     await store.add(added, 90);
     expect(await store.read('portal-login', [DAY])).toEqual({ [DAY]: { calls: 5 } });
     expect(await redis.hget(`${prefix}:{insights}:portal-login:${DAY}`, 'wrong|main-menu')).toBe('-1');
+    // What remembers an instance's last write, spoilt by hand: taken as nothing added yet, never an error every second.
+    await redis.hset(`${prefix}:{insights}:applied:instance-z`, { x: '1' });
+    expect(await store.add({ instance: 'instance-z', seq: 0, batches: [batch(DAY, { calls: 1 })] }, 90)).toEqual({ failedFields: 0 });
+    expect(await store.lastApplied('instance-z')).toBe(0);
   });
 });
 
@@ -160,6 +166,8 @@ describe('each instance counts in memory and writes once an interval', () => {
     counts.count('portal-login', ['calls']);
     await counts.flush();
     store.fail = 'no';
+    // Read meanwhile: the write is there once, not also as one still to be made.
+    expect(await counts.read('portal-login', [DAY])).toEqual({ [DAY]: { calls: 1 } });
     counts.count('portal-login', ['reached|main-menu']);
     await counts.flush();
     await counts.flush();

@@ -23,6 +23,10 @@ export class MemoryInsightsStore implements InsightsStore {
     return Promise.resolve({ failedFields: 0 });
   }
 
+  lastApplied(instance: string): Promise<number> {
+    return Promise.resolve(this.applied.get(instance) ?? -1);
+  }
+
   read(flowId: string, days: string[]): Promise<Record<string, DayCounts>> {
     this.prune();
     return Promise.resolve(Object.fromEntries(days.map((day) => [day, parseDayCounts(this.days.get(`${flowId} ${day}`)?.counts ?? {})])));

@@ -13,7 +13,7 @@ type Client = Redis | Cluster;
 
 /**
  * The flow's insights on Redis: one hash per flow and day, `<prefix>:{insights}:<flow>:<day>`, field -> count, and
- * `<prefix>:{insights}:applied`, the last write added of each instance. Every key shares the hash tag {insights}, so
+ * `<prefix>:{insights}:applied:<instance>`, the number of the last write added of each instance. Every key shares the hash tag {insights}, so
  * one script adds a whole write on Cluster too, in one round trip, once (lua/add-insights.lua).
  */
 export class RedisInsightsStore implements InsightsStore {
@@ -32,8 +32,8 @@ export class RedisInsightsStore implements InsightsStore {
 
   async add(write: InsightsWrite, retentionDays: number): Promise<{ failedFields: number }> {
     if (write.batches.length === 0) return { failedFields: 0 };
-    const keys = [`${this.prefix}:{insights}:applied`];
-    const args: (string | number)[] = [write.instance, write.seq, APPLIED_TTL_MS];
+    const keys = [this.appliedKey(write.instance)];
+    const args: (string | number)[] = [write.seq, APPLIED_TTL_MS];
     for (const { day, flowId, counts } of write.batches) {
       keys.push(this.key(flowId, day));
       args.push(dropsAt(day, retentionDays), counts.size);
@@ -41,6 +41,15 @@ export class RedisInsightsStore implements InsightsStore {
     }
     const [, failedFields] = await this.redis.addInsights(keys.length, ...keys, ...args);
     return { failedFields };
+  }
+
+  private appliedKey(instance: string): string {
+    return `${this.prefix}:{insights}:applied:${instance}`;
+  }
+
+  async lastApplied(instance: string): Promise<number> {
+    const stored = Number((await this.redis.get(this.appliedKey(instance))) ?? -1);
+    return Number.isInteger(stored) && stored >= 0 ? stored : -1;
   }
 
   async read(flowId: string, days: string[]): Promise<Record<string, DayCounts>> {
