@@ -15,8 +15,8 @@ function label(text: string, max = 70): string {
 }
 
 /** The text that best says what a node is about: the question itself, not its preamble. */
-function gist(node: FlowNode): string {
-  if (node.type === 'transfer') return node.reason;
+export function gist(node: FlowNode): string {
+  if (node.type === 'transfer') return tidy(node.reason);
   const sentences = tidy(node.say).split(/(?<=[.?!])\s+/);
   return node.type === 'question' || node.type === 'menu' ? sentences.at(-1)! : sentences[0]!;
 }

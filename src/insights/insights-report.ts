@@ -1,7 +1,7 @@
 import { SYSTEM } from '../engine/compile';
 import { edgesOf, reachable } from '../flows/graph';
 import { GLOBAL_KEYS, type FlowFile, type FlowNode } from '../flows/schema';
-import { tidy } from '../flows/text';
+import { gist } from '../flows/diagram';
 import type { DayCounts } from './insights-store';
 
 /** A choice at a node and how often it was taken, by key and by voice. */
@@ -89,9 +89,7 @@ const LINE_KEYS: Record<string, string> = {
 
 /** What a node is about, in a few words: its question, or the first sentence of what it says. */
 export function titleOf(node: FlowNode): string {
-  if (node.type === 'transfer') return tidy(node.reason);
-  const sentences = tidy(node.say).split(/(?<=[.?!])\s+/);
-  const text = node.type === 'question' || node.type === 'menu' ? sentences.at(-1)! : sentences[0]!;
+  const text = gist(node);
   return text.length > 90 ? `${text.slice(0, text.lastIndexOf(' ', 90))} …` : text;
 }
 
